@@ -1,0 +1,1 @@
+"""Likewise interfaces: the command line (never imports Qt) and the PySide6 window."""

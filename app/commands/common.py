@@ -1,0 +1,78 @@
+"""What every CLI command shares: opening the library, printing JSON, progress."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_common(parser: Any, json_flag: bool = True) -> None:
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def open_library(args: Any):  # -> core.library.Library
+    from core.library import Library
+    from core.settings import Settings
+
+    settings = Settings.load()
+    if getattr(args, "device", None):
+        settings.device = args.device
+    model = getattr(args, "model", None)
+    return Library(path=getattr(args, "library", None), settings=settings, model_path=model)
+
+
+def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    json.dump(to_jsonable(obj), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+class TerminalProgress:
+    """A one-line progress bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last_plain = ""
+
+    def __call__(self, p: Any) -> None:
+        total = max(p.files_total, 1)
+        eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
+        name = Path(p.current_file).name if p.current_file else ""
+        if self.tty:
+            width = 30
+            filled = int(width * p.files_done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            line = (
+                f"\r[{bar}] {p.files_done}/{p.files_total} files, {p.chunks_done} chunks, "
+                f"{p.chunks_per_s:.1f} chunks/s{eta} {name[:40]:<40}"
+            )
+            self.stream.write(line)
+            self.stream.flush()
+        else:
+            line = f"{p.phase}: {p.files_done}/{p.files_total} files, {p.chunks_done} chunks {name}"
+            if line != self._last_plain:
+                self.stream.write(line + "\n")
+                self._last_plain = line
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,42 @@
+"""One error hierarchy for the engine. The GUI and the CLI turn these into words in
+one place each (app/errors.py)."""
+
+
+class LikewiseError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class ModelError(LikewiseError):
+    """A model folder cannot be loaded or saved."""
+
+
+class UnsafeWeightsError(ModelError):
+    """The folder holds only pickle weights, which we refuse to load."""
+
+
+class StoreError(LikewiseError):
+    """The library file cannot be opened or is not usable."""
+
+
+class ExtensionError(StoreError):
+    """sqlite-vec could not be loaded."""
+
+
+class ExtractionError(LikewiseError):
+    """A document could not be read."""
+
+
+class NotFoundError(LikewiseError):
+    """A folder, document, chunk, label or model that was asked for does not exist."""
+
+
+class InvalidInputError(LikewiseError):
+    """A user-supplied value (a query, a label file, a setting) is not acceptable."""
+
+
+class Cancelled(LikewiseError):
+    """An operation stopped because the user cancelled it. Callers treat it quietly."""
+
+
+class TrainingError(LikewiseError):
+    """Fine-tuning cannot run (no labels, bad settings, ...)."""

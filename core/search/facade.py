@@ -1,0 +1,5 @@
+"""Search part of the Library facade (issue 4)."""
+
+
+class SearchMixin:
+    pass

@@ -1,0 +1,250 @@
+"""The library file: one SQLite database opened through apsw, with sqlite-vec.
+
+One writer: every write goes through ``Store.write()`` (one connection, one lock).
+Readers use their own connection per thread (WAL lets them read while a write runs).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import apsw
+import numpy as np
+import sqlite_vec
+
+from core.errors import ExtensionError, StoreError
+
+BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_RE = re.compile(r"^(\d{4})_[\w]+\.sql$")
+
+
+def vec_table(model_id: int) -> str:
+    return f"vec_m{int(model_id)}"
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    folder = resources.files("core.store") / "migrations"
+    for entry in folder.iterdir():
+        m = _MIGRATION_RE.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise StoreError(f"migrations are not numbered 1..n without gaps: {numbers}")
+    return found
+
+
+def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
+    flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+    try:
+        conn = apsw.Connection(str(path), flags=flags)
+    except apsw.Error as exc:
+        raise StoreError(f"cannot open the library file {path}: {exc}") from exc
+    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+    try:
+        conn.enable_load_extension(True)
+        conn.load_extension(sqlite_vec.loadable_path())
+        conn.enable_load_extension(False)
+        (version,) = conn.execute("select vec_version()").fetchone()
+    except (apsw.Error, AttributeError) as exc:
+        raise ExtensionError(
+            f"sqlite-vec could not be loaded into SQLite ({exc}); reinstall the sqlite-vec package"
+        ) from exc
+    if not version:
+        raise ExtensionError("sqlite-vec loaded but vec_version() returned nothing")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Store:
+    """Owns the writer connection and hands out per-thread readers."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[apsw.Connection] = []
+        self._readers_lock = threading.Lock()
+        self.conn = connect(self.path)
+        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"the library file {self.path} cannot use WAL mode (got {mode})")
+        self.vec_version = self.conn.execute("select vec_version()").fetchone()[0]
+        self.migrate()
+
+    # -- schema -----------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self._lock:
+            exists = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+            ).fetchone()
+            if not exists:
+                return 0
+            row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            return int(row[0] or 0)
+
+    def migrate(self, upto: int | None = None) -> int:
+        """Apply every numbered migration not yet recorded, each in its own transaction."""
+        with self._lock:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+            current = self.schema_version()
+            for number, name, sql in _migrations():
+                if number <= current or (upto is not None and number > upto):
+                    continue
+                with self.conn:
+                    self.conn.execute(sql)
+                    self.conn.execute(
+                        "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
+                        (number, name, time.time()),
+                    )
+            return self.schema_version()
+
+    # -- access -----------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[apsw.Connection]:
+        """One transaction on the writer connection; rolled back on any exception."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def reader(self) -> apsw.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        return list(self.reader().execute(sql, params))
+
+    def query_one(self, sql: str, params: tuple | dict = ()) -> tuple | None:
+        return self.reader().execute(sql, params).fetchone()
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                try:
+                    conn.close()
+                except apsw.Error:
+                    pass
+            self._readers.clear()
+        with self._lock:
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except apsw.Error:
+                pass
+            self.conn.close()
+
+    # -- meta -------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.query_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else default
+
+    def set_meta(self, conn: apsw.Connection, key: str, value: str | None) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- vectors ----------------------------------------------------------------
+    def ensure_vec_table(self, conn: apsw.Connection, model_id: int, dim: int) -> str:
+        name = vec_table(model_id)
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING vec0("
+            f"chunk_id INTEGER PRIMARY KEY, embedding float[{int(dim)}] distance_metric=cosine)"
+        )
+        return name
+
+    def vec_table_exists(self, model_id: int) -> bool:
+        row = self.query_one(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (vec_table(model_id),)
+        )
+        return row is not None
+
+    def put_vectors(
+        self, conn: apsw.Connection, model_id: int, chunk_ids: list[int], vectors: np.ndarray
+    ) -> None:
+        name = vec_table(model_id)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {name}(chunk_id, embedding) VALUES (?, ?)",
+            [(int(cid), vectors[i].tobytes()) for i, cid in enumerate(chunk_ids)],
+        )
+        conn.executemany(
+            "INSERT INTO vec_log(model_id, chunk_id, op) VALUES (?, ?, 'add')",
+            [(int(model_id), int(cid)) for cid in chunk_ids],
+        )
+
+    def model_ids_with_vectors(self, conn: apsw.Connection | None = None) -> list[int]:
+        c = conn or self.reader()
+        rows = c.execute("SELECT name FROM sqlite_master WHERE name GLOB 'vec_m[0-9]*' AND sql IS NOT NULL").fetchall()
+        return sorted(int(r[0][5:]) for r in rows if r[0][5:].isdigit())
+
+    def delete_vectors(self, conn: apsw.Connection, chunk_ids: list[int]) -> None:
+        if not chunk_ids:
+            return
+        for model_id in self.model_ids_with_vectors(conn):
+            name = vec_table(model_id)
+            conn.executemany(f"DELETE FROM {name} WHERE chunk_id = ?", [(int(c),) for c in chunk_ids])
+            conn.executemany(
+                "INSERT INTO vec_log(model_id, chunk_id, op) VALUES (?, ?, 'del')",
+                [(model_id, int(c)) for c in chunk_ids],
+            )
+
+    def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        self.delete_vectors(conn, ids)
+        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        return len(ids)
+
+    def get_vectors(self, model_id: int, chunk_ids: list[int]) -> np.ndarray:
+        """Vectors of these chunks under this model, in the given order (missing -> error)."""
+        name = vec_table(model_id)
+        out = {}
+        conn = self.reader()
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, blob in conn.execute(
+                f"SELECT chunk_id, embedding FROM {name} WHERE chunk_id IN ({marks})", tuple(part)
+            ):
+                out[cid] = np.frombuffer(blob, dtype=np.float32)
+        missing = [c for c in chunk_ids if c not in out]
+        if missing:
+            raise StoreError(f"no vectors for chunks {missing[:5]} under model {model_id}")
+        return np.stack([out[c] for c in chunk_ids]) if chunk_ids else np.zeros((0, 0), np.float32)
+
+    def all_vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk_ids int64[n], vectors float32[n, d]) for one model version."""
+        name = vec_table(model_id)
+        ids: list[int] = []
+        blobs: list[bytes] = []
+        for cid, blob in self.reader().execute(f"SELECT chunk_id, embedding FROM {name}"):
+            ids.append(cid)
+            blobs.append(blob)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+        return np.asarray(ids, dtype=np.int64), mat.copy()

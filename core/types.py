@@ -1,0 +1,141 @@
+"""Plain data passed between the engine's parts and to the interfaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Final statuses of a document.
+INDEXED = "indexed"
+ENCRYPTED = "encrypted"
+NO_TEXT = "no_text"
+ERROR = "error"
+PENDING = "pending"
+DOC_STATUSES = (INDEXED, ENCRYPTED, NO_TEXT, ERROR, PENDING)
+
+SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown")
+
+
+@dataclass
+class Block:
+    """A paragraph-like unit of extracted text."""
+
+    text: str
+    page: int | None = None        # 1-based page for PDFs, None elsewhere
+    heading: str | None = None     # the nearest heading above this block
+    kind: str = "paragraph"        # paragraph | heading | table | header | footer
+
+
+@dataclass
+class ExtractResult:
+    status: str                    # indexed (= text found) | encrypted | no_text | error
+    blocks: list[Block] = field(default_factory=list)
+    pages: int | None = None
+    title: str | None = None
+    error: str | None = None       # a reason a person can read, when not indexed
+
+
+@dataclass
+class Chunk:
+    """A piece of a document sized for the encoder.
+
+    Invariant: ``text == document_text[char_start:char_end]`` where document_text is
+    ``"\\n\\n".join(block.text for block in blocks)``.
+    """
+
+    ord: int
+    text: str
+    char_start: int
+    char_end: int
+    page_start: int | None = None
+    page_end: int | None = None
+    heading: str | None = None
+
+
+@dataclass
+class IndexProgress:
+    files_done: int = 0
+    files_total: int = 0
+    chunks_done: int = 0
+    chunks_per_s: float = 0.0
+    eta_s: float | None = None
+    current_file: str | None = None
+    phase: str = "idle"            # scanning | indexing | embedding | done | cancelled
+    failed: int = 0
+    message: str | None = None
+
+
+@dataclass
+class IndexReport:
+    files_seen: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks_encoded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, reason)
+
+
+@dataclass
+class FolderInfo:
+    id: int
+    path: str
+    paused: bool
+    state: str                     # watching | polling | unavailable | error | idle | paused
+    documents: int = 0
+    pending: int = 0
+    last_reconcile: float | None = None
+    message: str | None = None
+
+
+@dataclass
+class DocumentInfo:
+    id: int
+    path: str
+    title: str | None
+    ext: str
+    size: int
+    mtime: float
+    status: str
+    error: str | None
+    pages: int | None
+    chunks: int
+    indexed_at: float | None
+    available: bool = True
+    folder_id: int | None = None
+
+
+@dataclass
+class ChunkInfo:
+    id: int
+    document_id: int
+    ord: int
+    text: str
+    page_start: int | None
+    page_end: int | None
+    heading: str | None
+    char_start: int
+    char_end: int
+    path: str = ""
+    title: str | None = None
+
+
+@dataclass
+class SearchResult:
+    chunk_id: int
+    document_id: int
+    path: str
+    title: str | None
+    page_start: int | None
+    page_end: int | None
+    heading: str | None
+    text: str
+    score: float
+    best_sentence: tuple[int, int] | None = None            # span in text
+    word_spans: list[tuple[int, int]] = field(default_factory=list)
+    other_hits: int = 0                                      # when grouped by document
+    dense_rank: int | None = None
+    keyword_rank: int | None = None

@@ -1,0 +1,5 @@
+"""Watching part of the Library facade (issue 5)."""
+
+
+class WatchMixin:
+    pass

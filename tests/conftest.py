@@ -1,0 +1,88 @@
+"""Shared fixtures: isolated user folders, the shared data, a tiny real BERT, libraries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import core.offline  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Never touch the real user's data or settings from a test."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("LIKEWISE_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("LIKEWISE_CONFIG_DIR", str(base / "config"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"shared data not found at {SHARED} (set LIKEWISE_SHARED_DATA)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def default_model_dir() -> Path:
+    from core.paths import default_model_path
+
+    return default_model_path()
+
+
+def build_tiny_bert(target: Path, max_position: int = 128, seed: int = 0) -> Path:
+    """A plain BERT folder (config + safetensors + the default model's tokenizer) with
+    random weights: a real model, fast, for tests where what it means does not matter."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from core.paths import default_model_path
+
+    src = default_model_path()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (src / name).exists():
+            shutil.copy(src / name, target / name)
+    vocab = sum(1 for _ in open(src / "vocab.txt", encoding="utf-8"))
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=vocab,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_position,
+    )
+    BertModel(config).save_pretrained(target, safe_serialization=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert") / "model")
+
+
+@pytest.fixture
+def tiny_library(tmp_path, tiny_model_dir):
+    """A Library on a fresh file, encoding with the tiny BERT."""
+    from core.library import Library
+
+    lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def real_library(tmp_path, default_model_dir):
+    """A Library on a fresh file with the real default model."""
+    from core.library import Library
+
+    lib = Library(path=tmp_path / "lib.sqlite", model_path=default_model_dir)
+    yield lib
+    lib.close()
