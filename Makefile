@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes screenshots package clean venv
+.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app core tests bench
 
-bench: bench-encode bench-index bench-search bench-train bench-dupes
+bench: bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui
 
 bench-encode: $(STAMP)
 	$(PY) bench/bench_encode.py
@@ -52,6 +52,12 @@ bench-train: $(STAMP)
 
 bench-dupes: $(STAMP)
 	$(PY) bench/bench_dupes.py
+
+bench-watch: $(STAMP)
+	$(PY) bench/bench_watch.py
+
+bench-gui: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_gui.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots

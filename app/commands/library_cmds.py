@@ -1,0 +1,125 @@
+"""Library commands: add-folder, remove-folder, folders, index, status."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from app.commands.common import TerminalProgress, add_common, open_library, print_json
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("add-folder", help="watch a folder and index its documents")
+    p.add_argument("path")
+    p.add_argument("--no-index", action="store_true", help="only add it; index later")
+    add_common(p)
+    p.set_defaults(func=cmd_add_folder)
+
+    p = sub.add_parser("remove-folder", help="forget a folder and its documents")
+    p.add_argument("path")
+    add_common(p)
+    p.set_defaults(func=cmd_remove_folder)
+
+    p = sub.add_parser("folders", help="list watched folders")
+    add_common(p)
+    p.set_defaults(func=cmd_folders)
+
+    p = sub.add_parser("index", help="bring the library up to date with its folders")
+    add_common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("status", help="counts of documents by status")
+    p.add_argument("--errors", action="store_true", help="list each file not indexed, with its reason")
+    add_common(p)
+    p.set_defaults(func=cmd_status)
+
+
+def _run_index(lib: Any, as_json: bool) -> Any:
+    bar = None if as_json else TerminalProgress()
+    report = lib.index(progress=bar)
+    if bar:
+        bar.finish()
+    return report
+
+
+def _print_report(report: Any) -> None:
+    print(
+        f"{report.indexed} indexed, {report.unchanged} unchanged, {report.moved} moved, "
+        f"{report.removed} removed, {report.failed} not indexed; "
+        f"{report.chunks_encoded} passages encoded, {report.chunks_reused} reused, "
+        f"{report.seconds:.1f} s" + (" (cancelled)" if report.cancelled else "")
+    )
+    for path, status, reason in report.failures[:20]:
+        print(f"  {status:<9} {path}: {reason}")
+    if len(report.failures) > 20:
+        print(f"  ... and {len(report.failures) - 20} more (likewise status --errors)")
+
+
+def cmd_add_folder(args: Any) -> int:
+    with open_library(args) as lib:
+        folder = lib.add_folder(args.path)
+        report = None if args.no_index else _run_index(lib, args.json)
+        if args.json:
+            print_json({"folder": folder, "report": report})
+        else:
+            print(f"Watching {folder.path}")
+            if report:
+                _print_report(report)
+    return 0
+
+
+def cmd_remove_folder(args: Any) -> int:
+    with open_library(args) as lib:
+        removed = lib.remove_folder(args.path)
+        if args.json:
+            print_json({"removed_documents": removed})
+        else:
+            print(f"Removed {args.path} and its {removed} documents from the library")
+    return 0
+
+
+def cmd_folders(args: Any) -> int:
+    with open_library(args) as lib:
+        folders = lib.folders()
+        if args.json:
+            print_json(folders)
+        else:
+            if not folders:
+                print("No folders yet: likewise add-folder PATH")
+            for f in folders:
+                print(f"{f.state:<12} {f.documents:>6} docs {f.pending:>5} pending  {f.path}")
+    return 0
+
+
+def cmd_index(args: Any) -> int:
+    with open_library(args) as lib:
+        if not lib.folders():
+            print("No folders yet: likewise add-folder PATH", file=sys.stderr)
+            return 1
+        report = _run_index(lib, args.json)
+        if args.json:
+            print_json(report)
+        else:
+            _print_report(report)
+    return 130 if report.cancelled else 0
+
+
+def cmd_status(args: Any) -> int:
+    with open_library(args) as lib:
+        counts = lib.status_counts()
+        errors = lib.errors() if args.errors else []
+        if args.json:
+            out: dict = {"library": str(lib.path), "counts": counts}
+            if args.errors:
+                out["errors"] = [
+                    {"path": d.path, "status": d.status, "reason": d.error} for d in errors
+                ]
+            print_json(out)
+            return 0
+        print(f"Library: {lib.path}")
+        for key in ("indexed", "encrypted", "no_text", "error", "unavailable", "queued", "chunks"):
+            label = {"no_text": "no text", "queued": "queued jobs", "chunks": "passages"}.get(key, key)
+            print(f"  {label:<12} {counts.get(key, 0)}")
+        for d in errors:
+            print(f"{d.status:<9} {d.path}: {d.error}")
+    return 0
