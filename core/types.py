@@ -139,3 +139,14 @@ class SearchResult:
     other_hits: int = 0                                      # when grouped by document
     dense_rank: int | None = None
     keyword_rank: int | None = None
+
+
+@dataclass
+class SimilarDocument:
+    """A document like another one, scored from their passages (see SearchMixin)."""
+
+    document: DocumentInfo
+    score: float
+    matched_passages: int = 0        # source passages whose best match lies in this document
+    source_passages: int = 0         # source passages compared
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (source chunk, target chunk, cosine)

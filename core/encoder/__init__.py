@@ -1,0 +1,8 @@
+"""The Sentence-BERT bi-encoder: our own code on torch + transformers, reading and
+writing the sentence-transformers folder format."""
+
+from core.encoder.device import DeviceChoice, choose_device
+from core.encoder.model import SentenceEncoder
+from core.encoder.modules import Normalize, Pooling, Transformer
+
+__all__ = ["DeviceChoice", "Normalize", "Pooling", "SentenceEncoder", "Transformer", "choose_device"]

@@ -1,5 +1,325 @@
-"""Search part of the Library facade (issue 4)."""
+"""Search part of the Library facade: dense, keyword and hybrid search, find similar.
+
+Dense search encodes the query with the active model version and asks the accelerator
+(core/search/accel.py) for the nearest passage vectors; keyword search is FTS5 BM25
+(core/search/keyword.py); hybrid fuses both by reciprocal rank (core/search/fusion.py).
+Every result carries the span of its best-matching sentence and of the query's words.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import InvalidInputError, NotFoundError
+from core.search.accel import Accelerator, Hits
+from core.search.filters import SearchFilters, allowed_chunk_ids
+from core.search.fusion import rrf
+from core.search.keyword import clean_text, keyword_search
+from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
+from core.types import SearchResult, SimilarDocument
+
+MODES = ("hybrid", "dense", "keyword")
+MAX_K = 1000
+MAX_QUERY_CHARS = 4000          # the encoder reads at most a few hundred tokens anyway
+FUSION_DEPTH = 100              # candidates taken from each list before fusing
+GROUP_DEPTH = 5                 # candidates per wanted document when grouping
+DOC_SOURCE_PASSAGES = 64        # passages of a document compared in similar_documents
+DOC_NEIGHBOURS = 50             # nearest passages fetched per source passage
+DOC_PAIRS = 3                   # passage pairs reported per similar document
+
+_RESULT_SQL = (
+    "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text "
+    "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})"
+)
 
 
 class SearchMixin:
-    pass
+    store: Any
+
+    def _init_part(self) -> None:
+        self._accels: dict[int, Accelerator] = {}
+        self._accel_lock = threading.Lock()
+        self._sentence_cache = SentenceCache()
+
+    def _close_part(self) -> None:
+        for acc in list(self._accels.values()):
+            try:
+                acc.save()
+            except OSError:
+                pass
+
+    # -- the accelerator -------------------------------------------------------------
+    def accelerator(self, model_id: int | None = None) -> Accelerator:
+        """The in-memory vector index of a model version (the active one by default),
+        caught up with the store."""
+        model_id = self.active_model_id() if model_id is None else int(model_id)
+        with self._accel_lock:
+            acc = self._accels.get(model_id)
+            if acc is None:
+                persist = Path(str(self.store.path) + f".m{model_id}.usearch")
+                acc = Accelerator(self.store, model_id, persist_path=persist)
+                self._accels[model_id] = acc
+        acc.sync()
+        return acc
+
+    # -- search ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        group_by_document: bool = False,
+        advanced: bool = False,
+        snippets: bool = True,
+    ) -> list[SearchResult]:
+        """Passages matching ``query``, best first.
+
+        ``mode``: hybrid (default), dense or keyword. ``advanced`` lets the keyword part
+        read FTS5 syntax. ``snippets=False`` skips the best-sentence spans (faster).
+        """
+        if mode not in MODES:
+            raise InvalidInputError(f"unknown search mode {mode!r} (use one of {', '.join(MODES)})")
+        k = _check_k(k)
+        if not isinstance(query, str):
+            raise InvalidInputError("the query must be text")
+        query = query[:MAX_QUERY_CHARS]
+        if not clean_text(query).strip():
+            return []
+        allowed = allowed_chunk_ids(self.store.reader(), filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        depth = k * GROUP_DEPTH if group_by_document else k
+        qvec = None
+        dense: list[tuple[int, float]] = []
+        kw: list[tuple[int, float]] = []
+        if mode in ("dense", "hybrid"):
+            qvec = self._encode_query(query)
+            hits = self.accelerator().search(qvec, max(depth, FUSION_DEPTH if mode == "hybrid" else 0), allowed)
+            dense = list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True))
+        if mode in ("keyword", "hybrid"):
+            where, params = filters.sql() if filters is not None and not filters.is_empty() else ("", ())
+            kw = keyword_search(
+                self.store.reader(), query, max(depth, FUSION_DEPTH if mode == "hybrid" else 0),
+                advanced=advanced, where_sql=where, where_params=params,
+            )
+        ranked = _rank(mode, dense, kw)
+        if group_by_document:
+            ranked = self._group(ranked, k)
+        else:
+            ranked = ranked[:k]
+        return self._results(ranked, query, qvec if snippets else None, snippets)
+
+    def similar_to_text(
+        self, text: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+        group_by_document: bool = False,
+    ) -> list[SearchResult]:
+        """Passages like a text pasted by the user: the same as a query."""
+        return self.search(text, mode=mode, k=k, filters=filters, group_by_document=group_by_document)
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.encoder().encode([text])[0], dtype=np.float32)
+
+    def _group(self, ranked: list[tuple], k: int) -> list[tuple]:
+        """Best passage per document, with the count of the document's other hits."""
+        docs = self._doc_of([r[0] for r in ranked])
+        first: dict[int, list] = {}
+        for r in ranked:
+            doc = docs.get(r[0])
+            if doc is None:
+                continue
+            if doc in first:
+                first[doc][-1] += 1
+            else:
+                first[doc] = [*r, 0]
+        return [tuple(v) for v in list(first.values())[:k]]
+
+    def _doc_of(self, chunk_ids: list[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        conn = self.store.reader()
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            out.update(conn.execute(
+                f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)
+            ).fetchall())
+        return out
+
+    def _results(
+        self, ranked: list[tuple], query: str | None, qvec: np.ndarray | None, snippets: bool,
+    ) -> list[SearchResult]:
+        """SearchResults for ranked (id, score, dense rank, keyword rank[, other hits])."""
+        if not ranked:
+            return []
+        ids = [r[0] for r in ranked]
+        marks = ",".join("?" * len(ids))
+        rows = {r[0]: r for r in self.store.query(_RESULT_SQL.format(marks=marks), tuple(ids))}
+        terms = query_terms(query) if query else set()
+        out = []
+        for r in ranked:
+            row = rows.get(r[0])
+            if row is None:      # deleted between the search and now
+                continue
+            cid, doc_id, path, title, p0, p1, heading, text = row
+            out.append(SearchResult(
+                chunk_id=cid, document_id=doc_id, path=path, title=title, page_start=p0,
+                page_end=p1, heading=heading, text=text, score=float(r[1]),
+                word_spans=word_spans(text, terms), dense_rank=r[2], keyword_rank=r[3],
+                other_hits=r[4] if len(r) > 4 else 0,
+            ))
+        if snippets and qvec is None and query:
+            qvec = self._encode_query(query)
+        if snippets and qvec is not None:
+            self._add_best_sentences(out, qvec)
+        return out
+
+    def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
+        model_id = self.active_model_id()
+        enc = self.encoder(model_id)
+        spans = best_sentences(
+            [(r.chunk_id, r.text) for r in results], qvec,
+            lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
+        )
+        for r in results:
+            r.best_sentence = spans.get(r.chunk_id)
+
+    # -- find similar ------------------------------------------------------------------
+    def similar_to_chunk(
+        self,
+        chunk_id: int,
+        k: int = 10,
+        same_document: bool = False,
+        filters: SearchFilters | None = None,
+        snippets: bool = True,
+    ) -> list[SearchResult]:
+        """Passages most like this one: in other documents, or also in the same one
+        (``same_document=True``); never the passage itself nor a passage overlapping it."""
+        k = _check_k(k)
+        src = self.chunk(int(chunk_id))
+        acc = self.accelerator()
+        vec = acc.vectors([src.id]).get(src.id)
+        if vec is None:
+            raise NotFoundError(f"passage {chunk_id} has no vector yet (is it still being indexed?)")
+        excluded = self._excluded_for(src, same_document)
+        allowed = allowed_chunk_ids(self.store.reader(), filters)
+        if allowed is not None:
+            allowed = allowed[~np.isin(allowed, np.fromiter(excluded, np.int64, len(excluded)))]
+            if len(allowed) == 0:
+                return []
+        hits = _knn_excluding(acc, vec, k, excluded, allowed)
+        ranked = [(c, s, i + 1, None) for i, (c, s) in enumerate(hits)]
+        results = self._results(ranked, None, None, False)
+        if snippets:
+            self._add_best_sentences(results, vec)
+        return results
+
+    def _excluded_for(self, src: Any, same_document: bool) -> set[int]:
+        if not same_document:
+            rows = self.store.query("SELECT id FROM chunks WHERE document_id = ?", (src.document_id,))
+        else:
+            rows = self.store.query(
+                "SELECT id FROM chunks WHERE document_id = ? AND char_start < ? AND char_end > ?",
+                (src.document_id, max(src.char_end, src.char_start + 1), src.char_start),
+            )
+        return {int(r[0]) for r in rows} | {src.id}
+
+    def similar_documents(
+        self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,
+    ) -> list[SimilarDocument]:
+        """Documents most like this one, best first.
+
+        Score of a target document T for the source document S: the mean, over S's
+        passages (up to 64, evenly spread), of the cosine between that passage and its
+        best match in T. When T's passages are not among a source passage's 50 nearest,
+        the 50th neighbour's cosine stands in (an upper bound on T's best there).
+
+        Why this aggregate: a mean over the source's passages rewards documents that
+        echo many parts of S, so one shared boilerplate paragraph (a licence, a header,
+        a reference list) adds at most 1/|S| of the score, while a maximum over all pairs
+        would rank any document sharing that one paragraph first. The best match per
+        source passage (not a mean over all pairs) keeps a long target document from
+        being penalised for its unrelated parts.
+        """
+        k = _check_k(k)
+        doc = self.document(int(doc_id))
+        src_ids = [r[0] for r in self.store.query(
+            "SELECT id FROM chunks WHERE document_id = ? ORDER BY ord", (doc.id,))]
+        if not src_ids:
+            return []
+        if len(src_ids) > DOC_SOURCE_PASSAGES:
+            picks = np.linspace(0, len(src_ids) - 1, DOC_SOURCE_PASSAGES).round().astype(int)
+            src_ids = [src_ids[i] for i in sorted(set(picks.tolist()))]
+        acc = self.accelerator()
+        vecs = acc.vectors(src_ids)
+        own = {r[0] for r in self.store.query("SELECT id FROM chunks WHERE document_id = ?", (doc.id,))}
+        allowed = allowed_chunk_ids(self.store.reader(), filters)
+        per_source = []
+        for sid in src_ids:
+            if sid not in vecs:
+                continue
+            hits = _knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, own, allowed)
+            per_source.append((sid, hits))
+        return self._aggregate_documents(per_source, k)
+
+    def _aggregate_documents(
+        self, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
+    ) -> list[SimilarDocument]:
+        docs = self._doc_of(list({c for _, hits in per_source for c, _ in hits}))
+        best: dict[int, dict[int, tuple[int, float]]] = defaultdict(dict)   # doc -> src -> (tgt, cos)
+        floors = {}
+        for sid, hits in per_source:
+            floors[sid] = hits[-1][1] if hits else 0.0
+            for cid, score in hits:
+                d = docs.get(cid)
+                if d is not None and (sid not in best[d] or score > best[d][sid][1]):
+                    best[d][sid] = (cid, score)
+        n = len(per_source)
+        scored = []
+        for d, matches in best.items():
+            total = sum(matches[s][1] if s in matches else floors[s] for s, _ in per_source)
+            pairs = sorted(((s, t, c) for s, (t, c) in matches.items()), key=lambda p: -p[2])
+            scored.append((total / n, d, len(matches), pairs[:DOC_PAIRS]))
+        scored.sort(key=lambda t: -t[0])
+        out = []
+        for score, d, matched, pairs in scored[:k]:
+            out.append(SimilarDocument(self.document(d), float(score), matched, n,
+                                       [(int(s), int(t), float(c)) for s, t, c in pairs]))
+        return out
+
+
+def _check_k(k: Any) -> int:
+    try:
+        k = int(k)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"k must be a whole number, not {k!r}") from exc
+    if not 1 <= k <= MAX_K:
+        raise InvalidInputError(f"k must be between 1 and {MAX_K}, not {k}")
+    return k
+
+
+def _rank(mode: str, dense: list[tuple[int, float]], kw: list[tuple[int, float]]) -> list[tuple]:
+    """(id, score, dense rank, keyword rank) best first."""
+    if mode == "dense":
+        return [(c, s, i + 1, None) for i, (c, s) in enumerate(dense)]
+    if mode == "keyword":
+        return [(c, s, None, i + 1) for i, (c, s) in enumerate(kw)]
+    return rrf([c for c, _ in dense], [c for c, _ in kw])
+
+
+def _knn_excluding(
+    acc: Accelerator, vec: np.ndarray, k: int, excluded: set[int], allowed: np.ndarray | None,
+) -> list[tuple[int, float]]:
+    """k nearest (id, cosine) not in ``excluded``: asks for more until enough survive."""
+    want = k + len(excluded)
+    total = len(acc)
+    while True:
+        hits: Hits = acc.search(vec, min(want, max(total, 1)), allowed)
+        keep = [(int(c), float(s)) for c, s in zip(hits.ids, hits.scores, strict=True) if int(c) not in excluded]
+        if len(keep) >= k or len(hits.ids) < want or want >= total:
+            return keep[:k]
+        want *= 2

@@ -1,0 +1,54 @@
+"""Entry point of the window (``likewise-gui``, ``make run``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import core.offline  # noqa: F401  (no network, before anything imports transformers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="likewise-gui", description="The Likewise window.")
+    p.add_argument("--library", help="library file (default: from the settings)")
+    p.add_argument("--model", help="model folder (default: from the settings)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="encoder device")
+    p.add_argument("--no-watch", action="store_true", help="do not follow the folders")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    args = build_parser().parse_args(argv)
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.main_window import MainWindow
+    from app.gui.resources import app_icon
+    from core.settings import Settings
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Likewise")
+    app.setOrganizationName("Likewise")
+    app.setDesktopFileName("likewise")
+    app.setWindowIcon(app_icon())
+    settings = Settings.load()
+    if args.device:
+        settings.device = args.device
+    window = MainWindow(settings=settings, library_path=args.library, model_path=args.model,
+                        watch=not args.no_watch)
+    window.show()
+    window.start()
+    if os.environ.get("LIKEWISE_STARTUP_TRACE"):
+        print(f"window shown after {time.monotonic() - started:.3f} s", file=sys.stderr)
+    code = app.exec()
+    if window.runner.running():
+        # A worker that would not stop (a hung extraction or model load): the library
+        # was closed or its journal protects it; do not hang the user's desktop.
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

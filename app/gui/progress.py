@@ -1,0 +1,230 @@
+"""Indexing progress in the status bar, its details, and the notice about files
+that could not be read."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating\u2026"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
+def progress_line(p: Any) -> str:
+    """One line about an IndexProgress."""
+    if p.phase == "scanning":
+        return "Looking for new and changed files\u2026"
+    if p.phase in ("done", "cancelled"):
+        return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
+    verb = "Re-encoding" if p.phase == "embedding" else "Indexing"
+    bits = [f"{verb} {p.files_done}/{p.files_total}"]
+    if p.current_file:
+        bits.append(os.path.basename(p.current_file))
+    if p.chunks_per_s:
+        bits.append(f"{p.chunks_per_s:.1f} passages/s")
+    if p.files_done and p.files_total > p.files_done:
+        bits.append("ETA " + eta_text(p.eta_s))
+    return " \u00b7 ".join(bits)
+
+
+class ProgressWidget(QWidget):
+    """Lives in the status bar; hidden while nothing is indexing."""
+
+    pause_toggled = Signal(bool)
+    stop_clicked = Signal()
+    resume_clicked = Signal()
+    details_clicked = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.bar.setMaximumHeight(14)
+        self.bar.setTextVisible(False)
+        self.pause_btn = QPushButton("Pause")
+        self.stop_btn = QPushButton("Stop")
+        self.resume_btn = QPushButton("Resume indexing")
+        self.details_btn = QPushButton("Details")
+        for b in (self.pause_btn, self.stop_btn, self.resume_btn, self.details_btn):
+            b.setFlat(True)
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.pause_btn.clicked.connect(self._toggle_pause)
+        self.stop_btn.clicked.connect(self.stop_clicked)
+        self.resume_btn.clicked.connect(self.resume_clicked)
+        self.details_btn.clicked.connect(self.details_clicked)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.pause_btn)
+        lay.addWidget(self.stop_btn)
+        lay.addWidget(self.resume_btn)
+        lay.addWidget(self.details_btn)
+        self.paused = False
+        self.last: Any = None
+        self.set_idle()
+
+    def _toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.pause_btn.setText("Resume" if self.paused else "Pause")
+        self.pause_toggled.emit(self.paused)
+
+    def set_idle(self, text: str = "") -> None:
+        self.label.setText(text)
+        for w in (self.bar, self.pause_btn, self.stop_btn, self.resume_btn):
+            w.setVisible(False)
+        self.details_btn.setVisible(self.last is not None and bool(text))
+
+    def set_stopped(self, waiting: int) -> None:
+        self.label.setText(f"Indexing stopped \u00b7 {waiting} waiting" if waiting else "Indexing stopped")
+        for w in (self.bar, self.pause_btn, self.stop_btn):
+            w.setVisible(False)
+        self.resume_btn.setVisible(True)
+
+    def set_progress(self, p: Any) -> None:
+        self.last = p
+        if p.phase in ("done", "cancelled"):
+            self.paused = False
+            self.pause_btn.setText("Pause")
+            self.set_idle(progress_line(p) if p.phase == "cancelled" else "")
+            return
+        text = progress_line(p)
+        if self.paused:
+            text = "Paused \u00b7 " + text
+        self.label.setText(text)
+        self.bar.setVisible(True)
+        if p.files_total:
+            self.bar.setRange(0, p.files_total)
+            self.bar.setValue(p.files_done)
+        else:
+            self.bar.setRange(0, 0)
+        self.pause_btn.setVisible(True)
+        self.stop_btn.setVisible(True)
+        self.resume_btn.setVisible(False)
+        self.details_btn.setVisible(True)
+
+
+class ProgressDetails(QDialog):
+    """Non-modal details of the indexing in progress."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Indexing")
+        self.setModal(False)
+        form = QFormLayout(self)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("phase", "Doing"), ("files", "Files"), ("current", "Current file"),
+                           ("chunks", "Passages encoded"), ("rate", "Speed"), ("eta", "Time left"),
+                           ("failed", "Could not read")):
+            w = QLabel("\u2014")
+            w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            w.setWordWrap(True)
+            self.fields[key] = w
+            form.addRow(label, w)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        form.addRow(buttons)
+        self.resize(460, 220)
+
+    def update_from(self, p: Any) -> None:
+        if p is None:
+            return
+        phase = {"scanning": "Scanning folders", "indexing": "Reading and encoding files",
+                 "embedding": "Re-encoding with a new model", "done": "Finished",
+                 "cancelled": "Stopped", "idle": "Idle"}.get(p.phase, p.phase)
+        self.fields["phase"].setText(phase)
+        self.fields["files"].setText(f"{p.files_done} of {p.files_total}")
+        self.fields["current"].setText(p.current_file or "\u2014")
+        self.fields["chunks"].setText(str(p.chunks_done))
+        self.fields["rate"].setText(f"{p.chunks_per_s:.1f} passages per second")
+        self.fields["eta"].setText(eta_text(p.eta_s) if p.phase not in ("done", "cancelled") else "\u2014")
+        self.fields["failed"].setText(f"{p.failed} file(s)")
+
+
+class FailureNotice(QFrame):
+    """A calm banner at the top of the window: some files could not be read."""
+
+    show_reasons = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("failureNotice")
+        self.setStyleSheet("#failureNotice { background: #fdf2e9; border: 1px solid #f0c9a5;"
+                           " border-radius: 6px; } QLabel { color: #7b341e; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        more = QPushButton("Show reasons")
+        close = QPushButton("Dismiss")
+        more.clicked.connect(self.show_reasons)
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(more)
+        lay.addWidget(close)
+        self.failures: dict[str, tuple[str, str]] = {}
+        self.hide()
+
+    def add(self, failures: list[tuple[str, str, str]]) -> None:
+        for path, status, reason in failures:
+            self.failures[path] = (status, reason)
+        if not self.failures:
+            return
+        n = len(self.failures)
+        self.label.setText(
+            f"{n} file{'s' if n != 1 else ''} could not be read. The rest of the library is fine."
+        )
+        self.show()
+
+    def forget(self, path: str) -> None:
+        self.failures.pop(path, None)
+
+
+class FailuresDialog(QDialog):
+    def __init__(self, failures: dict[str, tuple[str, str]], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Files that could not be read")
+        self.setModal(False)
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["File", "Status", "Reason"])
+        tree.setRootIsDecorated(False)
+        for path, (status, reason) in sorted(failures.items()):
+            item = QTreeWidgetItem([os.path.basename(path), status, reason or ""])
+            item.setToolTip(0, path)
+            item.setToolTip(2, reason or "")
+            tree.addTopLevelItem(item)
+        tree.header().resizeSection(0, 220)
+        tree.header().resizeSection(1, 80)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("These files are skipped until they change. Everything else was indexed."))
+        lay.addWidget(tree)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        lay.addWidget(buttons)
+        self.tree = tree
+        self.resize(720, 360)

@@ -1,0 +1,237 @@
+"""The results list: a list model over search / find-similar results and a delegate
+that paints each as a card (file badge, name, page, heading, passage with the best
+sentence highlighted and the matching words in bold, a relevance bar)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.gui.highlight import page_label, passage_html
+
+ResultRole = Qt.ItemDataRole.UserRole + 1
+KindRole = Qt.ItemDataRole.UserRole + 2
+
+SOURCE = "source"      # the passage a find-similar started from
+RESULT = "result"
+DOCUMENT = "document"  # a whole-document result (find similar documents)
+
+_BADGE_COLOURS = {".pdf": "#c8453b", ".docx": "#2f63b8", ".txt": "#6b7280", ".md": "#2f855a",
+                  ".markdown": "#2f855a"}
+
+
+@dataclass
+class Row:
+    kind: str
+    result: Any               # SearchResult-like: path, title, page_start, text, score...
+
+
+class ResultsModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self.max_score = 1.0
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        scores = [r.result.score for r in rows if r.kind != SOURCE and r.result.score is not None]
+        self.max_score = max(scores) if scores else 1.0
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_rows([])
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        r = row.result
+        if role == ResultRole:
+            return r
+        if role == KindRole:
+            return row.kind
+        if role == Qt.ItemDataRole.DisplayRole:
+            name = os.path.basename(r.path)
+            page = page_label(r.page_start, r.page_end)
+            return f"{name} {page}\n{r.text}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return r.path
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{os.path.basename(r.path)}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
+        return None
+
+    def result_at(self, row: int) -> Any:
+        return self.rows[row].result if 0 <= row < len(self.rows) else None
+
+
+def ext_badge(path: str) -> tuple[str, str]:
+    ext = os.path.splitext(path)[1].lower()
+    label = {".docx": "DOC", ".markdown": "MD"}.get(ext, ext[1:4].upper() or "?")
+    return label, _BADGE_COLOURS.get(ext, "#6b7280")
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Paints a result as a card. Text layout is cached per (row object, width)."""
+
+    PAD = 10
+    BADGE = 30
+    LINES = 4
+    CHARS = 420
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._docs: dict[tuple[int, int, bool], QTextDocument] = {}
+
+    def clear_cache(self) -> None:
+        self._docs.clear()
+
+    def _doc(self, r: Any, width: int, font: QFont, source: bool, dark: bool) -> QTextDocument:
+        key = (id(r), width, source)
+        doc = self._docs.get(key)
+        if doc is None:
+            if len(self._docs) > 400:
+                self._docs.clear()
+            doc = QTextDocument()
+            doc.setDocumentMargin(0)
+            doc.setDefaultFont(font)
+            limit = 0 if source else self.CHARS
+            bg = "#5c4d00" if dark else "#fff1a8"
+            html = passage_html(r.text, getattr(r, "best_sentence", None),
+                                getattr(r, "word_spans", None), limit, sentence_bg=bg)
+            doc.setHtml(html)
+            doc.setTextWidth(width)
+            self._docs[key] = doc
+        return doc
+
+    def _text_width(self, option: QStyleOptionViewItem) -> int:
+        return max(option.rect.width() - self.BADGE - 3 * self.PAD - 4, 80)
+
+    def _text_height(self, doc: QTextDocument, font: QFont, source: bool) -> int:
+        line = QFontMetrics(font).lineSpacing()
+        max_lines = 8 if source else self.LINES
+        return int(min(doc.size().height(), line * max_lines + 2))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        r = index.data(ResultRole)
+        if r is None:
+            return super().sizeHint(option, index)
+        source = index.data(KindRole) == SOURCE
+        width = self._text_width(option) if option.rect.width() > 0 else 600
+        font = QFont(option.font)
+        doc = self._doc(r, width, font, source, False)
+        title_h = QFontMetrics(font).height() + 6
+        return QSize(width, int(title_h + self._text_height(doc, font, source) + 2 * self.PAD + 2))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        r = index.data(ResultRole)
+        if r is None:
+            return super().paint(painter, option, index)
+        kind = index.data(KindRole)
+        source = kind == SOURCE
+        pal = option.palette
+        dark = pal.color(QPalette.ColorRole.Base).lightness() < 128
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(4, 3, -4, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if source:
+            bg = QColor("#e8f0fe") if not dark else QColor("#1f2a3d")
+        elif selected:
+            bg = pal.color(QPalette.ColorRole.Highlight).lighter(185 if not dark else 60)
+        else:
+            bg = pal.color(QPalette.ColorRole.Base)
+        painter.setPen(QColor(pal.color(QPalette.ColorRole.Mid)) if not selected
+                       else pal.color(QPalette.ColorRole.Highlight))
+        painter.setBrush(bg)
+        painter.drawRoundedRect(rect, 6, 6)
+
+        # file badge
+        label, colour = ext_badge(r.path)
+        badge = QRect(rect.left() + self.PAD, rect.top() + self.PAD, self.BADGE, self.BADGE + 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawRoundedRect(badge, 4, 4)
+        small = QFont(option.font)
+        small.setPointSizeF(max(option.font.pointSizeF() * 0.72, 6.0))
+        small.setBold(True)
+        painter.setFont(small)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+
+        # title line: name · page · heading ........ relevance
+        x = badge.right() + self.PAD
+        right = rect.right() - self.PAD
+        fm = QFontMetrics(option.font)
+        top = rect.top() + self.PAD
+        bar_w = 0 if source else 70
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        text_col = pal.color(QPalette.ColorRole.Text)
+        muted = QColor(text_col)
+        muted.setAlpha(150)
+        name = (("Similar to: " if source else "") + (r.title or os.path.basename(r.path))
+                if kind == DOCUMENT else ("Similar to: " if source else "") + os.path.basename(r.path))
+        bfm = QFontMetrics(bold)
+        avail = right - x - bar_w - 10
+        name = bfm.elidedText(name, Qt.TextElideMode.ElideMiddle, max(avail // 2 + 40, 60))
+        painter.setPen(text_col)
+        painter.drawText(x, top + fm.ascent(), name)
+        cursor = x + bfm.horizontalAdvance(name) + 8
+        extras = []
+        page = page_label(r.page_start, r.page_end)
+        if page:
+            extras.append(page)
+        if getattr(r, "heading", None):
+            extras.append(r.heading)
+        if getattr(r, "note", None):
+            extras.append(r.note)
+        if getattr(r, "other_hits", 0):
+            extras.append(f"+{r.other_hits} more in this document")
+        if extras:
+            painter.setFont(option.font)
+            painter.setPen(muted)
+            rest = fm.elidedText(" \u00b7 ".join(extras), Qt.TextElideMode.ElideRight,
+                                 max(right - bar_w - 10 - cursor, 0))
+            painter.drawText(cursor, top + fm.ascent(), rest)
+        if not source and r.score is not None:
+            model = index.model()
+            top_score = getattr(model, "max_score", 1.0) or 1.0
+            frac = max(0.0, min(1.0, float(r.score) / top_score)) if top_score > 0 else 0.0
+            bar = QRect(right - bar_w, top + fm.ascent() - 7, bar_w, 6)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(pal.color(QPalette.ColorRole.Midlight))
+            painter.drawRoundedRect(bar, 3, 3)
+            fill = QRect(bar)
+            fill.setWidth(max(int(bar_w * frac), 3))
+            painter.setBrush(QColor("#3b82f6"))
+            painter.drawRoundedRect(fill, 3, 3)
+
+        # passage
+        width = self._text_width(option)
+        doc = self._doc(r, width, QFont(option.font), source, dark)
+        text_top = top + fm.height() + 6
+        height = self._text_height(doc, option.font, source)
+        painter.translate(x, text_top)
+        painter.setClipRect(QRect(0, 0, width, height))
+        paint_ctx = QAbstractTextDocumentLayout.PaintContext()
+        paint_ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
+        doc.documentLayout().draw(painter, paint_ctx)
+        painter.restore()

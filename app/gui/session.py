@@ -1,0 +1,226 @@
+"""The window's handle on one library: opening it in the background, watching its
+folders, and turning the indexer's progress into Qt signals.
+
+The engine's watcher does the indexing (every change goes through the persistent job
+queue); ``Library.process_jobs`` is extended here only to tell the window how far it
+got, whichever thread runs it. Nothing in this module blocks the UI thread: every call
+into ``core`` goes through the TaskRunner.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.gui.tasks import READ, WRITE, TaskContext, TaskRunner
+from core.settings import Settings
+
+
+def open_gui_library(settings: Settings, path: Any = None, model_path: Any = None,
+                     listener: Any = None) -> Any:
+    """Open a Library whose indexing runs report to ``listener`` (called on the
+    indexing thread with ("progress", IndexProgress) or ("report", IndexReport))."""
+    from core.library import Library
+
+    class GuiLibrary(Library):
+        def process_jobs(self, progress=None, cancel=None):  # type: ignore[override]
+            def tee(p: Any) -> None:
+                if listener is not None:
+                    listener("progress", p)
+                if progress is not None:
+                    progress(p)
+
+            report = super().process_jobs(progress=tee, cancel=cancel)
+            if listener is not None:
+                listener("report", report)
+            return report
+
+    return GuiLibrary(path=path, settings=settings, model_path=model_path)
+
+
+class LibrarySession(QObject):
+    """Owns the Library object (``lib``, None until opened) for the window."""
+
+    opened = Signal(object)              # the library
+    open_failed = Signal(object)         # the exception
+    model_ready = Signal(float)          # seconds the model took to load
+    progress = Signal(object)            # IndexProgress (throttled)
+    index_finished = Signal(object)      # IndexReport
+    watch_event = Signal(object)         # core.watch.status.WatchEvent
+    changed = Signal()                   # folders or documents changed (coalesced)
+    indexing_stopped = Signal(bool)      # True: the user stopped automatic indexing
+    closed = Signal()
+
+    def __init__(self, runner: TaskRunner, settings: Settings, path: Any = None,
+                 model_path: Any = None, watch: bool = True,
+                 watch_options: dict | None = None) -> None:
+        super().__init__()
+        self.runner = runner
+        self.settings = settings
+        self.path = path
+        self.model_path = model_path
+        self.watch = watch
+        self.watch_options = dict(watch_options or {})
+        self.lib: Any = None
+        self.last_progress: Any = None
+        self.stopped_by_user = False
+        self.closing = False
+        self._last_emit = 0.0
+        self._changed_timer = QTimer(self)
+        self._changed_timer.setSingleShot(True)
+        self._changed_timer.setInterval(400)
+        self._changed_timer.timeout.connect(self.changed)
+        self._raw_progress = _Relay()
+        self._raw_progress.message.connect(self._on_listener)
+
+    # -- opening -------------------------------------------------------------------------
+    def open(self) -> None:
+        def work(ctx: TaskContext) -> Any:
+            return open_gui_library(self.settings, self.path, self.model_path, self._raw_progress.send)
+
+        self.runner.run(work, name="open library", lane=WRITE,
+                        on_done=self._on_opened, on_error=self.open_failed.emit)
+
+    def _on_opened(self, lib: Any) -> None:
+        if self.closing:
+            self.runner.run(lambda ctx: lib.close(), name="close library", lane=WRITE)
+            return
+        self.lib = lib
+        self.opened.emit(lib)
+        self._warm_model()
+        if self.watch:
+            self.start_watching()
+
+    def _warm_model(self) -> None:
+        lib = self.lib
+
+        def work(ctx: TaskContext) -> float:
+            t0 = time.monotonic()
+            lib.encoder()
+            return time.monotonic() - t0
+
+        self.runner.run(work, name="load model", on_done=self.model_ready.emit)
+
+    # -- watching and indexing -----------------------------------------------------------------
+    def start_watching(self) -> None:
+        lib = self.lib
+        if lib is None:
+            return
+        self.stopped_by_user = False
+        opts = dict(self.watch_options)
+
+        def work(ctx: TaskContext) -> None:
+            if not lib.is_watching:
+                lib.start_watching(on_event=self._raw_progress.send_event, **opts)
+
+        self.runner.run(work, name="start watching", lane=READ,
+                        on_done=lambda _r: self.indexing_stopped.emit(False))
+
+    def stop_indexing(self) -> None:
+        """Cancel the indexing in progress and stop following the folders until
+        resumed; what is left stays queued for later."""
+        lib = self.lib
+        if lib is None:
+            return
+        self.stopped_by_user = True
+        lib.pause_indexing(False)
+        for task in self.runner.running(WRITE):
+            if task.name == "index":
+                task.cancel()
+
+        def work(ctx: TaskContext) -> None:
+            lib.stop_watching(timeout=30)
+
+        self.runner.run(work, name="stop watching", lane=READ,
+                        on_done=lambda _r: self.indexing_stopped.emit(True))
+
+    def resume_indexing(self) -> None:
+        if self.lib is None:
+            return
+        self.lib.pause_indexing(False)
+        if self.watch:
+            self.start_watching()
+        else:
+            self.index_now()
+
+    def set_paused(self, paused: bool) -> None:
+        if self.lib is not None:
+            self.lib.pause_indexing(paused)   # sets a flag; the indexer waits between files
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.lib is not None and self.lib.indexing_paused)
+
+    def index_now(self) -> None:
+        """Scan and index on the write lane (used when the watcher is not running)."""
+        lib = self.lib
+        if lib is None:
+            return
+
+        def work(ctx: TaskContext) -> Any:
+            return lib.index(cancel=ctx.cancel)
+
+        self.runner.run(work, name="index", lane=WRITE)
+
+    def after_folders_changed(self) -> None:
+        """A folder was added/removed/paused: the watcher follows by itself; without
+        one, index now."""
+        self.changed.emit()
+        if self.lib is not None and not self.lib.is_watching and not self.stopped_by_user:
+            self.index_now()
+
+    # -- the indexing thread's messages ---------------------------------------------------------
+    def _on_listener(self, kind: str, value: Any) -> None:
+        if kind == "progress":
+            self.last_progress = value
+            now = time.monotonic()
+            final = value.phase in ("done", "cancelled")
+            if final or now - self._last_emit >= 0.1:
+                self._last_emit = now
+                self.progress.emit(value)
+            if value.files_done and not final:
+                self._changed_timer.start()
+        elif kind == "report":
+            self.index_finished.emit(value)
+            self._changed_timer.start()
+        elif kind == "event":
+            self.watch_event.emit(value)
+            self._changed_timer.start()
+
+    # -- closing -----------------------------------------------------------------------------------
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Cancel everything, stop watching, close the library; emits ``closed``."""
+        self.closing = True
+        lib = self.lib
+        self.runner.cancel_all()
+        if lib is not None:
+            lib.pause_indexing(False)
+
+        def work(ctx: TaskContext) -> None:
+            if lib is not None:
+                lib.stop_watching(timeout=timeout_s)
+                lib.close()
+
+        self.runner.run(work, name="close library", lane=WRITE,
+                        on_finished=self._closed)
+
+    def _closed(self) -> None:
+        self.lib = None
+        self.closed.emit()
+
+
+class _Relay(QObject):
+    """Carries messages from any thread to the UI thread (queued signal)."""
+
+    message = Signal(str, object)
+
+    def send(self, kind: str, value: Any) -> None:
+        if kind == "progress":
+            value = replace(value)   # a snapshot: the indexer keeps mutating its object
+        self.message.emit(kind, value)
+
+    def send_event(self, event: Any) -> None:
+        self.message.emit("event", event)

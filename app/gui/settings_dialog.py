@@ -1,0 +1,118 @@
+"""Settings: model folder, device, chunking, reconcile interval, library location."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.settings import Settings
+
+DEVICES = [("auto", "Automatic (GPU when available)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")]
+RESTART_FIELDS = ("model_path", "device", "library_path", "chunk_max_tokens",
+                  "chunk_overlap_sentences")
+
+
+class _PathField(QWidget):
+    def __init__(self, value: str, placeholder: str, pick: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(value)
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        browse = QPushButton("Choose\u2026")
+        browse.clicked.connect(self._browse)
+        self.pick = pick
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(browse)
+
+    def _browse(self) -> None:
+        if self.pick == "dir":
+            path = QFileDialog.getExistingDirectory(self, "Choose a model folder", self.edit.text())
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Library file", self.edit.text(),
+                                                  "Likewise library (*.sqlite)")
+        if path:
+            self.edit.setText(path)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.original = settings
+        self.model = _PathField(settings.model_path, "Bundled all-MiniLM-L6-v2", "dir")
+        self.device = QComboBox()
+        for key, label in DEVICES:
+            self.device.addItem(label, key)
+        self.device.setCurrentIndex(max(0, [k for k, _ in DEVICES].index(settings.device)
+                                        if settings.device in dict(DEVICES) else 0))
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(0, 8192)
+        self.max_tokens.setSpecialValueText("As long as the model allows")
+        self.max_tokens.setValue(settings.chunk_max_tokens)
+        self.max_tokens.setSuffix(" tokens")
+        self.overlap = QSpinBox()
+        self.overlap.setRange(0, 5)
+        self.overlap.setValue(settings.chunk_overlap_sentences)
+        self.overlap.setSuffix(" sentence(s)")
+        self.reconcile = QSpinBox()
+        self.reconcile.setRange(0, 24 * 60)
+        self.reconcile.setSpecialValueText("Only at start")
+        self.reconcile.setValue(settings.reconcile_interval_s // 60)
+        self.reconcile.setSuffix(" min")
+        self.library = _PathField(settings.library_path, "In your user data folder", "file")
+        form = QFormLayout()
+        form.addRow("Model folder", self.model)
+        form.addRow("Device", self.device)
+        form.addRow("Passage length", self.max_tokens)
+        form.addRow("Passage overlap", self.overlap)
+        form.addRow("Full rescan every", self.reconcile)
+        form.addRow("Library file", self.library)
+        note = QLabel("Changes to the model, device, passages or library file take effect the "
+                      "next time Likewise starts. A different model re-encodes the library in "
+                      "the background.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(mid);")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(buttons)
+        self.resize(560, 300)
+
+    def result_settings(self) -> Settings:
+        return replace(
+            self.original,
+            model_path=self.model.text(),
+            device=self.device.currentData(),
+            chunk_max_tokens=self.max_tokens.value(),
+            chunk_overlap_sentences=self.overlap.value(),
+            reconcile_interval_s=self.reconcile.value() * 60,
+            library_path=self.library.text(),
+        )
+
+    def needs_restart(self) -> bool:
+        new = self.result_settings()
+        return any(getattr(new, f) != getattr(self.original, f) for f in RESTART_FIELDS)

@@ -1,0 +1,251 @@
+"""The one way the window runs engine work: off the UI thread, with progress and cancel.
+
+Every call into ``core`` (opening the library, loading the model, searching, indexing,
+watching, labels, training) goes through ``TaskRunner.run``. The callable runs on a
+worker thread and receives a ``TaskContext`` (a cancel token and a progress reporter);
+its result, error or progress reaches the UI thread through Qt signals (queued
+connections), so the UI thread never waits on the model, the disk or the database.
+
+Two lanes:
+- ``read``: a small pool for quick reads (search, listing documents, previews);
+  searches keep working while the library indexes.
+- ``write``: one thread, in order, for long writes (indexing, re-indexing, training,
+  closing the library), so that they never overlap each other.
+
+A task given a ``key`` supersedes the previous unfinished task with the same key (its
+token is cancelled and its result dropped): search-as-you-type keeps only the latest.
+``core.errors.Cancelled`` is treated quietly: ``on_cancelled`` instead of ``on_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from core.cancel import CancelToken
+from core.errors import Cancelled
+
+log = logging.getLogger("likewise.gui.tasks")
+
+READ = "read"
+WRITE = "write"
+
+
+class TaskContext:
+    """Handed to the callable on its worker thread."""
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+        self.cancel: CancelToken = task.token
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.cancelled
+
+    def progress(self, value: Any) -> None:
+        """Report progress (any object); throttled to ``min_progress_interval``."""
+        self._task._report(value)
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    progress = Signal(object)
+    finished = Signal()            # after done/failed/cancelled
+
+
+class Task:
+    """One unit of background work. Created by TaskRunner.run, lives in the UI thread."""
+
+    def __init__(
+        self,
+        fn: Callable[[TaskContext], Any],
+        name: str,
+        key: str | None,
+        lane: str,
+        min_progress_interval: float,
+    ) -> None:
+        self.fn = fn
+        self.name = name
+        self.key = key
+        self.lane = lane
+        self.token = CancelToken()
+        self.signals = _Signals()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self.superseded = False
+        self._min_interval = min_progress_interval
+        self._last_progress = 0.0
+        self._pending_progress: Any = None
+        self._progress_lock = threading.Lock()
+        self._done = threading.Event()
+
+    # -- any thread ---------------------------------------------------------------------
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    @property
+    def is_done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the callable returned (tests and shutdown only; never the UI)."""
+        return self._done.wait(timeout)
+
+    # -- worker thread ------------------------------------------------------------------------
+    def _report(self, value: Any) -> None:
+        now = time.monotonic()
+        with self._progress_lock:
+            if now - self._last_progress < self._min_interval:
+                self._pending_progress = value
+                return
+            self._last_progress = now
+            self._pending_progress = None
+        self.signals.progress.emit(value)
+
+    def _flush_progress(self) -> None:
+        with self._progress_lock:
+            value, self._pending_progress = self._pending_progress, None
+        if value is not None:
+            self.signals.progress.emit(value)
+
+    def _execute(self) -> None:
+        self.started_at = time.monotonic()
+        try:
+            if self.token.cancelled:
+                raise Cancelled("cancelled before it started")
+            result = self.fn(TaskContext(self))
+        except Cancelled:
+            self._flush_progress()
+            self._finish()
+            self.signals.cancelled.emit()
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            log.debug("task %s failed", self.name, exc_info=True)
+            self._flush_progress()
+            self._finish()
+            self.signals.failed.emit(exc)
+        else:
+            self._flush_progress()
+            self._finish()
+            if self.token.cancelled and self.superseded:
+                self.signals.cancelled.emit()
+            else:
+                self.signals.done.emit(result)
+        self.signals.finished.emit()
+
+    def _finish(self) -> None:
+        self.finished_at = time.monotonic()
+        self._done.set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.task._execute()
+
+
+class TaskRunner(QObject):
+    """Runs tasks on two lanes and keeps them alive until their signals are delivered."""
+
+    error = Signal(object, str)     # (exception, task name) for tasks without on_error
+
+    def __init__(self, parent: QObject | None = None, read_threads: int = 3) -> None:
+        super().__init__(parent)
+        self._pools = {READ: QThreadPool(self), WRITE: QThreadPool(self)}
+        self._pools[READ].setMaxThreadCount(read_threads)
+        self._pools[WRITE].setMaxThreadCount(1)
+        for pool in self._pools.values():
+            pool.setExpiryTimeout(-1)
+        self._live: set[Task] = set()
+        self._keyed: dict[str, Task] = {}
+        self._closed = False
+
+    def run(
+        self,
+        fn: Callable[[TaskContext], Any],
+        *,
+        name: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        key: str | None = None,
+        lane: str = READ,
+        min_progress_interval: float = 0.1,
+    ) -> Task:
+        """Start ``fn(ctx)`` on a worker thread. Callbacks run on the UI thread."""
+        if self._closed:
+            raise RuntimeError("the task runner is shut down")
+        task = Task(fn, name or getattr(fn, "__name__", "task"), key, lane, min_progress_interval)
+        if key is not None:
+            old = self._keyed.get(key)
+            if old is not None and not old.is_done:
+                old.superseded = True
+                old.cancel()
+            self._keyed[key] = task
+        s = task.signals
+        if on_done is not None:
+            s.done.connect(lambda result, t=task: self._deliver(t, on_done, result))
+        if on_progress is not None:
+            s.progress.connect(lambda value, t=task: None if t.superseded else on_progress(value))
+        s.failed.connect(lambda exc, t=task: self._failed(t, exc, on_error))
+        if on_cancelled is not None:
+            s.cancelled.connect(on_cancelled)
+        s.finished.connect(lambda t=task: self._forget(t, on_finished))
+        self._live.add(task)
+        self._pools[lane].start(_Runnable(task))
+        return task
+
+    # -- UI thread --------------------------------------------------------------------------
+    def _deliver(self, task: Task, callback: Callable[[Any], None], result: Any) -> None:
+        if task.superseded:
+            return
+        callback(result)
+
+    def _failed(self, task: Task, exc: BaseException, on_error: Callable | None) -> None:
+        if task.superseded:
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
+            self.error.emit(exc, task.name)
+
+    def _forget(self, task: Task, on_finished: Callable[[], None] | None) -> None:
+        self._live.discard(task)
+        if task.key is not None and self._keyed.get(task.key) is task:
+            del self._keyed[task.key]
+        if on_finished is not None:
+            on_finished()
+
+    def running(self, lane: str | None = None) -> list[Task]:
+        return [t for t in self._live if not t.is_done and (lane is None or t.lane == lane)]
+
+    def cancel_all(self) -> None:
+        for task in list(self._live):
+            task.cancel()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait for every worker to finish (shutdown and tests; not for the UI)."""
+        deadline = time.monotonic() + timeout_s
+        for pool in self._pools.values():
+            left = max(deadline - time.monotonic(), 0.0)
+            if not pool.waitForDone(int(left * 1000)):
+                return False
+        return True
+
+    def shutdown(self, timeout_s: float = 5.0) -> bool:
+        """Cancel everything and wait up to ``timeout_s``; no task can start afterwards."""
+        self._closed = True
+        self.cancel_all()
+        return self.wait_idle(timeout_s)

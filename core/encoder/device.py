@@ -1,0 +1,84 @@
+"""Where the encoder runs: CUDA (half precision), then Apple MPS, then the CPU.
+
+The choice comes from a setting ("auto", "cpu", "cuda", "mps"); the environment
+variable LIKEWISE_DEVICE overrides the setting (useful for a one-off run or a test).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+
+from core.errors import ModelError
+
+DEVICE_ENV = "LIKEWISE_DEVICE"
+CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: torch.device
+    dtype: torch.dtype
+    requested: str   # what the setting (or the environment) asked for
+    source: str      # "setting", "environment" or "default"
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def cpu_cores() -> int:
+    """Cores this process may use (the affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _requested(setting: str | None) -> tuple[str, str]:
+    env = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if env:
+        return env, "environment"
+    if setting:
+        return str(setting).strip().lower(), "setting"
+    return "auto", "default"
+
+
+def choose_device(setting: str | torch.device | None = "auto") -> DeviceChoice:
+    """Resolve a device setting into a torch device and the dtype to run the model in."""
+    if isinstance(setting, torch.device):
+        setting = setting.type
+    wanted, source = _requested(setting)
+    if wanted not in CHOICES:
+        where = f"the environment variable {DEVICE_ENV}" if source == "environment" else "the device setting"
+        raise ModelError(f"unknown device {wanted!r} in {where}; choose one of {', '.join(CHOICES)}")
+    if wanted == "auto":
+        if cuda_available():
+            wanted_type = "cuda"
+        elif mps_available():
+            wanted_type = "mps"
+        else:
+            wanted_type = "cpu"
+    else:
+        wanted_type = wanted
+    if wanted_type == "cuda" and not cuda_available():
+        raise ModelError("the device is set to CUDA but torch sees no CUDA GPU (is the CUDA build of torch installed?)")
+    if wanted_type == "mps" and not mps_available():
+        raise ModelError("the device is set to MPS but Apple Metal is not available on this machine")
+    dtype = torch.float16 if wanted_type == "cuda" else torch.float32
+    if wanted_type == "cpu":
+        use_all_cpu_cores()
+    return DeviceChoice(torch.device(wanted_type), dtype, wanted, source)
+
+
+def use_all_cpu_cores() -> None:
+    cores = cpu_cores()
+    if torch.get_num_threads() != cores:
+        torch.set_num_threads(cores)

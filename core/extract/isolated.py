@@ -1,0 +1,299 @@
+"""Extraction in a worker process, so that one hostile file costs only itself.
+
+    with IsolatedExtractor(timeout_s=60, memory_mb=2048) as ex:
+        result = ex.extract(path)          # core.types.ExtractResult, never raises for a bad file
+
+    for path, result in extract_many(paths, workers=2):   # a small pool, results in input order
+        ...
+
+How and why:
+
+- The worker is a plain child process running ``python -m core.extract.worker``, talking
+  length-prefixed pickles over its stdin/stdout (core/extract/worker.py). Not
+  multiprocessing: "fork" would copy a parent that holds torch's threads, and "spawn"
+  re-imports the parent's __main__ (which may import torch); a fresh interpreter that
+  imports only pypdf and python-docx starts in well under a second. A frozen
+  (PyInstaller) app starts ``sys.executable --likewise-extract-worker`` instead and must
+  dispatch that argument to core.extract.worker.main.
+- The worker is long-lived: one process extracts file after file. It limits its own
+  address space (RLIMIT_AS, where the OS has it) to memory_mb.
+- Per file: a file larger than max_file_mb is refused ("file too large") without being
+  read. The answer must come within timeout_s, otherwise the worker is killed and the
+  file is an error "timed out after 60 s". A worker that runs out of memory answers
+  "ran out of memory (limit N MB)" and exits; one that dies (a segfault, a kill) makes
+  the file an error "extractor crashed (signal N)". Either way the next file starts a
+  fresh worker.
+- extract() may be called from one thread while close() is called from another (the
+  indexer's cancel): close() kills the worker at once and the waiting extract() raises
+  core.errors.ExtractionError("the extractor was closed").
+- close() (also on __exit__, garbage collection and interpreter exit) ends the worker and
+  reaps it: no zombies, no leaked processes. A worker also exits by itself when its
+  parent dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import weakref
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from core.errors import ExtractionError
+from core.extract.worker import read_message, write_message
+from core.types import ERROR, Block, ExtractResult
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+_EOF = object()
+
+
+def _format_seconds(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+def _worker_command(memory_mb: int) -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--likewise-extract-worker", str(memory_mb)]
+    return [sys.executable, "-m", "core.extract.worker", str(memory_mb)]
+
+
+def _crash_reason(returncode: int | None, memory_mb: int) -> str:
+    if returncode is not None and returncode < 0:
+        number = -returncode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = ""
+        reason = f"extractor crashed (signal {number}{': ' + name if name else ''})"
+        if number in (signal.SIGKILL, getattr(signal, "SIGABRT", 6)):
+            reason += f"; it may have run out of memory (limit {memory_mb} MB)"
+        return reason
+    return f"extractor exited unexpectedly (exit code {returncode})"
+
+
+def from_plain(answer: dict) -> ExtractResult:
+    return ExtractResult(
+        status=answer["status"],
+        blocks=[Block(text=t, page=p, heading=h, kind=k) for t, p, h, k in answer.get("blocks", [])],
+        pages=answer.get("pages"),
+        title=answer.get("title"),
+        error=answer.get("error"),
+    )
+
+
+class IsolatedExtractor:
+    """One worker process at a time; extract() is serialized by a lock."""
+
+    def __init__(self, timeout_s: float = 60, memory_mb: int = 2048, max_file_mb: int = 512) -> None:
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self.max_file_mb = int(max_file_mb)
+        self._lock = threading.Lock()
+        self._proc_lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._answers: queue.Queue = queue.Queue()
+        self._closed = False
+        self.workers_started = 0
+        _LIVE.add(self)
+
+    # -- public ----------------------------------------------------------------
+    def __enter__(self) -> IsolatedExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def extract(self, path: str | os.PathLike) -> ExtractResult:
+        path = os.fspath(path)
+        refused = self._refuse(path)
+        if refused is not None:
+            return refused
+        with self._lock:
+            if self._closed:
+                raise ExtractionError("the extractor was closed")
+            proc = self._ensure_worker()
+            try:
+                write_message(proc.stdin, path)
+            except (BrokenPipeError, OSError, ValueError):
+                # The worker died between files: start a fresh one and try once more.
+                self._stop_worker(kill=True)
+                if self._closed:
+                    raise ExtractionError("the extractor was closed") from None
+                proc = self._ensure_worker()
+                write_message(proc.stdin, path)
+            return self._await_answer(proc)
+
+    def close(self) -> None:
+        """End the worker now (an extraction in progress is abandoned)."""
+        self._closed = True
+        self._stop_worker(kill=True)
+
+    def __del__(self) -> None:
+        try:
+            self._stop_worker(kill=True)
+        except Exception:  # noqa: BLE001 - nothing sensible to do at collection time
+            pass
+
+    # -- internals -------------------------------------------------------------
+    def _refuse(self, path: str) -> ExtractResult | None:
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            return ExtractResult(status=ERROR, error=f"cannot read the file ({exc.strerror or exc})")
+        if size > self.max_file_mb * 1024 * 1024:
+            return ExtractResult(
+                status=ERROR,
+                error=f"file too large ({size / 1048576:.0f} MB; the limit is {self.max_file_mb} MB)",
+            )
+        return None
+
+    def _await_answer(self, proc: subprocess.Popen) -> ExtractResult:
+        try:
+            answer = self._answers.get(timeout=self.timeout_s)
+        except queue.Empty:
+            self._stop_worker(kill=True)
+            if self._closed:
+                raise ExtractionError("the extractor was closed") from None
+            return ExtractResult(status=ERROR, error=f"timed out after {_format_seconds(self.timeout_s)} s")
+        if answer is _EOF or not isinstance(answer, dict):
+            try:
+                returncode = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                returncode = None
+            self._stop_worker(kill=True)
+            if self._closed:
+                raise ExtractionError("the extractor was closed")
+            return ExtractResult(status=ERROR, error=_crash_reason(returncode, self.memory_mb))
+        if answer.get("fatal"):
+            self._stop_worker(kill=False)
+        return from_plain(answer)
+
+    def _ensure_worker(self) -> subprocess.Popen:
+        with self._proc_lock:
+            if self._proc is not None and self._proc.poll() is None:
+                return self._proc
+        self._stop_worker(kill=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.setdefault("OMP_NUM_THREADS", "1")
+        proc = subprocess.Popen(
+            _worker_command(self.memory_mb),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=_ROOT,
+            start_new_session=(os.name == "posix"),
+        )
+        answers: queue.Queue = queue.Queue()
+        threading.Thread(target=_read_answers, args=(proc, answers), daemon=True,
+                         name="likewise-extract-reader").start()
+        with self._proc_lock:
+            self._proc, self._answers = proc, answers
+            self.workers_started += 1
+            if self._closed:
+                self._kill(proc)
+        return proc
+
+    def _stop_worker(self, kill: bool) -> None:
+        with self._proc_lock:
+            proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if kill:
+            self._kill(proc)
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._kill(proc)
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+
+def _read_answers(proc: subprocess.Popen, answers: queue.Queue) -> None:
+    """Reader thread: every answer of one worker onto its queue, then _EOF."""
+    try:
+        while True:
+            message = read_message(proc.stdout)
+            if message is None:
+                break
+            answers.put(message)
+    except Exception:  # noqa: BLE001 - a closed or broken pipe means the worker is gone
+        pass
+    answers.put(_EOF)
+
+
+def extract_many(
+    paths: Iterable[str | os.PathLike],
+    workers: int = 2,
+    timeout_s: float = 60,
+    memory_mb: int = 2048,
+    max_file_mb: int = 512,
+) -> Iterator[tuple[str, ExtractResult]]:
+    """Extract with `workers` isolated workers in parallel; yields (path, result) in the
+    order of `paths`, at most 2 * workers files ahead of the consumer."""
+    pool: queue.Queue = queue.Queue()
+    extractors = [IsolatedExtractor(timeout_s, memory_mb, max_file_mb) for _ in range(max(1, workers))]
+    for extractor in extractors:
+        pool.put(extractor)
+
+    def run(path: str) -> ExtractResult:
+        extractor = pool.get()
+        try:
+            return extractor.extract(path)
+        finally:
+            pool.put(extractor)
+
+    pending: deque[tuple[str, Future]] = deque()
+    with ThreadPoolExecutor(max_workers=len(extractors), thread_name_prefix="likewise-extract") as executor:
+        try:
+            for path in paths:
+                path = os.fspath(path)
+                pending.append((path, executor.submit(run, path)))
+                if len(pending) >= 2 * len(extractors):
+                    done_path, future = pending.popleft()
+                    yield done_path, future.result()
+            while pending:
+                done_path, future = pending.popleft()
+                yield done_path, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+            for extractor in extractors:
+                extractor.close()
+
+
+@atexit.register
+def _close_all() -> None:
+    for extractor in list(_LIVE):
+        extractor.close()

@@ -1,0 +1,168 @@
+"""PDF with pypdf, page by page.
+
+- Pages are numbered from 1. A page whose text cannot be extracted is skipped (the rest
+  of the document is still indexed); if no page yields text and some raised, the first
+  error is the reason.
+- pypdf's plain text has one line per printed line and rarely a blank line between
+  paragraphs, so paragraphs are rebuilt with a simple rule per page: a line ends a
+  paragraph when it is followed by a blank line, when it ends a sentence and is
+  clearly shorter than the page's usual line, when it is a short line (a title, a
+  heading, a label) followed by a capital or a digit, or when the next line starts a
+  list item. Other lines are wrapped text: they are joined with a space, and a word
+  hyphenated at the line end ("exam-" + "ple") is joined back when the next line
+  starts with a lower-case letter. The result is readable and searchable; exact
+  reading order in multi-column or table layouts is whatever pypdf gives.
+- Encrypted files are opened with the empty password when that works (many PDFs are
+  encrypted only to set permissions); otherwise the status is "encrypted". AES needs
+  the `cryptography` package; its absence is reported as such.
+- Fewer than MIN_TEXT_CHARS non-space characters in the whole document means a scanned,
+  blank or image-only file: status "no_text" (OCR is not supported).
+- The title is the metadata /Title when it looks like a title, else the first short
+  line of the first page, else the file name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from core.extract.clean import clean_line, short_reason
+from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
+
+MIN_TEXT_CHARS = 20
+NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is not supported)"
+
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
+_LIST_START = re.compile(r"^(?:[•◦▪‣∙·\-–—*]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
+_BAD_TITLES = re.compile(r"^(untitled|document\d*|microsoft word|slide \d+|title)$|\.(docx?|pdf|tex|dvi|ps|odt|rtf)$",
+                         re.IGNORECASE)
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def extract_pdf(path: Path) -> ExtractResult:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is this file's error
+        return ExtractResult(status=ERROR, error=_open_error(path, exc))
+    if reader.is_encrypted:
+        failure = _decrypt_empty(reader)
+        if failure is not None:
+            return failure
+    try:
+        count = len(reader.pages)
+    except Exception as exc:  # noqa: BLE001
+        return ExtractResult(status=ERROR, error=f"malformed PDF ({short_reason(exc)})")
+
+    blocks: list[Block] = []
+    first_error: Exception | None = None
+    for number in range(1, count + 1):
+        try:
+            raw = reader.pages[number - 1].extract_text() or ""
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad page costs that page
+            first_error = first_error or exc
+            continue
+        blocks.extend(Block(text=p, page=number) for p in page_paragraphs(raw))
+
+    chars = sum(len(b.text) - b.text.count(" ") for b in blocks)
+    if chars < MIN_TEXT_CHARS:
+        if first_error is not None:
+            return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
+        return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
+                             error=NO_TEXT_REASON if count else "the PDF has no pages")
+    return ExtractResult(status=INDEXED, blocks=blocks, pages=count, title=_title(reader, blocks, path))
+
+
+def _open_error(path: Path, exc: Exception) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        return f"cannot read the file ({err.strerror or err})"
+    if size == 0:
+        return "empty file (0 bytes), not a PDF"
+    if isinstance(exc, OSError):
+        return f"cannot read the file ({exc.strerror or exc})"
+    return f"not a readable PDF ({short_reason(exc)})"
+
+
+def _decrypt_empty(reader) -> ExtractResult | None:
+    """Try the empty password. None when the reader can now be read."""
+    try:
+        ok = reader.decrypt("")
+    except Exception as exc:  # noqa: BLE001
+        name = type(exc).__name__
+        if name == "DependencyError" or "cryptography" in str(exc):
+            return ExtractResult(
+                status=ENCRYPTED,
+                error="encrypted with AES; reading it needs the 'cryptography' package",
+            )
+        if name == "NotImplementedError" or isinstance(exc, NotImplementedError):
+            return ExtractResult(status=ENCRYPTED, error=f"unsupported encryption ({short_reason(exc)})")
+        return ExtractResult(status=ERROR, error=f"malformed encryption ({short_reason(exc)})")
+    if not ok:
+        return ExtractResult(status=ENCRYPTED, error="password-protected (needs a password)")
+    return None
+
+
+def page_paragraphs(raw: str) -> list[str]:
+    """One page's pypdf text cut into paragraphs (see the module docstring)."""
+    lines = [clean_line(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lengths = sorted(len(line) for line in lines if line)
+    if not lengths:
+        return []
+    typical = lengths[int(0.75 * (len(lengths) - 1))]
+    paragraphs: list[str] = []
+    current = ""
+    for i, line in enumerate(lines):
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            continue
+        current = _join(current, line)
+        following = next((x for x in lines[i + 1:i + 2] if x), "")
+        if not following or _ends_paragraph(line, following, typical):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _join(current: str, line: str) -> str:
+    if not current:
+        return line
+    if (current.endswith("-") and len(current) > 1 and current[-2].isalpha()
+            and line[:1].islower()):
+        return current[:-1] + line
+    return current + " " + line
+
+
+def _ends_paragraph(line: str, following: str, typical: int) -> bool:
+    if _LIST_START.match(following):
+        return True
+    starts_upper = following[:1].isupper() or following[:1].isdigit()
+    if _SENTENCE_END.search(line) and len(line) < 0.8 * typical:
+        return True
+    return starts_upper and len(line) < 0.5 * typical and not line.endswith((",", "-"))
+
+
+def _title(reader, blocks: list[Block], path: Path) -> str:
+    try:
+        meta = reader.metadata
+        title = clean_line(str(meta.title)) if meta is not None and meta.title else ""
+    except Exception:  # noqa: BLE001 - unreadable metadata is no reason to fail
+        title = ""
+    title = re.sub(r"^Microsoft (Word|PowerPoint) - ", "", title)
+    if 3 <= len(title) <= 200 and not _BAD_TITLES.search(title) and title != path.stem:
+        return title
+    first = blocks[0].text if blocks else ""
+    first_line = first.split(". ")[0]
+    if 3 <= len(first_line) <= 150 and blocks[0].page == 1:
+        return first_line
+    return path.stem

@@ -1,0 +1,63 @@
+"""Search filters: folder, file type, modification date range."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import InvalidInputError
+
+
+@dataclass
+class SearchFilters:
+    folder: str | None = None                 # only documents under this folder
+    file_types: list[str] | None = None       # extensions such as ".pdf" (or "pdf")
+    modified_after: float | None = None       # file mtime, seconds since the epoch
+    modified_before: float | None = None
+
+    def is_empty(self) -> bool:
+        return (self.folder is None and not self.file_types and self.modified_after is None
+                and self.modified_before is None)
+
+    def sql(self) -> tuple[str, tuple]:
+        """A condition on ``d`` (documents) and its parameters ("" when no filter)."""
+        parts: list[str] = []
+        params: list = []
+        if self.folder is not None:
+            p = Path(self.folder).expanduser()
+            root = str(p.resolve()) if p.exists() else str(p.absolute())
+            prefix = root.rstrip(os.sep) + os.sep
+            parts.append("(d.path = ? OR substr(d.path, 1, ?) = ?)")
+            params += [root, len(prefix), prefix]
+        if self.file_types:
+            exts = sorted({_ext(t) for t in self.file_types})
+            parts.append(f"d.ext IN ({','.join('?' * len(exts))})")
+            params += exts
+        if self.modified_after is not None:
+            parts.append("d.mtime >= ?")
+            params.append(float(self.modified_after))
+        if self.modified_before is not None:
+            parts.append("d.mtime <= ?")
+            params.append(float(self.modified_before))
+        return " AND ".join(parts), tuple(params)
+
+
+def _ext(value: str) -> str:
+    v = str(value).strip().lower()
+    if not v or not v.lstrip(".").isalnum():
+        raise InvalidInputError(f"not a file type: {value!r} (use an extension such as .pdf)")
+    return v if v.startswith(".") else "." + v
+
+
+def allowed_chunk_ids(conn, filters: SearchFilters | None) -> np.ndarray | None:
+    """Chunk ids the filters allow, or None when there is no filter."""
+    if filters is None or filters.is_empty():
+        return None
+    where, params = filters.sql()
+    rows = conn.execute(
+        f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}", params
+    ).fetchall()
+    return np.asarray([r[0] for r in rows], dtype=np.int64)

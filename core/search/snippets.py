@@ -1,0 +1,141 @@
+"""What makes a result explain itself: the best-matching sentence and the query words.
+
+The best sentence is found by encoding the passage's sentences with the query's encoder
+and taking the one closest to the query vector. Sentence vectors are cached per
+(model, chunk) so a passage shown again costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+from core.search.keyword import STOPWORDS, clean_text
+
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+MAX_SENTENCES = 24           # per passage, the longest are kept when there are more
+SENTENCE_CACHE = 4096        # passages whose sentence vectors are kept
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` (core.text.split_sentences when it exists)."""
+    try:
+        from core.text import split_sentences as shared
+    except ImportError:
+        return _split_sentences(text)
+    return shared(text)
+
+
+def _split_sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in SENTENCE_RE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper, enough to match query words in a passage."""
+    w = word.lower()
+    for suffix in ("ational", "ization", "fulness", "ousness", "iveness", "ations", "ation",
+                   "ements", "ement", "ments", "ment", "ness", "ings", "ing", "ies", "ied",
+                   "edly", "ed", "ers", "er", "es", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                w += "y"
+            break
+    return w
+
+
+def query_terms(query: str) -> set[str]:
+    words = [w for w in WORD_RE.findall(clean_text(query))]
+    content = [w for w in words if w.lower() not in STOPWORDS] or words
+    return {stem(w) for w in content if w}
+
+
+def word_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of words in ``text`` whose stem is one of the query's (case-insensitive)."""
+    if not terms:
+        return []
+    return [(m.start(), m.end()) for m in WORD_RE.finditer(text) if stem(m.group()) in terms]
+
+
+class SentenceCache:
+    """LRU of sentence spans and vectors per (model id, chunk id)."""
+
+    def __init__(self, size: int = SENTENCE_CACHE) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[int, int], tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]):
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None:
+                self._data.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[int, int], value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def _limit(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if len(spans) <= MAX_SENTENCES:
+        return spans
+    longest = sorted(spans, key=lambda s: s[1] - s[0], reverse=True)[:MAX_SENTENCES]
+    return sorted(longest)
+
+
+def best_sentences(
+    items: list[tuple[int, str]],
+    query_vec: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray],
+    model_id: int,
+    cache: SentenceCache,
+) -> dict[int, tuple[int, int] | None]:
+    """For each (chunk id, text): the span of its sentence closest to ``query_vec``.
+    All sentences not cached yet are encoded in one batch."""
+    todo: dict[int, list[tuple[int, int]]] = {}
+    for cid, text in items:
+        if cache.get((model_id, cid)) is None:
+            todo[cid] = _limit(split_sentences(text))
+    if todo:
+        texts = dict(items)
+        flat = [(cid, s) for cid, spans in todo.items() for s in spans]
+        mat = encode([texts[cid][s:e] for cid, (s, e) in flat]) if flat else np.zeros((0, 0))
+        at = 0
+        for cid, spans in todo.items():
+            cache.put((model_id, cid), (spans, np.asarray(mat[at : at + len(spans)], np.float32)))
+            at += len(spans)
+    q = query_vec / (np.linalg.norm(query_vec) or 1.0)
+    out: dict[int, tuple[int, int] | None] = {}
+    for cid, text in items:
+        spans, vecs = cache.get((model_id, cid)) or ([], np.zeros((0, 0)))
+        if not spans:
+            out[cid] = (0, len(text)) if text else None
+            continue
+        norms = np.linalg.norm(vecs, axis=1)
+        norms[norms == 0] = 1.0
+        best = int(np.argmax((vecs @ q) / norms))
+        s, e = spans[best]
+        out[cid] = (max(0, s), min(len(text), e))
+    return out
