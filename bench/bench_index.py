@@ -27,8 +27,8 @@ SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "d
 
 
 def _files(limit: int | None) -> list[Path]:
-    pdfs = sorted((SHARED / "pdf_real").glob("*.pdf"))
-    docx = sorted((SHARED / "docx" / "valid").glob("*.docx"))
+    pdfs = sorted((SHARED / "pdf_real").rglob("*.pdf"))
+    docx = sorted((SHARED / "docx" / "valid").rglob("*.docx"))
     if limit:
         pdfs, docx = pdfs[:limit], docx[:limit]
     return pdfs + docx
@@ -46,8 +46,8 @@ def run_likewise(limit: int | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "docs"
         src.mkdir()
-        for f in files:
-            os.symlink(f, src / f.name)
+        for i, f in enumerate(files):
+            os.symlink(f, src / f"{i:04d}-{f.name}")
         start = time.perf_counter()
         lib = Library(path=Path(tmp) / "lib.sqlite")
         lib.add_folder(src)

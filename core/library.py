@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
+CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened
 
 
 class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
@@ -107,8 +108,17 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         elif active is None:
             with self.store.write() as conn:
                 self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(row[0]))
-        elif int(active) != row[0] and self.target_model_id() != row[0]:
+        elif (
+            int(active) != row[0]
+            and self.target_model_id() != row[0]
+            and self.store.get_meta(CHOSEN_MODEL_KEY) not in (None, key)
+        ):
+            # The settings now name another base model than last time. (A version
+            # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
             self.begin_model_switch(row[0])
+        if self.store.get_meta(CHOSEN_MODEL_KEY) != key:
+            with self.store.write() as conn:
+                self.store.set_meta(conn, CHOSEN_MODEL_KEY, key)
 
     def active_model_id(self) -> int:
         value = self.store.get_meta(ACTIVE_MODEL_KEY)

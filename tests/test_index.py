@@ -259,8 +259,8 @@ def _wait_for(db: Path, kind: str, threshold: int, proc: subprocess.Popen, timeo
 def test_sigkill_at_several_points_then_resume(tmp_path, tiny_model_dir, shared_data):
     folder = tmp_path / "docs"
     folder.mkdir()
-    for p in sorted((shared_data / "docx" / "valid").glob("*.docx"))[:40]:
-        shutil.copy(p, folder / p.name)
+    for i, p in enumerate(sorted((shared_data / "docx" / "valid").rglob("*.docx"))[:40]):
+        shutil.copy(p, folder / f"{i:02d}-{p.name}")
     _write_notes(folder / "notes", 30)
     db = tmp_path / "lib.sqlite"
     script = tmp_path / "run.py"

@@ -280,6 +280,7 @@ def test_burst_of_500_files_is_indexed_exactly_once(env):
         shutil.copy(staging / f"f{i:03d}.txt", env.folder / f"f{i:03d}.txt")
     wait_until(lambda: indexed_count(env.lib) == 500 and settled(env.lib), timeout=150,
                what="500 files indexed")
+    assert env.lib.stop_watching(timeout=60)     # the worker has reported all it did
     enc = env.encoder()
     texts = [t for t in enc.counts if "burstword" in t]
     assert len(texts) == 500 and max(enc.counts[t] for t in texts) == 1   # each encoded once
@@ -302,10 +303,14 @@ def test_file_written_slowly_is_indexed_once_with_its_final_content(env):
     wait_until(lambda: indexed_count(env.lib) == 1 and settled(env.lib), what="slow file indexed")
     time.sleep(1.5)   # any late second indexing would show up in the counts below
     wait_until(lambda: settled(env.lib))
+    assert env.lib.stop_watching(timeout=60)
     assert fts_paths(env.lib, "slowword9y") == {str(path)}
     assert fts_paths(env.lib, "slowword0y") == {str(path)}
-    encoded = [t for t in env.encoder().counts if "slowword" in t]
-    assert encoded and all("slowword9y" in t for t in encoded), encoded   # no partial version
+    # Only the chunks of the final text were ever encoded, each once: no partial version.
+    counts = env.encoder().counts
+    encoded = sorted(t for t in counts if "slowword" in t)
+    final = sorted(r[0] for r in env.lib.store.query("SELECT text FROM chunks"))
+    assert encoded == final and all(counts[t] == 1 for t in encoded), encoded
     assert len(env.events.of("indexed", str(path))) == 1
 
 
@@ -334,8 +339,8 @@ def test_rename_and_move_of_files_and_folders_do_not_reencode(env):
     assert fts_paths(env.lib, "alphaword") == {str(f / "alpha-renamed.txt")}
     assert fts_paths(env.lib, "betaword") == {str(f / "other" / "beta.txt")}
     assert fts_paths(env.lib, "gammaword") == {str(f / "moved-sub" / "deep" / "gamma.md")}
-    moved = {e.path for e in env.events.of("moved")}
-    assert str(f / "alpha-renamed.txt") in moved and str(f / "other" / "beta.txt") in moved
+    wait_until(lambda: {str(f / "alpha-renamed.txt"), str(f / "other" / "beta.txt")}
+               <= {e.path for e in env.events.of("moved")}, what="moved events")
     assert_consistent(env.lib)
 
 
@@ -370,7 +375,8 @@ def test_deleted_files_and_folders_leave_keyword_and_semantic_search(env):
     for v in vectors:                                                    # semantic: no vector left
         assert not (_knn(env.lib, v) & set(doomed))
     assert fts_paths(env.lib, "staysword") == {str(f / "stays.txt")}
-    assert {e.path for e in env.events.of("removed")} >= {str(f / "gone.txt"), str(f / "dir" / "one.txt")}
+    wait_until(lambda: {e.path for e in env.events.of("removed")}
+               >= {str(f / "gone.txt"), str(f / "dir" / "one.txt")}, what="removed events")
     assert_consistent(env.lib)
 
 
@@ -436,7 +442,7 @@ def test_folder_removed_and_restored_keeps_documents_without_reencoding(env):
     assert doc_paths(env.lib) == ids
     assert env.encoder().total == encoded     # nothing re-embedded
     assert fts_paths(env.lib, "unplugword1") == {str(f / "n1.txt")}
-    assert env.events.of("unavailable") and env.events.of("available")
+    wait_until(lambda: env.events.of("unavailable") and env.events.of("available"), what="events")
     write(f / "after.txt", note("afterreturn"))   # and it is watched again
     wait_until(lambda: fts_paths(env.lib, "afterreturn"), what="watched after return")
 

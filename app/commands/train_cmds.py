@@ -299,9 +299,11 @@ def cmd_models_delete(args: Any) -> int:
 
 # -- eval pairs --------------------------------------------------------------------------------
 def cmd_eval_pairs(args: Any) -> int:
-    from core.train.evaluate import evaluate_examples, read_examples
+    from core.train.evaluate import evaluate_examples, read_examples_and_errors
 
-    examples = read_examples(args.data)
+    examples, errors = read_examples_and_errors(args.data)
+    for err in errors[:20]:
+        print(f"skipped line {err.line}: {err.reason}", file=sys.stderr)
     with open_library(args) as lib:
         model = args.eval_model
         if model is None:
@@ -314,7 +316,7 @@ def cmd_eval_pairs(args: Any) -> int:
             encoder, name = SentenceEncoder.load(Path(model), device=lib.settings.device), model
         metrics = evaluate_examples(encoder, examples, batch_size=args.batch_size)
     if args.json:
-        print_json({"model": name, "data": args.data, "metrics": metrics})
+        print_json({"model": name, "data": args.data, "metrics": metrics, "skipped_rows": errors})
         return 0
     print(f"{name} on {args.data}:")
     for kind, m in metrics.items():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
 from typing import Any
 
-from app.commands.common import open_library, print_json
+from app.commands.common import open_library, to_jsonable
 
 
 def register(sub: Any) -> None:
@@ -33,7 +34,7 @@ def _printer(as_json: bool) -> Any:
     def show(event: Any) -> None:
         with lock:
             if as_json:
-                print_json(event)
+                print(json.dumps(to_jsonable(event), ensure_ascii=False))
             else:
                 print(event.line())
             sys.stdout.flush()

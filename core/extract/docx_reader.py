@@ -131,6 +131,7 @@ def _walk(element, parts: list[str]) -> None:
         tag = child.tag
         if tag == _T:
             parts.append(child.text or "")
+            parts += [sub.tail or "" for sub in child]  # text after an unresolved entity
         elif tag == _TAB:
             parts.append("\t")
         elif tag in _BREAKS:

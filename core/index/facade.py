@@ -484,6 +484,8 @@ class IndexingMixin:
                 vectors[model_id].append(mat[start : start + len(p.chunks)])
                 start += len(p.chunks)
         for i, p in enumerate(group):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             doc_id = self._write_document(p, {m: v[i] for m, v in vectors.items()})
             touched.append(doc_id)
             report.indexed += 1

@@ -15,7 +15,7 @@ from core.cancel import CancelToken
 from core.errors import InvalidInputError
 from core.train.labels import parse_label_file
 from core.train.metrics import average_precision, best_accuracy, best_f1, pearson, spearman
-from core.train.types import PAIR_BINARY, PAIR_SCORE, POSITIVE_PAIR, TRIPLET, Example
+from core.train.types import PAIR_BINARY, PAIR_SCORE, POSITIVE_PAIR, TRIPLET, Example, RowError
 
 FORGETTING_LIMIT = 1.0      # Spearman points (x100) the new model may lose
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -78,17 +78,24 @@ def evaluate_examples(
     return {kind: metrics_for(kind, exs, vecs) for kind, exs in sorted(by_kind.items()) if len(exs) >= 2}
 
 
-def read_examples(path: Path | str) -> list[Example]:
-    """Examples from a label file (any kind the import reads); errors if rows are bad."""
-    parsed = parse_label_file(path)
-    if parsed.errors:
-        first = parsed.errors[0]
+def read_examples(path: Path | str, strict: bool = True) -> list[Example]:
+    """Examples from a label file (any kind the import reads). ``strict``: any bad row
+    is an error; otherwise bad rows are left out (see read_examples_and_errors)."""
+    examples, errors = read_examples_and_errors(path)
+    if errors and strict:
+        first = errors[0]
         raise InvalidInputError(
-            f"{Path(path).name}: {len(parsed.errors)} bad rows (first: line {first.line}: {first.reason})"
+            f"{Path(path).name}: {len(errors)} bad rows (first: line {first.line}: {first.reason})"
         )
+    return examples
+
+
+def read_examples_and_errors(path: Path | str) -> tuple[list[Example], list[RowError]]:
+    parsed = parse_label_file(path)
     if not parsed.rows:
-        raise InvalidInputError(f"{Path(path).name}: no pairs to evaluate")
-    return [Example(None, kind, texts, label) for _, kind, texts, label in parsed.rows]
+        reason = f" (line {parsed.errors[0].line}: {parsed.errors[0].reason})" if parsed.errors else ""
+        raise InvalidInputError(f"{Path(path).name}: no pairs to evaluate{reason}")
+    return [Example(None, kind, texts, label) for _, kind, texts, label in parsed.rows], parsed.errors
 
 
 def general_score(metrics: dict[str, dict[str, float]]) -> tuple[str, float]:

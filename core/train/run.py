@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.cancel import CancelToken
 from core.errors import TrainingError
 from core.train.data import example_of, split_held_out, steps_per_epoch
@@ -52,6 +54,7 @@ class TrainingRun:
         progress: Any = None,
         cancel: CancelToken | None = None,
         general_pairs: Path | None | bool = None,
+        max_train: int | None = None,
     ) -> None:
         self.labels = labels
         self.plan = plan
@@ -68,6 +71,10 @@ class TrainingRun:
         examples = [example_of(lab) for lab in labels]
         self.train_set, self.held_set = split_held_out(examples, held_out, seed)
         self.train_examples = [u for ex in self.train_set if (u := usable(plan.loss, ex)) is not None]
+        if max_train is not None and len(self.train_examples) > max_train:
+            # A fixed random sample (the benchmark's 1,000 pairs), the same for a seed.
+            pick = np.random.default_rng(seed).permutation(len(self.train_examples))[:max_train]
+            self.train_examples = [self.train_examples[i] for i in sorted(pick)]
         if len(self.train_examples) < 2:
             raise TrainingError(
                 f"the {plan.loss} loss needs at least 2 usable labels outside the held-out share; "

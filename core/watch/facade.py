@@ -48,8 +48,11 @@ class WatchMixin:
         if reconcile_interval_s is not None and reconcile_interval_s < 0:
             raise InvalidInputError("reconcile_interval_s must be >= 0")
         with self._watch_lock:
-            if self._watcher is not None and self._watcher.running:
-                raise InvalidInputError("the library is already being watched")
+            if self._watcher is not None and self._watcher.alive:
+                if self._watcher.running:
+                    raise InvalidInputError("the library is already being watched")
+                if not self._watcher.stop(timeout=60):
+                    raise InvalidInputError("the previous watcher is still stopping; try again")
             self._watcher = Watcher(
                 self,
                 on_event=on_event,

@@ -146,6 +146,11 @@ class Watcher:
         return True
 
     @property
+    def alive(self) -> bool:
+        """The worker thread exists (it may be stopping)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 

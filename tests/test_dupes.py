@@ -1,0 +1,368 @@
+"""Similar-paragraph discovery (issue 8): planted copies and rewordings of real text,
+mined with the real all-MiniLM-L6-v2; plus the pieces (blocked mining, clusters,
+normalization, word difference) on their own."""
+
+from __future__ import annotations
+
+import csv
+import json
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.dupes.cluster import cluster_groups
+from core.dupes.diff import word_diff
+from core.dupes.mine import all_pairs, query_pairs
+from core.dupes.normalize import norm_hash, normalize_text
+from core.errors import InvalidInputError, NotFoundError
+
+# -- real paragraphs ---------------------------------------------------------------------------
+
+
+def _scifact(shared: Path, n: int) -> list[str]:
+    out = []
+    with open(shared / "beir_scifact" / "corpus.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if 600 < len(row["text"]) < 1100:     # one chunk each under 256 tokens
+                out.append(row["text"])
+            if len(out) == n:
+                return out
+    raise AssertionError("not enough SciFact abstracts")
+
+
+def _mrpc_reworded(shared: Path, n: int = 5) -> tuple[str, str]:
+    """A paragraph of n MRPC sentences and the same paragraph made of their paraphrases
+    (MRPC positive pairs: a real rewording by other writers)."""
+    firsts, seconds = [], []
+    with open(shared / "mrpc" / "msr_paraphrase_train.txt", encoding="utf-8-sig") as fh:
+        next(fh)
+        for line in fh:
+            q, _, _, s1, s2 = line.rstrip("\n").split("\t")
+            if q == "1":
+                firsts.append(s1)
+                seconds.append(s2)
+            if len(firsts) == n:
+                break
+    return " ".join(firsts), " ".join(seconds)
+
+
+@pytest.fixture(scope="module")
+def texts(shared_data: Path) -> dict:
+    sci = _scifact(shared_data, 12)
+    original, reworded = _mrpc_reworded(shared_data)
+    return {"sci": sci, "clause": sci[0], "original": original, "reworded": reworded}
+
+
+@pytest.fixture(scope="module")
+def shared_encoder(default_model_dir):
+    from core.encoder import SentenceEncoder
+
+    return SentenceEncoder.load(default_model_dir, device="cpu")
+
+
+@pytest.fixture
+def lib(tmp_path, default_model_dir, shared_encoder):
+    """A library with the real model (loaded once for the module)."""
+    from core.library import Library
+
+    library = Library(path=tmp_path / "lib.sqlite", model_path=default_model_dir,
+                      encoder_factory=lambda _path: shared_encoder)
+    yield library
+    library.close()
+
+
+def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, int]] | None = None) -> int:
+    """Write a document the way the indexer does (document row, chunks, vectors of the
+    active model in one transaction, then the after-indexing hook). ``spans`` gives
+    chunk char ranges (for overlapping chunks); by default paragraphs follow each other."""
+    from core.index.facade import text_hash
+
+    enc = lib.encoder()
+    vectors = enc.encode(paragraphs)
+    if spans is None:
+        spans, pos = [], 0
+        for p in paragraphs:
+            spans.append((pos, pos + len(p)))
+            pos += len(p) + 2
+    with lib.store.write() as conn:
+        row = conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+        if row:
+            doc_id = row[0]
+            lib.store.delete_chunks_of(conn, doc_id)       # what re-indexing does
+        else:
+            conn.execute(
+                "INSERT INTO documents(path, title, ext, size, mtime, status, indexed_at) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (path, Path(path).stem, Path(path).suffix, 1, 0.0, "indexed", 0.0),
+            )
+            doc_id = conn.last_insert_rowid()
+        ids = []
+        for i, (p, (s, e)) in enumerate(zip(paragraphs, spans, strict=True)):
+            conn.execute(
+                "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, char_start, char_end) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (doc_id, i, p, text_hash(p), i + 1, i + 1, s, e),
+            )
+            ids.append(conn.last_insert_rowid())
+        lib.store.put_vectors(conn, lib.active_model_id(), ids, vectors)
+    lib._after_documents_indexed([doc_id])
+    return doc_id
+
+
+def delete_document(lib, doc_id: int) -> None:
+    with lib.store.write() as conn:
+        lib._delete_document(conn, doc_id)
+
+
+def _planted(lib, t: dict) -> dict:
+    sci = t["sci"]
+    ids = {
+        "d1": add_document(lib, "/docs/one.txt", [sci[1], t["clause"], sci[2]]),
+        "d2": add_document(lib, "/docs/two.md", [sci[3], "  " + t["clause"].upper() + "  ", sci[4]]),
+        "d3": add_document(lib, "/docs/three.txt", [t["clause"] + ".", sci[5]]),
+        "d4": add_document(lib, "/docs/four.txt", [t["original"], sci[6]]),
+        "d5": add_document(lib, "/docs/five.txt", [sci[7], t["reworded"]]),
+    }
+    return ids
+
+
+def _chunk_of(lib, doc_id: int, ord_: int) -> int:
+    return lib.chunks_of(doc_id)[ord_].id
+
+
+# -- planted cases with the real model -----------------------------------------------------------
+
+
+def test_verbatim_paragraph_in_three_documents_is_one_exact_cluster(lib, texts):
+    d = _planted(lib, texts)
+    report = lib.mine_duplicates()
+    assert report.passages == 12 and report.mined == 12
+    exact = lib.duplicate_clusters(kind="exact")
+    assert len(exact) == 1
+    cluster = exact[0]
+    clause_chunks = {_chunk_of(lib, d["d1"], 1), _chunk_of(lib, d["d2"], 1), _chunk_of(lib, d["d3"], 0)}
+    assert {m.chunk_id for m in cluster.members} == clause_chunks
+    assert sorted(cluster.document_ids) == sorted([d["d1"], d["d2"], d["d3"]])
+    assert cluster.representative.chunk_id in clause_chunks
+    pairs = lib.duplicate_pairs(kind="exact")
+    assert {frozenset((p.a.chunk_id, p.b.chunk_id)) for p in pairs} == {
+        frozenset(c) for c in combinations(clause_chunks, 2)
+    }
+
+
+def test_reworded_copy_is_found_and_unrelated_passages_join_nothing(lib, texts):
+    d = _planted(lib, texts)
+    lib.mine_duplicates()
+    a, b = _chunk_of(lib, d["d4"], 0), _chunk_of(lib, d["d5"], 1)
+    found = [p for p in lib.duplicate_pairs() if {p.a.chunk_id, p.b.chunk_id} == {a, b}]
+    assert len(found) == 1 and found[0].kind in ("near", "related")
+    assert found[0].cosine >= lib.duplicate_thresholds()[1]
+    planted = {a, b} | {m.chunk_id for c in lib.duplicate_clusters(kind="exact") for m in c.members}
+    unrelated = {c.id for doc in d.values() for c in lib.chunks_of(doc)} - planted
+    for cluster in lib.duplicate_clusters():
+        assert not unrelated & {m.chunk_id for m in cluster.members}
+    for p in lib.duplicate_pairs(include_ignored=True):
+        assert p.kind == "related" or not unrelated & {p.a.chunk_id, p.b.chunk_id}
+
+
+def test_never_itself_nor_an_overlapping_chunk(lib, texts):
+    sci = texts["sci"]
+    first, second = sci[8], sci[9]
+    tail = first[len(first) // 2:]
+    # Two chunks sharing half their text (overlapping char ranges), and the same
+    # paragraph again further down (no overlap): only the latter may pair.
+    paragraphs = [first, tail + " " + second[:200], sci[10], first]
+    spans = [(0, len(first)), (len(first) // 2, len(first) + 201), (len(first) + 300, len(first) + 300 + len(sci[10])),
+             (5000, 5000 + len(first))]
+    doc = add_document(lib, "/docs/overlap.txt", paragraphs, spans)
+    lib.mine_duplicates(same_document=False)
+    assert lib.duplicate_pairs(include_ignored=True) == []
+    lib.mine_duplicates(same_document=True)
+    chunks = [c.id for c in lib.chunks_of(doc)]
+    pairs = {(p.a.chunk_id, p.b.chunk_id): p for p in lib.duplicate_pairs(include_ignored=True)}
+    assert (chunks[0], chunks[3]) in pairs and pairs[(chunks[0], chunks[3])].kind == "exact"
+    assert (chunks[0], chunks[1]) not in pairs
+    assert all(a != b for a, b in pairs)
+
+
+def test_deleting_and_editing_documents_update_pairs_and_clusters(lib, texts):
+    d = _planted(lib, texts)
+    lib.mine_duplicates()
+    delete_document(lib, d["d3"])
+    cluster = lib.duplicate_clusters(kind="exact")
+    assert len(cluster) == 1 and cluster[0].size == 2
+    assert d["d3"] not in cluster[0].document_ids
+    assert lib.duplicate_pairs(document_id=d["d3"], include_ignored=True) == []
+    # d2 edited: its copy of the clause is replaced by another abstract.
+    sci = texts["sci"]
+    add_document(lib, "/docs/two.md", [sci[3], sci[11], sci[4]])
+    report = lib.mine_duplicates()
+    assert not report.full and report.mined < report.passages
+    assert lib.duplicate_clusters(kind="exact") == []
+    assert lib.duplicate_pairs(kind="exact") == []
+    # ... and edited back: found again by mining only what changed.
+    add_document(lib, "/docs/two.md", [sci[3], texts["clause"], sci[4]])
+    report = lib.mine_duplicates()
+    assert not report.full
+    assert [c.size for c in lib.duplicate_clusters(kind="exact")] == [2]
+
+
+def test_new_document_only_its_passages_are_mined(lib, texts):
+    _planted(lib, texts)
+    lib.mine_duplicates()
+    assert lib.duplicates_pending() == 0
+    doc = add_document(lib, "/docs/six.txt", [texts["clause"], texts["sci"][11]])
+    assert lib.duplicates_pending() == 2
+    report = lib.mine_duplicates()
+    assert report.mined == 2 and not report.full
+    assert [c.size for c in lib.duplicate_clusters(kind="exact")] == [4]
+    assert doc in lib.duplicate_clusters(document_id=doc)[0].document_ids
+
+
+def test_decisions_survive_restart_and_reindexing(lib, texts, tmp_path, default_model_dir, shared_encoder):
+    from core.library import Library
+
+    d = _planted(lib, texts)
+    lib.mine_duplicates()
+    exact = lib.duplicate_pairs(kind="exact")
+    ignored = exact[0]
+    lib.decide_pair(ignored.id, "ignore")
+    reworded = next(p for p in lib.duplicate_pairs() if p.kind != "exact")
+    lib.decide_pair(reworded.id, "confirmed")
+    assert ignored.id not in {p.id for p in lib.duplicate_pairs()}
+    lib.close()
+    again = Library(path=tmp_path / "lib.sqlite", model_path=default_model_dir,
+                    encoder_factory=lambda _p: shared_encoder)
+    try:
+        shown = {p.id: p.decision for p in again.duplicate_pairs(include_ignored=True)}
+        assert shown[ignored.id] == "ignore" and shown[reworded.id] == "confirmed"
+        assert ignored.id not in {p.id for p in again.duplicate_pairs()}
+        # Re-indexing d4 gives its passages new ids; the decision follows the texts.
+        add_document(again, "/docs/four.txt", [texts["original"], texts["sci"][6]])
+        again.mine_duplicates()
+        new = [p for p in again.duplicate_pairs(include_ignored=True) if p.kind != "exact"
+               and d["d4"] in (p.a.document_id, p.b.document_id)]
+        assert new and new[0].id != reworded.id and new[0].decision == "confirmed"
+        cluster = again.duplicate_clusters(kind="exact")[0]
+        again.decide_cluster(cluster.id, "ignore")
+        assert again.duplicate_clusters(kind="exact") == []
+        assert again.duplicate_clusters(kind="exact", include_ignored=True)[0].decision == "ignore"
+    finally:
+        again.close()
+
+
+def test_confirm_and_reject_become_labelled_pairs(lib, texts):
+    _planted(lib, texts)
+    lib.mine_duplicates(related=0.3, near=0.9)
+    pairs = [p for p in lib.duplicate_pairs() if p.kind != "exact"]
+    assert len(pairs) >= 2
+    lib.decide_pair(pairs[0].id, "confirmed")
+    lib.decide_pair(pairs[-1].id, "rejected")
+    labels = {frozenset((lb.sentence1, lb.sentence2)): lb.label for lb in lib.labels(kind="pair_binary")}
+    assert labels[frozenset((pairs[0].a.text, pairs[0].b.text))] == 1.0
+    assert labels[frozenset((pairs[-1].a.text, pairs[-1].b.text))] == 0.0
+    with pytest.raises(InvalidInputError):
+        lib.decide_pair(pairs[0].id, "maybe")
+    with pytest.raises(NotFoundError):
+        lib.decide_pair(10**9, "ignore")
+
+
+def test_thresholds_are_checked_and_kept(lib, texts):
+    _planted(lib, texts)
+    with pytest.raises(InvalidInputError):
+        lib.mine_duplicates(near=0.6, related=0.8)
+    with pytest.raises(InvalidInputError):
+        lib.mine_duplicates(related=1.5)
+    report = lib.mine_duplicates(near=0.95, related=0.5)
+    assert report.full and lib.duplicate_thresholds() == (0.95, 0.5)
+    assert lib.mine_duplicates().near_threshold == 0.95
+    # A new near threshold only reclassifies: nothing is mined again.
+    again = lib.mine_duplicates(near=0.6)
+    assert again.mined == 0 and not again.full
+    assert all(p.kind in ("exact", "near") for p in lib.duplicate_pairs() if p.cosine >= 0.6)
+
+
+def test_pair_diff_marks_the_changed_words(lib, texts):
+    _planted(lib, texts)
+    lib.mine_duplicates()
+    pair = next(p for p in lib.duplicate_pairs() if p.kind != "exact")
+    ops = lib.pair_diff(pair.id)
+    assert {o.op for o in ops} - {"equal"}
+    for o in ops:
+        assert pair.a.text[o.a_span[0]:o.a_span[1]] == o.a_text
+        assert pair.b.text[o.b_span[0]:o.b_span[1]] == o.b_text
+
+
+def test_cli_lists_clusters_as_json_and_csv(lib, texts, tmp_path, capsys, default_model_dir):
+    from app.cli import main
+
+    _planted(lib, texts)
+    lib.close()
+    base = ["--library", str(tmp_path / "lib.sqlite"), "--model", str(default_model_dir)]
+    assert main([*base, "dupes", "--kind", "exact", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mining"]["mined"] == 12
+    assert [len(c["members"]) for c in out["clusters"]] == [3]
+    target = tmp_path / "pairs.csv"
+    assert main([*base, "dupes", "--kind", "related", "--related", "0.3", "--csv", str(target)]) == 0
+    rows = list(csv.DictReader(open(target, encoding="utf-8")))
+    assert rows and all(float(r["cosine"]) >= 0.3 for r in rows)
+    assert main([*base, "dupes", "--no-mine"]) == 0
+    text = capsys.readouterr().out
+    assert "/docs/one.txt:2" in text and "exact: 3 passages in 3 documents" in text
+
+
+# -- the pieces on their own ----------------------------------------------------------------------
+
+
+def _unit(rng: np.random.Generator, n: int, d: int = 16) -> np.ndarray:
+    v = rng.normal(size=(n, d)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_blocked_mining_equals_all_pairs():
+    rng = np.random.default_rng(3)
+    v = _unit(rng, 300)
+    v[150:170] = v[:20] + 0.05 * _unit(rng, 20)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    sims = v @ v.T
+    want = {(i, j) for i, j in zip(*np.nonzero(np.triu(sims >= 0.5, 1)), strict=True)}
+    got = set()
+    for r, c, s in all_pairs(v, 0.5, block_bytes=4 * 300 * 37):       # blocks of 37 rows
+        assert np.allclose(s, sims[r, c], atol=1e-5)
+        got.update(zip(r.tolist(), c.tolist(), strict=True))
+    assert got == want
+    q = np.array([0, 5, 160])
+    got_q = set()
+    for r, c, _ in query_pairs(v, q, 0.5, block_bytes=4 * 300 * 2):
+        got_q.update(zip(r.tolist(), c.tolist(), strict=True))
+    assert got_q == {(i, j) for i in q for j in range(300) if j != i and sims[i, j] >= 0.5}
+
+
+def test_clusters_do_not_chain_drifting_passages():
+    # A chain a0 ~ a1 ~ ... ~ a7, each step 0.93 alike, drifting along a circle: ends far apart.
+    angles = np.linspace(0, 2.6, 8)
+    v = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    edges = np.array([(i, i + 1) for i in range(7)])
+    clusters = cluster_groups(np.arange(8), edges, v, related=0.7)
+    for c in clusters:
+        assert np.all(v[c.groups] @ v[c.medoid] >= 0.7)
+    assert sorted(int(g) for c in clusters for g in c.groups) == list(range(8))
+    assert len(clusters) > 1
+
+
+def test_normalized_text_and_word_difference():
+    assert normalize_text("  The   CLAUSE,\n applies. ") == "the clause, applies"
+    assert norm_hash("«Hello  World!»") == norm_hash("hello world")
+    assert norm_hash("hello world") != norm_hash("hello there world")
+    a, b = "The contract ends in May 2020.", "The agreement ends in June 2020, sadly."
+    ops = word_diff(a, b)
+    assert [o.op for o in ops] == ["equal", "replace", "equal", "replace"]
+    assert (ops[1].a_text, ops[1].b_text) == ("contract", "agreement")
+    assert (ops[3].a_text, ops[3].b_text) == ("May 2020.", "June 2020, sadly.")
+    ins = word_diff("one two", "one new two")
+    assert [(o.op, o.b_text, o.a_span) for o in ins] == [("equal", "one", (0, 3)), ("insert", "new", (4, 4)),
+                                                          ("equal", "two", (4, 7))]
