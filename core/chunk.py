@@ -96,7 +96,7 @@ def chunk_blocks(
     if oversize:
         pieces = _split_oversize(text, [groups[g][0] for g in oversize], leads, count_tokens, max_tokens,
                                  overhead, overlap_sentences)
-        for g, replacement in zip(reversed(oversize), reversed(pieces)):
+        for g, replacement in zip(reversed(oversize), reversed(pieces), strict=True):
             groups[g:g + 1] = replacement
     groups = _verify(text, groups, count_tokens, max_tokens)
     return [_make_chunk(n, text, group, blocks) for n, group in enumerate(groups)]
@@ -154,11 +154,11 @@ def _split_oversize(
     sentences = [[(b.start + s, b.start + e) for s, e in split_sentences(text[b.start:b.end])] for b in blocks]
     flat = [span for spans in sentences for span in spans]
     counts = count_tokens([text[s:e] for s, e in flat]) if flat else []
-    too_long = [span for span, c in zip(flat, counts) if c > max_tokens]
+    too_long = [span for span, c in zip(flat, counts, strict=True) if c > max_tokens]
     smaller = _split_long(text, too_long, count_tokens, max_tokens, overhead)
-    count_of = dict(zip(flat, counts))
+    count_of = dict(zip(flat, counts, strict=True))
     result = []
-    for block, spans, lead in zip(blocks, sentences, leads):
+    for block, spans, lead in zip(blocks, sentences, leads, strict=True):
         atoms: list[_Atom] = list(lead)
         sentence_groups: list[list[_Atom]] = []
         for span in spans:
@@ -183,7 +183,7 @@ def _split_long(
     words = {span: _word_spans(text, *span) for span in spans}
     flat = [w for ws in words.values() for w in ws]
     counts = count_tokens([text[s:e] for s, e in flat]) if flat else []
-    count_of = dict(zip(flat, counts))
+    count_of = dict(zip(flat, counts, strict=True))
     result = {}
     for span, ws in words.items():
         pieces = []
@@ -221,7 +221,7 @@ def _split_chars(
     while pending:
         counts = count_tokens([text[s:e] for s, e in pending])
         retry = []
-        for (s, e), c in zip(pending, counts):
+        for (s, e), c in zip(pending, counts, strict=True):
             if c <= max_tokens or e - s == 1:
                 done.append((s, e, c))
             else:
@@ -239,7 +239,7 @@ def _verify(text: str, groups: list[list[_Atom]], count_tokens: CountTokens, max
         if not todo:
             return groups
         counts = count_tokens([text[groups[i][0].start:groups[i][-1].end] for i in todo])
-        bad = {i for i, c in zip(todo, counts) if c > max_tokens}
+        bad = {i for i, c in zip(todo, counts, strict=True) if c > max_tokens}
         if not bad:
             return groups
         fixed: list[list[_Atom]] = []

@@ -31,7 +31,6 @@ jan feb apr aug sep sept oct nov dec
 
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*|[。！？]+[」』）]*")
 _OPENERS = "\"'“‘«([¿¡"
-_WORD_BEFORE = re.compile(r"([^\s(\[\"'“‘]+)$")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -73,15 +72,23 @@ def _is_boundary(text: str, line_start: int, line_end: int, match: re.Match, sen
         return False
     if mark[0] != ".":
         return True
-    word = _WORD_BEFORE.search(text, line_start, match.start())
-    if word is None:
+    word_start = _word_start(text, max(line_start, sentence_start), match.start())
+    token = text[word_start:match.start()]
+    if not token:
         return True
-    token = word.group(1)
     if token.lower().rstrip(".") in ABBREVIATIONS:
         return False
     if len(token) == 1 and token.isupper():
         return False  # an initial
-    return not (token.isdigit() and text[sentence_start:word.start()].strip() == "")
+    return not (token.isdigit() and text[sentence_start:word_start].strip() == "")
+
+
+def _word_start(text: str, lower: int, end: int) -> int:
+    """Start of the word that ends at `end` (opening quotes and brackets not included)."""
+    i = end
+    while i > lower and not text[i - 1].isspace() and text[i - 1] not in _OPENERS:
+        i -= 1
+    return i
 
 
 def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

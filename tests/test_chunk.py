@@ -127,14 +127,14 @@ def test_long_paragraph_splits_at_sentences_with_overlap(count_tokens):
     for chunk in pieces:
         assert chunk.page_start == chunk.page_end == 4
         assert chunk.text[-1] in ".!?"   # cut at sentence ends
-    for prev, nxt in zip(pieces, pieces[1:]):
+    for prev, nxt in zip(pieces, pieces[1:], strict=False):
         last_sentence = _sentences(prev.text)[-1]
         assert nxt.text.startswith(last_sentence)          # one sentence of overlap
         assert nxt.char_start < prev.char_end
     assert chunks[0].text == "Intro line." and chunks[-1].text == "Closing words."
     no_overlap = chunk_blocks(blocks, count_tokens, max_tokens=max_tokens, overlap_sentences=0)
     _check(blocks, no_overlap, count_tokens, max_tokens)
-    assert all(a.char_end <= b.char_start for a, b in zip(no_overlap, no_overlap[1:]))
+    assert all(a.char_end <= b.char_start for a, b in zip(no_overlap, no_overlap[1:], strict=False))
 
 
 def test_a_sentence_longer_than_the_budget_is_cut_between_words(count_tokens):

@@ -30,8 +30,8 @@ def _assert_clean_blocks(result) -> None:
 @pytest.mark.parametrize(
     "data, expected",
     [
-        ("Grüße aus Köln.\n\nZweiter Absatz.".encode("utf-8"), ["Grüße aus Köln.", "Zweiter Absatz."]),
-        (b"\xef\xbb\xbf" + "Café au lait.".encode("utf-8"), ["Café au lait."]),
+        ("Grüße aus Köln.\n\nZweiter Absatz.".encode(), ["Grüße aus Köln.", "Zweiter Absatz."]),
+        (b"\xef\xbb\xbf" + "Café au lait.".encode(), ["Café au lait."]),
         ("\ufeffSmörgåsbord\r\n\r\nnext".encode("utf-16-le"), ["Smörgåsbord", "next"]),
         ("\ufeffEmpire État".encode("utf-16-be"), ["Empire État"]),
         ("Price: 5€ – “quoted”".encode("cp1252"), ["Price: 5€ – “quoted”"]),

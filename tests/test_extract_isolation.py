@@ -60,7 +60,7 @@ def test_every_shared_file_gets_a_final_status(shared_data):
     bomb = results[str(edge / "resource_bomb/pdfjs__bomb_giant.pdf")]
     assert bomb.status in ("error", "no_text")
     docx_root = shared_data / "docx"
-    for name, row in _manifest(docx_root).items():
+    for name in _manifest(docx_root):
         result = results[str(docx_root / name)]
         assert (result.status == "error") == name.startswith("malformed/"), (name, result.error)
 

@@ -84,7 +84,9 @@ def test_every_shared_file_gets_a_final_status(tmp_path, tiny_model_dir, shared_
         assert by_status.get("indexed", 0) > 250
         assert by_status.get("encrypted", 0) >= 1 and by_status.get("no_text", 0) >= 1
         empty_pw = [d for p, d in docs.items() if "encrypted_empty_user_password" in p]
-        assert empty_pw and all(d.status == "indexed" for d in empty_pw)
+        # Opened with the empty password: none is left "encrypted"; those with text are indexed.
+    assert empty_pw and all(d.status in ("indexed", "no_text") for d in empty_pw)
+    assert sum(d.status == "indexed" for d in empty_pw) >= 5
         assert all(d.status == "error" for p, d in docs.items() if "/docx/malformed/" in p)
         assert report.failed == sum(1 for d in docs.values() if d.status != "indexed")
 

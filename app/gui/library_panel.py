@@ -32,6 +32,7 @@ STATUS_COLOUR = {"indexed": "#2f855a", "encrypted": "#b7791f", "no_text": "#b779
                  "error": "#c53030", "pending": "#6b7280"}
 STATE_TEXT = {"watching": "Watching", "polling": "Watching (polling)", "unavailable": "Unavailable",
               "error": "Cannot watch", "idle": "Not watched", "paused": "Paused"}
+STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "pending": 3, "indexed": 4}
 DocRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -100,6 +101,8 @@ class DocumentsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QColor(STATUS_COLOUR["indexed"])
         if role == Qt.ItemDataRole.UserRole:  # sort key
+            if col == 1:   # problems first, then waiting, then indexed
+                return (STATUS_ORDER.get(d.status, 9), os.path.basename(d.path).lower())
             return (d.pages or 0, d.chunks, d.size)[col - 2] if 2 <= col <= 4 else None
         return None
 
@@ -209,7 +212,8 @@ class LibraryPanel(QWidget):
         split.addWidget(top)
         split.addWidget(bottom)
         split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(1, 4)
+        split.setSizes([150, 600])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addWidget(split)

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import viewer
+from app.gui.dupes_view import DupesView
 from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
+from app.gui.labels_view import LabelsView, TrainDialog
 from app.gui.library_panel import LibraryPanel
 from app.gui.preview import PreviewPane
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
@@ -41,8 +43,8 @@ from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
-from core.settings import Settings
 from core.search.filters import SearchFilters
+from core.settings import Settings
 from core.types import SearchResult
 
 MODES = [("hybrid", "Hybrid"), ("dense", "Meaning"), ("keyword", "Keywords")]
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Likewise")
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
+        self.status_label = QLabel("")
         self._build_search_page()
         self._build_layout()
         self._build_menus()
@@ -243,8 +246,19 @@ class MainWindow(QMainWindow):
         lp.reindex_requested.connect(self.reindex_document)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        lp.repeated_enabled = True
+        lp.repeated_requested.connect(self.show_repeated)
+        self.dupes_view = DupesView(self.runner)
+        self.dupes_view.open_requested.connect(self._open_path)
+        self.dupes_view.status.connect(self.status_label.setText)
+        self.labels_view = LabelsView(self.runner)
+        self.labels_view.status.connect(self.status_label.setText)
+        self.labels_view.train_requested.connect(self.open_train_dialog)
         self.tabs.addTab(self.search_stack, "Search")
         self.tabs.addTab(self.library_panel, "Library")
+        self.tabs.addTab(self.dupes_view, "Similar paragraphs")
+        self.tabs.addTab(self.labels_view, "Labels")
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.notice = FailureNotice()
         self.notice.show_reasons.connect(self.show_failures)
         central = QWidget()
@@ -254,7 +268,6 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.status_label = QLabel("")
         self.statusBar().addWidget(self.status_label, 1)
         self.progress = ProgressWidget()
         self.statusBar().addPermanentWidget(self.progress)
@@ -288,7 +301,7 @@ class MainWindow(QMainWindow):
         problems.triggered.connect(self._show_problem_documents)
         lib_menu.addAction(problems)
         self.view_menu = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("&Search", "&Library")):
+        for i, name in enumerate(("&Search", "&Library", "Similar &paragraphs", "La&bels")):
             act = QAction(name, self)
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
@@ -368,7 +381,11 @@ class MainWindow(QMainWindow):
 
     def _library_loaded(self, data: tuple) -> None:
         folders, docs, counts = data
+        first = not self.folders and self.labels_view.lib is None
         self.folders = folders
+        self.dupes_view.set_library(self.lib, folders)
+        if first:
+            self.labels_view.set_library(self.lib)
         self.counts = counts
         self.library_panel.set_folders(folders)
         self.library_panel.set_documents(docs)
@@ -444,6 +461,34 @@ class MainWindow(QMainWindow):
             self.runner.run(lambda ctx: self.lib.request_reconcile(), name="reconcile")
         else:
             self.session.resume_indexing()
+
+    def show_repeated(self, doc: Any) -> None:
+        """A document's "Show its repeated paragraphs"."""
+        self.tabs.setCurrentWidget(self.dupes_view)
+        self.dupes_view.show_document(doc.id, doc.path)
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.labels_view and self.lib is not None:
+            self.labels_view.set_library(self.lib)
+        elif widget is self.dupes_view and self.lib is not None:
+            self.dupes_view.refresh()
+
+    def open_train_dialog(self) -> None:
+        if self.lib is None:
+            return
+        dlg = TrainDialog(self.runner, self.lib, self)
+        dlg.activated.connect(self._model_activated)
+        dlg.show()
+        self._extra_views["train"] = dlg
+
+    def _model_activated(self, model_id: int, now: bool) -> None:
+        if now:
+            self.status_label.setText("The new model is active.")
+        else:
+            self.status_label.setText("Re-encoding the library with the new model; search uses "
+                                      "the current one until it is done.")
+            self.session.after_folders_changed()
 
     # ------------------------------------------------------------------ progress
     def _on_progress(self, p: Any) -> None:
@@ -540,12 +585,26 @@ class MainWindow(QMainWindow):
         started = time.monotonic()
 
         def work(ctx: TaskContext) -> list:
+            # First without best sentences (they cost one encoder pass over the results'
+            # sentences): the list appears at once, the highlights follow.
             return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
-                              group_by_document=grouped)
+                              group_by_document=grouped, snippets=False)
+
+        def with_snippets(ctx: TaskContext) -> list:
+            return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
+                              group_by_document=grouped, snippets=True)
+
+        def shown(results: list) -> None:
+            self._show_search(query, results, time.monotonic() - started)
+            if results:
+                self.runner.run(with_snippets, name="best sentences", key="search",
+                                on_done=lambda full: self._add_snippets(query, full),
+                                on_error=lambda _e: self.results_shown.emit("search"))
+            else:
+                self.results_shown.emit("search")
 
         self.header.setText("Searching\u2026")
-        self.runner.run(work, name="search", key="search",
-                        on_done=lambda res: self._show_search(query, res, time.monotonic() - started),
+        self.runner.run(work, name="search", key="search", on_done=shown,
                         on_error=self._search_failed)
 
     def _search_failed(self, exc: BaseException) -> None:
@@ -559,6 +618,21 @@ class MainWindow(QMainWindow):
         if not results:
             self._show_empty(f"Nothing found for \u201c{query}\u201d. Try other words, or the "
                              "Meaning mode.")
+
+    def _add_snippets(self, query: str, full: list) -> None:
+        """The same search again, with best sentences: copy them onto the rows shown."""
+        if self.view_mode != "search" or self.current_query != query:
+            return
+        spans = {r.chunk_id: r.best_sentence for r in full}
+        for row in self.results.rows:
+            if row.result.chunk_id in spans:
+                row.result.best_sentence = spans[row.result.chunk_id]
+        self.delegate.clear_cache()
+        self.results.layoutAboutToBeChanged.emit()
+        self.results.layoutChanged.emit()
+        current = self.list.currentIndex()
+        if current.isValid():
+            self._current_changed(current, current)
         self.results_shown.emit("search")
 
     def _set_rows(self, rows: list[Row]) -> None:
@@ -724,8 +798,9 @@ class MainWindow(QMainWindow):
         word = "relevant" if relevant else "not relevant"
         self.runner.run(lambda ctx: lib.label_relevance(query, r.chunk_id, relevant),
                         name="label", lane=WRITE,
-                        on_done=lambda _id: self.status_label.setText(
-                            f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
+                        on_done=lambda _id: (self.status_label.setText(
+                            f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"),
+                            self.labels_view.refresh()))
 
     def mark_similar(self, r: Any, similar: bool) -> None:
         lib, source = self.lib, self.similar_source

@@ -124,9 +124,25 @@ class ResultDelegate(QStyledItemDelegate):
         return max(option.rect.width() - self.BADGE - 3 * self.PAD - 4, 80)
 
     def _text_height(self, doc: QTextDocument, font: QFont, source: bool) -> int:
+        """The height of the whole lines that fit in the card (never half a line)."""
         line = QFontMetrics(font).lineSpacing()
-        max_lines = 8 if source else self.LINES
-        return int(min(doc.size().height(), line * max_lines + 2))
+        limit = line * (8 if source else self.LINES) + 2
+        if doc.size().height() <= limit:
+            return int(doc.size().height())
+        fit = 0.0
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            bl = block.layout()
+            for i in range(bl.lineCount()):
+                ln = bl.lineAt(i)
+                bottom = top + ln.y() + ln.height()
+                if bottom > limit:
+                    return int(max(fit, line))
+                fit = bottom
+            block = block.next()
+        return int(max(fit, line))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         r = index.data(ResultRole)

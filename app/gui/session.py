@@ -71,7 +71,7 @@ class LibrarySession(QObject):
         self._last_emit = 0.0
         self._changed_timer = QTimer(self)
         self._changed_timer.setSingleShot(True)
-        self._changed_timer.setInterval(400)
+        self._changed_timer.setInterval(700)
         self._changed_timer.timeout.connect(self.changed)
         self._raw_progress = _Relay()
         self._raw_progress.message.connect(self._on_listener)
@@ -182,12 +182,17 @@ class LibrarySession(QObject):
                 self._last_emit = now
                 self.progress.emit(value)
             if value.files_done and not final:
-                self._changed_timer.start()
+                self._schedule_changed()
         elif kind == "report":
             self.index_finished.emit(value)
-            self._changed_timer.start()
+            self._schedule_changed()
         elif kind == "event":
             self.watch_event.emit(value)
+            self._schedule_changed()
+
+    def _schedule_changed(self) -> None:
+        """At most one ``changed`` per interval, even while progress keeps coming."""
+        if not self._changed_timer.isActive():
             self._changed_timer.start()
 
     # -- closing -----------------------------------------------------------------------------------
@@ -195,9 +200,7 @@ class LibrarySession(QObject):
         """Cancel everything, stop watching, close the library; emits ``closed``."""
         self.closing = True
         lib = self.lib
-        self.runner.cancel_all()
-        if lib is not None:
-            lib.pause_indexing(False)
+        self.runner.cancel_all()   # a paused indexer still sees the cancel and stops
 
         def work(ctx: TaskContext) -> None:
             if lib is not None:

@@ -73,7 +73,7 @@ def _crash_reason(returncode: int | None, memory_mb: int) -> str:
         except ValueError:
             name = ""
         reason = f"extractor crashed (signal {number}{': ' + name if name else ''})"
-        if number in (signal.SIGKILL, getattr(signal, "SIGABRT", 6)):
+        if number in (getattr(signal, "SIGKILL", 9), getattr(signal, "SIGABRT", 6)):
             reason += f"; it may have run out of memory (limit {memory_mb} MB)"
         return reason
     return f"extractor exited unexpectedly (exit code {returncode})"

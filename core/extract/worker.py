@@ -1,4 +1,5 @@
-"""The extraction worker process (run as ``python -m core.extract.worker MEMORY_MB``).
+"""The extraction worker process (run as ``python -m core.extract.worker MEMORY_MB``; a
+frozen app calls ``main(sys.argv)`` when started with ``--likewise-extract-worker MEMORY_MB``).
 
 Protocol on stdin/stdout: each message is an 8-byte big-endian length followed by a
 pickle. The parent sends a path (str); the worker answers with a plain dict (status,
@@ -86,7 +87,7 @@ def to_plain(result) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    memory_mb = int(argv[1]) if len(argv) > 1 else 0
+    memory_mb = int(argv[-1]) if len(argv) > 1 and argv[-1].isdigit() else 0
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)                       # stray prints go to stderr, not the protocol
     inp = os.fdopen(os.dup(0), "rb")

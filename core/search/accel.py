@@ -212,29 +212,49 @@ class Accelerator:
                 self._apply_log(conn, self._seq, hi)
 
     def _rebuild(self, conn: Any, hi: int) -> None:
-        ids, mat = self._read_all(conn)
-        self._dim = mat.shape[1] if len(ids) else self._model_dim(conn)
         self._exact = None
         self._ann = None
-        if len(ids) >= self.ann_threshold:
-            self._ann = _Ann(self._dim)
-            self._ann.add(ids, mat)
+        self._dim = self._model_dim(conn)
+        if self._count(conn) >= self.ann_threshold:
+            # Streamed in blocks: a million vectors never sit in memory as float32.
+            for ids, mat in self._blocks(conn):
+                if self._ann is None:
+                    self._dim = mat.shape[1]
+                    self._ann = _Ann(self._dim)
+                self._ann.add(ids, mat)
         else:
-            self._exact = _ExactMatrix(self._dim, ids, mat)
+            blocks = list(self._blocks(conn))
+            if blocks:
+                ids = np.concatenate([b[0] for b in blocks])
+                mat = np.concatenate([b[1] for b in blocks])
+                self._dim = mat.shape[1]
+                self._exact = _ExactMatrix(self._dim, ids, mat)
         self._seq = hi
         self.rebuilds += 1
 
-    def _read_all(self, conn: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _count(self, conn: Any) -> int:
+        if not self._table_exists(conn):
+            return 0
+        return int(conn.execute(f"SELECT COUNT(*) FROM {vec_table(self.model_id)}").fetchone()[0])
+
+    def _table_exists(self, conn: Any) -> bool:
+        row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (vec_table(self.model_id),)).fetchone()
+        return row is not None
+
+    def _blocks(self, conn: Any, size: int = 50_000):
+        """(ids, float32 matrix) blocks of every vector of the model."""
+        if not self._table_exists(conn):
+            return
         ids: list[int] = []
         blobs: list[bytes] = []
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (vec_table(self.model_id),)).fetchone():
-            for cid, blob in conn.execute(f"SELECT chunk_id, embedding FROM {vec_table(self.model_id)}"):
-                ids.append(cid)
-                blobs.append(blob)
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-        return np.asarray(ids, dtype=np.int64), mat
+        for cid, blob in conn.execute(f"SELECT chunk_id, embedding FROM {vec_table(self.model_id)}"):
+            ids.append(cid)
+            blobs.append(blob)
+            if len(ids) == size:
+                yield _block(ids, blobs)
+                ids, blobs = [], []
+        if ids:
+            yield _block(ids, blobs)
 
     def _model_dim(self, conn: Any) -> int:
         row = conn.execute("SELECT dim FROM models WHERE id = ?", (self.model_id,)).fetchone()
@@ -401,11 +421,15 @@ class Accelerator:
             return False
         self._ann, self._exact, self._dim, self._seq = _Ann(dim, index), None, dim, seq
         self._apply_log(conn, seq, hi)
-        (count,) = conn.execute(f"SELECT COUNT(*) FROM {vec_table(self.model_id)}").fetchone()
-        if int(count) != len(self._ann):
+        if self._count(conn) != len(self._ann):
             self._ann, self._seq = None, -1
             return False
         return True
+
+
+def _block(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+    return np.asarray(ids, dtype=np.int64), mat
 
 
 def _meta_path(path: Path) -> Path:

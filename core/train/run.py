@@ -170,6 +170,7 @@ class TrainingRun:
             "warnings": warnings,
             "loss_curve": stats.curve,
             "train_seconds": stats.seconds,
+            "train_cpu_seconds": stats.cpu_seconds,
             "examples_per_s": stats.examples_per_s,
             "seconds": seconds,
             "created_at": time.time(),

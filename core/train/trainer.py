@@ -65,6 +65,7 @@ class TrainStats:
     warmup_steps: int = 0
     examples: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0          # this process's CPU time while training (all threads)
     precision: str = "float32"
     curve: list[tuple[int, float]] = field(default_factory=list)
 
@@ -127,6 +128,7 @@ class Trainer:
         self.encoder.train()
         self.loss.train()
         started = time.monotonic()
+        cpu_started = time.process_time()
         step = 0
         try:
             for epoch in range(s.epochs):
@@ -146,6 +148,7 @@ class Trainer:
             self.encoder.eval()
             stats.steps = step
             stats.seconds = time.monotonic() - started
+            stats.cpu_seconds = time.process_time() - cpu_started
         return stats
 
     def _one_step(self, batch: list[Example], optimizer: Any, scaler: Any, dtype: Any, params: list) -> float:
