@@ -85,8 +85,8 @@ def test_every_shared_file_gets_a_final_status(tmp_path, tiny_model_dir, shared_
         assert by_status.get("encrypted", 0) >= 1 and by_status.get("no_text", 0) >= 1
         empty_pw = [d for p, d in docs.items() if "encrypted_empty_user_password" in p]
         # Opened with the empty password: none is left "encrypted"; those with text are indexed.
-    assert empty_pw and all(d.status in ("indexed", "no_text") for d in empty_pw)
-    assert sum(d.status == "indexed" for d in empty_pw) >= 5
+        assert empty_pw and all(d.status in ("indexed", "no_text") for d in empty_pw)
+        assert sum(d.status == "indexed" for d in empty_pw) >= 5
         assert all(d.status == "error" for p, d in docs.items() if "/docx/malformed/" in p)
         assert report.failed == sum(1 for d in docs.values() if d.status != "indexed")
 
@@ -341,5 +341,6 @@ def test_cli_add_folder_index_status(tmp_path, tiny_model_dir, capsys):
     again = json.loads(capsys.readouterr().out)
     assert again["chunks_encoded"] == 0
     assert main(common + ["remove-folder", str(folder)]) == 0
+    assert "3 indexed" not in capsys.readouterr().out
     assert main(common + ["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["chunks"] == 0

@@ -52,7 +52,7 @@ TYPES = [(None, "All types"), ([".pdf"], "PDF"), ([".docx"], "Word"), ([".txt"],
          ([".md", ".markdown"], "Markdown")]
 DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
 SEARCH_DELAY_MS = 250
-RESULTS_K = 40
+RESULTS_K = 25   # best sentences cost one encoder pass over every result
 
 
 def chunk_as_result(c: Any, score: float | None = None) -> SearchResult:

@@ -151,9 +151,15 @@ class ResultDelegate(QStyledItemDelegate):
         source = index.data(KindRole) == SOURCE
         width = self._text_width(option) if option.rect.width() > 0 else 600
         font = QFont(option.font)
-        doc = self._doc(r, width, font, source, False)
-        title_h = QFontMetrics(font).height() + 6
-        return QSize(width, int(title_h + self._text_height(doc, font, source) + 2 * self.PAD + 2))
+        fm = QFontMetrics(font)
+        title_h = fm.height() + 6
+        if source:
+            text_h = self._text_height(self._doc(r, width, font, True, False), font, True)
+        else:
+            # Every result card has the same height: no text layout for rows not shown
+            # (laying out 25-40 rich passages on the UI thread costs a visible pause).
+            text_h = fm.lineSpacing() * self.LINES + 2
+        return QSize(width, int(title_h + text_h + 2 * self.PAD + 2))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         r = index.data(ResultRole)

@@ -84,6 +84,7 @@ class IndexingMixin:
     settings: Any
 
     def _init_part(self) -> None:
+        self._extractor = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
 
@@ -213,8 +214,9 @@ class IndexingMixin:
 
     def _known_under(self, folder: str) -> list[str]:
         prefix = folder.rstrip(os.sep) + os.sep
+        upper = prefix[:-1] + chr(ord(os.sep) + 1)   # a range on the path index, no scan
         rows = self.store.query(
-            "SELECT path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+            "SELECT path FROM documents WHERE path >= ? AND path < ?", (prefix, upper)
         )
         return [r[0] for r in rows]
 
@@ -252,11 +254,7 @@ class IndexingMixin:
     def _run_file_jobs(
         self, report: IndexReport, tracker: _Tracker, cancel: CancelToken | None, touched: list[int]
     ) -> None:
-        from core.extract.isolated import IsolatedExtractor
-
-        extractor = IsolatedExtractor(
-            timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb
-        )
+        extractor = self._warm_extractor()
         work: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
         claimed: set[int] = set()
@@ -323,8 +321,29 @@ class IndexingMixin:
             raise
         finally:
             stop.set()
-            extractor.close()   # ends an extraction in progress at once
+            if thread.is_alive():
+                # An extraction is still running (cancel, error): end it at once; the
+                # next run starts a fresh worker.
+                extractor.close()
+                self._extractor = None
             thread.join(timeout=5)
+
+    def _warm_extractor(self) -> Any:
+        """One extraction worker kept between runs, so a watched file's save costs no
+        process start-up."""
+        from core.extract.isolated import IsolatedExtractor
+
+        if getattr(self, "_extractor", None) is None:
+            self._extractor = IsolatedExtractor(
+                timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb
+            )
+        return self._extractor
+
+    def _close_part(self) -> None:
+        extractor = getattr(self, "_extractor", None)
+        if extractor is not None:
+            extractor.close()
+            self._extractor = None
 
     def _claim_file_job(self, claimed: set[int], lock: threading.Lock) -> tuple | None:
         with lock:

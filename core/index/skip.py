@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 from pathlib import Path
 
 from core.types import SUPPORTED_EXTENSIONS
@@ -23,10 +25,11 @@ _TEMP_PATTERNS = (
 )
 
 
+_TEMP_RE = re.compile("|".join(fnmatch.translate(p) for p in _TEMP_PATTERNS))
+
+
 def is_hidden_or_temp(name: str) -> bool:
-    if name.startswith("."):
-        return True
-    return any(fnmatch.fnmatch(name, pat) for pat in _TEMP_PATTERNS)
+    return name.startswith(".") or _TEMP_RE.match(name) is not None
 
 
 def is_supported(path: Path | str) -> bool:
@@ -36,16 +39,14 @@ def is_supported(path: Path | str) -> bool:
 def should_skip(path: Path | str, root: Path | str | None = None) -> bool:
     """True when ``path`` (or one of its folders below ``root``) is hidden or temporary,
     or when it is not a supported document type."""
-    p = Path(path)
-    parts = p.parts
-    if root is not None:
-        try:
-            parts = p.relative_to(root).parts
-        except ValueError:
-            parts = p.parts
-    if any(is_hidden_or_temp(part) for part in parts):
+    text = os.fspath(path)
+    if os.path.splitext(text)[1].lower() not in SUPPORTED_EXTENSIONS:
         return True
-    return not is_supported(p)
+    if root is not None:
+        base = os.fspath(root).rstrip(os.sep) + os.sep
+        if text.startswith(base):
+            text = text[len(base):]
+    return any(is_hidden_or_temp(part) for part in text.split(os.sep) if part)
 
 
 def should_skip_dir(path: Path | str) -> bool:
