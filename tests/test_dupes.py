@@ -74,14 +74,19 @@ def lib(tmp_path, default_model_dir, shared_encoder):
     library.close()
 
 
+_VECTORS: dict[str, np.ndarray] = {}   # one model for the module: each text encoded once
+
+
 def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, int]] | None = None) -> int:
     """Write a document the way the indexer does (document row, chunks, vectors of the
     active model in one transaction, then the after-indexing hook). ``spans`` gives
     chunk char ranges (for overlapping chunks); by default paragraphs follow each other."""
     from core.index.facade import text_hash
 
-    enc = lib.encoder()
-    vectors = enc.encode(paragraphs)
+    missing = [p for p in dict.fromkeys(paragraphs) if p not in _VECTORS]
+    if missing:
+        _VECTORS.update(zip(missing, lib.encoder().encode(missing), strict=True))
+    vectors = np.stack([_VECTORS[p] for p in paragraphs])
     if spans is None:
         spans, pos = [], 0
         for p in paragraphs:

@@ -21,6 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["--likewise-extract-worker"]:
+        # The packaged app runs its extraction worker as itself (core/extract/isolated.py).
+        from core.extract.worker import main as worker_main
+
+        return worker_main(["worker", *raw[1:]])
     args = build_parser().parse_args(argv)
     from PySide6.QtWidgets import QApplication
 

@@ -15,33 +15,11 @@ from collections.abc import Callable
 import numpy as np
 
 from core.search.keyword import STOPWORDS, clean_text
+from core.text import split_sentences
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
-SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
 MAX_SENTENCES = 24           # per passage, the longest are kept when there are more
 SENTENCE_CACHE = 4096        # passages whose sentence vectors are kept
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` (core.text.split_sentences when it exists)."""
-    try:
-        from core.text import split_sentences as shared
-    except ImportError:
-        return _split_sentences(text)
-    return shared(text)
-
-
-def _split_sentences(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in SENTENCE_RE.finditer(text):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-    return spans
 
 
 def stem(word: str) -> str:

@@ -18,8 +18,9 @@ CREATE TABLE dupes_mined (
 ) WITHOUT ROWID;
 CREATE INDEX dupes_mined_chunk ON dupes_mined(chunk_id);
 
+-- AUTOINCREMENT: a pair id the window still shows never comes back as another pair.
 CREATE TABLE dupes_pairs (
-    id       INTEGER PRIMARY KEY,
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
     model_id INTEGER NOT NULL,
     chunk_a  INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
     chunk_b  INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
