@@ -99,9 +99,9 @@ def test_ann_engine_recall_deletes_and_filters(store):
         len(set(acc.search(q, 10).ids.tolist()) & set(_exact(ids, mat, q, 10))) / 10 for q in queries
     ])
     assert recall >= 0.9
-    # Scores are exact cosines (re-scored from the store's float vectors).
+    # Scores are the int8 graph's cosines: close to the float ones.
     h = acc.search(queries[0], 5)
-    assert np.allclose(h.scores, mat[h.ids - 1] @ queries[0], atol=1e-5)
+    assert np.allclose(h.scores, mat[h.ids - 1] @ queries[0], atol=0.03)
 
     top = acc.search(queries[0], 3).ids.tolist()
     _delete(store, top)
