@@ -8,13 +8,13 @@ Two engines, chosen by size:
 
 - below ``ANN_THRESHOLD`` vectors: exact search, one float32 matrix product in numpy
   (5k-50k vectors take well under 10 ms and the answer is exact);
-- from ``ANN_THRESHOLD`` up: a usearch HNSW graph over int8-quantized vectors, asked for
+- from ``ANN_THRESHOLD`` up: a usearch HNSW graph over int8-quantized vectors; the
   scores are the graph's int8 cosines (within ~0.01 of the float ones); with a filter,
-  over-fetched candidates are re-scored with the store's float vectors. Measured by bench/bench_search.py against faiss HNSW and
-  numpy (exact float32 and int8 matrix products) at 1M x 384: usearch i8 was the one
-  meeting p50 <= 30 ms with recall@10 >= 0.95 within 1 GiB (numpy exact float32 needs
-  1.5 GiB and ~150 ms per query; faiss HNSW-flat needs >1.5 GiB; faiss HNSW-SQ8 was
-  slower to build on two cores). Figures are in the benchmark's output.
+  over-fetched candidates are re-scored with the store's float vectors. usearch was
+  chosen over faiss for its int8 graph (about 0.8 GiB projected at 1M x 384, against
+  1.5 GiB for float32 exact or HNSW-flat) and its add/remove by key, which keeping in
+  step with the store needs; bench/bench_search.py measures it beside numpy exact and
+  sqlite-vec brute force (faiss is not in that comparison).
 
 Filters: the caller passes the allowed chunk ids. Exact search scores only those rows;
 the ANN over-fetches in proportion to how few ids are allowed and post-filters, falling

@@ -38,6 +38,9 @@ _RESULT_SQL = (
 )
 
 
+BEST_SENTENCE_TOP = 10
+
+
 class SearchMixin:
     store: Any
 
@@ -179,10 +182,12 @@ class SearchMixin:
         return out
 
     def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
+        """Best sentences for the first BEST_SENTENCE_TOP results: each costs encoding
+        the passage's sentences, so the tail of a long list keeps only word spans."""
         model_id = self.active_model_id()
         enc = self.encoder(model_id)
         spans = best_sentences(
-            [(r.chunk_id, r.text) for r in results], qvec,
+            [(r.chunk_id, r.text) for r in results[:BEST_SENTENCE_TOP]], qvec,
             lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
         )
         for r in results:

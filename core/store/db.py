@@ -188,8 +188,10 @@ class Store:
     ) -> None:
         name = vec_table(model_id)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # vec0 refuses INSERT OR REPLACE on an existing id: delete first.
+        conn.executemany(f"DELETE FROM {name} WHERE chunk_id = ?", [(int(c),) for c in chunk_ids])
         conn.executemany(
-            f"INSERT OR REPLACE INTO {name}(chunk_id, embedding) VALUES (?, ?)",
+            f"INSERT INTO {name}(chunk_id, embedding) VALUES (?, ?)",
             [(int(cid), vectors[i].tobytes()) for i, cid in enumerate(chunk_ids)],
         )
         conn.executemany(
