@@ -67,11 +67,11 @@ def run_likewise(limit: int | None) -> dict:
 
 
 def run_naive(limit: int | None) -> dict:
-    import core.offline  # noqa: F401
     import docx
     import pypdf
     from sentence_transformers import SentenceTransformer
 
+    import core.offline  # noqa: F401
     from core.paths import default_model_path
     from core.store.db import connect
 

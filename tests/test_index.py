@@ -11,8 +11,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 from core.library import Library
 from core.store import vec_table
 from core.store.db import connect
