@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--loss", default="contrastive")
-    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
