@@ -42,7 +42,7 @@ from core.store import vec_table
 ANN_THRESHOLD = 50_000       # below this many vectors: exact numpy search
 ANN_CONNECTIVITY = 16
 ANN_EXPANSION_ADD = 64
-ANN_EXPANSION_SEARCH = 64
+ANN_EXPANSION_SEARCH = 160
 ANN_OVERFETCH = 4            # HNSW candidates per wanted result, re-scored exactly
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
 
