@@ -95,7 +95,8 @@ def run_naive(limit: int | None) -> dict:
                 continue
             windows = []
             for page, text in texts:
-                words = text.split()
+                # pypdf can return lone surrogates, which the tokenizer refuses
+                words = text.encode("utf-8", "replace").decode("utf-8").split()
                 windows += [(page, " ".join(words[i : i + 200])) for i in range(0, len(words), 200)]
             if not windows:
                 continue
