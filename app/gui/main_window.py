@@ -4,6 +4,7 @@ the TaskRunner (app/gui/tasks.py); this module only arranges widgets and callbac
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -590,13 +591,15 @@ class MainWindow(QMainWindow):
             return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
                               group_by_document=grouped, snippets=False)
 
-        def with_snippets(ctx: TaskContext) -> list:
-            return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
-                              group_by_document=grouped, snippets=True)
-
         def shown(results: list) -> None:
             self._show_search(query, results, time.monotonic() - started)
             if results:
+                def with_snippets(ctx: TaskContext) -> list:
+                    # Copies: the rows on screen are not touched off the UI thread.
+                    copies = [dataclasses.replace(r) for r in results]
+                    lib.add_best_sentences(copies, query)
+                    return copies
+
                 self.runner.run(with_snippets, name="best sentences", key="search",
                                 on_done=lambda full: self._add_snippets(query, full),
                                 on_error=lambda _e: self.results_shown.emit("search"))
@@ -620,7 +623,7 @@ class MainWindow(QMainWindow):
                              "Meaning mode.")
 
     def _add_snippets(self, query: str, full: list) -> None:
-        """The same search again, with best sentences: copy them onto the rows shown."""
+        """Best sentences computed for the results shown: copy them onto the rows."""
         if self.view_mode != "search" or self.current_query != query:
             return
         spans = {r.chunk_id: r.best_sentence for r in full}

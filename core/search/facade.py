@@ -181,6 +181,12 @@ class SearchMixin:
             self._add_best_sentences(out, qvec)
         return out
 
+    def add_best_sentences(self, results: list[SearchResult], query: str) -> None:
+        """Fill ``best_sentence`` on results of an earlier ``search(..., snippets=False)``,
+        without running the search again (the window shows the list first)."""
+        if results and clean_text(query).strip():
+            self._add_best_sentences(results, self._encode_query(query))
+
     def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
         """Best sentences for the first BEST_SENTENCE_TOP results: each costs encoding
         the passage's sentences, so the tail of a long list keeps only word spans."""
