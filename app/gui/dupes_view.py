@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.highlight import page_label
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
+from app.gui.widgets import fill_folder_combo
 
 KIND_WORDS = {"exact": "Exact copy", "near": "Near copy", "related": "Related"}
 DEL_BG = "#fed7d7"
@@ -193,14 +194,7 @@ class DupesView(QWidget):
     def set_library(self, lib: Any, folders: list[Any]) -> None:
         first = self.lib is None
         self.lib = lib
-        current = self.folder_combo.currentData()
-        self.folder_combo.blockSignals(True)
-        self.folder_combo.clear()
-        self.folder_combo.addItem("All folders", None)
-        for f in folders:
-            self.folder_combo.addItem(os.path.basename(f.path.rstrip(os.sep)) or f.path, f.path)
-        self.folder_combo.setCurrentIndex(max(self.folder_combo.findData(current), 0))
-        self.folder_combo.blockSignals(False)
+        fill_folder_combo(self.folder_combo, folders)
         if first:
             self.refresh()
 

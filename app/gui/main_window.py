@@ -44,6 +44,7 @@ from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
+from app.gui.widgets import fill_folder_combo
 from core.search.filters import SearchFilters
 from core.settings import Settings
 from core.types import SearchResult
@@ -390,15 +391,7 @@ class MainWindow(QMainWindow):
         self.counts = counts
         self.library_panel.set_folders(folders)
         self.library_panel.set_documents(docs)
-        current = self.folder_combo.currentData()
-        self.folder_combo.blockSignals(True)
-        self.folder_combo.clear()
-        self.folder_combo.addItem("All folders", None)
-        for f in folders:
-            self.folder_combo.addItem(os.path.basename(f.path.rstrip(os.sep)) or f.path, f.path)
-        idx = self.folder_combo.findData(current)
-        self.folder_combo.setCurrentIndex(max(idx, 0))
-        self.folder_combo.blockSignals(False)
+        fill_folder_combo(self.folder_combo, folders)
         if not folders:
             self.search_stack.setCurrentWidget(self.first_run)
         else:
