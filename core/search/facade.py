@@ -9,6 +9,7 @@ Every result carries the span of its best-matching sentence and of the query's w
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,18 @@ class SearchMixin:
         self._accels: dict[int, Accelerator] = {}
         self._accel_lock = threading.Lock()
         self._sentence_cache = SentenceCache()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _search_pool(self) -> ThreadPoolExecutor:
+        with self._accel_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="likewise-keyword")
+            return self._pool
 
     def _close_part(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         for acc in list(self._accels.values()):
             try:
                 acc.save()
@@ -101,16 +112,32 @@ class SearchMixin:
         qvec = None
         dense: list[tuple[int, float]] = []
         kw: list[tuple[int, float]] = []
-        if mode in ("dense", "hybrid"):
-            qvec = self._encode_query(query)
-            hits = self.accelerator().search(qvec, max(depth, FUSION_DEPTH if mode == "hybrid" else 0), allowed)
-            dense = list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True))
+        pending = None
         if mode in ("keyword", "hybrid"):
             where, params = filters.sql() if filters is not None and not filters.is_empty() else ("", ())
-            kw = keyword_search(
-                self.store.reader(), query, max(depth, FUSION_DEPTH if mode == "hybrid" else 0),
-                advanced=advanced, where_sql=where, where_params=params,
-            )
+            limit = max(depth, FUSION_DEPTH if mode == "hybrid" else 0)
+
+            def run_keyword() -> list[tuple[int, float]]:
+                return keyword_search(self.store.reader(), query, limit, advanced=advanced,
+                                      where_sql=where, where_params=params)
+
+            if mode == "hybrid":
+                # SQLite and torch both release the GIL: the keyword query runs on its own
+                # reader while the query is encoded and the vectors searched.
+                pending = self._search_pool().submit(run_keyword)
+            else:
+                kw = run_keyword()
+        if mode in ("dense", "hybrid"):
+            try:
+                qvec = self._encode_query(query)
+                hits = self.accelerator().search(qvec, max(depth, FUSION_DEPTH if mode == "hybrid" else 0), allowed)
+            except BaseException:
+                if pending is not None:
+                    pending.result()
+                raise
+            dense = list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True))
+        if pending is not None:
+            kw = pending.result()
         ranked = _rank(mode, dense, kw)
         if group_by_document:
             ranked = self._group(ranked, k)

@@ -21,6 +21,8 @@ import sqlite_vec
 from core.errors import ExtensionError, StoreError
 
 BUSY_TIMEOUT_MS = 10_000
+MMAP_SIZE = 1 << 40          # SQLite caps it to its compile-time maximum
+POINT_LOOKUP_MAX = 2_000     # more ids than this: one scan beats point lookups
 _MIGRATION_RE = re.compile(r"^(\d{4})_[\w]+\.sql$")
 
 
@@ -62,6 +64,9 @@ def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
         raise ExtensionError("sqlite-vec loaded but vec_version() returned nothing")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # Memory-mapped reads: a vec0 point lookup walks its chunk's overflow pages, which
+    # costs ~250 us through read() and ~25 us through the map (measured at 100k).
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     return conn
 
 
@@ -221,18 +226,32 @@ class Store:
         conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
         return len(ids)
 
+    def read_vectors(
+        self, model_id: int, chunk_ids: list[int], conn: apsw.Connection | None = None
+    ) -> dict[int, np.ndarray]:
+        """{chunk id: float32 vector} for those of these chunks that have one.
+
+        vec0 answers ``chunk_id IN (...)`` by scanning, so a few ids are read one point
+        lookup each (about 25 us apiece) and many ids by one scan of the table."""
+        name = vec_table(model_id)
+        c = conn or self.reader()
+        out: dict[int, np.ndarray] = {}
+        if len(chunk_ids) <= POINT_LOOKUP_MAX:
+            sql = f"SELECT embedding FROM {name} WHERE chunk_id = ?"
+            for cid in chunk_ids:
+                row = c.execute(sql, (int(cid),)).fetchone()
+                if row is not None:
+                    out[int(cid)] = np.frombuffer(row[0], dtype=np.float32)
+            return out
+        wanted = {int(x) for x in chunk_ids}
+        for cid, blob in c.execute(f"SELECT chunk_id, embedding FROM {name}"):
+            if cid in wanted:
+                out[cid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
     def get_vectors(self, model_id: int, chunk_ids: list[int]) -> np.ndarray:
         """Vectors of these chunks under this model, in the given order (missing -> error)."""
-        name = vec_table(model_id)
-        out = {}
-        conn = self.reader()
-        for start in range(0, len(chunk_ids), 500):
-            part = chunk_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for cid, blob in conn.execute(
-                f"SELECT chunk_id, embedding FROM {name} WHERE chunk_id IN ({marks})", tuple(part)
-            ):
-                out[cid] = np.frombuffer(blob, dtype=np.float32)
+        out = self.read_vectors(model_id, chunk_ids)
         missing = [c for c in chunk_ids if c not in out]
         if missing:
             raise StoreError(f"no vectors for chunks {missing[:5]} under model {model_id}")
