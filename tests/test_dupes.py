@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 
@@ -171,6 +172,38 @@ def test_reworded_copy_is_found_and_unrelated_passages_join_nothing(lib, texts):
         assert not unrelated & {m.chunk_id for m in cluster.members}
     for p in lib.duplicate_pairs(include_ignored=True):
         assert p.kind == "related" or not unrelated & {p.a.chunk_id, p.b.chunk_id}
+
+
+def _russian_paragraphs(path: Path, n: int) -> list[str]:
+    from core.extract import extract
+
+    out = [b.text for b in extract(path).blocks if 80 < len(b.text) < 700 and re.search("[а-я]{4}", b.text)]
+    assert len(out) >= n, path
+    return out[:n]
+
+
+def test_unrelated_foreign_paragraphs_close_by_cosine_are_not_near(lib, shared_data):
+    """The English model puts unrelated Russian paragraphs (a works contract, a note on
+    municipal finance; real files of the shared data) at cosines above the near threshold.
+    Sharing almost no words, they stay "related" and never form a cluster."""
+    from core.dupes.engine import NEAR_MIN_OVERLAP, word_overlap, word_set
+
+    poi = shared_data / "docx" / "valid" / "poi"
+    a = add_document(lib, "/docs/contract.docx", _russian_paragraphs(poi / "bug65649.docx", 25))
+    b = add_document(lib, "/docs/finance.docx", _russian_paragraphs(poi / "drawing.docx", 25))
+    lib.mine_duplicates()
+    near_cos = lib.duplicate_thresholds()[0]
+    pairs = lib.duplicate_pairs(include_ignored=True)
+    demoted = [p for p in pairs if p.cosine >= near_cos and p.kind == "related"]
+    assert demoted, "expected unrelated paragraphs above the near cosine"
+    for p in demoted:
+        assert word_overlap(word_set(p.a.text), word_set(p.b.text)) < NEAR_MIN_OVERLAP
+    for p in pairs:
+        if p.kind == "near":
+            assert word_overlap(word_set(p.a.text), word_set(p.b.text)) >= NEAR_MIN_OVERLAP
+    linked = {m.document_id for c in lib.duplicate_clusters() for m in c.members}
+    assert not {a, b} <= linked or all(
+        len({m.document_id for m in c.members}) == 1 for c in lib.duplicate_clusters())
 
 
 def test_never_itself_nor_an_overlapping_chunk(lib, texts):

@@ -120,6 +120,22 @@ def test_pdf_pages_title_and_clean_text(shared_data):
     assert ack and ack[0].page == 13
 
 
+def test_pdf_glyph_names_are_not_indexed_as_text(shared_data):
+    from core.extract.pdf_reader import unreadable
+
+    assert unreadable("/g40/g68/g85/g81/g3/g74/g85/g72/g68/g87/g72/g85")
+    assert unreadable("Highlights /g115/g3 /g40/g81/g75/g68/g81/g70/g72/g3/g87/g75/g72")
+    assert unreadable("(cid:12)(cid:40)(cid:3)(cid:77)")
+    assert not unreadable("Notice Date 06/22/2015 06/30/2015 07/01/2015")
+    assert not unreadable("ibm.com/redbooks Redpaper Front cover, see /usr/lib/x86_64")
+    # A real PDF whose fonts lack a Unicode map on most pages: only readable text is kept.
+    result = extract(shared_data / "pdf_real/pdfjs/TAMReview.pdf")
+    assert result.status == "indexed" and result.blocks
+    assert not any(unreadable(b.text) for b in result.blocks)
+    assert not any("/g1" in b.text and b.text.count("/g") > 20 for b in result.blocks)
+    assert "Technology Acceptance Model" in " ".join(_texts(result))
+
+
 def test_pdf_statuses(shared_data):
     edge = shared_data / "pdf_edgecases"
     enc = extract(edge / "encrypted/pdfminer__rc4-128.pdf")

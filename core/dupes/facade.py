@@ -218,9 +218,9 @@ class DupesMixin:
         self._write_pairs(model_id, corpus, exact, ra, rb, sims, near, todo_rows, full)
         with self.store.write() as conn:
             conn.execute(
-                "UPDATE dupes_pairs SET kind = CASE WHEN cosine >= ? THEN 'near' ELSE 'related' END "
-                "WHERE model_id = ? AND kind != 'exact'",
-                (near, model_id),
+                "UPDATE dupes_pairs SET kind = CASE WHEN cosine >= ? AND overlap >= ? THEN 'near' "
+                "ELSE 'related' END WHERE model_id = ? AND kind != 'exact'",
+                (near, engine.NEAR_MIN_OVERLAP, model_id),
             )
             conn.execute(
                 "INSERT INTO dupes_state(model_id, near, related, same_document, mined_at) "
@@ -246,13 +246,14 @@ class DupesMixin:
         for a, b in exact:
             cos = float(vecs[a] @ vecs[b])
             lo, hi = sorted((int(ids[a]), int(ids[b])))
-            rows.append((model_id, lo, hi, min(cos, 1.0), EXACT))
-        kinds = engine.classify(sims, near)
+            rows.append((model_id, lo, hi, min(cos, 1.0), EXACT, 1.0))
         a_ids, b_ids = ids[ra], ids[rb]
         lo_ids, hi_ids = np.minimum(a_ids, b_ids), np.maximum(a_ids, b_ids)
+        overlap = self._overlaps(lo_ids, hi_ids)
+        kinds = engine.classify(sims, overlap, near)
         rows.extend(
-            (model_id, int(lo), int(hi), min(float(s), 1.0), str(k))
-            for lo, hi, s, k in zip(lo_ids, hi_ids, sims, kinds, strict=True)
+            (model_id, int(lo), int(hi), min(float(s), 1.0), str(k), float(o))
+            for lo, hi, s, k, o in zip(lo_ids, hi_ids, sims, kinds, overlap, strict=True)
         )
         with self.store.write() as conn:
             if full:
@@ -261,10 +262,11 @@ class DupesMixin:
             # A passage deleted since the vectors were read is skipped (EXISTS), and an
             # exact pair is never downgraded by a vector pair found for the same passages.
             conn.executemany(
-                "INSERT INTO dupes_pairs(model_id, chunk_a, chunk_b, cosine, kind) "
-                "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?2) "
+                "INSERT INTO dupes_pairs(model_id, chunk_a, chunk_b, cosine, kind, overlap) "
+                "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?2) "
                 "AND EXISTS (SELECT 1 FROM chunks WHERE id = ?3) "
                 "ON CONFLICT(model_id, chunk_a, chunk_b) DO UPDATE SET cosine = excluded.cosine, "
+                "overlap = excluded.overlap, "
                 "kind = CASE WHEN kind = 'exact' OR excluded.kind = 'exact' THEN 'exact' ELSE excluded.kind END",
                 rows,
             )
@@ -273,6 +275,24 @@ class DupesMixin:
                 "SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?2)",
                 [(model_id, int(c)) for c in ids[todo_rows]],
             )
+
+    def _overlaps(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
+        """Word overlap (engine.word_overlap) of each pair of passages."""
+        out = np.ones(a_ids.size, dtype=np.float32)
+        if not a_ids.size:
+            return out
+        wanted = np.unique(np.concatenate([a_ids, b_ids])).tolist()
+        words: dict[int, frozenset[str]] = {}
+        conn = self.store.reader()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", tuple(part)):
+                words[int(cid)] = engine.word_set(text)
+        empty: frozenset[str] = frozenset()
+        for i, (a, b) in enumerate(zip(a_ids.tolist(), b_ids.tolist(), strict=True)):
+            out[i] = engine.word_overlap(words.get(a, empty), words.get(b, empty))
+        return out
 
     # -- passages, hashes and vectors --------------------------------------------------------
     def _fill_norm_hashes(self, doc_ids: list[int] | None) -> int:

@@ -43,6 +43,23 @@ _BAD_TITLES = re.compile(r"^(untitled|document\d*|microsoft word|slide \d+|title
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+# Glyph names that pypdf emits for fonts without a Unicode map ("/g40/g68/g85", "/uni0041",
+# "(cid:12)"): not text a person wrote, so a paragraph made mostly of them is dropped
+# (in the shared test PDFs, 1,100 such paragraphs otherwise formed one large "duplicate"
+# cluster of garbage).
+_GLYPH_NAMES = re.compile(r"/[A-Za-z]{1,3}\d{1,5}|/uni[0-9A-Fa-f]{4,6}|\(cid:\d+\)")
+GLYPH_SHARE_MAX = 0.5
+UNMAPPED_REASON = "its fonts have no Unicode map: pypdf gives glyph names, not text"
+
+
+def unreadable(paragraph: str) -> bool:
+    """Mostly glyph names (see _GLYPH_NAMES), by share of non-space characters."""
+    if "/" not in paragraph and "(cid:" not in paragraph:
+        return False
+    glyphs = sum(len(m) for m in _GLYPH_NAMES.findall(paragraph))
+    visible = sum(1 for c in paragraph if not c.isspace())
+    return glyphs > GLYPH_SHARE_MAX * visible
+
 
 def extract_pdf(path: Path) -> ExtractResult:
     from pypdf import PdfReader
@@ -62,6 +79,7 @@ def extract_pdf(path: Path) -> ExtractResult:
 
     blocks: list[Block] = []
     first_error: Exception | None = None
+    dropped = 0
     for number in range(1, count + 1):
         try:
             raw = reader.pages[number - 1].extract_text() or ""
@@ -70,12 +88,18 @@ def extract_pdf(path: Path) -> ExtractResult:
         except Exception as exc:  # noqa: BLE001 - one bad page costs that page
             first_error = first_error or exc
             continue
-        blocks.extend(Block(text=p, page=number) for p in page_paragraphs(raw))
+        for paragraph in page_paragraphs(raw):
+            if unreadable(paragraph):
+                dropped += 1
+            else:
+                blocks.append(Block(text=paragraph, page=number))
 
     chars = sum(1 for b in blocks for c in b.text if c.isalnum())
     if chars < MIN_TEXT_CHARS:
         if first_error is not None:
             return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
+        if dropped:
+            return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=UNMAPPED_REASON)
         return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
                              error=NO_TEXT_REASON if count else "the PDF has no pages")
     return ExtractResult(status=INDEXED, blocks=blocks, pages=count, title=_title(reader, blocks, path))
