@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -16,6 +17,22 @@ import numpy as np
 from core.dupes.types import EXACT, NEAR, RELATED
 
 EXACT_ALL_PAIRS = 12   # a group up to this size lists every pair; larger ones a spanning star
+
+
+class Members:
+    """Rows of each group, as views into one sorted array (no list of 100k small arrays:
+    building that took 0.3 s of each incremental mining at 100k passages)."""
+
+    def __init__(self, sorter: np.ndarray, offsets: np.ndarray) -> None:
+        self.sorter = sorter
+        self.offsets = offsets
+        self.sizes = np.diff(offsets)
+
+    def __len__(self) -> int:
+        return self.sizes.size
+
+    def __getitem__(self, g: int) -> np.ndarray:
+        return self.sorter[self.offsets[g] : self.offsets[g + 1]]
 
 
 @dataclass
@@ -29,7 +46,7 @@ class Corpus:
     vectors: np.ndarray        # float32 [n, d], normalized
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [n]
     rep_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [groups]
-    members: list[np.ndarray] = field(default_factory=list)  # rows of each group
+    members: Members = field(default_factory=lambda: Members(np.zeros(0, np.int64), np.zeros(1, np.int64)))
 
     @classmethod
     def build(cls, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -44,12 +61,12 @@ class Corpus:
         group = renum[group.reshape(-1)]
         rep_rows = np.sort(first).astype(np.int64)
         sorter = np.argsort(group, kind="stable")
-        bounds = np.flatnonzero(np.diff(group[sorter])) + 1
-        members = np.split(sorter, bounds) if sorter.size else []
-        return cls(ids, docs, starts, ends, vectors, group, rep_rows, members)
+        offsets = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=first.size)))).astype(np.int64)
+        return cls(ids, docs, starts, ends, vectors, group, rep_rows, Members(sorter, offsets))
 
-    @property
+    @cached_property
     def rep_vectors(self) -> np.ndarray:
+        """One vector per group (its first passage's); computed once per corpus."""
         return self.vectors[self.rep_rows]
 
     def allowed(self, r1: int, r2: int, same_document: bool) -> bool:
@@ -95,8 +112,8 @@ def group_pairs_to_rows(
     """For each group pair, the row pair that stands for it (or none if no pair of their
     members may pair up). Returns (index into gi, row a, row b)."""
     ra, rb = corpus.rep_rows[gi], corpus.rep_rows[gj]
-    single = np.array([corpus.members[int(a)].size == 1 and corpus.members[int(b)].size == 1
-                       for a, b in zip(gi, gj, strict=True)], dtype=bool) if gi.size else np.zeros(0, bool)
+    sizes = corpus.members.sizes
+    single = (sizes[gi] == 1) & (sizes[gj] == 1) if gi.size else np.zeros(0, bool)
     ok = np.zeros(gi.size, dtype=bool)
     rows_a, rows_b = ra.copy(), rb.copy()
     diff_doc = corpus.docs[ra] != corpus.docs[rb]

@@ -405,7 +405,7 @@ class DupesMixin:
              if corpus.group[a] != corpus.group[b]], dtype=np.int64,
         ).reshape(-1, 2)
         nodes = np.unique(corpus.group[linked_rows]) if linked_rows.size else np.zeros(0, np.int64)
-        weights = np.array([m.size for m in corpus.members], dtype=np.float32)
+        weights = corpus.members.sizes.astype(np.float32)
         found = cluster_groups(nodes, group_edges, corpus.rep_vectors, related, weights) if nodes.size else []
         linked = set(linked_rows.tolist())
         text_hash = dict(self.store.query("SELECT id, text_hash FROM chunks"))
