@@ -10,6 +10,8 @@ import logging
 import os
 import re
 import socket
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -376,3 +378,25 @@ def test_spearman_matches_scipy_with_ties():
     b = a + rng.normal(0, 2, 300)
     assert abs(spearman(a, b) - spearmanr(a, b).statistic) < 1e-12
     assert rankdata([10, 20, 20, 5]).tolist() == [2.0, 3.5, 3.5, 1.0]
+
+
+def test_sparing_a_core_for_a_search_gives_it_back():
+    """Hybrid search encodes its query on one torch thread fewer while the keyword query
+    runs; afterwards (also after overlapping searches) torch has all its threads again."""
+    from core.encoder.device import one_core_spared
+
+    before = torch.get_num_threads()
+    seen = []
+
+    def search() -> None:
+        with one_core_spared():
+            seen.append(torch.get_num_threads())
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen and all(n == max(1, before - 1) for n in seen)
+    assert torch.get_num_threads() == before

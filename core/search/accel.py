@@ -46,8 +46,10 @@ ANN_EXPANSION_ADD = 64
 ANN_EXPANSION_SEARCH = 160   # search breadth up to 80k vectors; it grows with the graph:
 ANN_EXPANSION_PER_VECTOR = 1 / 500   # 2,000 at 1M (recall@10 0.983 at 9.9 ms, against
                                      # 0.788 at 160; measured with bench/bench_search.py)
-ANN_OVERFETCH = 4            # HNSW candidates per wanted result, re-scored exactly
-ANN_RESCORE_MIN = 40         # and at least this many
+ANN_OVERFETCH = 4            # HNSW candidates per wanted result under a filter
+ANN_RESCORE_EXTRA = 40       # unfiltered: k + this many candidates, re-scored exactly
+                             # (each is a ~27 us point lookup: k=100 for hybrid search
+                             # took 11 ms with 4k candidates, 4 ms with k + 40)
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
 
 
@@ -359,7 +361,7 @@ class Accelerator:
         # The graph ranks by int8 cosines, too coarse to order near-equal neighbours
         # (recall@10 0.917 at 100k); re-scoring its best candidates with the store's float
         # vectors gives 0.988 for about 1 ms of point lookups.
-        return self._rescore(q, ann.candidates(q, max(k * ANN_OVERFETCH, ANN_RESCORE_MIN)), k)
+        return self._rescore(q, ann.candidates(q, k + ANN_RESCORE_EXTRA), k)
 
     def _rescore(self, q: np.ndarray, cand: np.ndarray, k: int) -> Hits:
         found = self._fetch(self.store.reader(), [int(c) for c in cand])

@@ -8,6 +8,7 @@ Every result carries the span of its best-matching sentence and of the query's w
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.search.accel import Accelerator, Hits
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
-from core.search.keyword import clean_text, keyword_search
+from core.search.keyword import TermStats, clean_text, keyword_search
 from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
 from core.types import SearchResult, SimilarDocument
 
@@ -42,6 +43,10 @@ _RESULT_SQL = (
 BEST_SENTENCE_TOP = 10
 
 
+def _on_cpu(encoder: Any) -> bool:
+    return getattr(getattr(encoder, "device", None), "type", "cpu") == "cpu"
+
+
 class SearchMixin:
     store: Any
 
@@ -49,6 +54,7 @@ class SearchMixin:
         self._accels: dict[int, Accelerator] = {}
         self._accel_lock = threading.Lock()
         self._sentence_cache = SentenceCache()
+        self._term_stats = TermStats()
         self._pool: ThreadPoolExecutor | None = None
 
     def _search_pool(self) -> ThreadPoolExecutor:
@@ -119,17 +125,24 @@ class SearchMixin:
 
             def run_keyword() -> list[tuple[int, float]]:
                 return keyword_search(self.store.reader(), query, limit, advanced=advanced,
-                                      where_sql=where, where_params=params)
+                                      where_sql=where, where_params=params, stats=self._term_stats)
 
-            if mode == "hybrid":
+            if mode == "hybrid" and (not _on_cpu(self.encoder()) or (os.cpu_count() or 1) > 1):
                 # SQLite and torch both release the GIL: the keyword query runs on its own
-                # reader while the query is encoded and the vectors searched.
+                # reader while the query is encoded (on the CPU, with one torch thread
+                # fewer: see one_core_spared) and the vectors searched.
                 pending = self._search_pool().submit(run_keyword)
             else:
                 kw = run_keyword()
         if mode in ("dense", "hybrid"):
             try:
-                qvec = self._encode_query(query)
+                if pending is not None and _on_cpu(self.encoder()):
+                    from core.encoder.device import one_core_spared  # torch, only when searching
+
+                    with one_core_spared():
+                        qvec = self._encode_query(query)
+                else:
+                    qvec = self._encode_query(query)
                 hits = self.accelerator().search(qvec, max(depth, FUSION_DEPTH if mode == "hybrid" else 0), allowed)
             except BaseException:
                 if pending is not None:
