@@ -237,6 +237,25 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         _close(qtbot, w)
 
 
+def test_a_result_arriving_after_shutdown_is_dropped(qtbot):
+    """A search that finishes while the window closes must not start its follow-up
+    (best sentences) on the shut-down runner: the result is dropped, nothing raises."""
+    from app.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    seen: list = []
+
+    def follow_up(result):
+        seen.append(result)
+        runner.run(lambda ctx: None)      # would raise: the runner is shut down
+
+    runner.run(lambda ctx: "hits", on_done=follow_up)
+    assert runner.wait_idle(5)            # done, but not yet delivered to the UI thread
+    runner.shutdown(timeout_s=1)
+    qtbot.wait(100)                       # the queued delivery runs now
+    assert seen == []
+
+
 def test_broken_files_are_listed_with_reasons(qtbot, tmp_path, shared_data, tiny_model_dir, monkeypatch):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -209,12 +209,14 @@ class TaskRunner(QObject):
 
     # -- UI thread --------------------------------------------------------------------------
     def _deliver(self, task: Task, callback: Callable[[Any], None], result: Any) -> None:
-        if task.superseded:
+        # After shutdown (the window is closing) a result still queued for the UI thread
+        # is dropped: its callback would start follow-up work that can no longer run.
+        if task.superseded or self._closed:
             return
         callback(result)
 
     def _failed(self, task: Task, exc: BaseException, on_error: Callable | None) -> None:
-        if task.superseded:
+        if task.superseded or self._closed:
             return
         if on_error is not None:
             on_error(exc)
