@@ -1,41 +1,41 @@
-"""Keyword search leaves out words common in the library when rarer ones remain."""
+"""Keyword search: words common in the library only score the rows that rarer query words select."""
 
 from __future__ import annotations
 
-import apsw
 import pytest
 
 from core.search import keyword
 from core.search.keyword import TermStats, keyword_search, safe_match_query
+from core.store import Store
 
 
-def _library(rows: list[str]) -> apsw.Connection:
-    conn = apsw.Connection(":memory:")
-    conn.execute(
-        "CREATE TABLE chunks(id INTEGER PRIMARY KEY, text TEXT, heading TEXT);"
-        "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, heading, content='chunks', content_rowid='id',"
-        " tokenize='porter unicode61 remove_diacritics 2');"
-    )
-    add(conn, rows)
-    return conn
-
-
-def add(conn: apsw.Connection, rows: list[str]) -> None:
-    with conn:
-        for text in rows:
-            conn.execute("INSERT INTO chunks(text, heading) VALUES (?, '')", (text,))
-            rowid = conn.last_insert_rowid()
-            conn.execute("INSERT INTO chunks_fts(rowid, text, heading) VALUES (?, ?, '')", (rowid, text))
+def add(store: Store, rows: list[str]) -> None:
+    with store.write() as conn:
+        conn.execute("INSERT INTO documents(path, ext, size, mtime, status) VALUES (?, '.txt', 1, 0, 'indexed')",
+                     (f"/doc{conn.execute('SELECT count(*) FROM documents').fetchone()[0]}.txt",))
+        doc = conn.last_insert_rowid()
+        conn.executemany(
+            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) VALUES (?,?,?,?,0,0)",
+            [(doc, i, text, str(i)) for i, text in enumerate(rows)],
+        )
 
 
 @pytest.fixture
-def conn(monkeypatch):
+def store(monkeypatch, tmp_path):
     monkeypatch.setattr(keyword, "COMMON_MIN_ROWS", 20)
     rows = [f"the {'patients' if i % 4 == 0 else 'people'} in cohort {i} were followed for a year"
             for i in range(400)]
     rows[123] = "the patients with zebrafish allergy were followed for a year"
     rows[300] = "the people with zebrafish allergy were followed for a year"
-    return _library(rows)
+    st = Store(tmp_path / "kw.sqlite")
+    add(st, rows)
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def conn(store):
+    return store.reader()
 
 
 def test_common_word_only_ranks_the_rows_of_a_rarer_one(conn):
@@ -69,8 +69,8 @@ def test_small_libraries_are_searched_with_every_word(monkeypatch, conn):
     assert safe_match_query("patients zebrafish", conn, stats) == '"patients" OR "zebrafish"'
 
 
-def test_the_estimate_follows_a_growing_library(conn):
+def test_the_estimate_follows_a_growing_library(store, conn):
     stats = TermStats()
     assert not stats.common(conn, "zebrafish")
-    add(conn, ["zebrafish everywhere"] * 200)   # the library grows by half
+    add(store, ["zebrafish everywhere"] * 200)   # the library grows by half
     assert stats.common(conn, "zebrafish")

@@ -9,7 +9,7 @@ Two engines, chosen by size:
 - below ``ANN_THRESHOLD`` vectors: exact search, one float32 matrix product in numpy
   (5k-50k vectors take well under 10 ms and the answer is exact);
 - from ``ANN_THRESHOLD`` up: a usearch HNSW graph over int8-quantized vectors finds
-  candidates (4 per wanted result, at least 40), which are re-scored with the store's
+  candidates (k + 40; 4 per wanted result under a filter), which are re-scored with the store's
   float vectors (point lookups through SQLite's memory map), so the order and the scores
   are exact among the candidates. usearch was
   chosen over faiss for its int8 graph (about 0.8 GiB projected at 1M x 384, against

@@ -119,31 +119,33 @@ class SearchMixin:
         dense: list[tuple[int, float]] = []
         kw: list[tuple[int, float]] = []
         pending = None
+        wanted = max(depth, FUSION_DEPTH if mode == "hybrid" else 0)
+        # SQLite and torch both release the GIL: in hybrid search the keyword query runs
+        # on its own reader while the query is encoded (on the CPU with one torch thread
+        # fewer, see one_core_spared) and the vectors searched.
+        on_cpu = mode != "keyword" and _on_cpu(self.encoder())
+        beside = mode == "hybrid" and (not on_cpu or (os.cpu_count() or 1) > 1)
         if mode in ("keyword", "hybrid"):
             where, params = filters.sql() if filters is not None and not filters.is_empty() else ("", ())
-            limit = max(depth, FUSION_DEPTH if mode == "hybrid" else 0)
 
             def run_keyword() -> list[tuple[int, float]]:
-                return keyword_search(self.store.reader(), query, limit, advanced=advanced,
+                return keyword_search(self.store.reader(), query, wanted, advanced=advanced,
                                       where_sql=where, where_params=params, stats=self._term_stats)
 
-            if mode == "hybrid" and (not _on_cpu(self.encoder()) or (os.cpu_count() or 1) > 1):
-                # SQLite and torch both release the GIL: the keyword query runs on its own
-                # reader while the query is encoded (on the CPU, with one torch thread
-                # fewer: see one_core_spared) and the vectors searched.
+            if beside:
                 pending = self._search_pool().submit(run_keyword)
             else:
                 kw = run_keyword()
         if mode in ("dense", "hybrid"):
             try:
-                if pending is not None and _on_cpu(self.encoder()):
+                if beside and on_cpu:
                     from core.encoder.device import one_core_spared  # torch, only when searching
 
                     with one_core_spared():
                         qvec = self._encode_query(query)
                 else:
                     qvec = self._encode_query(query)
-                hits = self.accelerator().search(qvec, max(depth, FUSION_DEPTH if mode == "hybrid" else 0), allowed)
+                hits = self.accelerator().search(qvec, wanted, allowed)
             except BaseException:
                 if pending is not None:
                     pending.result()

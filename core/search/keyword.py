@@ -68,7 +68,8 @@ class TermStats:
         self._rows = 0
         self._since = 0.0
 
-    def _threshold(self, conn: apsw.Connection) -> int:
+    def threshold(self, conn: apsw.Connection) -> int:
+        """Rows from which a word is common; read once per query."""
         # max(id) is one index step; ids are not reused, so after deletions it
         # overstates the count, which only makes fewer words common.
         rows = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
@@ -80,12 +81,14 @@ class TermStats:
                 self._since = now
             return max(COMMON_MIN_ROWS, int(self._rows * COMMON_SHARE))
 
-    def common(self, conn: apsw.Connection, token: str) -> bool:
-        """Whether every part of ``token`` is found in more rows than the threshold."""
+    def common(self, conn: apsw.Connection, token: str, limit: int | None = None) -> bool:
+        """Whether every part of ``token`` is found in at least ``limit`` rows (by
+        default the threshold)."""
         parts = PART_RE.findall(token.lower())
         if not parts:
             return False
-        limit = self._threshold(conn)
+        if limit is None:
+            limit = self.threshold(conn)
         for part in dict.fromkeys(parts):
             with self._lock:
                 known = self._common.get(part)
@@ -129,7 +132,8 @@ def query_words(
     unique = unique[:MAX_QUERY_TOKENS]
     if conn is None or stats is None or len(unique) < 2:
         return unique, []
-    flags = [stats.common(conn, t) for t in unique]
+    limit = stats.threshold(conn)
+    flags = [stats.common(conn, t, limit) for t in unique]
     rare = [t for t, c in zip(unique, flags, strict=True) if not c]
     if not rare:
         return unique, []
