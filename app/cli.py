@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.errors import describe
     from core.errors import Cancelled, LikewiseError
 
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not valid text must never stop the output.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from core.dupes.facade import DupesMixin
 from core.errors import InvalidInputError, NotFoundError
 from core.index.facade import IndexingMixin
+from core.pathnames import display, from_db, to_db
 from core.search.facade import SearchMixin
 from core.settings import Settings
 from core.store import Store
@@ -176,22 +177,28 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
             )
 
     # -- folders --------------------------------------------------------------------
-    def add_folder(self, path: Path | str) -> FolderInfo:
+    def add_folder(self, path: Path | str, follow_links: bool | None = None) -> FolderInfo:
+        """Watch a folder (an OS path). Links inside it that lead elsewhere are followed
+        only with ``follow_links`` (default: the setting of that name)."""
         folder = Path(path).expanduser()
         if not folder.is_dir():
-            raise InvalidInputError(f"not a folder: {folder}")
+            raise InvalidInputError(f"not a folder: {display(str(folder))}")
         folder = folder.resolve()
+        follow = self.settings.follow_links if follow_links is None else follow_links
         for (existing,) in self.store.query("SELECT path FROM folders"):
+            existing = from_db(existing)
             if folder == Path(existing) or Path(existing) in folder.parents:
-                raise InvalidInputError(f"{folder} is already watched (inside {existing})")
+                raise InvalidInputError(
+                    f"{display(str(folder))} is already watched (inside {display(existing)})")
         with self.store.write() as conn:
             conn.execute(
-                "INSERT INTO folders(path, added_at) VALUES (?, ?)", (str(folder), time.time())
+                "INSERT INTO folders(path, added_at, follow_links) VALUES (?, ?, ?)",
+                (to_db(str(folder)), time.time(), int(bool(follow))),
             )
             folder_id = conn.last_insert_rowid()
             # Folders nested inside the new one are merged into it.
             for fid, fpath in list(conn.execute("SELECT id, path FROM folders WHERE id != ?", (folder_id,))):
-                if folder in Path(fpath).parents:
+                if folder in Path(from_db(fpath)).parents:
                     conn.execute("UPDATE documents SET folder_id = ? WHERE folder_id = ?", (folder_id, fid))
                     conn.execute("DELETE FROM folders WHERE id = ?", (fid,))
         self._after_folders_changed()
@@ -221,13 +228,13 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
             hook()
 
     def _folder_id(self, path: Path | str) -> int:
-        p = Path(path).expanduser()
+        p = Path(from_db(os.fspath(path))).expanduser()
         candidates = {str(p), str(p.resolve()) if p.exists() else str(p.absolute())}
         for c in candidates:
-            row = self.store.query_one("SELECT id FROM folders WHERE path = ?", (c,))
+            row = self.store.query_one("SELECT id FROM folders WHERE path = ?", (to_db(c),))
             if row:
                 return int(row[0])
-        raise NotFoundError(f"{path} is not a watched folder")
+        raise NotFoundError(f"{display(from_db(os.fspath(path)))} is not a watched folder")
 
     def folder(self, folder_id: int) -> FolderInfo:
         for f in self.folders():
@@ -248,7 +255,7 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
             state, message = ("idle", None)
             if paused:
                 state = "paused"
-            elif not available or not os.path.isdir(path):
+            elif not available or not os.path.isdir(from_db(path)):
                 state = "unavailable"
             elif state_of:
                 state, message = state_of(fid)
@@ -286,14 +293,15 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         if isinstance(doc, int):
             row = self.store.query_one(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
         else:
-            p = Path(doc).expanduser()
-            row = self.store.query_one(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?", (str(p),))
+            p = Path(from_db(os.fspath(doc))).expanduser()
+            row = self.store.query_one(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?",
+                                       (to_db(str(p)),))
             if row is None and p.exists():
                 row = self.store.query_one(
-                    f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?", (str(p.resolve()),)
+                    f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?", (to_db(str(p.resolve())),)
                 )
         if row is None:
-            raise NotFoundError(f"no document {doc} in the library")
+            raise NotFoundError(f"no document {display(from_db(str(doc)))} in the library")
         return self._doc(row)
 
     def status_counts(self) -> dict[str, int]:

@@ -22,6 +22,7 @@ class Settings:
     extract_timeout_s: float = 60.0
     extract_memory_mb: int = 2048
     batch_size: int = 32
+    follow_links: bool = False    # follow links that lead outside the chosen folders
     extra: dict = field(default_factory=dict)
 
     @classmethod

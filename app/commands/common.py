@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,38 @@ def open_library(args: Any):  # -> core.library.Library
     return Library(path=getattr(args, "library", None), settings=settings, model_path=model)
 
 
+def shown(stored_path: str) -> str:
+    """A stored file name as people read it (undecodable bytes as U+FFFD)."""
+    from core.pathnames import display_stored
+
+    return display_stored(stored_path)
+
+
+def _jsonable_dict(items: Any) -> dict:
+    """A dict for JSON: file names readable; a name that is not valid UTF-8 also gets
+    its exact bytes, base64-encoded, under "<key>_bytes_b64"."""
+    import base64
+
+    from core.pathnames import from_db, is_clean
+
+    out: dict = {}
+    for k, v in items:
+        key = str(k)
+        if isinstance(v, str) and key.endswith("path"):
+            os_form = from_db(v)
+            out[key] = shown(v)
+            if not is_clean(os_form):
+                out[key + "_bytes_b64"] = base64.b64encode(os.fsencode(os_form)).decode("ascii")
+            continue
+        out[key] = to_jsonable(v)
+    return out
+
+
 def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+        return _jsonable_dict(dataclasses.asdict(obj).items())
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return _jsonable_dict(obj.items())
     if isinstance(obj, list | tuple):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, Path):
@@ -55,7 +83,7 @@ class TerminalProgress:
     def __call__(self, p: Any) -> None:
         total = max(p.files_total, 1)
         eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
-        name = Path(p.current_file).name if p.current_file else ""
+        name = Path(shown(p.current_file)).name if p.current_file else ""
         if self.tty:
             width = 30
             filled = int(width * p.files_done / total)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.commands.common import TerminalProgress, add_common, open_library, print_json
+from app.commands.common import TerminalProgress, add_common, open_library, print_json, shown
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("add-folder", help="watch a folder and index its documents")
     p.add_argument("path")
     p.add_argument("--no-index", action="store_true", help="only add it; index later")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also follow links that lead outside the folder (not followed by default)")
     add_common(p)
     p.set_defaults(func=cmd_add_folder)
 
@@ -50,19 +52,19 @@ def _print_report(report: Any) -> None:
         f"{report.seconds:.1f} s" + (" (cancelled)" if report.cancelled else "")
     )
     for path, status, reason in report.failures[:20]:
-        print(f"  {status:<9} {path}: {reason}")
+        print(f"  {status:<9} {shown(path)}: {reason}")
     if len(report.failures) > 20:
         print(f"  ... and {len(report.failures) - 20} more (likewise status --errors)")
 
 
 def cmd_add_folder(args: Any) -> int:
     with open_library(args) as lib:
-        folder = lib.add_folder(args.path)
+        folder = lib.add_folder(args.path, follow_links=True if args.follow_links else None)
         report = None if args.no_index else _run_index(lib, args.json)
         if args.json:
             print_json({"folder": folder, "report": report})
         else:
-            print(f"Watching {folder.path}")
+            print(f"Watching {shown(folder.path)}")
             if report:
                 _print_report(report)
     return 0
@@ -74,7 +76,7 @@ def cmd_remove_folder(args: Any) -> int:
         if args.json:
             print_json({"removed_documents": removed})
         else:
-            print(f"Removed {args.path} and its {removed} documents from the library")
+            print(f"Removed {shown(args.path)} and its {removed} documents from the library")
     return 0
 
 
@@ -87,7 +89,7 @@ def cmd_folders(args: Any) -> int:
             if not folders:
                 print("No folders yet: likewise add-folder PATH")
             for f in folders:
-                print(f"{f.state:<12} {f.documents:>6} docs {f.pending:>5} pending  {f.path}")
+                print(f"{f.state:<12} {f.documents:>6} docs {f.pending:>5} pending  {shown(f.path)}")
     return 0
 
 
@@ -108,12 +110,14 @@ def cmd_status(args: Any) -> int:
     with open_library(args) as lib:
         counts = lib.status_counts()
         errors = lib.errors() if args.errors else []
+        problems = lib.scan_problems() if args.errors else []
         if args.json:
             out: dict = {"library": str(lib.path), "counts": counts}
             if args.errors:
                 out["errors"] = [
                     {"path": d.path, "status": d.status, "reason": d.error} for d in errors
                 ]
+                out["not_read"] = [{"path": p, "reason": r} for p, r in problems]
             print_json(out)
             return 0
         print(f"Library: {lib.path}")
@@ -121,5 +125,7 @@ def cmd_status(args: Any) -> int:
             label = {"no_text": "no text", "queued": "queued jobs", "chunks": "passages"}.get(key, key)
             print(f"  {label:<12} {counts.get(key, 0)}")
         for d in errors:
-            print(f"{d.status:<9} {d.path}: {d.error}")
+            print(f"{d.status:<9} {shown(d.path)}: {d.error}")
+        for path, reason in problems:
+            print(f"{'not read':<9} {shown(path)}: {reason}")
     return 0

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from app.commands.common import add_common, open_library, print_json
+from app.commands.common import add_common, open_library, print_json, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 BOLD, YELLOW, RESET = "\x1b[1m", "\x1b[33m", "\x1b[0m"
@@ -59,11 +59,12 @@ def _filters(args: Any) -> Any:
 
 
 def _where(r: Any) -> str:
+    path = shown(r.path)
     if r.page_start is None:
-        return r.path
+        return path
     if r.page_end and r.page_end != r.page_start:
-        return f"{r.path}:{r.page_start}-{r.page_end}"
-    return f"{r.path}:{r.page_start}"
+        return f"{path}:{r.page_start}-{r.page_end}"
+    return f"{path}:{r.page_start}"
 
 
 def marked(text: str, span: tuple[int, int] | None, words: list[tuple[int, int]], tty: bool) -> str:
@@ -121,7 +122,7 @@ def _chunk_for_page(lib: Any, doc: Any, page: int) -> int:
     for c in lib.chunks_of(doc.id):
         if c.page_start is not None and c.page_start <= page <= (c.page_end or c.page_start):
             return c.id
-    raise NotFoundError(f"no passage on page {page} of {doc.path}")
+    raise NotFoundError(f"no passage on page {page} of {shown(doc.path)}")
 
 
 def cmd_similar(args: Any) -> int:
@@ -132,7 +133,7 @@ def cmd_similar(args: Any) -> int:
         if args.page is not None or args.chunk is not None:
             cid = args.chunk if args.chunk is not None else _chunk_for_page(lib, doc, args.page)
             if args.chunk is not None and lib.chunk(cid).document_id != doc.id:
-                raise InvalidInputError(f"passage {cid} is not in {doc.path}")
+                raise InvalidInputError(f"passage {cid} is not in {shown(doc.path)}")
             results = lib.similar_to_chunk(cid, k=args.k, same_document=args.same_document)
             if args.json:
                 print_json(results)
@@ -153,11 +154,11 @@ def cmd_similar(args: Any) -> int:
 
 
 def _print_documents(lib: Any, doc: Any, similar: list) -> None:
-    print(f"Documents like {doc.path}:\n")
+    print(f"Documents like {shown(doc.path)}:\n")
     if not similar:
         print("No similar documents.")
     for i, s in enumerate(similar, 1):
-        print(f"{i}. {s.document.path}  score {s.score:.4f}  "
+        print(f"{i}. {shown(s.document.path)}  score {s.score:.4f}  "
               f"({s.matched_passages}/{s.source_passages} passages matched)")
         for src, tgt, cos in s.pairs:
             a, b = lib.chunk(src), lib.chunk(tgt)

@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-from app.commands.common import open_library, to_jsonable
+from app.commands.common import open_library, shown, to_jsonable
 
 
 def register(sub: Any) -> None:
@@ -65,7 +65,7 @@ def cmd_watch(args: Any) -> int:
             )
             if not args.json:
                 for f in folders:
-                    print(f"watching {f.path}" + (" (paused)" if f.paused else ""))
+                    print(f"watching {shown(f.path)}" + (" (paused)" if f.paused else ""))
                 print("Ctrl-C stops.")
                 sys.stdout.flush()
             while not stop.wait(0.5):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.gui.highlight import page_label
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
+from core.pathnames import display_stored, from_db
 
 KIND_WORDS = {"exact": "Exact copy", "near": "Near copy", "related": "Related"}
 DEL_BG = "#fed7d7"
@@ -88,10 +89,10 @@ class _Side(QWidget):
             self.open_btn.setEnabled(False)
             return
         page = page_label(ref.page_start, ref.page_end)
-        self.title.setText(os.path.basename(ref.path) + (f" \u00b7 {page}" if page else ""))
-        self.title.setToolTip(ref.path)
+        self.title.setText(os.path.basename(display_stored(ref.path)) + (f" \u00b7 {page}" if page else ""))
+        self.title.setToolTip(display_stored(ref.path))
         self.body.setHtml(body_html)
-        self.open_btn.setEnabled(os.path.exists(ref.path))
+        self.open_btn.setEnabled(os.path.exists(from_db(ref.path)))
         self.open_btn.setText("Open at page" if ref.page_start else "Open")
 
 
@@ -201,7 +202,7 @@ class DupesView(QWidget):
     def show_document(self, doc_id: int, path: str) -> None:
         """Only the groups and pairs with a passage of this document."""
         self.document_filter = (doc_id, path)
-        self.doc_chip.setText(f"{os.path.basename(path)} \u2715")
+        self.doc_chip.setText(f"{os.path.basename(display_stored(path))} \u2715")
         self.doc_chip.setToolTip("Show every document again")
         self.doc_chip.setVisible(True)
         self.refresh()
@@ -244,7 +245,8 @@ class DupesView(QWidget):
                 row = [KIND_WORDS.get(it.kind, it.kind), f"{it.score:.2f}", where,
                        _short(it.representative.text)]
             else:
-                where = f"{os.path.basename(it.a.path)} \u2194 {os.path.basename(it.b.path)}"
+                where = (f"{os.path.basename(display_stored(it.a.path))} \u2194 "
+                         f"{os.path.basename(display_stored(it.b.path))}")
                 row = [KIND_WORDS.get(it.kind, it.kind), f"{it.cosine:.2f}", where, _short(it.a.text)]
             item = QTreeWidgetItem(row)
             if it.decision:
@@ -309,7 +311,7 @@ class DupesView(QWidget):
             self.member_combo.clear()
             for m in it.members:
                 if m.chunk_id != it.representative.chunk_id:
-                    self.member_combo.addItem(f"{os.path.basename(m.path)} {page_label(m.page_start, m.page_end)}",
+                    self.member_combo.addItem(f"{os.path.basename(display_stored(m.path))} {page_label(m.page_start, m.page_end)}",
                                               m)
             self.member_combo.blockSignals(False)
             self._member_changed()

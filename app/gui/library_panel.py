@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.pathnames import display_stored
+
 STATUS_TEXT = {"indexed": "Indexed", "encrypted": "Encrypted", "no_text": "No text",
                "error": "Error", "pending": "Waiting"}
 STATUS_COLOUR = {"indexed": "#2f855a", "encrypted": "#b7791f", "no_text": "#b7791f",
@@ -77,7 +79,7 @@ class DocumentsModel(QAbstractTableModel):
             return d
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return os.path.basename(d.path)
+                return os.path.basename(display_stored(d.path))
             if col == 1:
                 text = STATUS_TEXT.get(d.status, d.status)
                 return text if d.available else f"{text} (unavailable)"
@@ -88,9 +90,9 @@ class DocumentsModel(QAbstractTableModel):
             if col == 4:
                 return _size(d.size)
             if col == 5:
-                return d.error if d.error else os.path.dirname(d.path)
+                return d.error if d.error else os.path.dirname(display_stored(d.path))
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = d.path
+            tip = display_stored(d.path)
             if d.error:
                 tip += f"\n{d.error}"
             if d.indexed_at:
@@ -102,7 +104,7 @@ class DocumentsModel(QAbstractTableModel):
             return QColor(STATUS_COLOUR["indexed"])
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if col == 1:   # problems first, then waiting, then indexed
-                return (STATUS_ORDER.get(d.status, 9), os.path.basename(d.path).lower())
+                return (STATUS_ORDER.get(d.status, 9), os.path.basename(display_stored(d.path)).lower())
             return (d.pages or 0, d.chunks, d.size)[col - 2] if 2 <= col <= 4 else None
         return None
 
@@ -227,7 +229,7 @@ class LibraryPanel(QWidget):
         self.folders.clear()
         for f in folders:
             state = STATE_TEXT.get(f.state, f.state)
-            item = QTreeWidgetItem([f.path, state, str(f.documents), str(f.pending or "")])
+            item = QTreeWidgetItem([display_stored(f.path), state, str(f.documents), str(f.pending or "")])
             item.setData(0, Qt.ItemDataRole.UserRole, f.path)
             tip = f.message or state
             for col in range(4):

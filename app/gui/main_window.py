@@ -45,6 +45,7 @@ from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
+from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.settings import Settings
 from core.types import SearchResult
@@ -419,7 +420,7 @@ class MainWindow(QMainWindow):
                         on_done=self._folder_added)
 
     def _folder_added(self, info: Any) -> None:
-        self.status_label.setText(f"Added {info.path}; reading its documents\u2026")
+        self.status_label.setText(f"Added {display_stored(info.path)}; reading its documents\u2026")
         self.search_stack.setCurrentWidget(self.search_page)
         self._show_empty(self._idle_hint())
         self.session.after_folders_changed()
@@ -445,7 +446,7 @@ class MainWindow(QMainWindow):
         lib = self.lib
         self.runner.run(lambda ctx: lib.reindex_document(doc.id), name="re-index",
                         on_done=lambda _r: (self.status_label.setText(
-                            f"{os.path.basename(doc.path)} will be read again"),
+                            f"{os.path.basename(display_stored(doc.path))} will be read again"),
                             self.session.after_folders_changed()))
 
     def index_now(self) -> None:
@@ -740,14 +741,14 @@ class MainWindow(QMainWindow):
 
     def _open_path(self, path: str, page: int | None) -> None:
         if not viewer.open_document(path, page):
-            self.status_label.setText(f"Could not open {path}")
+            self.status_label.setText(f"Could not open {display_stored(path)}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
         self._open_path(r.path, r.page_start if at_page else None)
 
     def reveal_result(self, r: Any) -> None:
         if not viewer.reveal(r.path):
-            self.status_label.setText(f"Could not show {r.path} in its folder")
+            self.status_label.setText(f"Could not show {display_stored(r.path)} in its folder")
 
     def _result_menu_at(self, pos: Any) -> None:
         index = self.list.indexAt(pos)
@@ -776,7 +777,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Copy text").triggered.connect(
             lambda: QGuiApplication.clipboard().setText(r.text))
         menu.addAction("Copy path").triggered.connect(
-            lambda: QGuiApplication.clipboard().setText(r.path))
+            lambda: QGuiApplication.clipboard().setText(display_stored(r.path)))
         if has_chunk and self.view_mode == "search" and self.current_query:
             menu.addSeparator()
             menu.addAction("Mark relevant").triggered.connect(lambda: self.mark_relevant(r, True))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.highlight import page_label, passage_html
+from core.pathnames import display_stored, from_db
 
 STATUS_WORDS = {"indexed": "Indexed", "encrypted": "Encrypted (cannot be read)",
                 "no_text": "No text found (scanned?)", "error": "Error", "pending": "Waiting"}
@@ -74,9 +75,9 @@ class PreviewPane(QWidget):
         """Show ``result`` (a SearchResult) with its neighbouring ChunkInfos and its
         DocumentInfo (both may be None while they load)."""
         self.result = result
-        name = result.title or os.path.basename(result.path)
+        name = result.title or os.path.basename(display_stored(result.path))
         self.title.setText(name)
-        bits = [result.path]
+        bits = [display_stored(result.path)]
         page = page_label(result.page_start, result.page_end)
         if page:
             bits.append(page + (f" of {doc.pages}" if doc is not None and doc.pages else ""))
@@ -86,7 +87,7 @@ class PreviewPane(QWidget):
             bits.append(STATUS_WORDS.get(doc.status, doc.status))
         self.meta.setText(" \u00b7 ".join(html.escape(b) for b in bits))
         self.body.setHtml(self._context_html(result, neighbours or []))
-        has_file = os.path.exists(result.path)
+        has_file = os.path.exists(from_db(result.path))
         for b in (self.open_btn, self.reveal_btn):
             b.setEnabled(has_file)
         self.page_btn.setEnabled(has_file and result.page_start is not None)

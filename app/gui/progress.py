@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.pathnames import display_stored
+
 
 def eta_text(seconds: float | None) -> str:
     if seconds is None:
@@ -43,7 +45,7 @@ def progress_line(p: Any) -> str:
     verb = "Re-encoding" if p.phase == "embedding" else "Indexing"
     bits = [f"{verb} {p.files_done}/{p.files_total}"]
     if p.current_file:
-        bits.append(os.path.basename(p.current_file))
+        bits.append(os.path.basename(display_stored(p.current_file)))
     if p.chunks_per_s:
         bits.append(f"{p.chunks_per_s:.1f} passages/s")
     if p.files_done and p.files_total > p.files_done:
@@ -214,7 +216,7 @@ class FailuresDialog(QDialog):
         tree.setHeaderLabels(["File", "Status", "Reason"])
         tree.setRootIsDecorated(False)
         for path, (status, reason) in sorted(failures.items()):
-            item = QTreeWidgetItem([os.path.basename(path), status, reason or ""])
+            item = QTreeWidgetItem([os.path.basename(display_stored(path)), status, reason or ""])
             item.setToolTip(0, path)
             item.setToolTip(2, reason or "")
             tree.addTopLevelItem(item)

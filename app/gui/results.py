@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.gui.highlight import page_label, passage_html
+from core.pathnames import display_stored
 
 ResultRole = Qt.ItemDataRole.UserRole + 1
 KindRole = Qt.ItemDataRole.UserRole + 2
@@ -68,13 +69,13 @@ class ResultsModel(QAbstractListModel):
         if role == KindRole:
             return row.kind
         if role == Qt.ItemDataRole.DisplayRole:
-            name = os.path.basename(r.path)
+            name = os.path.basename(display_stored(r.path))
             page = page_label(r.page_start, r.page_end)
             return f"{name} {page}\n{r.text}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.path
+            return display_stored(r.path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{os.path.basename(r.path)}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
+            return f"{os.path.basename(display_stored(r.path))}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
         return None
 
     def result_at(self, row: int) -> Any:
@@ -209,8 +210,9 @@ class ResultDelegate(QStyledItemDelegate):
         text_col = pal.color(QPalette.ColorRole.Text)
         muted = QColor(text_col)
         muted.setAlpha(150)
-        name = (("Similar to: " if source else "") + (r.title or os.path.basename(r.path))
-                if kind == DOCUMENT else ("Similar to: " if source else "") + os.path.basename(r.path))
+        base = os.path.basename(display_stored(r.path))
+        name = (("Similar to: " if source else "") + (r.title or base)
+                if kind == DOCUMENT else ("Similar to: " if source else "") + base)
         bfm = QFontMetrics(bold)
         avail = right - x - bar_w - 10
         name = bfm.elidedText(name, Qt.TextElideMode.ElideMiddle, max(avail // 2 + 40, 60))

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from core.pathnames import from_db, is_clean
+
 Which = Callable[[str], str | None]
 
 # Linux/BSD PDF viewers that take a page on the command line, in order of preference.
@@ -97,11 +99,15 @@ def launch(cmd: list[str]) -> bool:
 def open_document(path: str, page: int | None = None) -> bool:
     """Open ``path`` (at ``page`` where a viewer allows it). Returns False if nothing
     could open it."""
+    path = from_db(path)
     if not os.path.exists(path):
         return False
     cmd = open_at_page_command(path, page)
     if cmd and launch(cmd):
         return True
+    if not is_clean(path) and not sys.platform.startswith("win"):
+        # Qt cannot hold a name that is not valid text: hand the bytes to the desktop.
+        return launch(["open" if sys.platform == "darwin" else "xdg-open", path])
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
 
@@ -109,5 +115,6 @@ def open_document(path: str, page: int | None = None) -> bool:
 
 
 def reveal(path: str) -> bool:
+    path = from_db(path)
     target = path if os.path.exists(path) else str(Path(path).parent)
     return launch(reveal_command(target))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from core.pathnames import display_stored
+
 
 def fill_folder_combo(combo: Any, folders: list[Any]) -> None:
     """'All folders' plus one entry per watched folder, keeping the current choice."""
@@ -13,6 +15,7 @@ def fill_folder_combo(combo: Any, folders: list[Any]) -> None:
     combo.clear()
     combo.addItem("All folders", None)
     for f in folders:
-        combo.addItem(os.path.basename(f.path.rstrip(os.sep)) or f.path, f.path)
+        shown = display_stored(f.path)
+        combo.addItem(os.path.basename(shown.rstrip(os.sep)) or shown, f.path)
     combo.setCurrentIndex(max(combo.findData(current), 0))
     combo.blockSignals(False)

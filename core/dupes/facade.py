@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from core import faults
 from core.cancel import CancelToken
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
@@ -279,6 +280,7 @@ class DupesMixin:
                 "SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?2)",
                 [(model_id, int(c)) for c in ids[todo_rows]],
             )
+            faults.checkpoint("mine")
 
     def _overlaps(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
         """Word overlap (engine.word_overlap) of each pair of passages."""

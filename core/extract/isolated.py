@@ -36,6 +36,7 @@ from __future__ import annotations
 import atexit
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -82,11 +83,23 @@ def _crash_reason(returncode: int | None, memory_mb: int) -> str:
 def from_plain(answer: dict) -> ExtractResult:
     return ExtractResult(
         status=answer["status"],
-        blocks=[Block(text=t, page=p, heading=h, kind=k) for t, p, h, k in answer.get("blocks", [])],
+        blocks=[Block(text=valid_text(t), page=p, heading=valid_text(h), kind=k)
+                for t, p, h, k in answer.get("blocks", [])],
         pages=answer.get("pages"),
-        title=answer.get("title"),
-        error=answer.get("error"),
+        title=valid_text(answer.get("title")),
+        error=valid_text(answer.get("error")),
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str | None) -> str | None:
+    """Text that SQLite can store: lone surrogates (from a file name in a title, or a
+    broken PDF text layer) become U+FFFD."""
+    if text is None or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
 
 
 class IsolatedExtractor:

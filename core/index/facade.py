@@ -12,9 +12,11 @@ been encoded by that model are encoded (vectors are reused by text hash).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,16 +26,17 @@ from typing import Any
 
 import numpy as np
 
+from core import faults
 from core.cancel import CancelToken
 from core.errors import Cancelled, NotFoundError
-from core.index.scan import file_hash, walk_files
+from core.index.scan import PERMISSION_DENIED, Walk, file_hash, link_allowed, reason_of
 from core.index.skip import should_skip
+from core.pathnames import display, from_db, to_db
 from core.types import INDEXED, ExtractResult, IndexProgress, IndexReport
 
 ProgressFn = Callable[[IndexProgress], None]
 
 JOB_ORDER = "CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, id"
-MAX_ATTEMPTS = 5          # a file that kills the indexer this often is recorded as an error
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
 
 
@@ -98,40 +101,43 @@ class IndexingMixin:
 
     def reconcile(self, folder_id: int | None = None) -> int:
         """Scan folders and queue every difference with the library. Returns jobs queued."""
-        rows = self.store.query("SELECT id, path, paused FROM folders")
+        rows = self._folder_rows()
+        roots = [root for _, root, _, _ in rows]
         queued = 0
-        for fid, root, paused in rows:
+        for fid, root, paused, follow in rows:
             if (folder_id is not None and fid != folder_id) or paused:
                 continue
             if not os.path.isdir(root):
                 self._set_folder_available(fid, False)
                 continue
             self._set_folder_available(fid, True)
-            queued += self._reconcile_folder(fid, root)
+            queued += self._reconcile_folder(fid, Walk(root, roots, follow))
         return queued
 
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
-        """Queue index or delete jobs for these paths (files or folders, present or gone)."""
-        roots = [(fid, path) for fid, path, paused in self.store.query(
-            "SELECT id, path, paused FROM folders") if not paused]
+        """Queue index or delete jobs for these paths (files or folders, present or gone;
+        OS paths, as the file system or the user gives them)."""
+        rows = [r for r in self._folder_rows() if not r[2]]
+        roots = [root for _, root, _, _ in rows]
         jobs: list[tuple[str, str, int]] = []
         for raw in paths:
-            path = os.path.abspath(str(raw))
-            fid = _folder_of(path, roots)
-            if fid is None:
+            path = os.path.abspath(os.fspath(raw))
+            found = _folder_of(path, [(fid, root) for fid, root, _, _ in rows])
+            if found is None:
                 continue
-            root = dict(roots)[fid]
-            if os.path.isdir(path):
-                for fpath, _, _ in walk_files(path):
-                    jobs.append(("index", fpath, fid))
-                jobs.extend(("delete", p, fid) for p in self._known_under(path) if not os.path.exists(p))
+            fid, root = found
+            follow = next(f for i, _, _, f in rows if i == fid)
+            if os.path.isdir(path) and link_allowed(path, roots, follow):
+                walk = Walk(path, roots, follow)
+                jobs.extend(("index", fpath, fid) for fpath, _, _ in walk)
+                self._note_problems(fid, walk.problems)
+                jobs.extend(("delete", p, fid) for p in self._known_under(path) if not os.path.lexists(p))
             elif os.path.isfile(path):
-                if not should_skip(path, root):
+                if not should_skip(path, root) and link_allowed(path, roots, follow):
                     jobs.append(("index", path, fid))
             else:
                 known = self._known_under(path)
-                exact = self.store.query_one("SELECT 1 FROM documents WHERE path = ?", (path,))
-                if exact:
+                if self.store.query_one("SELECT 1 FROM documents WHERE path = ?", (to_db(path),)):
                     known.append(path)
                 jobs.extend(("delete", p, fid) for p in set(known))
         return self._queue(jobs)
@@ -182,26 +188,52 @@ class IndexingMixin:
             return report
 
     # -- scanning internals ------------------------------------------------------------
-    def _reconcile_folder(self, fid: int, root: str) -> int:
+    def _folder_rows(self) -> list[tuple[int, str, bool, bool]]:
+        """(id, OS path, paused, follow links) of every chosen folder."""
+        return [(fid, from_db(path), bool(paused), bool(follow)) for fid, path, paused, follow in
+                self.store.query("SELECT id, path, paused, follow_links FROM folders")]
+
+    def _reconcile_folder(self, fid: int, walk: Walk) -> int:
         known = {
-            path: (size, mtime, status)
-            for path, size, mtime, status in self.store.query(
-                "SELECT path, size, mtime, status FROM documents WHERE folder_id = ?", (fid,)
+            path: (size, mtime)
+            for path, size, mtime in self.store.query(
+                "SELECT path, size, mtime FROM documents WHERE folder_id = ?", (fid,)
             )
         }
         jobs: list[tuple[str, str, int]] = []
         seen: set[str] = set()
-        for path, size, mtime in walk_files(root):
-            seen.add(path)
-            old = known.get(path)
+        for path, size, mtime in walk:
+            faults.checkpoint("scan")
+            stored = to_db(path)
+            seen.add(stored)
+            old = known.get(stored)
             if old is None or old[0] != size or old[1] != mtime:
                 jobs.append(("index", path, fid))
-        jobs.extend(("delete", path, fid) for path in known if path not in seen)
+        jobs.extend(("delete", from_db(path), fid) for path in known if path not in seen)
         queued = self._queue(jobs)
         with self.store.write() as conn:
             conn.execute("UPDATE folders SET last_reconcile = ? WHERE id = ?", (time.time(), fid))
             conn.execute("UPDATE documents SET available = 1 WHERE folder_id = ? AND available = 0", (fid,))
+            conn.execute("DELETE FROM scan_problems WHERE folder_id = ?", (fid,))
+        self._note_problems(fid, walk.problems)
         return queued
+
+    def _note_problems(self, fid: int, problems: list[tuple[str, str]]) -> None:
+        """Remember what a walk could not look at (a folder it cannot list, a link it
+        does not follow), so that the user is told."""
+        if not problems:
+            return
+        now = time.time()
+        with self.store.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO scan_problems(path, folder_id, reason, seen_at) VALUES (?,?,?,?)",
+                [(to_db(path), fid, reason, now) for path, reason in problems],
+            )
+
+    def scan_problems(self) -> list[tuple[str, str]]:
+        """(stored path, reason) of every place the last scans could not look at."""
+        return [(p, r) for p, r in self.store.query(
+            "SELECT path, reason FROM scan_problems ORDER BY path")]
 
     def _set_folder_available(self, fid: int, available: bool) -> None:
         marker = getattr(self, "mark_folder_available", None)
@@ -213,14 +245,16 @@ class IndexingMixin:
             conn.execute("UPDATE documents SET available = ? WHERE folder_id = ?", (int(available), fid))
 
     def _known_under(self, folder: str) -> list[str]:
-        prefix = folder.rstrip(os.sep) + os.sep
+        """OS paths of the documents below an OS folder path."""
+        prefix = to_db(folder.rstrip(os.sep) + os.sep)
         upper = prefix[:-1] + chr(ord(os.sep) + 1)   # a range on the path index, no scan
         rows = self.store.query(
             "SELECT path FROM documents WHERE path >= ? AND path < ?", (prefix, upper)
         )
-        return [r[0] for r in rows]
+        return [from_db(r[0]) for r in rows]
 
     def _queue(self, jobs: list[tuple[str, str, int]]) -> int:
+        """Queue (kind, OS path, folder id) jobs; paths are stored losslessly."""
         if not jobs:
             return 0
         now = time.time()
@@ -229,7 +263,7 @@ class IndexingMixin:
             for kind, path, fid in jobs:
                 conn.execute(
                     "INSERT OR IGNORE INTO jobs(kind, path, folder_id, created_at) VALUES (?,?,?,?)",
-                    (kind, path, fid, now),
+                    (kind, to_db(path), fid, now),
                 )
                 total += conn.changes()
         return total
@@ -311,14 +345,6 @@ class IndexingMixin:
                     tracker.emit()
             if group:
                 self._commit_group(group, report, tracker, cancel, touched)
-        except Cancelled:
-            # A cancel is not a crash: give the claimed jobs their attempt back.
-            with self.store.write() as conn:
-                conn.executemany(
-                    "UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?",
-                    [(j,) for j in claimed],
-                )
-            raise
         finally:
             stop.set()
             if thread.is_alive():
@@ -359,18 +385,33 @@ class IndexingMixin:
             return None
 
     def _prepare(self, job: tuple, extractor: Any, report: IndexReport, stop: threading.Event) -> Any:
+        """One file job, with anything that goes wrong recorded on that file."""
+        try:
+            return self._prepare_file(job, extractor, report, stop)
+        except Exception as exc:  # noqa: BLE001 - one file never stops the run
+            if _library_fault(exc) or stop.is_set():
+                raise
+            return self._fail(job[0], job[2], job[3], "error", f"could not be indexed ({_describe(exc)})",
+                              report)
+
+    def _prepare_file(self, job: tuple, extractor: Any, report: IndexReport, stop: threading.Event) -> Any:
         """Everything for one file job that needs no encoder. Returns a _Pending to
-        encode, or a word ("done", "failed") when the job was finished here."""
-        job_id, kind, path, folder_id, attempts = job
-        with self.store.write() as conn:
-            conn.execute("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?", (job_id,))
+        encode, or a word ("done", "failed") when the job was finished here.
+
+        A kill while a file is in hand never counts against the file: whatever parses
+        the file's bytes runs in the isolated extraction worker, whose crash, time-out
+        or memory overrun is recorded on that file alone."""
+        job_id, kind, path, folder_id, _attempts = job
+        ospath = from_db(path)
         report.files_seen += 1
         doc = self.store.query_one(
             "SELECT id, size, mtime, content_hash, status FROM documents WHERE path = ?", (path,)
         )
         try:
-            st = os.stat(path)
-        except OSError:
+            st = os.stat(ospath)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.ELOOP, errno.ENAMETOOLONG):
+                return self._fail(job_id, path, folder_id, "error", reason_of(exc), report, doc=doc)
             # Gone before we got to it: this is a delete.
             with self.store.write() as conn:
                 if doc:
@@ -378,23 +419,20 @@ class IndexingMixin:
                     report.removed += 1
                 conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             return "done"
-        if attempts >= MAX_ATTEMPTS:
-            self._record_failure(job_id, path, folder_id, st, None, "error",
-                                 f"indexing stopped {attempts} times on this file", doc)
-            report.failed += 1
-            report.failures.append((path, "error", "indexing stopped repeatedly on this file"))
-            return "failed"
+        refusal = self._refusal(ospath, folder_id, st)
+        if refusal is not None:
+            return self._fail(job_id, path, folder_id, "error", refusal, report, st=st, doc=doc)
         if kind == "index" and doc and doc[1] == st.st_size and doc[2] == st.st_mtime:
             self._finish_job(job_id)
             report.unchanged += 1
             return "done"
         try:
-            digest = file_hash(path)
+            digest = file_hash(ospath)
         except OSError as exc:
-            self._record_failure(job_id, path, folder_id, st, None, "error", f"cannot read: {exc}", doc)
-            report.failed += 1
-            report.failures.append((path, "error", f"cannot read: {exc}"))
-            return "failed"
+            reason = reason_of(exc)
+            if reason != PERMISSION_DENIED:
+                reason = f"cannot read: {reason}"
+            return self._fail(job_id, path, folder_id, "error", reason, report, st=st, doc=doc)
         if kind == "index" and doc and doc[3] == digest:
             with self.store.write() as conn:
                 conn.execute("UPDATE documents SET size = ?, mtime = ? WHERE id = ?",
@@ -405,8 +443,9 @@ class IndexingMixin:
         if doc is None and self._adopt_moved(job_id, path, folder_id, st, digest):
             report.moved += 1
             return "done"
+        faults.checkpoint("extract")
         try:
-            result = extractor.extract(path)
+            result = extractor.extract(ospath)
         except Exception:
             if stop.is_set():
                 return None
@@ -414,20 +453,39 @@ class IndexingMixin:
         if stop.is_set():
             return None  # stopped while extracting: the job stays queued, untouched
         if result.status != INDEXED:
-            self._record_failure(job_id, path, folder_id, st, digest, result.status,
-                                 result.error or result.status, doc, result)
-            report.failed += 1
-            report.failures.append((path, result.status, result.error or result.status))
-            return "failed"
+            return self._fail(job_id, path, folder_id, result.status, result.error or result.status,
+                              report, st=st, doc=doc, digest=digest, result=result)
         chunks = self._chunk(result)
         if not chunks:
-            self._record_failure(job_id, path, folder_id, st, digest, "no_text",
-                                 "no extractable text", doc, result)
-            report.failed += 1
-            report.failures.append((path, "no_text", "no extractable text"))
-            return "failed"
+            return self._fail(job_id, path, folder_id, "no_text", "no extractable text", report,
+                              st=st, doc=doc, digest=digest, result=result)
         return _Pending(job_id, path, folder_id, st.st_size, st.st_mtime, digest, result, chunks,
                         doc[0] if doc else None)
+
+    def _refusal(self, ospath: str, folder_id: int | None, st: os.stat_result) -> str | None:
+        """Why a path found in the queue must not be read (checked again at read time:
+        the file may have been replaced since the scan), or None."""
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file (a FIFO, socket or device is never read)"
+        rows = self._folder_rows()
+        follow = next((f for fid, _, _, f in rows if fid == folder_id), False)
+        if not link_allowed(ospath, [root for _, root, _, _ in rows], follow):
+            return "a link to a place outside the chosen folders (not followed)"
+        return None
+
+    def _fail(
+        self, job_id: int, path: str, folder_id: int | None, status: str, reason: str,
+        report: IndexReport, st: Any = None, doc: tuple | None = None,
+        digest: str | None = None, result: ExtractResult | None = None,
+    ) -> str:
+        """Record that the file at stored ``path`` was not indexed, and why."""
+        if doc is None:
+            doc = self.store.query_one(
+                "SELECT id, size, mtime, content_hash, status FROM documents WHERE path = ?", (path,))
+        self._record_failure(job_id, path, folder_id, st, digest, status, reason, doc, result)
+        report.failed += 1
+        report.failures.append((path, status, reason))
+        return "failed"
 
     def _chunk(self, result: ExtractResult) -> list:
         from core.chunk import chunk_blocks
@@ -446,13 +504,13 @@ class IndexingMixin:
         for doc_id, old_path in self.store.query(
             "SELECT id, path FROM documents WHERE content_hash = ? AND path != ?", (digest, path)
         ):
-            if os.path.exists(old_path):
+            if os.path.lexists(from_db(old_path)):
                 continue
             with self.store.write() as conn:
                 conn.execute(
                     "UPDATE documents SET path = ?, folder_id = ?, size = ?, mtime = ?, available = 1, "
                     "ext = ? WHERE id = ?",
-                    (path, folder_id, st.st_size, st.st_mtime, Path(path).suffix.lower(), doc_id),
+                    (path, folder_id, st.st_size, st.st_mtime, _ext_of(path), doc_id),
                 )
                 conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
                 conn.execute("DELETE FROM jobs WHERE kind = 'delete' AND path = ?", (old_path,))
@@ -464,24 +522,26 @@ class IndexingMixin:
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     def _record_failure(
-        self, job_id: int, path: str, folder_id: int | None, st: os.stat_result, digest: str | None,
-        status: str, reason: str, doc: tuple | None, result: ExtractResult | None = None,
+        self, job_id: int, path: str, folder_id: int | None, st: Any,
+        digest: str | None, status: str, reason: str, doc: tuple | None,
+        result: ExtractResult | None = None,
     ) -> None:
-        title = (result.title if result else None) or Path(path).stem
+        title = (result.title if result else None) or _title_of(path)
         pages = result.pages if result else None
+        size, mtime = (st.st_size, st.st_mtime) if st is not None else (0, 0.0)
         with self.store.write() as conn:
             if doc:
                 self.store.delete_chunks_of(conn, doc[0])
                 conn.execute(
                     "UPDATE documents SET size=?, mtime=?, content_hash=?, status=?, error=?, pages=?, "
                     "title=?, indexed_at=?, available=1 WHERE id=?",
-                    (st.st_size, st.st_mtime, digest, status, reason, pages, title, time.time(), doc[0]),
+                    (size, mtime, digest, status, reason, pages, title, time.time(), doc[0]),
                 )
             else:
                 conn.execute(
                     "INSERT INTO documents(folder_id, path, title, ext, size, mtime, content_hash, status, "
                     "error, pages, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (folder_id, path, title, Path(path).suffix.lower(), st.st_size, st.st_mtime, digest,
+                    (folder_id, path, title, _ext_of(path), size, mtime, digest,
                      status, reason, pages, time.time()),
                 )
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -492,25 +552,57 @@ class IndexingMixin:
         cancel: CancelToken | None, touched: list[int],
     ) -> None:
         """Encode the chunks of several documents together, then write each document in
-        its own transaction."""
+        its own transaction. When encoding the group fails for a reason that is not the
+        library's, each document is encoded alone, so only the one at fault is failed."""
+        try:
+            vectors = self._group_vectors(group, report, cancel)
+        except Exception as exc:  # noqa: BLE001 - narrowed to the document below
+            if _library_fault(exc) or len(group) == 1:
+                if _library_fault(exc):
+                    raise
+                self._fail_pending(group[0], exc, report, tracker)
+                return
+            for p in group:
+                self._commit_group([p], report, tracker, cancel, touched)
+            return
+        for i, p in enumerate(group):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            try:
+                doc_id = self._write_document(p, {m: v[i] for m, v in vectors.items()})
+            except Exception as exc:  # noqa: BLE001 - one file never stops the run
+                if _library_fault(exc):
+                    raise
+                self._fail_pending(p, exc, report, tracker)
+                continue
+            touched.append(doc_id)
+            report.indexed += 1
+            tracker.p.files_done += 1
+            tracker.p.chunks_done += len(p.chunks)
+            tracker.emit(current_file=p.path)
+
+    def _group_vectors(
+        self, group: list[_Pending], report: IndexReport, cancel: CancelToken | None
+    ) -> dict[int, list[np.ndarray]]:
         vectors: dict[int, list[np.ndarray]] = {}
         for model_id in self.models_to_fill():
             texts = [c.text for p in group for c in p.chunks]
+            faults.checkpoint("encode")
             mat = self._vectors_for_texts(model_id, texts, report, cancel)
             vectors[model_id] = []
             start = 0
             for p in group:
                 vectors[model_id].append(mat[start : start + len(p.chunks)])
                 start += len(p.chunks)
-        for i, p in enumerate(group):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            doc_id = self._write_document(p, {m: v[i] for m, v in vectors.items()})
-            touched.append(doc_id)
-            report.indexed += 1
-            tracker.p.files_done += 1
-            tracker.p.chunks_done += len(p.chunks)
-            tracker.emit(current_file=p.path)
+        return vectors
+
+    def _fail_pending(self, p: _Pending, exc: BaseException, report: IndexReport,
+                      tracker: _Tracker) -> None:
+        self._fail(p.job_id, p.path, p.folder_id, "error", f"could not be indexed ({_describe(exc)})",
+                   report, st=_Stat(p.size, p.mtime), digest=p.content_hash)
+        tracker.p.files_done += 1
+        tracker.p.failed += 1
+        tracker.emit(current_file=p.path)
 
     def _vectors_for_texts(
         self, model_id: int, texts: list[str], report: IndexReport, cancel: CancelToken | None
@@ -552,7 +644,7 @@ class IndexingMixin:
         return found
 
     def _write_document(self, p: _Pending, vectors: dict[int, np.ndarray]) -> int:
-        title = p.result.title or Path(p.path).stem
+        title = p.result.title or _title_of(p.path)
         with self.store.write() as conn:
             row = conn.execute("SELECT id FROM documents WHERE path = ?", (p.path,)).fetchone()
             if row:
@@ -561,14 +653,14 @@ class IndexingMixin:
                 conn.execute(
                     "UPDATE documents SET folder_id=?, title=?, ext=?, size=?, mtime=?, content_hash=?, "
                     "status=?, error=NULL, pages=?, indexed_at=?, available=1 WHERE id=?",
-                    (p.folder_id, title, Path(p.path).suffix.lower(), p.size, p.mtime, p.content_hash,
+                    (p.folder_id, title, _ext_of(p.path), p.size, p.mtime, p.content_hash,
                      INDEXED, p.result.pages, time.time(), doc_id),
                 )
             else:
                 conn.execute(
                     "INSERT INTO documents(folder_id, path, title, ext, size, mtime, content_hash, status, "
                     "pages, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (p.folder_id, p.path, title, Path(p.path).suffix.lower(), p.size, p.mtime,
+                    (p.folder_id, p.path, title, _ext_of(p.path), p.size, p.mtime,
                      p.content_hash, INDEXED, p.result.pages, time.time()),
                 )
                 doc_id = conn.last_insert_rowid()
@@ -581,8 +673,10 @@ class IndexingMixin:
                      c.char_start, c.char_end),
                 )
                 chunk_ids.append(conn.last_insert_rowid())
+            faults.checkpoint("write")
             for model_id, mat in vectors.items():
                 self.store.put_vectors(conn, model_id, chunk_ids, mat)
+            faults.checkpoint("upsert")
             conn.execute("DELETE FROM jobs WHERE id = ?", (p.job_id,))
         return doc_id
 
@@ -596,10 +690,10 @@ class IndexingMixin:
             job_id, _, path, folder_id, _, _, _ = job
             root = self.store.query_one("SELECT path FROM folders WHERE id = ?", (folder_id,))
             with self.store.write() as conn:
-                if root and not os.path.isdir(root[0]):
+                if root and not os.path.isdir(from_db(root[0])):
                     # The whole folder is gone (unplugged, unmounted): keep its documents.
                     conn.execute("UPDATE documents SET available = 0 WHERE path = ?", (path,))
-                elif not os.path.exists(path):
+                elif not os.path.lexists(from_db(path)):
                     doc = conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
                     if doc:
                         self._delete_document(conn, doc[0])
@@ -627,6 +721,7 @@ class IndexingMixin:
             path = self.store.query_one("SELECT path FROM documents WHERE id = ?", (doc_id,))
             tracker.emit(current_file=path[0] if path else None, phase="embedding")
             mat = self._vectors_for_texts(model_id, [t for _, t in rows], report, cancel) if rows else None
+            faults.checkpoint("reembed")
             with self.store.write() as conn:
                 if rows and mat is not None:
                     live = {r[0] for r in conn.execute(
@@ -681,11 +776,45 @@ class IndexingMixin:
         return True
 
 
-def _folder_of(path: str, roots: list[tuple[int, str]]) -> int | None:
-    best: tuple[int, int] | None = None
+def _folder_of(path: str, roots: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The innermost chosen folder holding ``path``: (id, root)."""
+    best: tuple[int, str] | None = None
     for fid, root in roots:
         r = root.rstrip(os.sep)
         if path == r or path.startswith(r + os.sep):
-            if best is None or len(r) > best[1]:
-                best = (fid, len(r))
-    return best[0] if best else None
+            if best is None or len(r) > len(best[1]):
+                best = (fid, r)
+    return best
+
+
+def _library_fault(exc: BaseException) -> bool:
+    """Errors of the library or the process, not of one file: they stop the run (the
+    job stays queued) instead of being recorded against the file."""
+    import apsw
+
+    from core.errors import StoreError
+
+    if isinstance(exc, (apsw.Error, StoreError, Cancelled, MemoryError)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+@dataclass
+class _Stat:
+    """The size and mtime of a file already looked at (for _record_failure)."""
+
+    st_size: int
+    st_mtime: float
+
+
+def _title_of(stored: str) -> str:
+    return Path(display(from_db(stored))).stem
+
+
+def _ext_of(stored: str) -> str:
+    return os.path.splitext(stored)[1].lower()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InvalidInputError
+from core.pathnames import from_db, to_db
 
 
 @dataclass
@@ -27,8 +28,8 @@ class SearchFilters:
         parts: list[str] = []
         params: list = []
         if self.folder is not None:
-            p = Path(self.folder).expanduser()
-            root = str(p.resolve()) if p.exists() else str(p.absolute())
+            p = Path(from_db(os.fspath(self.folder))).expanduser()
+            root = to_db(str(p.resolve()) if p.exists() else str(p.absolute()))
             prefix = root.rstrip(os.sep) + os.sep
             parts.append("(d.path = ? OR substr(d.path, 1, ?) = ?)")
             params += [root, len(prefix), prefix]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.cancel import CancelToken
+from core.pathnames import from_db
 from core.watch.debounce import Debouncer
 from core.watch.events import QueueingHandler, RootGone, Touch
 from core.watch.fs import (
@@ -280,7 +281,7 @@ class Watcher:
         """Follow the folder list and each folder's presence."""
         self._next_check = time.monotonic() + self.availability_check_s
         rows = self.lib.store.query("SELECT id, path, paused FROM folders")
-        wanted = {fid: path for fid, path, paused in rows if not paused}
+        wanted = {fid: from_db(path) for fid, path, paused in rows if not paused}
         new_ids: list[int] = []
         with self._lock:
             for fid in [f for f in self._folders if f not in wanted]:

@@ -1,0 +1,87 @@
+"""File names are bytes: how Likewise keeps any name the OS can give.
+
+Python hands file names around as ``str`` in which bytes that are not valid UTF-8 stand
+as lone surrogates (U+DC80..U+DCFF, PEP 383 "surrogateescape"); on Windows a name may
+hold lone UTF-16 surrogates. SQLite text must be valid UTF-8, so such a name cannot be
+stored as it is. Three forms:
+
+- the OS form: what ``os`` functions take and give (``os.stat``, ``os.scandir``, argv);
+- the stored form (``to_db``): the OS form with each lone surrogate U+D800+n written as
+  the private-use character U+10F800+n, and every real character of that private block
+  (and the escape U+10F7FF itself) written after the escape U+10F7FF. The mapping is a
+  bijection, so nothing is lost, and it maps character by character, so a folder's
+  stored prefix is the prefix of its files' stored names (range queries still work).
+  A name that is valid UTF-8 and uses no character of that block (all real ones) is
+  stored unchanged;
+- the shown form (``display``): undecodable bytes as U+FFFD, for people to read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+_ESC = "\U0010f7ff"
+_BLOCK = 0x10F800          # U+10F800..U+10FFFF stand for U+D800..U+DFFF
+_NEEDS_DB = re.compile("[\ud800-\udfff\U0010f7ff-\U0010ffff]")
+_NEEDS_OS = re.compile("[\U0010f7ff-\U0010ffff]")
+
+
+def to_db(path: str | os.PathLike) -> str:
+    """The stored form of an OS path (lossless, valid UTF-8)."""
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if _NEEDS_DB.search(text) is None:
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            out.append(chr(_BLOCK + code - 0xD800))
+        elif code >= _BLOCK - 1:
+            out.append(_ESC + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def from_db(stored: str) -> str:
+    """The OS form of a stored path (inverse of ``to_db``)."""
+    if _NEEDS_OS.search(stored) is None:
+        return stored
+    out = []
+    chars = iter(stored)
+    for ch in chars:
+        if ch == _ESC:
+            out.append(next(chars, ""))
+        elif ord(ch) >= _BLOCK:
+            out.append(chr(0xD800 + ord(ch) - _BLOCK))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def display(path: str) -> str:
+    """A readable form of an OS path: undecodable bytes as U+FFFD."""
+    if _NEEDS_DB.search(path) is None:
+        return path
+    if sys.platform.startswith("win"):
+        return path.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def display_stored(stored: str) -> str:
+    """A readable form of a stored path."""
+    return display(from_db(stored))
+
+
+def raw_bytes(path: str) -> bytes:
+    """The exact bytes of an OS path (for --json output of names that are not UTF-8)."""
+    return os.fsencode(path)
+
+
+def is_clean(path: str) -> bool:
+    """True when the OS path is valid text (nothing to escape or replace)."""
+    return _NEEDS_DB.search(path) is None
