@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package clean venv
+.PHONY: run cli test lint soak bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-dupes: $(STAMP)
 
 bench-watch: $(STAMP)
 	$(PY) bench/bench_watch.py
+
+# Not part of `make test`: SIGKILL at 20 moments over every phase, then resume and compare.
+soak: $(STAMP)
+	$(PY) bench/soak_kill.py
 
 bench-gui: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_gui.py
