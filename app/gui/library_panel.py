@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 from core.pathnames import display_stored
 
 STATUS_TEXT = {"indexed": "Indexed", "encrypted": "Encrypted", "no_text": "No text",
-               "error": "Error", "pending": "Waiting"}
+               "error": "Error", "pending": "Waiting", "not_read": "Not read"}
 STATUS_COLOUR = {"indexed": "#2f855a", "encrypted": "#b7791f", "no_text": "#b7791f",
-                 "error": "#c53030", "pending": "#6b7280"}
+                 "error": "#c53030", "pending": "#6b7280", "not_read": "#6b7280"}
 STATE_TEXT = {"watching": "Watching", "polling": "Watching (polling)", "unavailable": "Unavailable",
               "error": "Cannot watch", "idle": "Not watched", "paused": "Paused"}
-STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "pending": 3, "indexed": 4}
+STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "not_read": 3, "pending": 4, "indexed": 5}
 DocRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -192,7 +192,8 @@ class LibraryPanel(QWidget):
         self.status_combo = QComboBox()
         self.status_combo.addItem("All documents", None)
         self.status_combo.addItem("Indexed", {"indexed"})
-        self.status_combo.addItem("Problems (encrypted, no text, error)", {"encrypted", "no_text", "error"})
+        self.status_combo.addItem("Problems (encrypted, no text, error, not read)",
+                                  {"encrypted", "no_text", "error", "not_read"})
         self.status_combo.addItem("Waiting", {"pending"})
         self.status_combo.currentIndexChanged.connect(self._filter_changed)
         self.filter_edit = QLineEdit()
@@ -312,4 +313,6 @@ class LibraryPanel(QWidget):
         if not idx.isValid():
             return
         doc = idx.data(DocRole)
+        if doc.status == "not_read":
+            return      # a link not followed, a folder that cannot be listed: nothing to do
         self.document_menu(doc).popup(self.table.viewport().mapToGlobal(pos))

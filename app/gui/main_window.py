@@ -48,7 +48,7 @@ from app.gui.widgets import fill_folder_combo
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.settings import Settings
-from core.types import SearchResult
+from core.types import DocumentInfo, SearchResult
 
 MODES = [("hybrid", "Hybrid"), ("dense", "Meaning"), ("keyword", "Keywords")]
 TYPES = [(None, "All types"), ([".pdf"], "PDF"), ([".docx"], "Word"), ([".txt"], "Text"),
@@ -377,7 +377,9 @@ class MainWindow(QMainWindow):
             return
 
         def work(ctx: TaskContext) -> tuple:
-            return lib.folders(), lib.documents(), lib.status_counts()
+            not_read = [DocumentInfo(-1, path, None, "", 0, 0.0, "not_read", reason, None, 0, None)
+                        for path, reason in lib.scan_problems()]
+            return lib.folders(), lib.documents() + not_read, lib.status_counts()
 
         self.runner.run(work, name="refresh library", key="refresh-library",
                         on_done=self._library_loaded)
@@ -416,7 +418,8 @@ class MainWindow(QMainWindow):
         if lib is None:
             self.status_label.setText("The library is still opening; try again in a moment.")
             return
-        self.runner.run(lambda ctx: lib.add_folder(path), name="add folder",
+        follow = self.settings.follow_links
+        self.runner.run(lambda ctx: lib.add_folder(path, follow_links=follow), name="add folder",
                         on_done=self._folder_added)
 
     def _folder_added(self, info: Any) -> None:

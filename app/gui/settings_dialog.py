@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -80,6 +81,10 @@ class SettingsDialog(QDialog):
         self.reconcile.setValue(settings.reconcile_interval_s // 60)
         self.reconcile.setSuffix(" min")
         self.library = _PathField(settings.library_path, "In your user data folder", "file")
+        self.follow_links = QCheckBox("Also read what links lead to outside the folder")
+        self.follow_links.setChecked(settings.follow_links)
+        self.follow_links.setToolTip("Off: a link inside a chosen folder that points elsewhere on the "
+                                     "disk is not followed. Applies to folders added from now on.")
         form = QFormLayout()
         form.addRow("Model folder", self.model)
         form.addRow("Device", self.device)
@@ -87,6 +92,7 @@ class SettingsDialog(QDialog):
         form.addRow("Passage overlap", self.overlap)
         form.addRow("Full rescan every", self.reconcile)
         form.addRow("Library file", self.library)
+        form.addRow("Links", self.follow_links)
         note = QLabel("Changes to the model, device, passages or library file take effect the "
                       "next time Likewise starts. A different model re-encodes the library in "
                       "the background.")
@@ -111,6 +117,7 @@ class SettingsDialog(QDialog):
             chunk_overlap_sentences=self.overlap.value(),
             reconcile_interval_s=self.reconcile.value() * 60,
             library_path=self.library.text(),
+            follow_links=self.follow_links.isChecked(),
         )
 
     def needs_restart(self) -> bool:
