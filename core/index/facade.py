@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from core.cancel import CancelToken
-from core.errors import Cancelled, NotFoundError
+from core.errors import Cancelled, DiskFullError, LibraryBusyError, NotFoundError
 from core.index.scan import file_hash, walk_files
 from core.index.skip import should_skip
+from core.store.runlock import IndexRunLock
 from core.types import INDEXED, ExtractResult, IndexProgress, IndexReport
 
 ProgressFn = Callable[[IndexProgress], None]
@@ -35,6 +36,7 @@ ProgressFn = Callable[[IndexProgress], None]
 JOB_ORDER = "CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, id"
 MAX_ATTEMPTS = 5          # a file that kills the indexer this often is recorded as an error
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
 def text_hash(text: str) -> str:
@@ -166,20 +168,37 @@ class IndexingMixin:
             started = time.monotonic()
             tracker = _Tracker(self.pending_jobs(), progress)
             touched: list[int] = []
+            run_lock = IndexRunLock(self.store.path)
             try:
-                self._run_file_jobs(report, tracker, cancel, touched)
-                self._run_delete_jobs(report, tracker, cancel)
-                self._run_embed_jobs(report, tracker, cancel)
-                self._maybe_finish_model_switch()
-            except Cancelled:
-                report.cancelled = True
+                try:
+                    self._hold_run_lock(run_lock, tracker, cancel)
+                    self._run_file_jobs(report, tracker, cancel, touched)
+                    self._run_delete_jobs(report, tracker, cancel)
+                    self._run_embed_jobs(report, tracker, cancel)
+                    self._maybe_finish_model_switch()
+                except Cancelled:
+                    report.cancelled = True
+                finally:
+                    report.seconds = time.monotonic() - started
+                    tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
+                    hook = getattr(self, "_after_documents_indexed", None)
+                    if hook and touched:
+                        hook(touched)
             finally:
-                report.seconds = time.monotonic() - started
-                tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
-                hook = getattr(self, "_after_documents_indexed", None)
-                if hook and touched:
-                    hook(touched)
+                run_lock.release()
             return report
+
+    def _hold_run_lock(self, run_lock: IndexRunLock, tracker: _Tracker, cancel: CancelToken | None) -> None:
+        """One indexing run per library across processes: wait (phase "waiting") while
+        another Likewise indexes it; the jobs it leaves are ours when it ends."""
+        if run_lock.try_acquire():
+            return
+        tracker.emit(phase="waiting")
+        while not run_lock.try_acquire():
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled("cancelled while another Likewise was indexing this library")
+            time.sleep(RUN_LOCK_POLL_S)
+        tracker.emit(phase="indexing", files_total=self.pending_jobs())
 
     # -- scanning internals ------------------------------------------------------------
     def _reconcile_folder(self, fid: int, root: str) -> int:
@@ -311,13 +330,17 @@ class IndexingMixin:
                     tracker.emit()
             if group:
                 self._commit_group(group, report, tracker, cancel, touched)
-        except Cancelled:
-            # A cancel is not a crash: give the claimed jobs their attempt back.
-            with self.store.write() as conn:
-                conn.executemany(
-                    "UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?",
-                    [(j,) for j in claimed],
-                )
+        except (Cancelled, DiskFullError, LibraryBusyError):
+            # Neither a cancel nor a full disk nor a busy library is the file's fault:
+            # give the claimed jobs their attempt back (if the disk lets us).
+            try:
+                with self.store.write() as conn:
+                    conn.executemany(
+                        "UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?",
+                        [(j,) for j in claimed],
+                    )
+            except (DiskFullError, LibraryBusyError):
+                pass
             raise
         finally:
             stop.set()
