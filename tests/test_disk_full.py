@@ -14,55 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from library_checks import assert_consistent, passages, write_notes
 
 from core.errors import DiskFullError
 from core.library import Library
-from core.store import vec_table
-from core.store.db import connect
-
-CODEWORDS = ["quillback", "marrowfat", "tinderbox", "gallowglass", "pennywhistle"]
-
-
-def _write_notes(folder: Path, start: int, n: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(start, start + n):
-        word = CODEWORDS[i % len(CODEWORDS)]
-        paras = [
-            f"Note {i} about the {word} ledger, entry {i * 13}, kept by clerk number {i}.",
-            f"The second paragraph of note {i} lists cargo, tides and weather {i * 7} times over.",
-            " ".join(f"Sentence {j} of note {i} fills the page with words {i + j}." for j in range(12)),
-        ]
-        (folder / f"note{i:03d}.md").write_text(f"# Note {i}\n\n" + "\n\n".join(paras), encoding="utf-8")
-
-
-def _passages(lib: Library, root: Path) -> set[tuple[str, int, str]]:
-    rows = lib.store.query(
-        "SELECT d.path, c.ord, c.text FROM chunks c JOIN documents d ON d.id = c.document_id"
-    )
-    return {(os.path.relpath(p, root), o, t) for p, o, t in rows}
-
-
-def assert_consistent(db: Path) -> None:
-    """integrity_check ok, and every document complete (chunks, words, vectors) or absent."""
-    conn = connect(db)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        (mid,) = conn.execute("SELECT value FROM meta WHERE key = 'active_model_id'").fetchone()
-        rows = conn.execute(
-            "SELECT id, status, (SELECT COUNT(*) FROM chunks WHERE document_id = documents.id) "
-            "FROM documents").fetchall()
-        for doc_id, status, n in rows:
-            if status != "indexed":
-                continue
-            (nv,) = conn.execute(
-                f"SELECT COUNT(*) FROM {vec_table(int(mid))} v JOIN chunks c ON c.id = v.chunk_id "
-                "WHERE c.document_id = ?", (doc_id,)).fetchone()
-            (nf,) = conn.execute(
-                "SELECT COUNT(*) FROM chunks_fts WHERE rowid IN "
-                "(SELECT id FROM chunks WHERE document_id = ?)", (doc_id,)).fetchone()
-            assert n > 0 and nv == n == nf, (doc_id, n, nv, nf)
-    finally:
-        conn.close()
 
 
 def _limit_pages(lib: Library, extra_pages: int | None) -> None:
@@ -76,26 +31,26 @@ def _limit_pages(lib: Library, extra_pages: int | None) -> None:
 
 
 @pytest.fixture
-def clean_passages(tmp_path, tiny_model_dir):
+def cleanpassages(tmp_path, tiny_model_dir):
     """The passages one uninterrupted run makes of 40 notes."""
     folder = tmp_path / "clean" / "docs"
-    _write_notes(folder, 0, 40)
+    write_notes(folder, 0, 40)
     with Library(path=tmp_path / "clean" / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
         lib.index()
-        return _passages(lib, folder)
+        return passages(lib, folder)
 
 
 def test_full_disk_stops_keeps_library_consistent_and_resumes(tmp_path, tiny_model_dir, clean_passages):
     folder = tmp_path / "docs"
-    _write_notes(folder, 0, 10)
+    write_notes(folder, 0, 10)
     db = tmp_path / "lib.sqlite"
     lib = Library(path=db, model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
         lib.index()
         before = len(lib.documents())
-        _write_notes(folder, 10, 30)
+        write_notes(folder, 10, 30)
         lib.reconcile()
         _limit_pages(lib, 6)
         # Many runs on the full disk: none may count against the files it had in hand.
@@ -116,7 +71,7 @@ def test_full_disk_stops_keeps_library_consistent_and_resumes(tmp_path, tiny_mod
         assert not report.cancelled and report.failed == 0
         assert lib.pending_jobs() == 0
         assert {d.status for d in lib.documents()} == {"indexed"}
-        assert _passages(lib, folder) == clean_passages
+        assert passages(lib, folder) == clean_passages
     finally:
         lib.close()
     assert_consistent(db)
@@ -127,11 +82,11 @@ def test_cli_says_the_disk_is_full_and_resumes(tmp_path, tiny_model_dir, capsys,
     from app.cli import main
 
     folder = tmp_path / "docs"
-    _write_notes(folder, 0, 5)
+    write_notes(folder, 0, 5)
     lib_file = tmp_path / "cli.sqlite"
     common = ["--library", str(lib_file), "--model", str(tiny_model_dir)]
     assert main(common + ["add-folder", str(folder)]) == 0
-    _write_notes(folder, 5, 10)
+    write_notes(folder, 5, 10)
     capsys.readouterr()
 
     real_connect = db_module.connect
@@ -188,13 +143,13 @@ def _fill(disk: Path) -> Path:
 
 def test_real_full_disk_on_tmpfs(small_disk, tmp_path, tiny_model_dir, clean_passages):
     folder = tmp_path / "docs"
-    _write_notes(folder, 0, 10)
+    write_notes(folder, 0, 10)
     db = small_disk / "lib.sqlite"
     lib = Library(path=db, model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
         lib.index()
-        _write_notes(folder, 10, 30)
+        write_notes(folder, 10, 30)
         filler = _fill(small_disk)
         with pytest.raises(DiskFullError, match="the disk holding the library is full"):
             lib.index()
@@ -203,7 +158,7 @@ def test_real_full_disk_on_tmpfs(small_disk, tmp_path, tiny_model_dir, clean_pas
         filler.unlink()   # space freed
         report = lib.index()
         assert report.failed == 0 and lib.pending_jobs() == 0
-        assert _passages(lib, folder) == clean_passages
+        assert passages(lib, folder) == clean_passages
     finally:
         lib.close()
     assert_consistent(db)

@@ -44,6 +44,10 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+WAITING_TEXT = ("Another Likewise is indexing this library; this one will continue "
+                "when that one ends (Ctrl+C to stop waiting).")
+
+
 class TerminalProgress:
     """A one-line progress bar on a terminal, plain lines otherwise."""
 
@@ -53,6 +57,10 @@ class TerminalProgress:
         self._last_plain = ""
 
     def __call__(self, p: Any) -> None:
+        if p.phase == "waiting":
+            self.stream.write(WAITING_TEXT + "\n")
+            self.stream.flush()
+            return
         total = max(p.files_total, 1)
         eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
         name = Path(p.current_file).name if p.current_file else ""

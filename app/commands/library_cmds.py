@@ -35,11 +35,19 @@ def register(sub: Any) -> None:
 
 
 def _run_index(lib: Any, as_json: bool) -> Any:
-    bar = None if as_json else TerminalProgress()
-    report = lib.index(progress=bar)
-    if bar:
+    bar = TerminalProgress()
+    report = lib.index(progress=_waiting_only(bar) if as_json else bar)
+    if not as_json:
         bar.finish()
     return report
+
+
+def _waiting_only(bar: TerminalProgress) -> Any:
+    """With --json, stderr still says when the run waits for another Likewise."""
+    def progress(p: Any) -> None:
+        if p.phase == "waiting":
+            bar(p)
+    return progress
 
 
 def _print_report(report: Any) -> None:

@@ -322,6 +322,7 @@ class MainWindow(QMainWindow):
         s.index_finished.connect(self._on_index_finished)
         s.changed.connect(self.refresh_library)
         s.indexing_stopped.connect(self._on_indexing_stopped)
+        s.watch_event.connect(self._on_watch_event)
         s.closed.connect(self._on_session_closed)
 
     # ------------------------------------------------------------------ startup
@@ -499,6 +500,10 @@ class MainWindow(QMainWindow):
             self.notice.add(list(report.failures))
         if self.view_mode == "search" and self.current_query and not self.results.rowCount():
             self.search_now()
+
+    def _on_watch_event(self, event: Any) -> None:
+        if event.kind == "error" and event.error is not None:
+            self.show_error(event.error)   # e.g. a full disk: the watcher tries again later
 
     def _on_indexing_stopped(self, stopped: bool) -> None:
         if stopped:
