@@ -31,7 +31,7 @@ def _limit_pages(lib: Library, extra_pages: int | None) -> None:
 
 
 @pytest.fixture
-def cleanpassages(tmp_path, tiny_model_dir):
+def clean_passages(tmp_path, tiny_model_dir):
     """The passages one uninterrupted run makes of 40 notes."""
     folder = tmp_path / "clean" / "docs"
     write_notes(folder, 0, 40)
