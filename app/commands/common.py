@@ -14,7 +14,8 @@ def add_common(parser: Any, json_flag: bool = True) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def open_library(args: Any):  # -> core.library.Library
+def open_library(args: Any, path: Any = None):  # -> core.library.Library
+    """The library the arguments name (or ``path``), with their model and device."""
     from core.library import Library
     from core.settings import Settings
 
@@ -22,7 +23,16 @@ def open_library(args: Any):  # -> core.library.Library
     if getattr(args, "device", None):
         settings.device = args.device
     model = getattr(args, "model", None)
-    return Library(path=getattr(args, "library", None), settings=settings, model_path=model)
+    return Library(path=path or getattr(args, "library", None), settings=settings, model_path=model)
+
+
+def library_path(args: Any) -> Path:
+    """The library file the arguments name, or the one in the settings."""
+    from core.settings import Settings
+
+    if getattr(args, "library", None):
+        return Path(args.library).expanduser()
+    return Settings.load().resolved_library_path()
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -39,12 +39,14 @@ from app.gui.labels_view import LabelsView, TrainDialog
 from app.gui.library_panel import LibraryPanel
 from app.gui.preview import PreviewPane
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
+from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
 from app.gui.resources import app_icon
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
+from core.errors import LibraryUnusableError
 from core.search.filters import SearchFilters
 from core.settings import Settings
 from core.types import SearchResult
@@ -128,6 +130,8 @@ class MainWindow(QMainWindow):
         self.opened_at: float | None = None
         self.model_loaded = False
         self._details: ProgressDetails | None = None
+        self.open_problem_dialog: QMessageBox | None = None   # a damaged library's offer
+        self.rebuild_notice: QMessageBox | None = None        # what the rebuild kept and did
         self._extra_views: dict[str, Any] = {}
         self.setWindowTitle("Likewise")
         self.setWindowIcon(app_icon())
@@ -317,6 +321,7 @@ class MainWindow(QMainWindow):
         s = self.session
         s.opened.connect(self._on_opened)
         s.open_failed.connect(self._on_open_failed)
+        s.rebuilt.connect(self._on_rebuilt)
         s.model_ready.connect(self._on_model_ready)
         s.progress.connect(self._on_progress)
         s.index_finished.connect(self._on_index_finished)
@@ -356,9 +361,19 @@ class MainWindow(QMainWindow):
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self.status_label.setText(describe(exc))
+        if isinstance(exc, LibraryUnusableError):
+            self._show_empty(describe(exc))
+            self.open_problem_dialog = offer_rebuild(self, exc, self.session.rebuild)
+            return
         self._show_empty(describe(exc) + "\n\nCheck the model folder and library file in "
                          "File \u2192 Settings.")
         QMessageBox.warning(self, "Likewise", describe(exc))
+
+    def _on_rebuilt(self, info: Any) -> None:
+        self.open_problem_dialog = None
+        self.rebuild_notice = QMessageBox(QMessageBox.Icon.Information, "Likewise",
+                                          rebuilt_text(info), parent=self)
+        self.rebuild_notice.open()   # not modal to the app: indexing starts behind it
 
     def _update_status(self) -> None:
         if self.lib is None:

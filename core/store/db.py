@@ -46,6 +46,11 @@ def _migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def latest_version() -> int:
+    """The schema version this program writes (its highest migration)."""
+    return _migrations()[-1][0]
+
+
 def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
     flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
     try:
@@ -83,7 +88,7 @@ class Store:
         self._readers_lock = threading.Lock()
         with self._failures():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            check_library_file(self.path, _migrations()[-1][0])
+            check_library_file(self.path, latest_version())
             self.conn = connect(self.path)
         try:
             with self._failures():

@@ -18,9 +18,10 @@ from core.store.failures import damaged
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def check_library_file(path: Path, known_version: int) -> None:
+def check_library_file(path: Path, known_version: int, thorough: bool = False) -> None:
     """Raise LibraryDamagedError or LibraryTooNewError when ``path`` is not a library
-    this program can use. A missing or empty file is a new library and passes."""
+    this program can use. A missing or empty file is a new library and passes.
+    ``thorough`` also reads every page (PRAGMA quick_check: seconds on a large library)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -30,7 +31,7 @@ def check_library_file(path: Path, known_version: int) -> None:
     with open(path, "rb") as fh:
         header = fh.read(100)
     _check_header(path, header, size)
-    version = _schema_version(path)
+    version = _schema_version(path, thorough)
     if version > known_version:
         raise LibraryTooNewError(
             f"{path} was written by a newer Likewise (its schema is version {version}; this "
@@ -65,13 +66,25 @@ def _has_wal(path: Path) -> bool:
         return False
 
 
-def _schema_version(path: Path) -> int:
+def open_readonly(path: Path) -> apsw.Connection:
+    """A connection that cannot change the file or leave anything beside it: without a
+    write-ahead log the file is opened immutable (no -wal or -shm is created)."""
+    flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    uri = Path(path).resolve().as_uri()
+    return apsw.Connection(uri if _has_wal(path) else uri + "?immutable=1", flags=flags)
+
+
+def _schema_version(path: Path, thorough: bool = False) -> int:
     """The highest migration recorded in the file, read on a read-only connection."""
     try:
-        conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+        conn = open_readonly(path)
     except apsw.Error as exc:
         raise damaged(path, str(exc)) from exc
     try:
+        if thorough:
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                raise damaged(path, "; ".join(problems))
         has_table = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
         ).fetchone()
