@@ -162,3 +162,16 @@ def test_real_full_disk_on_tmpfs(small_disk, tmp_path, tiny_model_dir, clean_pas
     finally:
         lib.close()
     assert_consistent(db)
+
+
+def test_no_room_for_the_indexing_lock_is_a_full_disk(tmp_path, monkeypatch):
+    import errno
+
+    import core.store.runlock as runlock
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runlock.os, "open", no_space)
+    with pytest.raises(DiskFullError, match="the disk holding the library is full"):
+        runlock.IndexRunLock(tmp_path / "lib.sqlite").try_acquire()

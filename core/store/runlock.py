@@ -9,9 +9,13 @@ two runs from overlapping. Readers (search) never take it.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
+
+from core.errors import StoreError
+from core.store.failures import disk_full
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -48,7 +52,8 @@ class IndexRunLock:
     """``try_acquire()`` without waiting; ``release()``. One object per holder."""
 
     def __init__(self, library: Path | str) -> None:
-        self.path = lock_path(Path(library))
+        self.library = Path(library)
+        self.path = lock_path(self.library)
         self._fd: int | None = None
 
     @property
@@ -58,7 +63,12 @@ class IndexRunLock:
     def try_acquire(self) -> bool:
         if self._fd is not None:
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise disk_full(self.library) from exc
+            raise StoreError(f"cannot create the indexing lock {self.path}: {exc.strerror}") from exc
         if _try_lock(fd):
             self._fd = fd
             return True
