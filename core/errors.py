@@ -40,3 +40,29 @@ class Cancelled(LikewiseError):
 
 class TrainingError(LikewiseError):
     """Fine-tuning cannot run (no labels, bad settings, ...)."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the library is full. What was written stays; the document being
+    written was rolled back and stays queued, so a later run resumes when space is freed."""
+
+
+class LibraryBusyError(StoreError):
+    """Another process kept the library's write lock for longer than we wait."""
+
+
+class LibraryUnusableError(StoreError):
+    """The library file cannot be read as a library. It was left untouched; it can be
+    moved aside and a new library rebuilt from the same folders (core.rebuild)."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class LibraryDamagedError(LibraryUnusableError):
+    """The file is truncated, overwritten, or otherwise not a readable SQLite library."""
+
+
+class LibraryTooNewError(LibraryUnusableError):
+    """The file was written by a newer Likewise whose schema this program does not know."""

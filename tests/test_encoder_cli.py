@@ -56,7 +56,8 @@ def test_encode_with_a_pickle_only_model_is_refused(capsys, tmp_path):
     assert rc == 2 and "Refused model" in err and "safetensors" in err
 
 
-def test_doctor_json(capsys, tiny_model_dir):
+def test_doctor_json(capsys, tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")   # this machine's X libraries do not matter
     rc, out, err = _run(capsys, "--model", str(tiny_model_dir), "--device", "cpu", "doctor", "--json")
     report = json.loads(out)
     assert rc == 0 and report["ok"], out + err
@@ -64,6 +65,7 @@ def test_doctor_json(capsys, tiny_model_dir):
     assert report["torch"]["device"] == "cpu"
     assert report["sqlite"]["sqlite_vec"].startswith("v") and report["sqlite"]["fts5"]
     assert report["libraries"]["transformers"]
+    assert report["window"]["ok"]
 
 
 def test_doctor_reports_a_broken_model_and_fails(capsys, tmp_path):

@@ -15,7 +15,8 @@ def add_common(parser: Any, json_flag: bool = True) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def open_library(args: Any):  # -> core.library.Library
+def open_library(args: Any, path: Any = None):  # -> core.library.Library
+    """The library the arguments name (or ``path``), with their model and device."""
     from core.library import Library
     from core.settings import Settings
 
@@ -23,7 +24,16 @@ def open_library(args: Any):  # -> core.library.Library
     if getattr(args, "device", None):
         settings.device = args.device
     model = getattr(args, "model", None)
-    return Library(path=getattr(args, "library", None), settings=settings, model_path=model)
+    return Library(path=path or getattr(args, "library", None), settings=settings, model_path=model)
+
+
+def library_path(args: Any) -> Path:
+    """The library file the arguments name, or the one in the settings."""
+    from core.settings import Settings
+
+    if getattr(args, "library", None):
+        return Path(args.library).expanduser()
+    return Settings.load().resolved_library_path()
 
 
 def shown(stored_path: str) -> str:
@@ -72,6 +82,10 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+WAITING_TEXT = ("Another Likewise is indexing this library; this one will continue "
+                "when that one ends (Ctrl+C to stop waiting).")
+
+
 class TerminalProgress:
     """A one-line progress bar on a terminal, plain lines otherwise."""
 
@@ -81,6 +95,10 @@ class TerminalProgress:
         self._last_plain = ""
 
     def __call__(self, p: Any) -> None:
+        if p.phase == "waiting":
+            self.stream.write(WAITING_TEXT + "\n")
+            self.stream.flush()
+            return
         total = max(p.files_total, 1)
         eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
         name = Path(shown(p.current_file)).name if p.current_file else ""

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.commands.common import TerminalProgress, add_common, open_library, print_json, shown
+from app.commands.common import (
+    TerminalProgress,
+    add_common,
+    library_path,
+    open_library,
+    print_json,
+    shown,
+)
 
 
 def register(sub: Any) -> None:
@@ -30,6 +37,17 @@ def register(sub: Any) -> None:
     add_common(p)
     p.set_defaults(func=cmd_index)
 
+    p = sub.add_parser(
+        "rebuild",
+        help="move a damaged library file aside and build a new one from the same folders",
+        description="Renames the damaged library file to FILE.damaged-YYYYmmdd-HHMMSS (with its "
+        "-wal and -shm; nothing in it is changed), makes a new library watching the folders "
+        "that could still be read from it, and indexes them. Refuses a library that is not damaged.",
+    )
+    p.add_argument("--no-index", action="store_true", help="only rebuild the folder list; index later")
+    add_common(p)
+    p.set_defaults(func=cmd_rebuild)
+
     p = sub.add_parser("status", help="counts of documents by status")
     p.add_argument("--errors", action="store_true", help="list each file not indexed, with its reason")
     add_common(p)
@@ -37,11 +55,19 @@ def register(sub: Any) -> None:
 
 
 def _run_index(lib: Any, as_json: bool) -> Any:
-    bar = None if as_json else TerminalProgress()
-    report = lib.index(progress=bar)
-    if bar:
+    bar = TerminalProgress()
+    report = lib.index(progress=_waiting_only(bar) if as_json else bar)
+    if not as_json:
         bar.finish()
     return report
+
+
+def _waiting_only(bar: TerminalProgress) -> Any:
+    """With --json, stderr still says when the run waits for another Likewise."""
+    def progress(p: Any) -> None:
+        if p.phase == "waiting":
+            bar(p)
+    return progress
 
 
 def _print_report(report: Any) -> None:
@@ -128,4 +154,28 @@ def cmd_status(args: Any) -> int:
             print(f"{d.status:<9} {shown(d.path)}: {d.error}")
         for path, reason in problems:
             print(f"{'not read':<9} {shown(path)}: {reason}")
+    return 0
+
+
+def cmd_rebuild(args: Any) -> int:
+    from core.rebuild import rebuild_library
+
+    lib, info = rebuild_library(library_path(args), lambda path: open_library(args, path))
+    with lib:
+        report = None if args.no_index or not info.folders else _run_index(lib, args.json)
+        if args.json:
+            print_json({"library": lib.path, "info": info, "report": report})
+            return 0
+        print(f"Moved the damaged library aside, unchanged: {info.moved_to}")
+        if not info.folders_read:
+            print("No folders could be read from it: the new library is empty. "
+                  "Add folders with: likewise add-folder PATH")
+        elif info.folders:
+            print(f"The new library {lib.path} watches the same {len(info.folders)} folder(s):")
+            for folder in info.folders:
+                print(f"  {folder}")
+        for folder in info.missing:
+            print(f"  not found any more, left out: {folder}")
+        if report:
+            _print_report(report)
     return 0

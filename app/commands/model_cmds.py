@@ -199,6 +199,22 @@ def _sqlite_info() -> dict:
             "sqlite_vec": vec, "fts5": True}
 
 
+def _window_info() -> dict:
+    """Whether Qt's xcb platform plugin finds its system libraries (Linux)."""
+    from app.xcb_check import check_xcb
+
+    check = check_xcb()
+    if not check.needed:
+        return {"ok": True, "xcb": check.note}
+    info: dict[str, Any] = {"ok": check.ok, "plugin": str(check.plugin) if check.plugin else None}
+    if check.note:
+        info["note"] = check.note
+    if check.missing:
+        info["missing"] = check.missing
+        info["install"] = check.install_commands()
+    return info
+
+
 def doctor_report(args: Any) -> dict:
     report: dict[str, Any] = {}
     _check(report, "python", _python_info)
@@ -206,12 +222,13 @@ def doctor_report(args: Any) -> dict:
     _check(report, "torch", lambda: _torch_info(args))
     _check(report, "model", lambda: _model_info(args))
     _check(report, "sqlite", _sqlite_info)
+    _check(report, "window", _window_info)
     report["ok"] = all(part.get("ok", False) for part in report.values() if isinstance(part, dict))
     return report
 
 
 def _print_doctor(report: dict) -> None:
-    for section in ("python", "libraries", "torch", "model", "sqlite"):
+    for section in ("python", "libraries", "torch", "model", "sqlite", "window"):
         part = report.get(section, {})
         mark = "ok" if part.get("ok") else "PROBLEM"
         print(f"[{mark}] {section}")

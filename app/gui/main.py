@@ -19,6 +19,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def platform_libraries_present() -> bool:
+    """On Linux with xcb, name the system libraries Qt would miss, instead of letting it
+    abort with a misleading message. On a Wayland session Qt may not need them: warn only."""
+    from app.xcb_check import check_xcb
+
+    check = check_xcb()
+    if check.ok or not check.missing:
+        return True
+    wayland = bool(os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("QT_QPA_PLATFORM")
+    print(check.message(), file=sys.stderr)
+    if wayland:
+        print("(Trying Wayland instead.)", file=sys.stderr)
+    return wayland
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     raw = sys.argv[1:] if argv is None else argv
@@ -28,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return worker_main(["worker", *raw[1:]])
     args = build_parser().parse_args(argv)
+    if not platform_libraries_present():
+        return 1
     from PySide6.QtWidgets import QApplication
 
     from app.gui.main_window import MainWindow

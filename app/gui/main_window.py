@@ -39,12 +39,14 @@ from app.gui.labels_view import LabelsView, TrainDialog
 from app.gui.library_panel import LibraryPanel
 from app.gui.preview import PreviewPane
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
+from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
 from app.gui.resources import app_icon
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
+from core.errors import LibraryUnusableError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.settings import Settings
@@ -129,6 +131,8 @@ class MainWindow(QMainWindow):
         self.opened_at: float | None = None
         self.model_loaded = False
         self._details: ProgressDetails | None = None
+        self.open_problem_dialog: QMessageBox | None = None   # a damaged library's offer
+        self.rebuild_notice: QMessageBox | None = None        # what the rebuild kept and did
         self._extra_views: dict[str, Any] = {}
         self.setWindowTitle("Likewise")
         self.setWindowIcon(app_icon())
@@ -318,11 +322,13 @@ class MainWindow(QMainWindow):
         s = self.session
         s.opened.connect(self._on_opened)
         s.open_failed.connect(self._on_open_failed)
+        s.rebuilt.connect(self._on_rebuilt)
         s.model_ready.connect(self._on_model_ready)
         s.progress.connect(self._on_progress)
         s.index_finished.connect(self._on_index_finished)
         s.changed.connect(self.refresh_library)
         s.indexing_stopped.connect(self._on_indexing_stopped)
+        s.watch_event.connect(self._on_watch_event)
         s.closed.connect(self._on_session_closed)
 
     # ------------------------------------------------------------------ startup
@@ -356,9 +362,19 @@ class MainWindow(QMainWindow):
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self.status_label.setText(describe(exc))
+        if isinstance(exc, LibraryUnusableError):
+            self._show_empty(describe(exc))
+            self.open_problem_dialog = offer_rebuild(self, exc, self.session.rebuild)
+            return
         self._show_empty(describe(exc) + "\n\nCheck the model folder and library file in "
                          "File \u2192 Settings.")
         QMessageBox.warning(self, "Likewise", describe(exc))
+
+    def _on_rebuilt(self, info: Any) -> None:
+        self.open_problem_dialog = None
+        self.rebuild_notice = QMessageBox(QMessageBox.Icon.Information, "Likewise",
+                                          rebuilt_text(info), parent=self)
+        self.rebuild_notice.open()   # not modal to the app: indexing starts behind it
 
     def _update_status(self) -> None:
         if self.lib is None:
@@ -503,6 +519,10 @@ class MainWindow(QMainWindow):
             self.notice.add(list(report.failures))
         if self.view_mode == "search" and self.current_query and not self.results.rowCount():
             self.search_now()
+
+    def _on_watch_event(self, event: Any) -> None:
+        if event.kind == "error" and event.error is not None:
+            self.show_error(event.error)   # e.g. a full disk: the watcher tries again later
 
     def _on_indexing_stopped(self, stopped: bool) -> None:
         if stopped:

@@ -36,10 +36,16 @@ def eta_text(seconds: float | None) -> str:
     return f"{s // 3600} h {(s % 3600) // 60:02d} min"
 
 
+WAITING_TEXT = ("Another Likewise is indexing this library; "
+                "this one will continue when that one ends")
+
+
 def progress_line(p: Any) -> str:
     """One line about an IndexProgress."""
     if p.phase == "scanning":
         return "Looking for new and changed files\u2026"
+    if p.phase == "waiting":
+        return WAITING_TEXT
     if p.phase in ("done", "cancelled"):
         return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
     verb = "Re-encoding" if p.phase == "embedding" else "Indexing"
@@ -158,7 +164,8 @@ class ProgressDetails(QDialog):
             return
         phase = {"scanning": "Scanning folders", "indexing": "Reading and encoding files",
                  "embedding": "Re-encoding with a new model", "done": "Finished",
-                 "cancelled": "Stopped", "idle": "Idle"}.get(p.phase, p.phase)
+                 "cancelled": "Stopped", "idle": "Idle",
+                 "waiting": "Waiting for another Likewise that is indexing this library"}.get(p.phase, p.phase)
         self.fields["phase"].setText(phase)
         self.fields["files"].setText(f"{p.files_done} of {p.files_total}")
         self.fields["current"].setText(p.current_file or "\u2014")

@@ -46,6 +46,7 @@ class LibrarySession(QObject):
 
     opened = Signal(object)              # the library
     open_failed = Signal(object)         # the exception
+    rebuilt = Signal(object)             # core.rebuild.Rebuilt, just before ``opened``
     model_ready = Signal(float)          # seconds the model took to load
     progress = Signal(object)            # IndexProgress (throttled)
     index_finished = Signal(object)      # IndexReport
@@ -83,6 +84,25 @@ class LibrarySession(QObject):
 
         self.runner.run(work, name="open library", lane=WRITE,
                         on_done=self._on_opened, on_error=self.open_failed.emit)
+
+    def rebuild(self, path: Any) -> None:
+        """Move the damaged library file at ``path`` aside and open a new library there
+        watching the same folders; indexing starts as after any open."""
+        def work(ctx: TaskContext) -> Any:
+            from core.rebuild import rebuild_library
+
+            return rebuild_library(path, lambda p: open_gui_library(
+                self.settings, p, self.model_path, self._raw_progress.send))
+
+        def done(result: Any) -> None:
+            lib, info = result
+            self.rebuilt.emit(info)
+            self._on_opened(lib)
+            if not self.watch and not self.closing:
+                self.index_now()
+
+        self.runner.run(work, name="rebuild library", lane=WRITE,
+                        on_done=done, on_error=self.open_failed.emit)
 
     def _on_opened(self, lib: Any) -> None:
         if self.closing:

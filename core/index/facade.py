@@ -32,12 +32,14 @@ from core.errors import Cancelled, NotFoundError
 from core.index.scan import PERMISSION_DENIED, Walk, file_hash, link_allowed, reason_of
 from core.index.skip import should_skip
 from core.pathnames import display, from_db, to_db
+from core.store.runlock import IndexRunLock
 from core.types import INDEXED, ExtractResult, IndexProgress, IndexReport
 
 ProgressFn = Callable[[IndexProgress], None]
 
 JOB_ORDER = "CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, id"
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
 def text_hash(text: str) -> str:
@@ -172,20 +174,37 @@ class IndexingMixin:
             started = time.monotonic()
             tracker = _Tracker(self.pending_jobs(), progress)
             touched: list[int] = []
+            run_lock = IndexRunLock(self.store.path)
             try:
-                self._run_file_jobs(report, tracker, cancel, touched)
-                self._run_delete_jobs(report, tracker, cancel)
-                self._run_embed_jobs(report, tracker, cancel)
-                self._maybe_finish_model_switch()
-            except Cancelled:
-                report.cancelled = True
+                try:
+                    self._hold_run_lock(run_lock, tracker, cancel)
+                    self._run_file_jobs(report, tracker, cancel, touched)
+                    self._run_delete_jobs(report, tracker, cancel)
+                    self._run_embed_jobs(report, tracker, cancel)
+                    self._maybe_finish_model_switch()
+                except Cancelled:
+                    report.cancelled = True
+                finally:
+                    report.seconds = time.monotonic() - started
+                    tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
+                    hook = getattr(self, "_after_documents_indexed", None)
+                    if hook and touched:
+                        hook(touched)
             finally:
-                report.seconds = time.monotonic() - started
-                tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
-                hook = getattr(self, "_after_documents_indexed", None)
-                if hook and touched:
-                    hook(touched)
+                run_lock.release()
             return report
+
+    def _hold_run_lock(self, run_lock: IndexRunLock, tracker: _Tracker, cancel: CancelToken | None) -> None:
+        """One indexing run per library across processes: wait (phase "waiting") while
+        another Likewise indexes it; the jobs it leaves are ours when it ends."""
+        if run_lock.try_acquire():
+            return
+        tracker.emit(phase="waiting")
+        while not run_lock.try_acquire():
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled("cancelled while another Likewise was indexing this library")
+            time.sleep(RUN_LOCK_POLL_S)
+        tracker.emit(phase="indexing", files_total=self.pending_jobs())
 
     # -- scanning internals ------------------------------------------------------------
     def _folder_rows(self) -> list[tuple[int, str, bool, bool]]:

@@ -18,7 +18,9 @@ import apsw
 import numpy as np
 import sqlite_vec
 
-from core.errors import ExtensionError, StoreError
+from core.errors import ExtensionError, LikewiseError, StoreError
+from core.store.failures import translate
+from core.store.health import check_library_file
 
 BUSY_TIMEOUT_MS = 10_000
 MMAP_SIZE = 1 << 40          # SQLite caps it to its compile-time maximum
@@ -42,6 +44,11 @@ def _migrations() -> list[tuple[int, str, str]]:
     if numbers != list(range(1, len(numbers) + 1)):
         raise StoreError(f"migrations are not numbered 1..n without gaps: {numbers}")
     return found
+
+
+def latest_version() -> int:
+    """The schema version this program writes (its highest migration)."""
+    return _migrations()[-1][0]
 
 
 def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
@@ -75,17 +82,37 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._local = threading.local()
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
-        self.conn = connect(self.path)
-        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StoreError(f"the library file {self.path} cannot use WAL mode (got {mode})")
-        self.vec_version = self.conn.execute("select vec_version()").fetchone()[0]
-        self.migrate()
+        with self._failures():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_library_file(self.path, latest_version())
+            self.conn = connect(self.path)
+        try:
+            with self._failures():
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"the library file {self.path} cannot use WAL mode (got {mode})")
+                self.vec_version = self.conn.execute("select vec_version()").fetchone()[0]
+                self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    @contextmanager
+    def _failures(self, conn: apsw.Connection | None = None) -> Iterator[None]:
+        """Turn a full disk, a lock held too long or a damaged file into engine errors."""
+        try:
+            yield
+        except LikewiseError:
+            raise
+        except (apsw.Error, OSError) as exc:
+            mapped = translate(exc, self.path, BUSY_TIMEOUT_MS / 1000, conn or getattr(self, "conn", None))
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     # -- schema -----------------------------------------------------------------
     def schema_version(self) -> int:
@@ -120,16 +147,31 @@ class Store:
     # -- access -----------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[apsw.Connection]:
-        """One transaction on the writer connection; rolled back on any exception."""
-        with self._lock:
+        """One transaction on the writer connection; rolled back on any exception.
+
+        Waits up to BUSY_TIMEOUT_MS for another process's write (LibraryBusyError
+        after that); a full disk rolls the transaction back (DiskFullError)."""
+        with self._lock, self._failures(self.conn):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
-            else:
+            try:
                 self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        """Roll back what is left of the transaction: SQLite may already have rolled it
+        back itself (a full disk, an I/O error), and the first error is what matters."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except apsw.Error:
+                pass
 
     def reader(self) -> apsw.Connection:
         conn = getattr(self._local, "conn", None)
@@ -141,10 +183,12 @@ class Store:
         return conn
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
-        return list(self.reader().execute(sql, params))
+        with self._failures():
+            return list(self.reader().execute(sql, params))
 
     def query_one(self, sql: str, params: tuple | dict = ()) -> tuple | None:
-        return self.reader().execute(sql, params).fetchone()
+        with self._failures():
+            return self.reader().execute(sql, params).fetchone()
 
     def close(self) -> None:
         with self._readers_lock:

@@ -27,6 +27,7 @@ class WatchEvent:
     old_path: str | None = None
     reason: str | None = None
     at: float = field(default_factory=time.time)
+    error: BaseException | None = None   # kind "error": the engine error, for the window's words
 
     def line(self) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.at))

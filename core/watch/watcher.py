@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.cancel import CancelToken
+from core.errors import DiskFullError, LibraryBusyError
 from core.pathnames import from_db
 from core.watch.debounce import Debouncer
 from core.watch.events import QueueingHandler, RootGone, Touch
@@ -43,6 +44,8 @@ log = logging.getLogger("likewise.watch")
 EventFn = Callable[[WatchEvent], None]
 _WAKE = object()           # a control item: something about the folders changed
 _RECONCILE = object()      # a control item: reconcile now
+DISK_FULL_RETRY_S = 60.0   # a full disk: try again this much later
+BUSY_RETRY_S = 5.0         # another process held the library too long: try again soon
 
 
 def native_observer() -> Any:
@@ -225,8 +228,8 @@ class Watcher:
                 return
             log.exception("watch worker")
             self.last_error = f"{type(exc).__name__}: {exc}"
-            self._emit(WatchEvent("error", "", reason=self.last_error))
-            self._stop.wait(1.0)
+            self._emit(WatchEvent("error", "", reason=self.last_error, error=exc))
+            self._stop.wait(_retry_after(exc))
 
     def _step(self) -> None:
         reconcile_now = self._drain(self._wait_time())
@@ -441,6 +444,16 @@ class Watcher:
             self.on_event(event)
         except Exception:  # noqa: BLE001 - a faulty listener must not stop the watcher
             log.exception("on_event listener failed")
+
+
+def _retry_after(exc: BaseException) -> float:
+    """Seconds before the watcher tries again after a failure: a full disk or a busy
+    library is not fixed in a second, and each try re-reads and re-encodes a file."""
+    if isinstance(exc, DiskFullError):
+        return DISK_FULL_RETRY_S
+    if isinstance(exc, LibraryBusyError):
+        return BUSY_RETRY_S
+    return 1.0
 
 
 def _root_of(path: str, roots: Iterable[str]) -> str | None:
