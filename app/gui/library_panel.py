@@ -249,10 +249,13 @@ class LibraryPanel(QWidget):
         counts: dict[str, int] = {}
         for d in docs:
             counts[d.status] = counts.get(d.status, 0) + 1
-        bits = [f"{len(docs)} documents"]
+        not_read = counts.get("not_read", 0)
+        bits = [f"{len(docs) - not_read} documents"]
         problems = sum(counts.get(s, 0) for s in ("encrypted", "no_text", "error"))
         if problems:
             bits.append(f"{problems} not readable")
+        if not_read:
+            bits.append(f"{not_read} links or folders not read")
         if counts.get("pending"):
             bits.append(f"{counts['pending']} waiting")
         self.summary.setText(", ".join(bits))
