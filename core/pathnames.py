@@ -63,8 +63,15 @@ def from_db(stored: str) -> str:
     return "".join(out)
 
 
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def display(path: str) -> str:
-    """A readable form of an OS path: undecodable bytes as U+FFFD."""
+    """A readable form of an OS path: undecodable bytes as U+FFFD, and bidirectional
+    control characters left out, so that a name is shown in its real order (a name that
+    reverses itself on screen can pass for another file type)."""
+    if _BIDI_CONTROLS.search(path) is not None:
+        path = _BIDI_CONTROLS.sub("", path)
     if _NEEDS_DB.search(path) is None:
         return path
     if sys.platform.startswith("win"):

@@ -137,6 +137,8 @@ def test_stored_names_round_trip_for_every_byte():
         stored = to_db(name)
         stored.encode("utf-8")                      # valid text for SQLite
         assert from_db(stored) == name
+    # a name that would reverse itself on screen is shown in its real order
+    assert display("\u202eevil\u202dgnp.txt") == "evilgnp.txt"
     # prefixes stay prefixes (folder range queries)
     folder = os.fsdecode(b"/d\xe9/")
     assert to_db(folder + "a.txt").startswith(to_db(folder))
