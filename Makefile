@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package clean venv
+.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,9 +62,47 @@ bench-gui: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots
 
-package: $(STAMP)
-	$(PIP) install -q -e ".[package]"
-	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/likewise.spec
+# -- packaging (packaging/README.md) -------------------------------------------------
+# The bundle is built from its own environment with only the runtime dependencies and
+# PyInstaller: the dev extras (sentence-transformers, pytest; scipy and scikit-learn
+# through them) never reach it.
+BUILD_VENV ?= build/venv
+BUILD_PY := $(BUILD_VENV)/bin/python
+BUILD_STAMP := $(BUILD_VENV)/.installed
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' core/__init__.py)
+UNAME := $(shell uname -s)
+
+$(BUILD_STAMP): pyproject.toml packaging/runtime_requirements.py
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_PY) -m pip install -q --upgrade pip
+	$(BUILD_PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),) "$(TORCH)"
+	$(BUILD_PY) packaging/runtime_requirements.py > $(BUILD_VENV)/requirements.txt
+	$(BUILD_PY) -m pip install -q -r $(BUILD_VENV)/requirements.txt
+	touch $@
+
+build-env: $(BUILD_STAMP)
+
+# dist/likewise/ (two programs, one folder); on macOS also dist/Likewise.app.
+bundle: $(BUILD_STAMP)
+	$(BUILD_PY) -m PyInstaller --noconfirm --clean --log-level WARN \
+		--workpath build/pyinstaller --distpath dist packaging/likewise.spec
+	@du -sh dist/likewise | sed 's/^/bundle: /'
+
+# Linux: also the .tar.gz and the .deb. (Windows: packaging/windows/likewise.nsi;
+# macOS: packaging/macos/make_dmg.sh; both run by .github/workflows/package.yml.)
+package: bundle
+ifeq ($(UNAME),Linux)
+	bash packaging/linux/make_tarball.sh $(VERSION)
+	bash packaging/linux/make_deb.sh $(VERSION)
+endif
+
+# Build, then install and use the download as a new user would (packaging/package_test.sh).
+package-test: package
+	bash packaging/package_test.sh $(VERSION)
+
+icons: $(STAMP)
+	$(PY) packaging/make_icons.py
 
 clean:
 	rm -rf $(VENV) build dist
