@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test bundle build-env icons clean venv
+.PHONY: run cli test lint bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,9 +97,22 @@ ifeq ($(UNAME),Linux)
 	bash packaging/linux/make_deb.sh $(VERSION)
 endif
 
-# Build, then install and use the download as a new user would (packaging/package_test.sh).
-package-test: package
+# The tools package-test uses, installed when missing (CI runs as root on a fresh machine).
+PACKAGE_TOOLS := strace:strace objdump:binutils dpkg-deb:dpkg makensis:nsis desktop-file-validate:desktop-file-utils
+package-tools:
+	@missing=""; for t in $(PACKAGE_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
+			|| echo "package-test: could not install$$missing: checks that need them are skipped"; \
+	else echo "package-test: cannot install$$missing (not root, or no apt-get): checks that need them are skipped"; fi
+
+# Build, then install and use the download as a new user would (packaging/package_test.sh),
+# and compile the Windows installer with makensis (tests/test_packaging.py).
+package-test: package-tools package $(STAMP)
 	bash packaging/package_test.sh $(VERSION)
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_packaging.py
 
 icons: $(STAMP)
 	$(PY) packaging/make_icons.py
