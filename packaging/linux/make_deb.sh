@@ -33,7 +33,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: Likewise developers <likewise@localhost>
 Installed-Size: $(du -sk "$ROOTFS" | cut -f1)
-Depends: libc6 (>= $GLIBC), libxcb-cursor0, libxkbcommon-x11-0, libegl1, libfontconfig1, libglib2.0-0
+Depends: libc6 (>= $GLIBC), libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxkbcommon-x11-0, libegl1, libfontconfig1, libglib2.0-0
 Section: utils
 Priority: optional
 Description: find passages alike across your own documents
