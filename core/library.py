@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
-CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened
+CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
+#                                          its content hash (a path in libraries made before migration 6)
 
 
 class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):

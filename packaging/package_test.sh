@@ -37,12 +37,14 @@ TRACE=()
 if command -v strace >/dev/null; then
     STRACE_LOG=$(mktemp)
     TRACE=(strace -f -qq -e trace=connect -o "$STRACE_LOG.part")
+    strace --seccomp-bpf -f -e trace=connect true 2>/dev/null && TRACE=(strace -f --seccomp-bpf -qq -e trace=connect -o "$STRACE_LOG.part")
 else
     echo "package-test: strace is not installed and cannot be (not root, no apt-get): the network check is skipped"
 fi
 traced() {   # run a command under strace, appending every connect() to $STRACE_LOG
+    local rc=0
     if [ ${#TRACE[@]} -gt 0 ]; then
-        "${TRACE[@]}" "$@"; local rc=$?
+        "${TRACE[@]}" "$@" || rc=$?
         cat "$STRACE_LOG.part" >> "$STRACE_LOG"
         return $rc
     fi
@@ -164,5 +166,12 @@ if [ -x "$ROOT/.venv/bin/likewise" ]; then
     w=$(QT_QPA_PLATFORM=offscreen LIKEWISE_STARTUP_TRACE=1 timeout 15 "$ROOT/.venv/bin/likewise-gui" 2>&1 \
         | sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' | head -1 || true)
     echo "venv:   --version ${v} s, search ${s} s, window shown after ${w:-?} s"
+    "$ROOT/.venv/bin/likewise" models list --json > "$WORK/models-venv.json"
+    python3 - "$WORK/models-venv.json" <<'PY' || fail "the venv does not share the bundle's library without re-encoding"
+import json, sys
+models = json.load(open(sys.argv[1]))
+assert len(models) == 1 and models[0]["vectors"] == models[0]["chunks"], models
+print("the venv opened the bundle's library: one model version, every passage encoded")
+PY
 fi
 printf '\npackage-test: the download installs, indexes, searches, survives a move and stays offline\n'
