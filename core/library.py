@@ -101,13 +101,11 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
         if found is None:
             encoder = self._load_encoder_for_path(folder)
-            adopted = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
-            if adopted is not None:
-                found = model_identity.Found(adopted, key, digest)
-                self._encoders[adopted] = encoder
+            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            if found is not None:
+                self._encoders[found.id] = encoder
             else:
                 self._add_base_model(encoder, key, digest, active)
-                found = None
         if found is not None:
             same_choice = chosen in (None, key, found.previous_path, digest)
             if active is None:

@@ -119,7 +119,7 @@ def _hash_legacy_rows(store: Any, key: str, digest: str, mark: str) -> None:
             set_location(store, int(model_id), path, content_hash(path), stamp(path))
 
 
-def adopt_lost_row(store: Any, name: str, dim: int, key: str, digest: str | None) -> int | None:
+def adopt_lost_row(store: Any, name: str, dim: int, key: str, digest: str | None) -> Found | None:
     """A base model row from before content hashes whose folder is gone (the app that
     held it moved): the chosen model of the same name and dimension takes it over."""
     for model_id, path in store.query(
@@ -127,7 +127,7 @@ def adopt_lost_row(store: Any, name: str, dim: int, key: str, digest: str | None
         "AND name = ? AND dim = ? ORDER BY id", (name, dim)):
         if not Path(path).exists():
             set_location(store, int(model_id), key, digest, stamp(key) if digest else None)
-            return int(model_id)
+            return Found(int(model_id), path, digest)
     return None
 
 
