@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import model_identity, paths
 from core.dupes.facade import DupesMixin
-from core.errors import InvalidInputError, NotFoundError
+from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.index.facade import IndexingMixin
 from core.pathnames import display, from_db, to_db
 from core.search.facade import SearchMixin
@@ -29,7 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
-CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened
+CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
+#                                          its content hash (a path in libraries made before migration 6)
 
 
 class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
@@ -54,6 +56,7 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         self._encoder_lock = threading.RLock()
         self._closed = False
         base = Path(model_path) if model_path else self.settings.resolved_model_path()
+        self._chosen_model = base
         self._ensure_model(base)
         for part in (IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
             init = part.__dict__.get("_init_part")
@@ -86,40 +89,70 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         return SentenceEncoder.load(path, device=self.settings.device)
 
     def _ensure_model(self, model_path: Path) -> None:
-        """Make sure a model row exists for ``model_path`` and some model is active."""
-        key = str(Path(model_path).resolve()) if Path(model_path).exists() else str(model_path)
-        row = self.store.query_one("SELECT id FROM models WHERE path = ?", (key,))
+        """Make sure a model row exists for ``model_path`` and some model is active.
+
+        The row is found by the model's content (core/model_identity.py), not its path:
+        after the application folder moves, or when a venv and a packaged app open the
+        same library in turn, the bundled model is the same row and nothing is re-encoded.
+        """
+        folder = Path(model_path)
+        key = str(folder.resolve()) if folder.exists() else str(folder)
+        found, digest = model_identity.find_model(self.store, folder, key)
         active = self.store.get_meta(ACTIVE_MODEL_KEY)
-        if row is None:
-            encoder = self._load_encoder_for_path(Path(model_path))
+        chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
+        if found is None:
+            encoder = self._load_encoder_for_path(folder)
+            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            if found is not None:
+                self._encoders[found.id] = encoder
+            else:
+                self._add_base_model(encoder, key, digest, active)
+        if found is not None:
+            same_choice = chosen in (None, key, found.previous_path, digest)
+            if active is None:
+                with self.store.write() as conn:
+                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(found.id))
+            elif int(active) != found.id and self.target_model_id() != found.id and not same_choice:
+                # The settings now name another base model than last time. (A version
+                # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
+                self.begin_model_switch(found.id)
+        identity = digest or key
+        if chosen != identity:
             with self.store.write() as conn:
-                conn.execute(
-                    "INSERT INTO models(name, path, dim, kind, created_at) VALUES (?,?,?,?,?)",
-                    (encoder.name, key, encoder.dim, "base", time.time()),
-                )
-                model_id = conn.last_insert_rowid()
-                self.store.ensure_vec_table(conn, model_id, encoder.dim)
-                if active is None:
-                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
-            self._encoders[model_id] = encoder
-            if active is not None and int(active) != model_id:
-                # A different base model was chosen in the settings: it becomes the
-                # target; the library is re-encoded in the background, then switched.
-                self.begin_model_switch(model_id)
-        elif active is None:
-            with self.store.write() as conn:
-                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(row[0]))
-        elif (
-            int(active) != row[0]
-            and self.target_model_id() != row[0]
-            and self.store.get_meta(CHOSEN_MODEL_KEY) not in (None, key)
-        ):
-            # The settings now name another base model than last time. (A version
-            # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
-            self.begin_model_switch(row[0])
-        if self.store.get_meta(CHOSEN_MODEL_KEY) != key:
-            with self.store.write() as conn:
-                self.store.set_meta(conn, CHOSEN_MODEL_KEY, key)
+                self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
+
+    def _add_base_model(self, encoder: SentenceEncoder, key: str, digest: str | None,
+                        active: str | None) -> None:
+        mark = model_identity.stamp(key) if digest else None
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (encoder.name, key, encoder.dim, "base", time.time(), digest, mark),
+            )
+            model_id = conn.last_insert_rowid()
+            self.store.ensure_vec_table(conn, model_id, encoder.dim)
+            if active is None:
+                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
+        self._encoders[model_id] = encoder
+        if active is not None and int(active) != model_id:
+            # A different base model was chosen in the settings: it becomes the
+            # target; the library is re-encoded in the background, then switched.
+            self.begin_model_switch(model_id)
+
+    def _model_folder(self, model_id: int) -> Path:
+        """Where a model version's folder is now: its remembered path, or, when that is
+        gone (a moved application folder), a folder with the same content."""
+        path = Path(self.model_row(model_id)["path"])
+        if path.is_dir():
+            return path
+        candidates = [self._chosen_model, paths.models_dir() / path.name]
+        for where in (self.settings.resolved_model_path, paths.default_model_path):
+            try:
+                candidates.append(Path(where()))
+            except LikewiseError:
+                continue
+        return model_identity.relocate(self.store, model_id, candidates) or path
 
     def active_model_id(self) -> int:
         value = self.store.get_meta(ACTIVE_MODEL_KEY)
@@ -147,7 +180,7 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         with self._encoder_lock:
             enc = self._encoders.get(model_id)
             if enc is None:
-                enc = self._load_encoder_for_path(Path(self.model_row(model_id)["path"]))
+                enc = self._load_encoder_for_path(self._model_folder(model_id))
                 self._encoders[model_id] = enc
             return enc
 

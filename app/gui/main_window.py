@@ -46,7 +46,7 @@ from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
-from core.errors import LibraryUnusableError
+from core.errors import LibraryUnusableError, NotFoundError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.settings import Settings
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.current_query = ""
         self.similar_source: SearchResult | None = None
         self.pending_query: str | None = None
+        self.pending_similar_file: str | None = None   # likewise-gui --similar FILE
         self.folders: list[Any] = []
         self.counts: dict[str, int] = {}
         self.shutdown_done = False
@@ -355,7 +356,9 @@ class MainWindow(QMainWindow):
     def _on_model_ready(self, seconds: float) -> None:
         self.model_loaded = True
         self._update_status()
-        if self.pending_query is not None:
+        if self.pending_similar_file is not None:
+            self.find_similar_to_file(self.pending_similar_file)
+        elif self.pending_query is not None:
             self.search_now()
         elif self.view_mode == "search" and not self.results.rowCount():
             self._show_empty("")
@@ -717,6 +720,29 @@ class MainWindow(QMainWindow):
         self.header.setText("Finding similar documents\u2026")
         self.runner.run(work, name="find similar documents", key="search",
                         on_done=self._show_similar_documents, on_error=self._search_failed)
+
+    def find_similar_to_file(self, path: str) -> None:
+        """The documents like a file of the library (``likewise-gui --similar FILE``, the
+        desktop's "Find similar with Likewise"); waits for the model when called early."""
+        lib = self.lib
+        if lib is None or not self.model_loaded:
+            self.pending_similar_file = path
+            self.header.setText(f"Documents like {Path(path).name} will show once the model is loaded\u2026")
+            return
+        self.pending_similar_file = None
+
+        def work(ctx: TaskContext) -> Any:
+            try:
+                return lib.document(path)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"{path} is not in your library: add its folder (File \u2192 Add folder), "
+                    "then find documents like it.") from None
+
+        self.header.setText(f"Finding documents like {Path(path).name}\u2026")
+        self.runner.run(work, name="find similar to a file", key="search",
+                        on_done=lambda doc: self.find_similar_documents(doc.id, doc.path),
+                        on_error=self._search_failed)
 
     def _show_similar_documents(self, data: tuple) -> None:
         doc, found = data

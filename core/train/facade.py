@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from core import paths
+from core import model_identity, paths
 from core.cancel import CancelToken
 from core.errors import InvalidInputError, NotFoundError, TrainingError
 from core.train.types import (
@@ -285,6 +285,7 @@ class TrainingMixin:
         plan = self.train_plan(loss)
         parent_id = self.active_model_id()  # type: ignore[attr-defined]
         parent = self.model_row(parent_id)  # type: ignore[attr-defined]
+        parent["path"] = str(self._model_folder(parent_id))  # type: ignore[attr-defined]
         run = TrainingRun(
             labels=self.labels(), plan=plan, parent=parent, epochs=epochs, held_out=held_out,
             batch_size=batch_size, lr=lr, seed=seed, device=device or self.settings.device,
@@ -296,10 +297,10 @@ class TrainingMixin:
         report = run.execute(target)
         with self.store.write() as conn:
             conn.execute(
-                "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report, "
+                "content_hash, content_stamp) VALUES (?,?,?,?,?,?,?,?,?)",
                 (folder_name, str(target.resolve()), run.dim, "finetuned", parent_id, time.time(),
-                 json.dumps(report)),
+                 json.dumps(report), model_identity.content_hash(target), model_identity.stamp(target)),
             )
             model_id = int(conn.last_insert_rowid())
         report["model_id"] = model_id
