@@ -576,9 +576,9 @@ class IndexingMixin:
         try:
             vectors = self._group_vectors(group, report, cancel)
         except Exception as exc:  # noqa: BLE001 - narrowed to the document below
-            if _library_fault(exc) or len(group) == 1:
-                if _library_fault(exc):
-                    raise
+            if _library_fault(exc):
+                raise
+            if len(group) == 1:
                 self._fail_pending(group[0], exc, report, tracker)
                 return
             for p in group:
