@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint soak bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package clean venv
+.PHONY: run cli test lint soak bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,9 +66,60 @@ bench-gui: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots
 
-package: $(STAMP)
-	$(PIP) install -q -e ".[package]"
-	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/likewise.spec
+# -- packaging (packaging/README.md) -------------------------------------------------
+# The bundle is built from its own environment with only the runtime dependencies and
+# PyInstaller: the dev extras (sentence-transformers, pytest; scipy and scikit-learn
+# through them) never reach it.
+BUILD_VENV ?= build/venv
+BUILD_PY := $(BUILD_VENV)/bin/python
+BUILD_STAMP := $(BUILD_VENV)/.installed
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' core/__init__.py)
+UNAME := $(shell uname -s)
+
+$(BUILD_STAMP): pyproject.toml packaging/runtime_requirements.py
+	rm -rf $(BUILD_VENV)
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_PY) -m pip install -q --upgrade pip
+	$(BUILD_PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),) "$(TORCH)"
+	$(BUILD_PY) packaging/runtime_requirements.py > $(BUILD_VENV)/requirements.txt
+	$(BUILD_PY) -m pip install -q -r $(BUILD_VENV)/requirements.txt
+	touch $@
+
+build-env: $(BUILD_STAMP)
+
+# dist/likewise/ (two programs, one folder); on macOS also dist/Likewise.app.
+bundle: $(BUILD_STAMP)
+	$(BUILD_PY) -m PyInstaller --noconfirm --clean --log-level WARN \
+		--workpath build/pyinstaller --distpath dist packaging/likewise.spec
+	@du -sh dist/likewise | sed 's/^/bundle: /'
+
+# Linux: also the .tar.gz and the .deb. (Windows: packaging/windows/likewise.nsi;
+# macOS: packaging/macos/make_dmg.sh; both run by .github/workflows/package.yml.)
+package: bundle
+ifeq ($(UNAME),Linux)
+	bash packaging/linux/make_tarball.sh $(VERSION)
+	bash packaging/linux/make_deb.sh $(VERSION)
+endif
+
+# The tools package-test uses, installed when missing (CI runs as root on a fresh machine).
+PACKAGE_TOOLS := strace:strace objdump:binutils dpkg-deb:dpkg makensis:nsis desktop-file-validate:desktop-file-utils
+package-tools:
+	@missing=""; for t in $(PACKAGE_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
+			|| echo "package-test: could not install$$missing: checks that need them are skipped"; \
+	else echo "package-test: cannot install$$missing (not root, or no apt-get): checks that need them are skipped"; fi
+
+# Build, then install and use the download as a new user would (packaging/package_test.sh),
+# and compile the Windows installer with makensis (tests/test_packaging.py).
+package-test: package-tools package $(STAMP)
+	bash packaging/package_test.sh $(VERSION)
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_packaging.py
+
+icons: $(STAMP)
+	$(PY) packaging/make_icons.py
 
 clean:
 	rm -rf $(VENV) build dist

@@ -329,7 +329,7 @@ class Catalog:
         """Record that a file was not indexed, and why (its chunks, if any, go)."""
         title = title or title_of(facts.path)
         if doc:
-            self.store.delete_chunks_of(conn, doc.id)
+            self.delete_chunks_of(conn, doc.id)
             conn.execute(
                 "UPDATE documents SET size=?, mtime=?, content_hash=?, status=?, error=?, pages=?, "
                 "title=?, indexed_at=?, available=1 WHERE id=?",
@@ -352,7 +352,7 @@ class Catalog:
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (facts.path,)).fetchone()
         if row:
             doc_id = row[0]
-            self.store.delete_chunks_of(conn, doc_id)
+            self.delete_chunks_of(conn, doc_id)
             conn.execute(
                 "UPDATE documents SET folder_id=?, title=?, ext=?, size=?, mtime=?, content_hash=?, "
                 "status=?, error=NULL, pages=?, indexed_at=?, available=1 WHERE id=?",
@@ -400,10 +400,17 @@ class Catalog:
     def mark_unavailable(self, conn: apsw.Connection, stored: str) -> None:
         conn.execute("UPDATE documents SET available = 0 WHERE path = ?", (stored,))
 
+    def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
+        """Remove a document's chunks with their words and vectors (inside a write)."""
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        self.store.delete_vectors(conn, ids)
+        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        return len(ids)
+
     def delete_document(self, conn: apsw.Connection, doc_id: int) -> None:
         """Remove a document, its chunks, words and vectors (inside a write)."""
         self.events.document_deleted.emit(DocumentDeleted(conn, doc_id))
-        self.store.delete_chunks_of(conn, doc_id)
+        self.delete_chunks_of(conn, doc_id)
         conn.execute("DELETE FROM jobs WHERE document_id = ?", (doc_id,))
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterable
 
     from core.cancel import CancelToken
+    from core.dupes.mining import ProgressFn as MiningProgressFn
     from core.dupes.types import DiffOp, DuplicateCluster, DuplicatePair, MiningReport
     from core.encoder import SentenceEncoder
     from core.index.indexer import ProgressFn

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import paths
-from core.errors import InvalidInputError, NotFoundError
+from core import model_identity, paths
+from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events
 from core.settings import Settings
 from core.store import Store, vec_table
@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
-CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened
+CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
+#                                          its content hash (a path in libraries made before migration 6)
 
 EncoderFactory = Callable[[Path], "SentenceEncoder"]
 
@@ -49,6 +50,7 @@ class ModelVersions:
         self._encoder_factory = encoder_factory
         self._encoders: dict[int, SentenceEncoder] = {}
         self._encoder_lock = threading.RLock()
+        self._chosen_model: Path | None = None   # the base model the settings name
 
     # -- loading ----------------------------------------------------------------------
     def load_encoder_for_path(self, path: Path) -> SentenceEncoder:
@@ -65,45 +67,78 @@ class ModelVersions:
         with self._encoder_lock:
             enc = self._encoders.get(model_id)
             if enc is None:
-                enc = self.load_encoder_for_path(Path(self.model_row(model_id)["path"]))
+                enc = self.load_encoder_for_path(self.model_folder(model_id))
                 self._encoders[model_id] = enc
             return enc
 
     def ensure_model(self, model_path: Path) -> None:
-        """Make sure a model row exists for ``model_path`` and some model is active."""
-        key = str(Path(model_path).resolve()) if Path(model_path).exists() else str(model_path)
-        row = self.store.query_one("SELECT id FROM models WHERE path = ?", (key,))
+        """Make sure a model row exists for ``model_path`` and some model is active.
+
+        The row is found by the model's content (core/model_identity.py), not its path:
+        after the application folder moves, or when a venv and a packaged app open the
+        same library in turn, the bundled model is the same row and nothing is re-encoded.
+        """
+        folder = Path(model_path)
+        self._chosen_model = folder
+        key = str(folder.resolve()) if folder.exists() else str(folder)
+        found, digest = model_identity.find_model(self.store, folder, key)
         active = self.store.get_meta(ACTIVE_MODEL_KEY)
-        if row is None:
-            encoder = self.load_encoder_for_path(Path(model_path))
+        chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
+        if found is None:
+            encoder = self.load_encoder_for_path(folder)
+            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            if found is not None:
+                self._encoders[found.id] = encoder
+            else:
+                self._add_base_model(encoder, key, digest, active)
+        if found is not None:
+            same_choice = chosen in (None, key, found.previous_path, digest)
+            if active is None:
+                with self.store.write() as conn:
+                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(found.id))
+            elif int(active) != found.id and self.target_model_id() != found.id and not same_choice:
+                # The settings now name another base model than last time. (A version
+                # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
+                self.begin_switch(found.id)
+        identity = digest or key
+        if chosen != identity:
             with self.store.write() as conn:
-                conn.execute(
-                    "INSERT INTO models(name, path, dim, kind, created_at) VALUES (?,?,?,?,?)",
-                    (encoder.name, key, encoder.dim, "base", time.time()),
-                )
-                model_id = conn.last_insert_rowid()
-                self.store.ensure_vec_table(conn, model_id, encoder.dim)
-                if active is None:
-                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
-            self._encoders[model_id] = encoder
-            if active is not None and int(active) != model_id:
-                # A different base model was chosen in the settings: it becomes the
-                # target; the library is re-encoded in the background, then switched.
-                self.begin_switch(model_id)
-        elif active is None:
-            with self.store.write() as conn:
-                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(row[0]))
-        elif (
-            int(active) != row[0]
-            and self.target_model_id() != row[0]
-            and self.store.get_meta(CHOSEN_MODEL_KEY) not in (None, key)
-        ):
-            # The settings now name another base model than last time. (A version
-            # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
-            self.begin_switch(row[0])
-        if self.store.get_meta(CHOSEN_MODEL_KEY) != key:
-            with self.store.write() as conn:
-                self.store.set_meta(conn, CHOSEN_MODEL_KEY, key)
+                self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
+
+    def _add_base_model(self, encoder: SentenceEncoder, key: str, digest: str | None,
+                        active: str | None) -> None:
+        mark = model_identity.stamp(key) if digest else None
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (encoder.name, key, encoder.dim, "base", time.time(), digest, mark),
+            )
+            model_id = conn.last_insert_rowid()
+            self.store.ensure_vec_table(conn, model_id, encoder.dim)
+            if active is None:
+                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
+        self._encoders[model_id] = encoder
+        if active is not None and int(active) != model_id:
+            # A different base model was chosen in the settings: it becomes the
+            # target; the library is re-encoded in the background, then switched.
+            self.begin_switch(model_id)
+
+    def model_folder(self, model_id: int) -> Path:
+        """Where a model version's folder is now: its remembered path, or, when that is
+        gone (a moved application folder), a folder with the same content."""
+        path = Path(self.model_row(model_id)["path"])
+        if path.is_dir():
+            return path
+        candidates = [paths.models_dir() / path.name]
+        if self._chosen_model is not None:
+            candidates.insert(0, self._chosen_model)
+        for where in (self.settings.resolved_model_path, paths.default_model_path):
+            try:
+                candidates.append(Path(where()))
+            except LikewiseError:
+                continue
+        return model_identity.relocate(self.store, model_id, candidates) or path
 
     # -- which version ------------------------------------------------------------------
     def active_model_id(self) -> int:
@@ -166,9 +201,10 @@ class ModelVersions:
         """Record a version trained from ``parent_id`` (not activated). Returns its id."""
         with self.store.write() as conn:
             conn.execute(
-                "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (name, str(path.resolve()), dim, "finetuned", parent_id, time.time(), json.dumps(report)),
+                "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report, "
+                "content_hash, content_stamp) VALUES (?,?,?,?,?,?,?,?,?)",
+                (name, str(path.resolve()), dim, "finetuned", parent_id, time.time(),
+                 json.dumps(report), model_identity.content_hash(path), model_identity.stamp(path)),
             )
             return int(conn.last_insert_rowid())
 

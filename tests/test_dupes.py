@@ -97,7 +97,7 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         if row:
             doc_id = row[0]
-            lib.store.delete_chunks_of(conn, doc_id)       # what re-indexing does
+            lib.catalog.delete_chunks_of(conn, doc_id)       # what re-indexing does
         else:
             conn.execute(
                 "INSERT INTO documents(path, title, ext, size, mtime, status, indexed_at) "

@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model folder (default: from the settings)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="encoder device")
     p.add_argument("--no-watch", action="store_true", help="do not follow the folders")
+    p.add_argument("--similar", metavar="FILE", help="open on the documents like FILE (a library document)")
     return p
 
 
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                         watch=not args.no_watch)
     window.show()
     window.start()
+    if args.similar:
+        window.find_similar_to_file(os.path.abspath(args.similar))
     if os.environ.get("LIKEWISE_STARTUP_TRACE"):
         print(f"window shown after {time.monotonic() - started:.3f} s", file=sys.stderr)
     code = app.exec()

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         # The parts of the Search tab that the window's users (tests, screenshots) reach.
         self.search_edit, self.mode_combo = page.search_edit, page.mode_combo
         self.results, self.list, self.preview = page.results, page.list, page.preview
+        self.header, self.empty_label = page.header, page.empty_label
         self.runner.changed.connect(self._on_changed)
 
     def _build_layout(self) -> None:
@@ -435,6 +436,9 @@ class MainWindow(QMainWindow):
 
     def find_similar_documents(self, doc_id: int, path: str = "") -> None:
         self.search_page.find_similar_documents(doc_id, path)
+
+    def find_similar_to_file(self, path: str) -> None:
+        self.search_page.find_similar_to_file(path)
 
     def result_menu(self, r: Any) -> QMenu:
         """The context menu of a result (built on demand; tests trigger its actions)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
@@ -36,6 +37,7 @@ from app.gui.errors import describe
 from app.gui.preview import PreviewPane
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
+from core.errors import NotFoundError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.types import SearchResult
@@ -110,6 +112,7 @@ class SearchPage(QWidget):
         self.current_query = ""
         self.similar_source: SearchResult | None = None
         self.pending_query: str | None = None
+        self.pending_similar_file: str | None = None   # likewise-gui --similar FILE
         self.model_loaded = False
         self._build(shortcut_parent or self)
 
@@ -121,7 +124,9 @@ class SearchPage(QWidget):
     def model_ready(self) -> None:
         """The encoder is loaded: a search typed meanwhile runs now."""
         self.model_loaded = True
-        if self.pending_query is not None:
+        if self.pending_similar_file is not None:
+            self.find_similar_to_file(self.pending_similar_file)
+        elif self.pending_query is not None:
             self.search_now()
         elif self.view_mode == "search" and not self.results.rowCount():
             self._show_empty("")
@@ -399,6 +404,29 @@ class SearchPage(QWidget):
         self.header.setText("Finding similar documents\u2026")
         self.runner.query(work, name="find similar documents", key="search",
                         on_done=self._show_similar_documents, on_error=self._search_failed)
+
+    def find_similar_to_file(self, path: str) -> None:
+        """The documents like a file of the library (``likewise-gui --similar FILE``, the
+        desktop's "Find similar with Likewise"); waits for the model when called early."""
+        lib = self.lib
+        if lib is None or not self.model_loaded:
+            self.pending_similar_file = path
+            self.header.setText(f"Documents like {Path(path).name} will show once the model is loaded\u2026")
+            return
+        self.pending_similar_file = None
+
+        def work(ctx: TaskContext) -> Any:
+            try:
+                return lib.document(path)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"{path} is not in your library: add its folder (File \u2192 Add folder), "
+                    "then find documents like it.") from None
+
+        self.header.setText(f"Finding documents like {Path(path).name}\u2026")
+        self.runner.query(work, name="find similar to a file", key="search",
+                          on_done=lambda doc: self.find_similar_documents(doc.id, doc.path),
+                          on_error=self._search_failed)
 
     def _show_similar_documents(self, data: tuple) -> None:
         doc, found = data

@@ -264,12 +264,6 @@ class Store:
                 [(model_id, int(c)) for c in chunk_ids],
             )
 
-    def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
-        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
-        self.delete_vectors(conn, ids)
-        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
-        return len(ids)
-
     def read_vectors(
         self, model_id: int, chunk_ids: list[int], conn: apsw.Connection | None = None
     ) -> dict[int, np.ndarray]:

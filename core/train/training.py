@@ -78,6 +78,7 @@ class Training:
         plan = self.train_plan(loss)
         parent_id = self.versions.active_model_id()
         parent = self.versions.model_row(parent_id)
+        parent["path"] = str(self.versions.model_folder(parent_id))
         run = TrainingRun(
             labels=self.labels.labels(), plan=plan, parent=parent, epochs=epochs, held_out=held_out,
             batch_size=batch_size, lr=lr, seed=seed, device=device or self.settings.device,

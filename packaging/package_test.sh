@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# `make package-test`: install the Linux download as a new user would and use it.
+#
+#   1. unpack dist/likewise-VERSION-linux-ARCH.tar.gz into a new folder whose name has a
+#      space, with an empty profile (XDG_DATA_HOME, XDG_CONFIG_HOME, HOME in a temp dir)
+#   2. likewise --version, doctor, add-folder on two shared PDFs, a search that must
+#      find a known passage, similar FILE
+#   3. move the folder again: the search still works and nothing is re-encoded
+#   4. the window (--similar FILE) offscreen for 15 s: still running, no traceback
+#   5. all of it under strace: no AF_INET/AF_INET6 connect() is ever attempted
+#   6. the .deb holds /opt/likewise, the launchers and the desktop entries
+#
+# Prints the start times of the bundle beside the venv's (.venv, when present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VERSION=${1:?version}
+TARBALL="dist/likewise-$VERSION-linux-$(uname -m).tar.gz"
+DEB=$(ls dist/likewise_"$VERSION"_*.deb 2>/dev/null | head -1 || true)
+SHARED=${LIKEWISE_SHARED_DATA:-$ROOT/../shared/data}
+ZEN="py-pdf_sample-files/011-google-doc-document__google-doc-document.pdf"
+ENERGY="pdfplumber/ag-energy-round-up-2017-02-24.pdf"
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf 'package-test FAILED: %s\n' "$*" >&2; exit 1; }
+seconds() { local t0=$1; python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.2f}')" "$t0"; }
+now() { python3 -c 'import time; print(time.time())'; }
+
+[ -f "$TARBALL" ] || fail "$TARBALL not found (make package)"
+[ -f "$SHARED/pdf_real/$ZEN" ] || fail "shared PDFs not found under $SHARED (set LIKEWISE_SHARED_DATA)"
+if ! command -v strace >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        (apt-get update -qq && apt-get install -y -qq strace) >/dev/null
+    fi
+fi
+TRACE=()
+if command -v strace >/dev/null; then
+    STRACE_LOG=$(mktemp)
+    TRACE=(strace -f -qq -e trace=connect -o "$STRACE_LOG.part")
+    strace --seccomp-bpf -f -e trace=connect true 2>/dev/null && TRACE=(strace -f --seccomp-bpf -qq -e trace=connect -o "$STRACE_LOG.part")
+else
+    echo "package-test: strace is not installed and cannot be (not root, no apt-get): the network check is skipped"
+fi
+traced() {   # run a command under strace, appending every connect() to $STRACE_LOG
+    local rc=0
+    if [ ${#TRACE[@]} -gt 0 ]; then
+        "${TRACE[@]}" "$@" || rc=$?
+        cat "$STRACE_LOG.part" >> "$STRACE_LOG"
+        return $rc
+    fi
+    "$@"
+}
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK" ${STRACE_LOG:+"$STRACE_LOG" "$STRACE_LOG.part"}' EXIT
+export HOME="$WORK/home" XDG_DATA_HOME="$WORK/home/data" XDG_CONFIG_HOME="$WORK/home/config"
+export XDG_CACHE_HOME="$WORK/home/cache"
+unset LIKEWISE_DATA_DIR LIKEWISE_CONFIG_DIR LIKEWISE_MODEL HF_HUB_OFFLINE TRANSFORMERS_OFFLINE
+mkdir -p "$HOME" "$WORK/my documents"
+cp "$SHARED/pdf_real/$ZEN" "$SHARED/pdf_real/$ENERGY" "$WORK/my documents/"
+
+step "unpack $TARBALL into a folder with a space"
+mkdir -p "$WORK/Likewise one"
+tar -C "$WORK/Likewise one" -xzf "$TARBALL"
+APP="$WORK/Likewise one/likewise-$VERSION"
+[ -x "$APP/likewise" ] && [ -x "$APP/likewise-gui" ] || fail "the two programs are not in the download"
+
+step "likewise --version"
+t0=$(now)
+out=$(traced "$APP/likewise" --version)
+version_s=$(seconds "$t0")
+echo "$out"
+[ "$out" = "likewise $VERSION" ] || fail "--version said: $out"
+
+step "likewise doctor"
+traced "$APP/likewise" doctor || fail "doctor failed"
+
+step "likewise add-folder (two PDFs; the extraction worker runs as the bundle)"
+traced "$APP/likewise" add-folder "$WORK/my documents" || fail "add-folder failed"
+traced "$APP/likewise" status --json > "$WORK/status.json"
+python3 - "$WORK/status.json" <<'PY' || fail "the two PDFs were not indexed"
+import json, sys
+counts = json.load(open(sys.argv[1]))["counts"]
+print("status:", counts)
+assert counts.get("indexed") == 2 and counts.get("chunks", 0) > 0, counts
+PY
+
+search() {   # the Zen of Python passage must come first
+    local t0 out
+    t0=$(now)
+    out=$(traced "$1/likewise" search "prefer explicit code to implicit code; flat beats nested" -k 3 --json)
+    search_s=$(seconds "$t0")
+    python3 -c '
+import json, sys
+hits = json.loads(sys.stdin.read())
+top = hits[0]
+print("top hit:", top["path"].rsplit("/", 1)[-1], "page", top["page_start"], "score", round(top["score"], 4))
+assert top["path"].endswith("google-doc-document.pdf"), top["path"]
+assert "Explicit is better than implicit" in top["text"], top["text"][:200]
+' <<<"$out" || fail "search did not find the known passage"
+}
+
+step "likewise search (must find 'Explicit is better than implicit')"
+search "$APP"
+first_search_s=$search_s
+
+step "likewise similar FILE"
+traced "$APP/likewise" similar "$WORK/my documents/$(basename "$ZEN")" -k 2 || fail "similar failed"
+
+step "move the application folder again, search again (no re-encoding)"
+mkdir -p "$WORK/moved here/and again"
+mv "$WORK/Likewise one" "$WORK/moved here/and again/Likewise two"
+APP="$WORK/moved here/and again/Likewise two/likewise-$VERSION"
+search "$APP"
+traced "$APP/likewise" models list --json > "$WORK/models.json"
+traced "$APP/likewise" status --json > "$WORK/status2.json"
+python3 - "$WORK/models.json" "$WORK/status2.json" <<'PY' || fail "the moved app re-encodes or lost its model"
+import json, sys
+models = json.load(open(sys.argv[1]))
+status = json.load(open(sys.argv[2]))["counts"]
+assert len(models) == 1, f"{len(models)} model versions after the move: {models}"
+model = models[0]
+print("model:", model["name"], "vectors", model["vectors"], "of", status["chunks"], "passages; queued", status["queued"])
+assert model["vectors"] == status["chunks"] and status["queued"] == 0, (model, status)
+assert "moved here/and again/Likewise two" in model["path"], model["path"]
+PY
+
+step "the window, offscreen, for 15 s (--similar FILE)"
+set +e
+t0=$(now)
+QT_QPA_PLATFORM=offscreen LIKEWISE_STARTUP_TRACE=1 traced timeout 15 \
+    "$APP/likewise-gui" --similar "$WORK/my documents/$(basename "$ZEN")" > "$WORK/gui.log" 2>&1
+rc=$?
+set -e
+cat "$WORK/gui.log"
+[ $rc -eq 124 ] || fail "the window exited with $rc before 15 s"
+if grep -q "Traceback" "$WORK/gui.log"; then fail "the window printed a traceback"; fi
+window_s=$(sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' "$WORK/gui.log" | head -1)
+
+if [ ${#TRACE[@]} -gt 0 ]; then
+    step "network: connect() calls under strace"
+    grep -c 'connect(' "$STRACE_LOG" | sed 's/^/connect calls (all families): /'
+    if grep -E 'connect\(.*(AF_INET|AF_INET6)' "$STRACE_LOG"; then
+        fail "a network connection was attempted (above)"
+    fi
+    echo "no AF_INET/AF_INET6 connect() attempted"
+fi
+
+if [ -n "$DEB" ]; then
+    step "the .deb ($DEB)"
+    dpkg-deb --info "$DEB" | sed -n 's/^ \(Package\|Version\|Depends\|Installed-Size\):/  \1:/p'
+    dpkg-deb --contents "$DEB" > "$WORK/deb.txt"
+    for path in ./opt/likewise/likewise ./opt/likewise/likewise-gui ./usr/bin/likewise ./usr/bin/likewise-gui \
+                ./usr/share/applications/likewise.desktop ./usr/share/applications/likewise-similar.desktop \
+                ./usr/share/icons/hicolor/256x256/apps/likewise.png ./opt/likewise/_internal/sqlite_vec/vec0.so; do
+        grep -q " $path\$\| $path -> " "$WORK/deb.txt" || fail "$path is not in the .deb"
+    done
+    echo ".deb holds /opt/likewise, /usr/bin launchers, desktop entries and icons"
+fi
+
+step "start times (bundle vs venv)"
+echo "bundle: --version ${version_s} s, search ${first_search_s} s (after the move: ${search_s} s), window shown after ${window_s:-?} s"
+if [ -x "$ROOT/.venv/bin/likewise" ]; then
+    t0=$(now); "$ROOT/.venv/bin/likewise" --version >/dev/null; v=$(seconds "$t0")
+    t0=$(now); "$ROOT/.venv/bin/likewise" search "prefer explicit code to implicit code" -k 3 --json >/dev/null; s=$(seconds "$t0")
+    w=$(QT_QPA_PLATFORM=offscreen LIKEWISE_STARTUP_TRACE=1 timeout 15 "$ROOT/.venv/bin/likewise-gui" 2>&1 \
+        | sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' | head -1 || true)
+    echo "venv:   --version ${v} s, search ${s} s, window shown after ${w:-?} s"
+    "$ROOT/.venv/bin/likewise" models list --json > "$WORK/models-venv.json"
+    python3 - "$WORK/models-venv.json" <<'PY' || fail "the venv does not share the bundle's library without re-encoding"
+import json, sys
+models = json.load(open(sys.argv[1]))
+assert len(models) == 1 and models[0]["vectors"] == models[0]["chunks"], models
+print("the venv opened the bundle's library: one model version, every passage encoded")
+PY
+fi
+printf '\npackage-test: the download installs, indexes, searches, survives a move and stays offline\n'

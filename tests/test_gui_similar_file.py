@@ -1,0 +1,79 @@
+"""`likewise-gui --similar FILE`: the window opens on the documents like that file."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytestmark = pytest.mark.gui
+
+TEXTS = {
+    "bees.txt": "Honey bees dance to tell the hive where the flowers are. Bees carry pollen home.",
+    "hive.txt": "A hive of honey bees sends foragers to flowers; the waggle dance shows the way.",
+    "rust.txt": "Iron rusts when water and oxygen reach the bare metal of a bridge.",
+}
+
+
+@pytest.fixture
+def indexed(tmp_path, tiny_model_dir):
+    from core.library import Library
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in TEXTS.items():
+        (docs / name).write_text(text + "\n", encoding="utf-8")
+    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
+        lib.add_folder(docs)
+        lib.index()
+    return docs
+
+
+def _window(qtbot, tmp_path, tiny_model_dir):
+    from app.gui.main_window import MainWindow
+    from core.settings import Settings
+
+    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite",
+                   model_path=tiny_model_dir, watch=False)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def _close(qtbot, w):
+    w.close()
+    qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+
+
+def test_similar_file_given_at_start_shows_similar_documents(qtbot, tmp_path, tiny_model_dir, indexed):
+    from app.gui.results import ResultRole
+
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    shown = []
+    w.results_shown.connect(shown.append)
+    w.start()
+    w.find_similar_to_file(str(indexed / "bees.txt"))      # before the library is open
+    try:
+        qtbot.waitUntil(lambda: "similar_docs" in shown, timeout=120_000)
+        paths = [w.results.index(i, 0).data(ResultRole).path for i in range(w.results.rowCount())]
+        assert paths[0].endswith("bees.txt")                 # the source first
+        assert {p.rsplit("/", 1)[-1] for p in paths[1:]} == {"hive.txt", "rust.txt"}
+        assert "similar documents" in w.header.text()
+    finally:
+        _close(qtbot, w)
+
+
+def test_similar_file_outside_the_library_says_so(qtbot, tmp_path, tiny_model_dir, indexed):
+    stranger = tmp_path / "elsewhere.txt"
+    stranger.write_text("Not in any watched folder.\n", encoding="utf-8")
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    w.start()
+    w.find_similar_to_file(str(stranger))
+    try:
+        qtbot.waitUntil(lambda: "not in your library" in w.empty_label.text(), timeout=120_000)
+        assert w.results.rowCount() == 0
+    finally:
+        _close(qtbot, w)
