@@ -225,7 +225,10 @@ class Catalog:
     # -- documents --------------------------------------------------------------------
     @staticmethod
     def _doc(row: tuple) -> DocumentInfo:
-        return DocumentInfo(*row[:11], available=bool(row[11]), folder_id=row[12])
+        (doc_id, path, title, ext, size, mtime, status, error, pages, chunks, indexed_at,
+         available, folder_id) = row
+        return DocumentInfo(doc_id, path, title, ext, size, mtime, status, error, pages, chunks,
+                            indexed_at, available=bool(available), folder_id=folder_id)
 
     def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM documents d"
@@ -261,11 +264,9 @@ class Catalog:
         counts = {s: 0 for s in ("indexed", "encrypted", "no_text", "error", "pending")}
         for status, n in self.store.query("SELECT status, COUNT(*) FROM documents GROUP BY status"):
             counts[status] = n
-        counts["chunks"] = self.store.query_one("SELECT COUNT(*) FROM chunks")[0]
-        counts["queued"] = self.store.query_one("SELECT COUNT(*) FROM jobs")[0]
-        counts["unavailable"] = self.store.query_one(
-            "SELECT COUNT(*) FROM documents WHERE available = 0"
-        )[0]
+        counts["chunks"] = self.store.count("SELECT COUNT(*) FROM chunks")
+        counts["queued"] = self.store.count("SELECT COUNT(*) FROM jobs")
+        counts["unavailable"] = self.store.count("SELECT COUNT(*) FROM documents WHERE available = 0")
         return counts
 
     def errors(self) -> list[DocumentInfo]:
@@ -476,9 +477,8 @@ class Catalog:
         for start in range(0, len(chunk_ids), 500):
             part = chunk_ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            out.update(conn.execute(
-                f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)
-            ).fetchall())
+            out.update((int(c), int(d)) for c, d in conn.execute(
+                f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)))
         return out
 
     def known_vectors(self, model_id: int, hashes: set[str]) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import model_identity, paths
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
@@ -172,7 +172,7 @@ class ModelVersions:
     def models(self) -> list[ModelInfo]:
         """Every model version, with which is active / the target and how many passages
         have a vector of it."""
-        total = int(self.store.query_one("SELECT COUNT(*) FROM chunks")[0])
+        total = self.store.count("SELECT COUNT(*) FROM chunks")
         active = self.active_model_id()
         target = self.target_model_id()
         out = []
@@ -188,10 +188,7 @@ class ModelVersions:
     def _vector_count(self, model_id: int) -> int:
         if not self.store.vec_table_exists(model_id):
             return 0
-        row = self.store.query_one(
-            f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(model_id)} v ON v.chunk_id = c.id"
-        )
-        return int(row[0])
+        return self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(model_id)} v ON v.chunk_id = c.id")
 
     def training_report(self, model_id: int) -> dict | None:
         report = self.model_row(model_id)["report"]
@@ -234,11 +231,9 @@ class ModelVersions:
         target = self.target_model_id()
         if target is None:
             return None
-        total = self.store.query_one("SELECT COUNT(*) FROM chunks")[0]
-        done = self.store.query_one(
-            f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(target)} v ON v.chunk_id = c.id"
-        )[0]
-        return int(done), int(total)
+        total = self.store.count("SELECT COUNT(*) FROM chunks")
+        done = self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(target)} v ON v.chunk_id = c.id")
+        return done, total
 
     def maybe_finish_switch(self) -> bool:
         """Make the target model active once every chunk has its vector (atomically)."""
@@ -246,13 +241,10 @@ class ModelVersions:
         if target is None:
             return False
         with self.store.write() as conn:
-            pending = conn.execute(
-                "SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND model_id = ?", (target,)
-            ).fetchone()[0]
-            missing = conn.execute(
-                f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(target)} v ON v.chunk_id = c.id "
-                "WHERE v.chunk_id IS NULL"
-            ).fetchone()[0]
+            pending = _count_in(conn, "SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND model_id = ?",
+                                (target,))
+            missing = _count_in(conn, f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(target)} v "
+                                "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL")
             if pending or missing:
                 if not pending and missing:
                     conn.execute(
@@ -278,10 +270,8 @@ class ModelVersions:
             return True
         if self.store.vec_table_exists(model_id):
             with self.store.write() as conn:
-                missing = conn.execute(
-                    f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v "
-                    "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL"
-                ).fetchone()[0]
+                missing = _count_in(conn, f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v "
+                                    "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL")
                 if not missing:
                     self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
                     self.store.set_meta(conn, TARGET_MODEL_KEY, None)
@@ -330,3 +320,9 @@ class ModelVersions:
         if row["kind"] != "finetuned":
             raise InvalidInputError(f"model {model_id} is not a fine-tuned version")
         self.delete(model_id)
+
+
+def _count_in(conn: Any, sql: str, params: tuple = ()) -> int:
+    """A COUNT inside an open write."""
+    row = conn.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0

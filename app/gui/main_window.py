@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         page = SearchPage(self.runner, lambda: self.session.lib, self._idle_hint, self)
         page.results_shown.connect(self.results_shown)
         page.status.connect(self.status_label.setText)
-        page.show_me.connect(lambda: self.tabs.setCurrentWidget(self.search_stack))
+        page.show_me.connect(self._show_search_tab)
         self.search_page = page
         # The parts of the Search tab that the window's users (tests, screenshots) reach.
         self.search_edit, self.mode_combo = page.search_edit, page.mode_combo
@@ -414,6 +414,9 @@ class MainWindow(QMainWindow):
             self.labels_view.refresh()
 
     # ------------------------------------------------------------------ the Search tab
+    def _show_search_tab(self) -> None:
+        self.tabs.setCurrentWidget(self.search_stack)
+
     @property
     def model_loaded(self) -> bool:
         return self.search_page.model_loaded

@@ -525,6 +525,8 @@ class SearchPage(QWidget):
 
     def mark_relevant(self, r: Any, relevant: bool) -> None:
         lib, query = self.lib, self.current_query
+        if lib is None:
+            return
         word = "relevant" if relevant else "not relevant"
         self.runner.write(lambda ctx: lib.label_relevance(query, r.chunk_id, relevant),
                           name="label", changes={LABELS},
@@ -533,7 +535,7 @@ class SearchPage(QWidget):
 
     def mark_similar(self, r: Any, similar: bool) -> None:
         lib, source = self.lib, self.similar_source
-        if source is None:
+        if lib is None or source is None:
             return
         word = "similar" if similar else "not similar"
         self.runner.write(lambda ctx: lib.label_pair(source.chunk_id, r.chunk_id, similar),

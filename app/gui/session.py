@@ -110,6 +110,8 @@ class LibrarySession(QObject):
 
     def _warm_model(self) -> None:
         lib = self.lib
+        if lib is None:
+            return
 
         def work(ctx: TaskContext) -> float:
             t0 = time.monotonic()

@@ -37,7 +37,9 @@ _REF_COLS = "c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.t
 
 
 def _ref(row: tuple, cosine: float | None = None) -> PassageRef:
-    return PassageRef(*row[:9], cosine=cosine)
+    chunk_id, document_id, path, title, page_start, page_end, text, char_start, char_end = row[:9]
+    return PassageRef(chunk_id, document_id, path, title, page_start, page_end, text, char_start,
+                      char_end, cosine=cosine)
 
 
 def _pair_key(hash_a: str, hash_b: str) -> str:
@@ -145,7 +147,8 @@ class Discovery:
         model_id = self.versions.active_model_id()
         self.miner.fresh_clusters(model_id)
         folder_id = self._folder_filter(folder)
-        where, params = ["k.model_id = ?", "k.size >= ?"], [model_id, int(min_size)]
+        where = ["k.model_id = ?", "k.size >= ?"]
+        params: list[Any] = [model_id, int(min_size)]
         if kind is not None:
             where.append("k.kind = ?")
             params.append(kind)
@@ -216,7 +219,10 @@ class Discovery:
         ids = [m.chunk_id for m in cluster.members]
         marks = ",".join("?" * len(ids))
         hashes = dict(self.store.query(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", tuple(ids)))
-        key = self.store.query_one("SELECT key FROM dupes_clusters WHERE id = ?", (cluster_id,))[0]
+        found = self.store.query_one("SELECT key FROM dupes_clusters WHERE id = ?", (cluster_id,))
+        if found is None:
+            raise NotFoundError(f"no cluster {cluster_id} (mine again: the library changed)")
+        key = found[0]
         pairs = self.store.query(
             f"SELECT chunk_a, chunk_b FROM dupes_pairs WHERE model_id = ? AND chunk_a IN ({marks}) "
             f"AND chunk_b IN ({marks})",

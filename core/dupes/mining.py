@@ -86,12 +86,11 @@ class Miner:
         model_id = self.versions.active_model_id()
         if not self.store.vec_table_exists(model_id):
             return 0
-        row = self.store.query_one(
+        return self.store.count(
             f"SELECT COUNT(*) FROM {vec_table(model_id)} v LEFT JOIN dupes_mined m "
             "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL",
             (model_id,),
         )
-        return int(row[0])
 
     # -- hooks from the rest of the library ----------------------------------------------
     def _after_documents_indexed(self, doc_ids: list[int]) -> None:
@@ -377,7 +376,7 @@ class Miner:
         row = self.store.query_one(
             "SELECT COUNT(*), IFNULL(MAX(id), 0) FROM dupes_pairs WHERE model_id = ? AND kind != 'related'",
             (model_id,),
-        )
+        ) or (0, 0)
         return f"{row[0]}:{row[1]}"
 
     def _recluster(self, model_id: int, corpus: engine.Corpus, related: float) -> int:
@@ -420,7 +419,8 @@ class Miner:
             conn.execute("DELETE FROM dupes_clusters WHERE model_id = ?", (model_id,))
             # ids given here so that clusters and members go in as two batches (one
             # statement per cluster cost ~0.5 s of an incremental update at 100k)
-            first = int(conn.execute("SELECT IFNULL(MAX(id), 0) FROM dupes_clusters").fetchone()[0]) + 1
+            last = conn.execute("SELECT IFNULL(MAX(id), 0) FROM dupes_clusters").fetchone()
+            first = int(last[0] if last else 0) + 1
             conn.executemany(
                 "INSERT INTO dupes_clusters(id, model_id, kind, representative, size, score, key) "
                 "VALUES (?,?,?,?,?,?,?)",

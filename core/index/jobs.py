@@ -59,7 +59,7 @@ class JobQueue:
             )
 
     def pending(self) -> int:
-        return int(self.store.query_one("SELECT COUNT(*) FROM jobs")[0])
+        return self.store.count("SELECT COUNT(*) FROM jobs")
 
     def next(self, kinds: tuple[str, ...]) -> Job | None:
         marks = ",".join("?" * len(kinds))

@@ -190,6 +190,11 @@ class Store:
         with self._failures():
             return self.reader().execute(sql, params).fetchone()
 
+    def count(self, sql: str, params: tuple | dict = ()) -> int:
+        """The first column of the first row, as a whole number (a COUNT, a MAX)."""
+        row = self.query_one(sql, params)
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     def close(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
