@@ -27,7 +27,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
 from core.pathnames import display, from_db, to_db
 from core.store import Store, vec_table
-from core.types import INDEXED, ChunkInfo, DocumentInfo, FolderInfo
+from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
 _DOC_COLS = (
     "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
@@ -82,19 +82,6 @@ class FileFacts:
     size: int
     mtime: float
     content_hash: str | None
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    """The part of a chunk the catalog stores (core.chunk.Chunk has these fields)."""
-
-    ord: int
-    text: str
-    page_start: int | None
-    page_end: int | None
-    heading: str | None
-    char_start: int
-    char_end: int
 
 
 class Catalog:
@@ -346,7 +333,7 @@ class Catalog:
             )
 
     def write_document(self, conn: apsw.Connection, facts: FileFacts, title: str | None,
-                       pages: int | None, chunks: list[Any], vectors: dict[int, np.ndarray]) -> int:
+                       pages: int | None, chunks: list[Chunk], vectors: dict[int, np.ndarray]) -> int:
         """Write an indexed document with its chunks, words and vectors (inside ``conn``'s
         write: after a crash the document is complete or absent). Returns its id."""
         title = title or title_of(facts.path)
