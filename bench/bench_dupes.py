@@ -169,7 +169,7 @@ def make_library(n: int, texts: list[str], vectors: np.ndarray, seed: int = 0) -
 def write_store(path: Path, texts: list[str], vectors: np.ndarray, per_doc: int = 20) -> None:
     """Write the passages straight into a library file (documents, chunks, vectors)."""
     import core.offline  # noqa: F401
-    from core.index.facade import text_hash
+    from core.catalog import text_hash
     from core.library import Library
 
     lib = Library(path=path)
@@ -220,7 +220,7 @@ def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:
     """Open the mined library, add one document of 20 passages (half of them rewordings
     of passages already there), and mine again."""
     import core.offline  # noqa: F401
-    from core.index.facade import text_hash
+    from core.catalog import text_hash
     from core.library import Library
 
     lib = Library(path=db)
@@ -245,7 +245,7 @@ def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:
             ids.append(conn.last_insert_rowid())
         lib.store.put_vectors(conn, model_id, ids, new_v)
     start = time.perf_counter()
-    lib._after_documents_indexed([doc])      # what the indexer calls after writing it
+    lib.events.documents_indexed.emit([doc])  # what the indexer tells after writing it
     report = lib.mine_duplicates()
     warm = time.perf_counter() - start
     found = len(lib.duplicate_pairs(document_id=doc, include_ignored=True))

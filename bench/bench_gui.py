@@ -181,7 +181,7 @@ def build_library(path: Path, model: Path, n: int) -> None:
     import numpy as np
 
     import core.offline  # noqa: F401
-    from core.index.facade import text_hash
+    from core.catalog import text_hash
     from core.library import Library
 
     texts: list[str] = []

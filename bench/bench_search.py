@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import core.offline  # noqa: F401,E402
-from core.index.facade import text_hash  # noqa: E402
+from core.catalog import text_hash  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.search.accel import Accelerator  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -155,7 +155,7 @@ def bench_size(n: int, base: np.ndarray, texts: list[str], titles: list[str], qv
         rec.append(len(set(ids) & set(tr.tolist())) / 10)
     row["sqlite_vec"] = (pct(lat, 50), pct(lat, 95), float(np.mean(rec)))
 
-    lib._accels[mid] = acc
+    lib.searcher._accels[mid] = acc
     lib.search(qtexts[0], mode="hybrid")   # load the encoder
     for label, mode, snip in (("e2e dense, no snippets", "dense", False),
                               ("e2e hybrid, no snippets", "hybrid", False),

@@ -62,7 +62,7 @@ def bench_latency(n: int, tmp: Path) -> dict:
     lib.add_folder(folder)
     lib.encoder()                                     # load the model before timing
     lib.start_watching(debounce_s=1.0, reconcile_interval_s=0)
-    lib._watcher.wait_started(120)
+    lib.watching.watcher.wait_started(120)
     reader = connect(tmp / "latency.sqlite")
     latencies = []
     for i in range(n):
@@ -169,7 +169,7 @@ def bench_idle(tmp: Path, model_path: Path, seconds: float) -> dict:
     out["nothing"] = ((base1.user + base1.system) - (base0.user + base0.system)) / min(seconds, 5)
     for label, polling in (("native", False), ("polling 1 s", True)):
         lib.start_watching(debounce_s=1.0, reconcile_interval_s=0, use_polling=polling, poll_interval_s=1.0)
-        lib._watcher.wait_started(300)
+        lib.watching.watcher.wait_started(300)
         assert lib.pending_jobs() == 0, "the start reconcile found changes"
         state = lib.watch_status()[0].state
         time.sleep(2.0)                               # let observers settle (polling: first snapshot)

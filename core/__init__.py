@@ -1,3 +1,26 @@
-"""Likewise engine. Never imports Qt (tests/test_architecture.py checks it)."""
+"""Likewise engine. Never imports Qt (tests/test_architecture.py checks it).
+
+Glossary (one word per thing, in the code, the CLI and the window):
+
+- library: one SQLite file with everything below (core/library.py builds its parts).
+- folder: a place the user chose; its files are indexed (table folders).
+- document: one file of a folder, with its status (indexed, no_text, error ...).
+- chunk: a piece of a document sized for the encoder (table chunks). The window and the
+  CLI call a chunk a *passage*; code says chunk for the stored row, passage where it
+  speaks to people.
+- vector: a chunk's embedding under one model version (tables vec_m<id>; vec_log lists changes).
+- model version: one encoder the library knows (table models); *active* is searched,
+  *target* is being filled during a switch.
+- job: queued indexing work (table jobs): index, reindex, delete, embed.
+- index (verb): turn jobs into documents, chunks and vectors (core/index/).
+- reconcile: compare the folders with the library and queue the differences.
+- search: passages for a query (dense, keyword or hybrid); find similar: for a passage or
+  a document.
+- similar paragraphs: passage pairs and clusters found by *mining* (core/dupes/). The code
+  calls them dupes (tables dupes_*); the CLI's `duplicates` command and the window's
+  "Similar paragraphs" tab show the same thing.
+- label: a pair or triplet of texts marked similar or not, used by *training*.
+- event: something that happened, told to subscribers (core/events.py).
+"""
 
 __version__ = "0.1.0"

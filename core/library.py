@@ -1,40 +1,70 @@
-"""The one facade that the GUI and the CLI call.
+"""The Library: the composition root that the GUI and the CLI call.
 
-The facade is composed from one part per capability (indexing, search, watching,
-training, discovery), each in its own package; this module holds what they share:
-the store, the settings, the lazily loaded encoder and the model versions.
+It opens the store, builds every part with what that part needs, and exposes them:
+
+    lib.versions    model versions and the encoder (core/model_versions.py)
+    lib.catalog     folders, documents, passages (core/catalog.py)
+    lib.indexer     the job queue and the indexing pipeline (core/index/indexer.py)
+    lib.searcher    search and find similar (core/search/searcher.py)
+    lib.watching    following the folders (core/watch/watching.py)
+    lib.label_table labels (core/train/label_table.py)
+    lib.training    fine-tuning (core/train/training.py)
+    lib.discovery   similar paragraphs (core/dupes/discovery.py, mining.py)
+    lib.events      what happened, for whoever listens (core/events.py)
+
+The methods below are thin delegates to those parts, kept so that the CLI, the window,
+the benches and the tests call one object. Parts talk to each other only through the
+constructor arguments they were given and through ``events``.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core import model_identity, paths
-from core.dupes.facade import DupesMixin
-from core.errors import InvalidInputError, LikewiseError, NotFoundError
-from core.index.facade import IndexingMixin
-from core.pathnames import display, from_db, to_db
-from core.search.facade import SearchMixin
+from core.catalog import Catalog
+from core.dupes.discovery import Discovery
+from core.dupes.mining import Miner
+from core.events import Events
+from core.index.indexer import Indexer
+from core.model_versions import (  # noqa: F401 - the keys' historical home
+    ACTIVE_MODEL_KEY,
+    CHOSEN_MODEL_KEY,
+    TARGET_MODEL_KEY,
+    EncoderFactory,
+    ModelVersions,
+)
+from core.search.searcher import Searcher
 from core.settings import Settings
 from core.store import Store
-from core.train.facade import TrainingMixin
-from core.types import ChunkInfo, DocumentInfo, FolderInfo
-from core.watch.facade import WatchMixin
+from core.train.label_table import Labels
+from core.train.training import Training
+from core.watch.watching import Watching
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
+    from core.cancel import CancelToken
+    from core.dupes.mining import ProgressFn as MiningProgressFn
+    from core.dupes.types import DiffOp, DuplicateCluster, DuplicatePair, MiningReport
     from core.encoder import SentenceEncoder
+    from core.index.indexer import ProgressFn
+    from core.search.accel import Accelerator
+    from core.search.filters import SearchFilters
+    from core.train.types import ImportReport, LabelInfo, ModelInfo, TrainPlan, TrainResult
+    from core.types import (
+        ChunkInfo,
+        DocumentInfo,
+        FolderInfo,
+        IndexReport,
+        SearchResult,
+        SimilarDocument,
+    )
+    from core.watch.status import FolderWatchStatus
+    from core.watch.watcher import EventFn
 
-ACTIVE_MODEL_KEY = "active_model_id"
-TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
-CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
-#                                          its content hash (a path in libraries made before migration 6)
 
-
-class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
+class Library:
     """A library file plus the encoder that fills it.
 
     ``encoder_factory`` (tests) builds an encoder from a model path instead of loading
@@ -46,32 +76,36 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         path: Path | str | None = None,
         settings: Settings | None = None,
         model_path: Path | str | None = None,
-        encoder_factory: Any = None,
+        encoder_factory: EncoderFactory | None = None,
     ) -> None:
         self.settings = settings or Settings.load()
         self.path = Path(path) if path else self.settings.resolved_library_path()
         self.store = Store(self.path)
-        self._encoder_factory = encoder_factory
-        self._encoders: dict[int, SentenceEncoder] = {}
-        self._encoder_lock = threading.RLock()
         self._closed = False
+        self.events = Events()
+        self.versions = ModelVersions(self.store, self.settings, self.events, encoder_factory)
         base = Path(model_path) if model_path else self.settings.resolved_model_path()
-        self._chosen_model = base
-        self._ensure_model(base)
-        for part in (IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
-            init = part.__dict__.get("_init_part")
-            if init:
-                init(self)
+        self.versions.ensure_model(base)
+        self.catalog = Catalog(self.store, self.events)
+        self.indexer = Indexer(self.store, self.settings, self.versions, self.catalog, self.events)
+        self.searcher = Searcher(self.store, self.versions, self.catalog)
+        self.watching = Watching(self.indexer, self.catalog, self.events)
+        self.label_table = Labels(self.store, self.catalog, self.events)
+        self.training = Training(self.settings, self.versions, self.label_table)
+        self.miner = Miner(self.store, self.versions, self.catalog, self.events)
+        self.discovery = Discovery(self.store, self.versions, self.catalog, self.miner, self.label_table)
 
     # -- lifecycle ------------------------------------------------------------------
     def close(self) -> None:
+        """Stop watching (a job in progress stops at a consistent point), end the
+        extraction worker, save the search graphs, drop mining's vectors, close the store."""
         if self._closed:
             return
         self._closed = True
-        for part in (WatchMixin, IndexingMixin, SearchMixin, TrainingMixin, DupesMixin):
-            closer = part.__dict__.get("_close_part")
-            if closer:
-                closer(self)
+        self.watching.close()
+        self.indexer.close()
+        self.searcher.close()
+        self.miner.close()
         self.store.close()
 
     def __enter__(self) -> Library:
@@ -80,316 +114,329 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- models -------------------------------------------------------------------
-    def _load_encoder_for_path(self, path: Path) -> SentenceEncoder:
-        if self._encoder_factory is not None:
-            return self._encoder_factory(path)
-        from core.encoder import SentenceEncoder
-
-        return SentenceEncoder.load(path, device=self.settings.device)
-
-    def _ensure_model(self, model_path: Path) -> None:
-        """Make sure a model row exists for ``model_path`` and some model is active.
-
-        The row is found by the model's content (core/model_identity.py), not its path:
-        after the application folder moves, or when a venv and a packaged app open the
-        same library in turn, the bundled model is the same row and nothing is re-encoded.
-        """
-        folder = Path(model_path)
-        key = str(folder.resolve()) if folder.exists() else str(folder)
-        found, digest = model_identity.find_model(self.store, folder, key)
-        active = self.store.get_meta(ACTIVE_MODEL_KEY)
-        chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
-        if found is None:
-            encoder = self._load_encoder_for_path(folder)
-            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
-            if found is not None:
-                self._encoders[found.id] = encoder
-            else:
-                self._add_base_model(encoder, key, digest, active)
-        if found is not None:
-            same_choice = chosen in (None, key, found.previous_path, digest)
-            if active is None:
-                with self.store.write() as conn:
-                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(found.id))
-            elif int(active) != found.id and self.target_model_id() != found.id and not same_choice:
-                # The settings now name another base model than last time. (A version
-                # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
-                self.begin_model_switch(found.id)
-        identity = digest or key
-        if chosen != identity:
-            with self.store.write() as conn:
-                self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
-
-    def _add_base_model(self, encoder: SentenceEncoder, key: str, digest: str | None,
-                        active: str | None) -> None:
-        mark = model_identity.stamp(key) if digest else None
-        with self.store.write() as conn:
-            conn.execute(
-                "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (encoder.name, key, encoder.dim, "base", time.time(), digest, mark),
-            )
-            model_id = conn.last_insert_rowid()
-            self.store.ensure_vec_table(conn, model_id, encoder.dim)
-            if active is None:
-                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
-        self._encoders[model_id] = encoder
-        if active is not None and int(active) != model_id:
-            # A different base model was chosen in the settings: it becomes the
-            # target; the library is re-encoded in the background, then switched.
-            self.begin_model_switch(model_id)
-
-    def _model_folder(self, model_id: int) -> Path:
-        """Where a model version's folder is now: its remembered path, or, when that is
-        gone (a moved application folder), a folder with the same content."""
-        path = Path(self.model_row(model_id)["path"])
-        if path.is_dir():
-            return path
-        candidates = [self._chosen_model, paths.models_dir() / path.name]
-        for where in (self.settings.resolved_model_path, paths.default_model_path):
-            try:
-                candidates.append(Path(where()))
-            except LikewiseError:
-                continue
-        return model_identity.relocate(self.store, model_id, candidates) or path
-
-    def active_model_id(self) -> int:
-        value = self.store.get_meta(ACTIVE_MODEL_KEY)
-        if value is None:
-            raise NotFoundError("the library has no active model")
-        return int(value)
-
-    def target_model_id(self) -> int | None:
-        value = self.store.get_meta(TARGET_MODEL_KEY)
-        return int(value) if value else None
-
-    def model_row(self, model_id: int) -> dict:
-        row = self.store.query_one(
-            "SELECT id, name, path, dim, kind, parent_id, created_at, report FROM models WHERE id = ?",
-            (model_id,),
-        )
-        if row is None:
-            raise NotFoundError(f"no model version {model_id}")
-        keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
-        return dict(zip(keys, row, strict=True))
-
-    def encoder(self, model_id: int | None = None) -> SentenceEncoder:
-        """The encoder of a model version (the active one by default), loaded once."""
-        model_id = self.active_model_id() if model_id is None else model_id
-        with self._encoder_lock:
-            enc = self._encoders.get(model_id)
-            if enc is None:
-                enc = self._load_encoder_for_path(self._model_folder(model_id))
-                self._encoders[model_id] = enc
-            return enc
-
-    def models_to_fill(self) -> list[int]:
-        """Model versions every newly indexed document must be encoded with."""
-        ids = [self.active_model_id()]
-        target = self.target_model_id()
-        if target is not None and target not in ids:
-            ids.append(target)
-        return ids
-
-    def begin_model_switch(self, model_id: int) -> None:
-        """Start re-encoding the library with ``model_id``; search keeps the active
-        model until every chunk has a vector of the new one (see IndexingMixin)."""
-        self.model_row(model_id)
-        with self.store.write() as conn:
-            if str(model_id) == self.store.get_meta(ACTIVE_MODEL_KEY):
-                self.store.set_meta(conn, TARGET_MODEL_KEY, None)
-                return
-            self.store.set_meta(conn, TARGET_MODEL_KEY, str(model_id))
-            dim = self.model_row(model_id)["dim"]
-            self.store.ensure_vec_table(conn, model_id, dim)
-            conn.execute(
-                "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
-                "SELECT 'embed', d.id, ?, ? FROM documents d WHERE d.status = 'indexed'",
-                (model_id, time.time()),
-            )
-
-    # -- folders --------------------------------------------------------------------
+    # -- folders that need more than one part -------------------------------------------
     def add_folder(self, path: Path | str, follow_links: bool | None = None) -> FolderInfo:
         """Watch a folder (an OS path). Links inside it that lead elsewhere are followed
         only with ``follow_links`` (default: the setting of that name)."""
-        folder = Path(path).expanduser()
-        if not folder.is_dir():
-            raise InvalidInputError(f"not a folder: {display(str(folder))}")
-        folder = folder.resolve()
         follow = self.settings.follow_links if follow_links is None else follow_links
-        for (existing,) in self.store.query("SELECT path FROM folders"):
-            existing = from_db(existing)
-            if folder == Path(existing) or Path(existing) in folder.parents:
-                raise InvalidInputError(
-                    f"{display(str(folder))} is already watched (inside {display(existing)})")
-        with self.store.write() as conn:
-            conn.execute(
-                "INSERT INTO folders(path, added_at, follow_links) VALUES (?, ?, ?)",
-                (to_db(str(folder)), time.time(), int(bool(follow))),
-            )
-            folder_id = conn.last_insert_rowid()
-            # Folders nested inside the new one are merged into it.
-            for fid, fpath in list(conn.execute("SELECT id, path FROM folders WHERE id != ?", (folder_id,))):
-                if folder in Path(from_db(fpath)).parents:
-                    conn.execute("UPDATE documents SET folder_id = ? WHERE folder_id = ?", (folder_id, fid))
-                    conn.execute("DELETE FROM folders WHERE id = ?", (fid,))
-        self._after_folders_changed()
-        return self.folder(folder_id)
-
-    def remove_folder(self, path: Path | str) -> int:
-        """Forget a folder and every document under it. Returns documents removed."""
-        folder_id = self._folder_id(path)
-        doc_ids = [r[0] for r in self.store.query("SELECT id FROM documents WHERE folder_id = ?", (folder_id,))]
-        with self.store.write() as conn:
-            for doc_id in doc_ids:
-                self._delete_document(conn, doc_id)
-            conn.execute("DELETE FROM jobs WHERE folder_id = ?", (folder_id,))
-            conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
-        self._after_folders_changed()
-        return len(doc_ids)
-
-    def set_folder_paused(self, path: Path | str, paused: bool) -> None:
-        folder_id = self._folder_id(path)
-        with self.store.write() as conn:
-            conn.execute("UPDATE folders SET paused = ? WHERE id = ?", (int(paused), folder_id))
-        self._after_folders_changed()
-
-    def _after_folders_changed(self) -> None:
-        hook = getattr(self, "_watch_folders_changed", None)
-        if hook:
-            hook()
-
-    def _folder_id(self, path: Path | str) -> int:
-        p = Path(from_db(os.fspath(path))).expanduser()
-        candidates = {str(p), str(p.resolve()) if p.exists() else str(p.absolute())}
-        for c in candidates:
-            row = self.store.query_one("SELECT id FROM folders WHERE path = ?", (to_db(c),))
-            if row:
-                return int(row[0])
-        raise NotFoundError(f"{display(from_db(os.fspath(path)))} is not a watched folder")
-
-    def folder(self, folder_id: int) -> FolderInfo:
-        for f in self.folders():
-            if f.id == folder_id:
-                return f
-        raise NotFoundError(f"no folder {folder_id}")
+        return self.folder(self.catalog.add_folder(path, follow))
 
     def folders(self) -> list[FolderInfo]:
-        rows = self.store.query(
-            "SELECT f.id, f.path, f.paused, f.available, f.last_reconcile, "
-            "(SELECT COUNT(*) FROM documents d WHERE d.folder_id = f.id), "
-            "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) "
-            "FROM folders f ORDER BY f.path"
-        )
-        state_of = getattr(self, "_watch_state", None)
-        out = []
-        for fid, path, paused, available, last, ndocs, pending in rows:
-            state, message = ("idle", None)
-            if paused:
-                state = "paused"
-            elif not available or not os.path.isdir(from_db(path)):
-                state = "unavailable"
-            elif state_of:
-                state, message = state_of(fid)
-            out.append(
-                FolderInfo(fid, path, bool(paused), state, ndocs, pending, last, message)
-            )
-        return out
+        return self.catalog.folders(self.watching.state_of)
 
-    # -- documents and chunks ---------------------------------------------------------
-    _DOC_COLS = (
-        "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
-        "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.indexed_at, d.available, d.folder_id"
-    )
+    def folder(self, folder_id: int) -> FolderInfo:
+        return self.catalog.folder(folder_id, self.watching.state_of)
 
-    def _doc(self, row: tuple) -> DocumentInfo:
-        return DocumentInfo(*row[:11], available=bool(row[11]), folder_id=row[12])
+    def scan_problems(self) -> list[tuple[str, str]]:
+        """(stored path, reason) of every place the last scans could not look at."""
+        return self.indexer.reconciler.scan_problems()
 
-    def documents(
-        self, folder: Path | str | None = None, status: str | None = None
-    ) -> list[DocumentInfo]:
-        sql = f"SELECT {self._DOC_COLS} FROM documents d"
-        where, params = [], []
-        if folder is not None:
-            where.append("d.folder_id = ?")
-            params.append(self._folder_id(folder))
-        if status is not None:
-            where.append("d.status = ?")
-            params.append(status)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY d.path"
-        return [self._doc(r) for r in self.store.query(sql, tuple(params))]
+    @property
+    def indexing_paused(self) -> bool:
+        return self.indexer.paused
+
+    @property
+    def is_watching(self) -> bool:
+        return self.watching.is_watching
+
+    # -- model versions -------------------------------------------------------------------
+    def active_model_id(self) -> int:
+        return self.versions.active_model_id()
+
+    def target_model_id(self) -> int | None:
+        return self.versions.target_model_id()
+
+    def model_row(self, model_id: int) -> dict:
+        return self.versions.model_row(model_id)
+
+    def encoder(self, model_id: int | None = None) -> SentenceEncoder:
+        return self.versions.encoder(model_id=model_id)
+
+    def models_to_fill(self) -> list[int]:
+        return self.versions.models_to_fill()
+
+    def begin_model_switch(self, model_id: int) -> None:
+        return self.versions.begin_switch(model_id)
+
+    def model_switch_progress(self) -> tuple[int, int] | None:
+        return self.versions.switch_progress()
+
+    def models(self) -> list[ModelInfo]:
+        return self.versions.models()
+
+    def activate_model(self, model_id: int) -> bool:
+        return self.versions.activate(model_id)
+
+    def delete_model(self, model_id: int) -> None:
+        return self.versions.delete(model_id)
+
+    def discard_model(self, model_id: int) -> None:
+        return self.versions.discard(model_id)
+
+    def training_report(self, model_id: int) -> dict | None:
+        return self.versions.training_report(model_id)
+
+    # -- folders, documents and passages (core/catalog.py) --------------------------------
+    def remove_folder(self, path: Path | str) -> int:
+        return self.catalog.remove_folder(path)
+
+    def set_folder_paused(self, path: Path | str, paused: bool) -> None:
+        return self.catalog.set_folder_paused(path, paused)
+
+    def mark_folder_available(self, folder_id: int, available: bool) -> bool:
+        return self.catalog.mark_folder_available(folder_id, available)
+
+    def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
+        return self.catalog.documents(folder=folder, status=status)
 
     def document(self, doc: int | str | Path) -> DocumentInfo:
-        if isinstance(doc, int):
-            row = self.store.query_one(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
-        else:
-            p = Path(from_db(os.fspath(doc))).expanduser()
-            row = self.store.query_one(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?",
-                                       (to_db(str(p)),))
-            if row is None and p.exists():
-                row = self.store.query_one(
-                    f"SELECT {self._DOC_COLS} FROM documents d WHERE d.path = ?", (to_db(str(p.resolve())),)
-                )
-        if row is None:
-            raise NotFoundError(f"no document {display(from_db(str(doc)))} in the library")
-        return self._doc(row)
+        return self.catalog.document(doc)
 
     def status_counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in ("indexed", "encrypted", "no_text", "error", "pending")}
-        for status, n in self.store.query("SELECT status, COUNT(*) FROM documents GROUP BY status"):
-            counts[status] = n
-        counts["chunks"] = self.store.query_one("SELECT COUNT(*) FROM chunks")[0]
-        counts["queued"] = self.store.query_one("SELECT COUNT(*) FROM jobs")[0]
-        counts["unavailable"] = self.store.query_one(
-            "SELECT COUNT(*) FROM documents WHERE available = 0"
-        )[0]
-        return counts
+        return self.catalog.status_counts()
 
     def errors(self) -> list[DocumentInfo]:
-        return [d for d in self.documents() if d.status in ("encrypted", "no_text", "error")]
-
-    _CHUNK_COLS = (
-        "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
-        "c.char_start, c.char_end, d.path, d.title"
-    )
+        return self.catalog.errors()
 
     def chunk(self, chunk_id: int) -> ChunkInfo:
-        row = self.store.query_one(
-            f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
-            (chunk_id,),
-        )
-        if row is None:
-            raise NotFoundError(f"no passage {chunk_id}")
-        return ChunkInfo(*row)
+        return self.catalog.chunk(chunk_id)
 
     def chunks_of(self, document_id: int) -> list[ChunkInfo]:
-        rows = self.store.query(
-            f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
-            "WHERE c.document_id = ? ORDER BY c.ord",
-            (document_id,),
-        )
-        return [ChunkInfo(*r) for r in rows]
+        return self.catalog.chunks_of(document_id)
 
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkInfo]:
-        """The passage with ``before``/``after`` neighbouring chunks, in document order."""
-        c = self.chunk(chunk_id)
-        rows = self.store.query(
-            f"SELECT {self._CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
-            "WHERE c.document_id = ? AND c.ord BETWEEN ? AND ? ORDER BY c.ord",
-            (c.document_id, c.ord - before, c.ord + after),
-        )
-        return [ChunkInfo(*r) for r in rows]
+        return self.catalog.neighbours(chunk_id, before=before, after=after)
 
-    # -- shared write helpers ---------------------------------------------------------
-    def _delete_document(self, conn: Any, doc_id: int) -> None:
-        """Remove a document, its chunks, words and vectors (inside a write)."""
-        for part in (DupesMixin, TrainingMixin):
-            hook = part.__dict__.get("_on_document_deleted")
-            if hook:
-                hook(self, conn, doc_id)
-        self.store.delete_chunks_of(conn, doc_id)
-        conn.execute("DELETE FROM jobs WHERE document_id = ?", (doc_id,))
-        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+    # -- indexing (core/index) ------------------------------------------------------------
+    def index(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
+        return self.indexer.index(progress=progress, cancel=cancel)
+
+    def reconcile(self, folder_id: int | None = None) -> int:
+        return self.indexer.reconcile(folder_id=folder_id)
+
+    def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
+        return self.indexer.enqueue_paths(paths)
+
+    def reindex_document(self, doc_id: int) -> None:
+        return self.indexer.reindex_document(doc_id)
+
+    def pending_jobs(self) -> int:
+        return self.indexer.pending_jobs()
+
+    def pause_indexing(self, paused: bool) -> None:
+        return self.indexer.pause(paused)
+
+    def process_jobs(
+        self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+    ) -> IndexReport:
+        return self.indexer.process_jobs(progress=progress, cancel=cancel)
+
+    # -- search (core/search) -------------------------------------------------------------
+    def accelerator(self, model_id: int | None = None) -> Accelerator:
+        return self.searcher.accelerator(model_id=model_id)
+
+    def search(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        group_by_document: bool = False,
+        advanced: bool = False,
+        snippets: bool = True,
+    ) -> list[SearchResult]:
+        return self.searcher.search(
+            query, mode=mode, k=k, filters=filters, group_by_document=group_by_document, advanced=advanced,
+            snippets=snippets,
+        )
+
+    def similar_to_text(
+        self,
+        text: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        filters: SearchFilters | None = None,
+        group_by_document: bool = False,
+    ) -> list[SearchResult]:
+        return self.searcher.similar_to_text(
+            text, k=k, mode=mode, filters=filters, group_by_document=group_by_document,
+        )
+
+    def add_best_sentences(self, results: list[SearchResult], query: str) -> None:
+        return self.searcher.add_best_sentences(results, query)
+
+    def similar_to_chunk(
+        self,
+        chunk_id: int,
+        k: int = 10,
+        same_document: bool = False,
+        filters: SearchFilters | None = None,
+        snippets: bool = True,
+    ) -> list[SearchResult]:
+        return self.searcher.similar_to_chunk(
+            chunk_id, k=k, same_document=same_document, filters=filters, snippets=snippets,
+        )
+
+    def similar_documents(
+        self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,
+    ) -> list[SimilarDocument]:
+        return self.searcher.similar_documents(doc_id, k=k, filters=filters)
+
+    # -- watching (core/watch) ------------------------------------------------------------
+    def start_watching(
+        self,
+        on_event: EventFn | None = None,
+        reconcile_interval_s: float | None = None,
+        debounce_s: float = 1.0,
+        use_polling: bool | None = None,
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        return self.watching.start_watching(
+            on_event=on_event, reconcile_interval_s=reconcile_interval_s, debounce_s=debounce_s,
+            use_polling=use_polling, poll_interval_s=poll_interval_s,
+        )
+
+    def stop_watching(self, timeout: float = 5) -> bool:
+        return self.watching.stop_watching(timeout=timeout)
+
+    def watch_status(self) -> list[FolderWatchStatus]:
+        return self.watching.watch_status()
+
+    def request_reconcile(self) -> None:
+        return self.watching.request_reconcile()
+
+    # -- labels and training (core/train) -------------------------------------------------
+    def add_label(
+        self,
+        kind: str,
+        text1: str,
+        text2: str,
+        label: float | bool | None = None,
+        text3: str | None = None,
+        chunk1: int | None = None,
+        chunk2: int | None = None,
+        source: str = "window",
+        query: str | None = None,
+        scale: float = 1.0,
+    ) -> int:
+        return self.label_table.add_label(
+            kind, text1, text2, label=label, text3=text3, chunk1=chunk1, chunk2=chunk2, source=source,
+            query=query, scale=scale,
+        )
+
+    def label_relevance(self, query: str, chunk_id: int, relevant: bool) -> int:
+        return self.label_table.label_relevance(query, chunk_id, relevant)
+
+    def label_pair(self, chunk_a: int, chunk_b: int, similar: bool, source: str = "window") -> int:
+        return self.label_table.label_pair(chunk_a, chunk_b, similar, source=source)
+
+    def labels(
+        self, kind: str | None = None, limit: int | None = None, search: str | None = None,
+    ) -> list[LabelInfo]:
+        return self.label_table.labels(kind=kind, limit=limit, search=search)
+
+    def label(self, label_id: int) -> LabelInfo:
+        return self.label_table.label(label_id)
+
+    def label_counts(self) -> dict[str, int]:
+        return self.label_table.label_counts()
+
+    def delete_labels(self, ids: list[int]) -> int:
+        return self.label_table.delete_labels(ids)
+
+    def import_labels(self, path: Path | str) -> ImportReport:
+        return self.label_table.import_labels(path)
+
+    def export_labels(self, path: Path | str, kind: str | None = None) -> int:
+        return self.label_table.export_labels(path, kind=kind)
+
+    def train_plan(self, loss: str | None = None) -> TrainPlan:
+        return self.training.train_plan(loss=loss)
+
+    def train(
+        self,
+        loss: str | None = None,
+        epochs: int = 1,
+        held_out: float = 0.2,
+        batch_size: int = 16,
+        lr: float = 2e-05,
+        seed: int = 42,
+        device: str | None = None,
+        progress: Any = None,
+        cancel: CancelToken | None = None,
+        general_pairs: Path | str | None = None,
+        check_forgetting: bool = True,
+        name: str | None = None,
+    ) -> TrainResult:
+        return self.training.train(
+            loss=loss, epochs=epochs, held_out=held_out, batch_size=batch_size, lr=lr, seed=seed,
+            device=device, progress=progress, cancel=cancel, general_pairs=general_pairs,
+            check_forgetting=check_forgetting, name=name,
+        )
+
+    # -- similar paragraphs (core/dupes) --------------------------------------------------
+    def mine_duplicates(
+        self,
+        near: float | None = None,
+        related: float | None = None,
+        same_document: bool = False,
+        progress: MiningProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        full: bool = False,
+    ) -> MiningReport:
+        return self.discovery.mine_duplicates(
+            near=near, related=related, same_document=same_document, progress=progress, cancel=cancel,
+            full=full,
+        )
+
+    def duplicate_thresholds(self) -> tuple[float, float]:
+        return self.discovery.duplicate_thresholds()
+
+    def duplicates_pending(self) -> int:
+        return self.discovery.duplicates_pending()
+
+    def duplicate_pairs(
+        self,
+        kind: str | None = None,
+        folder: Path | str | None = None,
+        min_score: float | None = None,
+        include_ignored: bool = False,
+        document_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[DuplicatePair]:
+        return self.discovery.duplicate_pairs(
+            kind=kind, folder=folder, min_score=min_score, include_ignored=include_ignored,
+            document_id=document_id, limit=limit,
+        )
+
+    def duplicate_pair(self, pair_id: int) -> DuplicatePair:
+        return self.discovery.duplicate_pair(pair_id)
+
+    def duplicate_clusters(
+        self,
+        kind: str | None = None,
+        folder: Path | str | None = None,
+        min_size: int = 2,
+        document_id: int | None = None,
+        include_ignored: bool = False,
+    ) -> list[DuplicateCluster]:
+        return self.discovery.duplicate_clusters(
+            kind=kind, folder=folder, min_size=min_size, document_id=document_id,
+            include_ignored=include_ignored,
+        )
+
+    def duplicate_cluster(self, cluster_id: int) -> DuplicateCluster:
+        return self.discovery.duplicate_cluster(cluster_id)
+
+    def decide_pair(self, pair_id: int, decision: str) -> None:
+        return self.discovery.decide_pair(pair_id, decision)
+
+    def decide_cluster(self, cluster_id: int, decision: str) -> None:
+        return self.discovery.decide_cluster(cluster_id, decision)
+
+    def pair_decision(self, pair_id: int) -> str | None:
+        return self.discovery.pair_decision(pair_id)
+
+    def pair_diff(self, pair_id: int) -> list[DiffOp]:
+        return self.discovery.pair_diff(pair_id)
+

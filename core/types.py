@@ -143,7 +143,7 @@ class SearchResult:
 
 @dataclass
 class SimilarDocument:
-    """A document like another one, scored from their passages (see SearchMixin)."""
+    """A document like another one, scored from their passages (see Searcher.similar_documents)."""
 
     document: DocumentInfo
     score: float

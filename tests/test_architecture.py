@@ -36,3 +36,71 @@ def test_importing_core_and_cli_loads_no_qt():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _modules() -> dict[str, Path]:
+    mods = {}
+    for p in [*(ROOT / "core").rglob("*.py"), *(ROOT / "app").rglob("*.py")]:
+        rel = p.relative_to(ROOT).with_suffix("")
+        mods[".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)] = p
+    return mods
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Project module -> project modules it imports (anywhere in the file, functions too)."""
+    mods = _modules()
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        pkg = m if p.name == "__init__.py" else m.rpartition(".")[0]
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            graph[m].update(t for t in targets if t in mods and t != m)
+    return graph
+
+
+def test_no_import_circle_between_project_modules():
+    graph = _import_graph()
+    circles = []
+    for start in graph:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            m = todo.pop()
+            if m == start:
+                circles.append(start)
+                break
+            if m not in seen:
+                seen.add(m)
+                todo.extend(graph[m])
+    assert circles == []
+
+
+def test_parts_are_composed_not_mixed_in():
+    """No Mixin class, and no getattr(self, "name") looking up what another part may define
+    (a file's own attributes, such as one set late in __init__, are its own business)."""
+    offenders = []
+    for p in [*(ROOT / "core").rglob("*.py"), *(ROOT / "app").rglob("*.py")]:
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        own = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+               and isinstance(n.value, ast.Name) and n.value.id == "self"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Mixin"):
+                offenders.append(f"{p.name}: class {node.name}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                    and len(node.args) > 1 and isinstance(node.args[0], ast.Name) and node.args[0].id == "self"
+                    and not (isinstance(node.args[1], ast.Constant) and node.args[1].value in own)):
+                offenders.append(f"{p.name}:{node.lineno}: getattr(self, ...)")
+    assert offenders == []
+
+
+def test_no_source_file_over_600_lines():
+    long = [str(p.relative_to(ROOT)) for p in [*(ROOT / "core").rglob("*.py"), *(ROOT / "app").rglob("*.py")]
+            if len(p.read_text(encoding="utf-8").splitlines()) > 600]
+    assert long == []

@@ -82,7 +82,7 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
     """Write a document the way the indexer does (document row, chunks, vectors of the
     active model in one transaction, then the after-indexing hook). ``spans`` gives
     chunk char ranges (for overlapping chunks); by default paragraphs follow each other."""
-    from core.index.facade import text_hash
+    from core.catalog import text_hash
 
     missing = [p for p in dict.fromkeys(paragraphs) if p not in _VECTORS]
     if missing:
@@ -97,7 +97,7 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         if row:
             doc_id = row[0]
-            lib.store.delete_chunks_of(conn, doc_id)       # what re-indexing does
+            lib.catalog.delete_chunks_of(conn, doc_id)       # what re-indexing does
         else:
             conn.execute(
                 "INSERT INTO documents(path, title, ext, size, mtime, status, indexed_at) "
@@ -114,13 +114,13 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
             )
             ids.append(conn.last_insert_rowid())
         lib.store.put_vectors(conn, lib.active_model_id(), ids, vectors)
-    lib._after_documents_indexed([doc_id])
+    lib.events.documents_indexed.emit([doc_id])
     return doc_id
 
 
 def delete_document(lib, doc_id: int) -> None:
     with lib.store.write() as conn:
-        lib._delete_document(conn, doc_id)
+        lib.catalog.delete_document(conn, doc_id)
 
 
 def _planted(lib, t: dict) -> dict:

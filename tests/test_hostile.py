@@ -146,20 +146,20 @@ def test_stored_names_round_trip_for_every_byte():
 
 def test_unreadable_file_ends_as_permission_denied(tmp_path, tiny_model_dir, monkeypatch):
     """(Root reads every file, so the refusal is made at the OS boundary.)"""
-    import core.index.facade as facade
+    import core.index.prepare as prepare
 
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "locked.txt").write_text("Locked away zqlocked.\n")
     (folder / "open.txt").write_text("Open to all zqopen.\n")
-    real_hash = facade.file_hash
+    real_hash = prepare.file_hash
 
     def refusing_hash(path, *a, **kw):
         if os.path.basename(path) == "locked.txt":
             raise PermissionError(errno.EACCES, "Permission denied", path)
         return real_hash(path, *a, **kw)
 
-    monkeypatch.setattr(facade, "file_hash", refusing_hash)
+    monkeypatch.setattr(prepare, "file_hash", refusing_hash)
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)

@@ -129,7 +129,7 @@ def test_encoder_finds_a_relocated_folder_by_content(tiny_model_dir, tmp_path, d
     model_id = lib.active_model_id()
     with lib.store.write() as conn:
         conn.execute("UPDATE models SET path = ? WHERE id = ?", (str(tmp_path / "gone"), model_id))
-    lib._encoders.clear()
+    lib.versions._encoders.clear()
     assert lib.encoder().dim > 0
     assert lib.model_row(model_id)["path"] == str(here.resolve())
     lib.close()

@@ -136,7 +136,7 @@ def start(env, **kw) -> None:
     kw.setdefault("debounce_s", 0.3)
     kw.setdefault("reconcile_interval_s", 0)
     env.lib.start_watching(on_event=env.events, **kw)
-    assert env.lib._watcher.wait_started(timeout=120)
+    assert env.lib.watching.watcher.wait_started(timeout=120)
 
 
 def assert_consistent(lib: Library) -> None:
@@ -428,7 +428,7 @@ def test_dropped_events_are_repaired_by_the_periodic_reconcile(env):
     write(f / "b.txt", note("droppedb"))
     start(env, reconcile_interval_s=1.5)
     wait_until(lambda: indexed_count(env.lib) == 2 and settled(env.lib), what="initial index")
-    watcher = env.lib._watcher
+    watcher = env.lib.watching.watcher
     watcher.suspend_observers()               # from here on, no event reaches the watcher
     write(f / "c.txt", note("droppedc"))
     write(f / "a.txt", note("droppedaprime"))

@@ -2,7 +2,7 @@
 folders, and turning the indexer's progress into Qt signals.
 
 The engine's watcher does the indexing (every change goes through the persistent job
-queue); ``Library.process_jobs`` is extended here only to tell the window how far it
+queue); the window subscribes to the library's indexing events to learn how far it
 got, whichever thread runs it. Nothing in this module blocks the UI thread: every call
 into ``core`` goes through the TaskRunner.
 """
@@ -11,34 +11,28 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.tasks import READ, WRITE, TaskContext, TaskRunner
 from core.settings import Settings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Library
+
 
 def open_gui_library(settings: Settings, path: Any = None, model_path: Any = None,
-                     listener: Any = None) -> Any:
+                     listener: Any = None) -> Library:
     """Open a Library whose indexing runs report to ``listener`` (called on the
     indexing thread with ("progress", IndexProgress) or ("report", IndexReport))."""
     from core.library import Library
 
-    class GuiLibrary(Library):
-        def process_jobs(self, progress=None, cancel=None):  # type: ignore[override]
-            def tee(p: Any) -> None:
-                if listener is not None:
-                    listener("progress", p)
-                if progress is not None:
-                    progress(p)
-
-            report = super().process_jobs(progress=tee, cancel=cancel)
-            if listener is not None:
-                listener("report", report)
-            return report
-
-    return GuiLibrary(path=path, settings=settings, model_path=model_path)
+    lib = Library(path=path, settings=settings, model_path=model_path)
+    if listener is not None:
+        lib.events.index_progress.subscribe(lambda p: listener("progress", p))
+        lib.events.index_finished.subscribe(lambda r: listener("report", r))
+    return lib
 
 
 class LibrarySession(QObject):
@@ -65,7 +59,7 @@ class LibrarySession(QObject):
         self.model_path = model_path
         self.watch = watch
         self.watch_options = dict(watch_options or {})
-        self.lib: Any = None
+        self.lib: Library | None = None
         self.last_progress: Any = None
         self.stopped_by_user = False
         self.closing = False
@@ -116,6 +110,8 @@ class LibrarySession(QObject):
 
     def _warm_model(self) -> None:
         lib = self.lib
+        if lib is None:
+            return
 
         def work(ctx: TaskContext) -> float:
             t0 = time.monotonic()

@@ -6,11 +6,15 @@ worker thread and receives a ``TaskContext`` (a cancel token and a progress repo
 its result, error or progress reaches the UI thread through Qt signals (queued
 connections), so the UI thread never waits on the model, the disk or the database.
 
-Two lanes:
+Three lanes:
 - ``read``: a small pool for quick reads (search, listing documents, previews);
-  searches keep working while the library indexes.
-- ``write``: one thread, in order, for long writes (indexing, re-indexing, training,
-  closing the library), so that they never overlap each other.
+  searches keep working while the library indexes. ``runner.query(...)`` runs here.
+- ``edit``: one thread, in order, for short writes (a folder added, removed or paused,
+  a document queued again, a label). ``runner.write(..., changes={FOLDERS})`` runs here
+  and, once done, announces what it changed (``changed``): views refresh from that
+  instead of being called by hand.
+- ``write``: one thread, in order, for long writes (indexing, training, closing the
+  library), so that they never overlap each other.
 
 A task given a ``key`` supersedes the previous unfinished task with the same key (its
 token is cancelled and its result dropped): search-as-you-type keeps only the latest.
@@ -33,7 +37,14 @@ from core.errors import Cancelled
 log = logging.getLogger("likewise.gui.tasks")
 
 READ = "read"
+EDIT = "edit"
 WRITE = "write"
+
+# What a write changed (``TaskRunner.changed`` carries a frozenset of these).
+FOLDERS = "folders"        # the chosen folders or their state (so also what is indexed)
+DOCUMENTS = "documents"    # documents queued or re-read
+LABELS = "labels"          # labelled pairs
+MODELS = "models"          # model versions, the active one
 
 
 class TaskContext:
@@ -158,11 +169,13 @@ class TaskRunner(QObject):
     """Runs tasks on two lanes and keeps them alive until their signals are delivered."""
 
     error = Signal(object, str)     # (exception, task name) for tasks without on_error
+    changed = Signal(object)        # frozenset of what a finished write changed (FOLDERS ...)
 
     def __init__(self, parent: QObject | None = None, read_threads: int = 3) -> None:
         super().__init__(parent)
-        self._pools = {READ: QThreadPool(self), WRITE: QThreadPool(self)}
+        self._pools = {READ: QThreadPool(self), EDIT: QThreadPool(self), WRITE: QThreadPool(self)}
         self._pools[READ].setMaxThreadCount(read_threads)
+        self._pools[EDIT].setMaxThreadCount(1)
         self._pools[WRITE].setMaxThreadCount(1)
         for pool in self._pools.values():
             pool.setExpiryTimeout(-1)
@@ -206,6 +219,38 @@ class TaskRunner(QObject):
         self._live.add(task)
         self._pools[lane].start(_Runnable(task))
         return task
+
+    def query(
+        self,
+        fn: Callable[[TaskContext], Any],
+        *,
+        name: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        key: str | None = None,
+    ) -> Task:
+        """Read from the library on the read lane (``key``: the latest of a kind wins)."""
+        return self.run(fn, name=name, on_done=on_done, on_error=on_error, key=key, lane=READ)
+
+    def write(
+        self,
+        fn: Callable[[TaskContext], Any],
+        *,
+        changes: set[str] | frozenset[str],
+        name: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Task:
+        """A short write on the edit lane; when it succeeds, ``on_done`` runs and then
+        ``changed`` announces ``changes`` so that every view showing them refreshes."""
+        what = frozenset(changes)
+
+        def done(result: Any) -> None:
+            if on_done is not None:
+                on_done(result)
+            self.changed.emit(what)
+
+        return self.run(fn, name=name, on_done=done, on_error=on_error, lane=EDIT)
 
     # -- UI thread --------------------------------------------------------------------------
     def _deliver(self, task: Task, callback: Callable[[Any], None], result: Any) -> None:

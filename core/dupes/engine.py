@@ -1,4 +1,4 @@
-"""From vectors to stored pairs and clusters: the work behind DupesMixin.mine_duplicates.
+"""From vectors to stored pairs and clusters: the work behind Miner.mine_duplicates (mining.py).
 
 Passages with the same normalized text form a group and are compared once, through the
 group's first passage: exact copies are found by hash alone, and a clause pasted into a

@@ -3,6 +3,8 @@ writing the sentence-transformers folder format."""
 
 from core.encoder.device import DeviceChoice, choose_device
 from core.encoder.model import SentenceEncoder
-from core.encoder.modules import Normalize, Pooling, Transformer
+from core.encoder.normalize import Normalize
+from core.encoder.pooling import Pooling
+from core.encoder.transformer import Transformer
 
 __all__ = ["DeviceChoice", "Normalize", "Pooling", "SentenceEncoder", "Transformer", "choose_device"]

@@ -15,7 +15,10 @@ from torch import Tensor, nn
 from core import __version__
 from core.cancel import CancelToken, check
 from core.encoder.device import choose_device
-from core.encoder.modules import Normalize, Pooling, Transformer, read_json, write_json
+from core.encoder.folder_format import read_json, write_json
+from core.encoder.normalize import Normalize
+from core.encoder.pooling import Pooling
+from core.encoder.transformer import Transformer
 from core.errors import ModelError
 
 MODULES_JSON = "modules.json"

@@ -86,7 +86,7 @@ class Walk:
             except OSError as exc:
                 self.problems.append((current, reason_of(exc)))
                 continue
-            subdirs = []
+            subdirs: list[str] = []
             for entry in entries:
                 found = self._entry(entry, subdirs)
                 if found is not None:

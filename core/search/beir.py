@@ -139,8 +139,6 @@ def corpus_vectors(
 
 def fill_library(lib: Any, data: BeirData, vectors: np.ndarray) -> dict[int, str]:
     """One document and one passage per corpus entry; returns chunk id -> corpus id."""
-    from core.index.facade import text_hash
-
     model_id = lib.active_model_id()
     chunk_to_doc: dict[int, str] = {}
     now = time.time()
@@ -148,18 +146,7 @@ def fill_library(lib: Any, data: BeirData, vectors: np.ndarray) -> dict[int, str
         ids = []
         for i, (doc_id, (title, text)) in enumerate(data.corpus.items()):
             body = (title + " " + text).strip()
-            conn.execute(
-                "INSERT INTO documents(path, title, ext, size, mtime, status, indexed_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (f"beir/{doc_id}.txt", title or doc_id, ".txt", len(body), now, "indexed", now),
-            )
-            d = conn.last_insert_rowid()
-            conn.execute(
-                "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) "
-                "VALUES (?,?,?,?,?,?)",
-                (d, 0, body, text_hash(body), 0, len(body)),
-            )
-            cid = conn.last_insert_rowid()
+            cid = lib.catalog.write_single_passage(conn, f"beir/{doc_id}.txt", title or doc_id, body, now)
             chunk_to_doc[cid] = doc_id
             ids.append(cid)
             if len(ids) == 1000 or i == len(data.corpus) - 1:

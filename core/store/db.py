@@ -190,6 +190,11 @@ class Store:
         with self._failures():
             return self.reader().execute(sql, params).fetchone()
 
+    def count(self, sql: str, params: tuple | dict = ()) -> int:
+        """The first column of the first row, as a whole number (a COUNT, a MAX)."""
+        row = self.query_one(sql, params)
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     def close(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
@@ -263,12 +268,6 @@ class Store:
                 "INSERT INTO vec_log(model_id, chunk_id, op) VALUES (?, ?, 'del')",
                 [(model_id, int(c)) for c in chunk_ids],
             )
-
-    def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
-        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
-        self.delete_vectors(conn, ids)
-        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
-        return len(ids)
 
     def read_vectors(
         self, model_id: int, chunk_ids: list[int], conn: apsw.Connection | None = None

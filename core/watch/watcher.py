@@ -6,7 +6,7 @@ own threads only put small items on a queue (core.watch.events). The worker
 - starts one observer per watched folder (native events, or polling where they cannot
   be trusted: network file systems, inotify limits, or when asked);
 - coalesces and debounces the paths it is told about (core.watch.debounce) and hands
-  settled ones to ``lib.enqueue_paths`` then ``lib.process_jobs``: every change goes
+  settled ones to ``indexer.enqueue_paths`` then ``indexer.process_jobs``: every change goes
   through the persistent job queue, so a crash loses nothing;
 - runs a reconciling scan at start and every ``reconcile_interval_s``: events are a
   fast path, the scan is the safety net;
@@ -24,11 +24,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cancel import CancelToken
 from core.errors import DiskFullError, LibraryBusyError
-from core.pathnames import from_db
 from core.watch.debounce import Debouncer
 from core.watch.events import QueueingHandler, RootGone, Touch
 from core.watch.fs import (
@@ -38,6 +37,10 @@ from core.watch.fs import (
     polling_reason,
 )
 from core.watch.status import ERROR, IDLE, POLLING, UNAVAILABLE, WATCHING, WatchEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.catalog import Catalog
+    from core.index.indexer import Indexer
 
 log = logging.getLogger("likewise.watch")
 
@@ -100,11 +103,12 @@ def _inotify_coverage_short(observer: Any, root: str) -> bool:
 
 
 class Watcher:
-    """Runs the watch worker for one Library. Use through WatchMixin."""
+    """Runs the watch worker for one library. Use through core/watch/watching.py."""
 
     def __init__(
         self,
-        lib: Any,
+        indexer: Indexer,
+        catalog: Catalog,
         on_event: EventFn | None = None,
         reconcile_interval_s: float | None = None,
         debounce_s: float = 1.0,
@@ -112,9 +116,10 @@ class Watcher:
         poll_interval_s: float = 1.0,
         availability_check_s: float = 2.0,
     ) -> None:
-        self.lib = lib
+        self.indexer = indexer
+        self.catalog = catalog
         self.on_event = on_event
-        interval = lib.settings.reconcile_interval_s if reconcile_interval_s is None else reconcile_interval_s
+        interval = indexer.settings.reconcile_interval_s if reconcile_interval_s is None else reconcile_interval_s
         self.reconcile_interval_s = float(interval)
         self.use_polling = use_polling
         self.poll_interval_s = poll_interval_s
@@ -244,7 +249,7 @@ class Watcher:
             self._hand_on(settled)
         if reconcile_now or (self.reconcile_interval_s > 0 and now >= self._next_reconcile):
             self._reconcile()
-        elif now >= self._retry_jobs_at and self.lib.pending_jobs():
+        elif now >= self._retry_jobs_at and self.indexer.pending_jobs():
             self._process()
 
     def _wait_time(self) -> float:
@@ -283,8 +288,7 @@ class Watcher:
     def _check_folders(self) -> None:
         """Follow the folder list and each folder's presence."""
         self._next_check = time.monotonic() + self.availability_check_s
-        rows = self.lib.store.query("SELECT id, path, paused FROM folders")
-        wanted = {fid: from_db(path) for fid, path, paused in rows if not paused}
+        wanted = {r.id: r.root for r in self.catalog.folder_rows() if not r.paused}
         new_ids: list[int] = []
         with self._lock:
             for fid in [f for f in self._folders if f not in wanted]:
@@ -308,7 +312,7 @@ class Watcher:
                     self._start_observer(f)
         if new_ids and self._started.is_set():
             for fid in new_ids:
-                self.lib.reconcile(folder_id=fid)
+                self.indexer.reconcile(folder_id=fid)
             self._process()
 
     def _observer_healthy(self, f: _Folder) -> bool:
@@ -323,16 +327,16 @@ class Watcher:
             f.observer, f.handler = None, None
             f.state, f.message = UNAVAILABLE, "folder not found (unplugged or unmounted?)"
             self._debouncer.discard_under(f.root)
-        self.lib.mark_folder_available(f.folder_id, False)
+        self.catalog.mark_folder_available(f.folder_id, False)
         self._emit(WatchEvent("unavailable", f.root, reason=f.message))
 
     def _folder_back(self, f: _Folder) -> None:
         with self._lock:
             f.state, f.message = IDLE, None
             self._start_observer(f)
-        self.lib.mark_folder_available(f.folder_id, True)
+        self.catalog.mark_folder_available(f.folder_id, True)
         self._emit(WatchEvent("available", f.root))
-        self.lib.reconcile(folder_id=f.folder_id)
+        self.indexer.reconcile(folder_id=f.folder_id)
         self._process()
 
     def _start_observer(self, f: _Folder) -> None:
@@ -387,38 +391,26 @@ class Watcher:
                 self._next_check = 0.0   # the folder went away: not a mass delete
                 continue
             keep.append(p)
-        if keep and self.lib.enqueue_paths(keep):
+        if keep and self.indexer.enqueue_paths(keep):
             self._process()
 
     def _reconcile(self) -> None:
         self._next_reconcile = time.monotonic() + self.reconcile_interval_s
-        self.lib.reconcile()
+        self.indexer.reconcile()
         self._process()
 
     def _process(self) -> None:
         """Run queued jobs and report what they did, document by document."""
-        paths = [r[0] for r in self.lib.store.query("SELECT path FROM jobs WHERE path IS NOT NULL")]
-        before = self._snapshot(paths, ())
-        report = self.lib.process_jobs(cancel=self._cancel)
-        after = self._snapshot(paths, before.keys())
+        paths = self.indexer.jobs.queued_paths()
+        before = self.catalog.snapshot(paths, ())
+        report = self.indexer.process_jobs(cancel=self._cancel)
+        after = self.catalog.snapshot(paths, before.keys())
         self._emit_changes(before, after)
         for path, status, reason in report.failures:
             if not any(a[0] == path for a in after.values()):
                 self._emit(WatchEvent("failed", path, reason=f"{status}: {reason}"))
-        if self.lib.pending_jobs() and not report.cancelled:
+        if self.indexer.pending_jobs() and not report.cancelled:
             self._retry_jobs_at = time.monotonic() + 30.0   # left over: retry later, not in a loop
-
-    def _snapshot(self, paths: list[str], ids: Iterable[int]) -> dict[int, tuple]:
-        """{doc id: (path, status, error, indexed_at)} for documents at ``paths`` or with ``ids``."""
-        out: dict[int, tuple] = {}
-        cols = "SELECT id, path, status, error, indexed_at FROM documents WHERE "
-        for col, values in (("path", list(dict.fromkeys(paths))), ("id", list(ids))):
-            for start in range(0, len(values), 500):
-                part = values[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for row in self.lib.store.query(f"{cols}{col} IN ({marks})", tuple(part)):
-                    out[row[0]] = row[1:]
-        return out
 
     def _emit_changes(self, before: dict[int, tuple], after: dict[int, tuple]) -> None:
         for doc_id, (path, status, error, indexed_at) in after.items():

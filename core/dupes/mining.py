@@ -1,4 +1,4 @@
-"""Similar-paragraph discovery part of the Library facade (issue 8).
+"""Mining similar paragraphs (issue 8): the pairs and clusters of the ``dupes_*`` tables.
 
 Mining compares every passage with every other under the active model, in blocks
 (core/dupes/mine.py), keeps pairs above the related threshold, classifies them exact /
@@ -15,33 +15,27 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from core import faults
 from core.cancel import CancelToken
+from core.catalog import Catalog
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
-from core.dupes.diff import word_diff
 from core.dupes.mine import all_pairs, query_pairs
 from core.dupes.normalize import norm_hash
 from core.dupes.types import (
-    CONFIRMED,
-    DECISIONS,
     EXACT,
-    KINDS,
     NEAR,
-    REJECTED,
-    DiffOp,
-    DuplicateCluster,
-    DuplicatePair,
     MiningProgress,
     MiningReport,
-    PassageRef,
 )
-from core.errors import Cancelled, InvalidInputError, NotFoundError
+from core.errors import Cancelled, InvalidInputError
+from core.events import DocumentDeleted, Events
+from core.model_versions import ModelVersions
+from core.store import Store, vec_table
+from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 
 # Default thresholds, measured with all-MiniLM-L6-v2 by bench/bench_dupes.py (calibration):
 # near 0.85: MRPC train (4,076 pairs) paraphrases have median cosine 0.856 against 0.723
@@ -54,17 +48,7 @@ DEFAULT_RELATED = 0.70
 
 ProgressFn = Callable[[MiningProgress], None]
 
-_REF_COLS = "c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.text, c.char_start, c.char_end"
 _VEC_RELOAD_FRACTION = 0.2   # more changes than this since the cache -> read all vectors again
-
-
-def _ref(row: tuple, cosine: float | None = None) -> PassageRef:
-    return PassageRef(*row[:9], cosine=cosine)
-
-
-def _pair_key(hash_a: str, hash_b: str) -> str:
-    lo, hi = sorted((hash_a, hash_b))
-    return f"pair:{lo}:{hi}"
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -73,39 +57,40 @@ def _cluster_key(text_hashes: list[str]) -> str:
         h.update(t.encode("ascii"))
     return f"cluster:{h.hexdigest()}"
 
+class Miner:
+    """Writes the dupes_* tables: mining, its marks, normalized hashes and clusters."""
 
-class DupesMixin:
-    store: Any
-    settings: Any
-
-    def _init_part(self) -> None:
+    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events) -> None:
+        self.store = store
+        self.versions = versions
+        self.catalog = catalog
         self._dupes_lock = threading.RLock()
-        self._dupes_vectors: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        # model id -> (its vec_log follower, chunk ids, vectors): mining's copy of the vectors
+        self._vectors: dict[int, tuple[VecLogFollower, np.ndarray, np.ndarray]] = {}
+        events.documents_indexed.subscribe(self._after_documents_indexed)
+        events.document_deleted.subscribe(self._on_document_deleted)
 
-    def _close_part(self) -> None:
-        self._dupes_vectors.clear()
+    def close(self) -> None:
+        self._vectors.clear()
 
     # -- settings ---------------------------------------------------------------------
     def duplicate_thresholds(self) -> tuple[float, float]:
         """(near, related) used by the last mining under the active model (or defaults)."""
         row = self.store.query_one(
-            "SELECT near, related FROM dupes_state WHERE model_id = ?", (self.active_model_id(),)
+            "SELECT near, related FROM dupes_state WHERE model_id = ?", (self.versions.active_model_id(),)
         )
         return (float(row[0]), float(row[1])) if row else (DEFAULT_NEAR, DEFAULT_RELATED)
 
     def duplicates_pending(self) -> int:
         """Passages with a vector under the active model that mining has not seen yet."""
-        from core.store import vec_table
-
-        model_id = self.active_model_id()
+        model_id = self.versions.active_model_id()
         if not self.store.vec_table_exists(model_id):
             return 0
-        row = self.store.query_one(
+        return self.store.count(
             f"SELECT COUNT(*) FROM {vec_table(model_id)} v LEFT JOIN dupes_mined m "
             "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL",
             (model_id,),
         )
-        return int(row[0])
 
     # -- hooks from the rest of the library ----------------------------------------------
     def _after_documents_indexed(self, doc_ids: list[int]) -> None:
@@ -114,9 +99,10 @@ class DupesMixin:
         with self._dupes_lock:
             self._fill_norm_hashes(doc_ids)
 
-    def _on_document_deleted(self, conn: Any, doc_id: int) -> None:
+    def _on_document_deleted(self, deleted: DocumentDeleted) -> None:
         """Inside the write that deletes a document: its pairs, cluster places and marks
         go (the pair trigger makes its partners be mined again)."""
+        conn, doc_id = deleted.conn, deleted.document_id
         sub = "(SELECT id FROM chunks WHERE document_id = ?)"
         conn.execute(f"DELETE FROM dupes_pairs WHERE chunk_a IN {sub} OR chunk_b IN {sub}", (doc_id, doc_id))
         conn.execute(f"DELETE FROM dupes_members WHERE chunk_id IN {sub}", (doc_id,))
@@ -140,7 +126,7 @@ class DupesMixin:
         new near threshold only reclassifies. Thresholds left None keep the last ones."""
         with self._dupes_lock:
             started = time.monotonic()
-            model_id = self.active_model_id()
+            model_id = self.versions.active_model_id()
             near, related = self._thresholds(near, related)
             report = MiningReport(model_id=model_id, near_threshold=near, related_threshold=related)
             try:
@@ -324,35 +310,33 @@ class DupesMixin:
     def _model_vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
         """All (chunk ids, vectors) of a model, kept in memory and brought up to date from
         the store's vector log, so a second mining does not read every vector again."""
-        last = self.store.query_one("SELECT IFNULL(MAX(seq), 0) FROM vec_log WHERE model_id = ?", (model_id,))
-        seq = int(last[0])
-        cached = self._dupes_vectors.get(model_id)
-        if cached is not None and cached[0] == seq:
-            return cached[1], cached[2]
+        conn = self.store.reader()
+        cached = self._vectors.get(model_id)
+        follower = cached[0] if cached is not None else VecLogFollower(model_id)
         if cached is not None:
-            changes = self.store.query(
-                "SELECT chunk_id, op FROM vec_log WHERE model_id = ? AND seq > ? AND seq <= ? ORDER BY seq",
-                (model_id, cached[0], seq),
-            )
-            if len(changes) <= _VEC_RELOAD_FRACTION * max(1, cached[1].size):
-                ids, vecs = self._apply_vec_log(model_id, cached[1], cached[2], changes)
-                self._dupes_vectors[model_id] = (seq, ids, vecs)
+            _, ids, vecs = cached
+            changes = follower.changes(conn, max_changes=_VEC_RELOAD_FRACTION * max(1, ids.size))
+            if changes is None:
                 return ids, vecs
+            if not changes.reload:
+                ids, vecs = self._apply_changes(model_id, ids, vecs, changes)
+                follower.advance(changes.upto)
+                self._vectors[model_id] = (follower, ids, vecs)
+                return ids, vecs
+        hi = log_bounds(conn)[1]
         if not self.store.vec_table_exists(model_id):
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         ids, vecs = self.store.all_vectors(model_id)
-        self._dupes_vectors[model_id] = (seq, ids, vecs)
+        follower.advance(hi)
+        self._vectors[model_id] = (follower, ids, vecs)
         return ids, vecs
 
-    def _apply_vec_log(
-        self, model_id: int, ids: np.ndarray, vecs: np.ndarray, changes: list[tuple]
+    def _apply_changes(
+        self, model_id: int, ids: np.ndarray, vecs: np.ndarray, changes: VecChanges
     ) -> tuple[np.ndarray, np.ndarray]:
-        final: dict[int, str] = {}
-        for cid, op in changes:
-            final[int(cid)] = op
-        touched = np.array(list(final), dtype=np.int64)
+        touched = np.array(changes.added + changes.removed, dtype=np.int64)
         keep = ~np.isin(ids, touched)
-        added = [cid for cid, op in final.items() if op == "add"]
+        added = changes.added
         found = self.store.read_vectors(model_id, added) if added else {}   # the live ones
         added = [c for c in added if c in found]
         new_vecs = np.stack([found[c] for c in added]) if added else None
@@ -392,7 +376,7 @@ class DupesMixin:
         row = self.store.query_one(
             "SELECT COUNT(*), IFNULL(MAX(id), 0) FROM dupes_pairs WHERE model_id = ? AND kind != 'related'",
             (model_id,),
-        )
+        ) or (0, 0)
         return f"{row[0]}:{row[1]}"
 
     def _recluster(self, model_id: int, corpus: engine.Corpus, related: float) -> int:
@@ -435,7 +419,8 @@ class DupesMixin:
             conn.execute("DELETE FROM dupes_clusters WHERE model_id = ?", (model_id,))
             # ids given here so that clusters and members go in as two batches (one
             # statement per cluster cost ~0.5 s of an incremental update at 100k)
-            first = int(conn.execute("SELECT IFNULL(MAX(id), 0) FROM dupes_clusters").fetchone()[0]) + 1
+            last = conn.execute("SELECT IFNULL(MAX(id), 0) FROM dupes_clusters").fetchone()
+            first = int(last[0] if last else 0) + 1
             conn.executemany(
                 "INSERT INTO dupes_clusters(id, model_id, kind, representative, size, score, key) "
                 "VALUES (?,?,?,?,?,?,?)",
@@ -451,201 +436,11 @@ class DupesMixin:
             conn.execute("UPDATE dupes_state SET clusters_sig = ? WHERE model_id = ?", (sig, model_id))
         return len(records)
 
-    def _fresh_clusters(self, model_id: int) -> None:
+    def fresh_clusters(self, model_id: int) -> None:
         """Rebuild clusters when pairs went away since they were built (a deletion)."""
         row = self.store.query_one("SELECT related, clusters_sig FROM dupes_state WHERE model_id = ?", (model_id,))
         if row is None or row[1] == self._pairs_signature(model_id):
             return
         with self._dupes_lock:
             self._recluster(model_id, self._corpus(model_id), float(row[0]))
-
-    # -- listing ----------------------------------------------------------------------------
-    def _folder_filter(self, folder: Path | str | None) -> int | None:
-        return None if folder is None else self._folder_id(folder)
-
-    def duplicate_pairs(
-        self,
-        kind: str | None = None,
-        folder: Path | str | None = None,
-        min_score: float | None = None,
-        include_ignored: bool = False,
-        document_id: int | None = None,
-        limit: int | None = None,
-    ) -> list[DuplicatePair]:
-        """Stored pairs under the active model, strongest first. Pairs marked ignore or
-        "not similar" (rejected) are left out unless ``include_ignored``."""
-        if kind is not None and kind not in KINDS:
-            raise InvalidInputError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-        folder_id = self._folder_filter(folder)
-        where = ["p.model_id = ?"]
-        params: list[Any] = [self.active_model_id()]
-        if kind is not None:
-            where.append("p.kind = ?")
-            params.append(kind)
-        if min_score is not None:
-            where.append("p.cosine >= ?")
-            params.append(float(min_score))
-        if folder_id is not None:
-            where.append("(da.folder_id = ? OR db.folder_id = ?)")
-            params += [folder_id, folder_id]
-        if document_id is not None:
-            where.append("(ca.document_id = ? OR cb.document_id = ?)")
-            params += [int(document_id), int(document_id)]
-        if not include_ignored:
-            where.append("(dd.decision IS NULL OR dd.decision = 'confirmed')")
-        sql = self._pairs_sql() + " WHERE " + " AND ".join(where)
-        sql += " ORDER BY CASE p.kind WHEN 'exact' THEN 0 WHEN 'near' THEN 1 ELSE 2 END, p.cosine DESC, p.id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [self._pair_from_row(r) for r in self.store.query(sql, tuple(params))]
-
-    @staticmethod
-    def _pairs_sql() -> str:
-        cols_a = _REF_COLS.replace("c.", "ca.").replace("d.", "da.")
-        cols_b = _REF_COLS.replace("c.", "cb.").replace("d.", "db.")
-        return (
-            f"SELECT p.id, p.kind, p.cosine, dd.decision, {cols_a}, {cols_b} FROM dupes_pairs p "
-            "JOIN chunks ca ON ca.id = p.chunk_a JOIN documents da ON da.id = ca.document_id "
-            "JOIN chunks cb ON cb.id = p.chunk_b JOIN documents db ON db.id = cb.document_id "
-            "LEFT JOIN dupes_decisions dd ON dd.key = 'pair:' || MIN(ca.text_hash, cb.text_hash) "
-            "|| ':' || MAX(ca.text_hash, cb.text_hash)"
-        )
-
-    @staticmethod
-    def _pair_from_row(r: tuple) -> DuplicatePair:
-        return DuplicatePair(r[0], r[1], float(r[2]), _ref(r[4:13]), _ref(r[13:22]), r[3])
-
-    def duplicate_pair(self, pair_id: int) -> DuplicatePair:
-        row = self.store.query_one(self._pairs_sql() + " WHERE p.id = ?", (int(pair_id),))
-        if row is None:
-            raise NotFoundError(f"no similar pair {pair_id} (mine again: the library changed)")
-        return self._pair_from_row(row)
-
-    def duplicate_clusters(
-        self,
-        kind: str | None = None,
-        folder: Path | str | None = None,
-        min_size: int = 2,
-        document_id: int | None = None,
-        include_ignored: bool = False,
-    ) -> list[DuplicateCluster]:
-        """Clusters under the active model, largest and strongest first. A folder or a
-        document keeps the clusters with at least one member there."""
-        if kind is not None and kind not in (EXACT, NEAR):
-            raise InvalidInputError(f"clusters are of kind exact or near, not {kind!r}")
-        model_id = self.active_model_id()
-        self._fresh_clusters(model_id)
-        folder_id = self._folder_filter(folder)
-        where, params = ["k.model_id = ?", "k.size >= ?"], [model_id, int(min_size)]
-        if kind is not None:
-            where.append("k.kind = ?")
-            params.append(kind)
-        if not include_ignored:
-            where.append("(dd.decision IS NULL OR dd.decision = 'confirmed')")
-        for col, value in (("d.folder_id", folder_id), ("c.document_id", document_id)):
-            if value is not None:
-                where.append(
-                    "EXISTS (SELECT 1 FROM dupes_members m JOIN chunks c ON c.id = m.chunk_id "
-                    f"JOIN documents d ON d.id = c.document_id WHERE m.cluster_id = k.id AND {col} = ?)"
-                )
-                params.append(int(value))
-        rows = self.store.query(
-            "SELECT k.id, k.kind, k.size, k.score, k.representative, dd.decision FROM dupes_clusters k "
-            "LEFT JOIN dupes_decisions dd ON dd.key = k.key WHERE " + " AND ".join(where)
-            + " ORDER BY k.size DESC, k.score DESC, k.id",
-            tuple(params),
-        )
-        return [self._cluster(*r) for r in rows]
-
-    def duplicate_cluster(self, cluster_id: int) -> DuplicateCluster:
-        row = self.store.query_one(
-            "SELECT k.id, k.kind, k.size, k.score, k.representative, dd.decision FROM dupes_clusters k "
-            "LEFT JOIN dupes_decisions dd ON dd.key = k.key WHERE k.id = ?",
-            (int(cluster_id),),
-        )
-        if row is None:
-            raise NotFoundError(f"no cluster {cluster_id} (mine again: the library changed)")
-        return self._cluster(*row)
-
-    def _cluster(self, cid: int, kind: str, size: int, score: float, rep: int | None,
-                 decision: str | None) -> DuplicateCluster:
-        rows = self.store.query(
-            f"SELECT {_REF_COLS}, m.cosine FROM dupes_members m JOIN chunks c ON c.id = m.chunk_id "
-            "JOIN documents d ON d.id = c.document_id WHERE m.cluster_id = ? "
-            "ORDER BY m.cosine DESC, d.path, c.ord",
-            (cid,),
-        )
-        members = [_ref(r[:9], float(r[9])) for r in rows]
-        representative = next((m for m in members if m.chunk_id == rep), members[0] if members else None)
-        if representative is None:
-            raise NotFoundError(f"cluster {cid} has no passages left")
-        docs = sorted({m.document_id for m in members})
-        return DuplicateCluster(cid, kind, len(members), float(score), representative, members, docs, decision)
-
-    # -- decisions --------------------------------------------------------------------------
-    def _check_decision(self, decision: str) -> None:
-        if decision not in DECISIONS:
-            raise InvalidInputError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
-
-    def decide_pair(self, pair_id: int, decision: str) -> None:
-        """Mark a pair ignore / confirmed / rejected (kept by its texts, so re-indexing
-        does not lose it). Confirmed and rejected pairs also become labelled pairs."""
-        self._check_decision(decision)
-        pair = self.duplicate_pair(pair_id)
-        hashes = dict(self.store.query(
-            "SELECT id, text_hash FROM chunks WHERE id IN (?, ?)", (pair.a.chunk_id, pair.b.chunk_id)))
-        with self.store.write() as conn:
-            self._put_decision(conn, _pair_key(hashes[pair.a.chunk_id], hashes[pair.b.chunk_id]), decision)
-        if decision in (CONFIRMED, REJECTED):
-            self._label(pair.a, pair.b, decision == CONFIRMED)
-
-    def decide_cluster(self, cluster_id: int, decision: str) -> None:
-        """Mark a whole cluster; every pair inside it takes the same decision, and a
-        confirmed or rejected cluster labels its representative with each other text."""
-        self._check_decision(decision)
-        cluster = self.duplicate_cluster(cluster_id)
-        ids = [m.chunk_id for m in cluster.members]
-        marks = ",".join("?" * len(ids))
-        hashes = dict(self.store.query(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", tuple(ids)))
-        key = self.store.query_one("SELECT key FROM dupes_clusters WHERE id = ?", (cluster_id,))[0]
-        pairs = self.store.query(
-            f"SELECT chunk_a, chunk_b FROM dupes_pairs WHERE model_id = ? AND chunk_a IN ({marks}) "
-            f"AND chunk_b IN ({marks})",
-            (self.active_model_id(), *ids, *ids),
-        )
-        with self.store.write() as conn:
-            self._put_decision(conn, key, decision)
-            for a, b in pairs:
-                self._put_decision(conn, _pair_key(hashes[a], hashes[b]), decision)
-        if decision in (CONFIRMED, REJECTED):
-            rep = cluster.representative
-            seen = {rep.text}
-            for m in cluster.members:
-                if m.text not in seen:
-                    seen.add(m.text)
-                    self._label(rep, m, decision == CONFIRMED)
-
-    @staticmethod
-    def _put_decision(conn: Any, key: str, decision: str) -> None:
-        conn.execute(
-            "INSERT INTO dupes_decisions(key, decision, decided_at) VALUES (?,?,?) "
-            "ON CONFLICT(key) DO UPDATE SET decision = excluded.decision, decided_at = excluded.decided_at",
-            (key, decision, time.time()),
-        )
-
-    def _label(self, a: PassageRef, b: PassageRef, similar: bool) -> None:
-        label_pair = getattr(self, "label_pair", None)
-        if label_pair is None or a.text == b.text:
-            return
-        label_pair(a.chunk_id, b.chunk_id, similar, source="dupes")
-
-    def pair_decision(self, pair_id: int) -> str | None:
-        return self.duplicate_pair(pair_id).decision
-
-    # -- difference ---------------------------------------------------------------------------
-    def pair_diff(self, pair_id: int) -> list[DiffOp]:
-        """Word-level steps from passage a to passage b of a pair, with character spans."""
-        pair = self.duplicate_pair(pair_id)
-        return word_diff(pair.a.text, pair.b.text)
 

@@ -1,4 +1,4 @@
-"""Watching part of the Library facade (issue 5): the library follows its folders.
+"""Watching (issue 5): the library follows its folders.
 
     lib.start_watching(on_event=print)     # returns at once; a worker thread does the rest
     lib.watch_status()                     # per folder: watching / polling / unavailable ...
@@ -10,22 +10,26 @@ Everything the watcher changes goes through the indexer's persistent job queue.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-from core.errors import InvalidInputError, NotFoundError
+from core.catalog import Catalog
+from core.errors import InvalidInputError
+from core.events import Events
+from core.index.indexer import Indexer
 from core.watch.status import IDLE, PAUSED, UNAVAILABLE, FolderWatchStatus
 from core.watch.watcher import EventFn, Watcher
 
 
-class WatchMixin:
-    store: Any
-    settings: Any
+class Watching:
+    """The watcher of one library (at most one runs), started and stopped here."""
 
-    def _init_part(self) -> None:
-        self._watcher: Watcher | None = None
+    def __init__(self, indexer: Indexer, catalog: Catalog, events: Events) -> None:
+        self.indexer = indexer
+        self.catalog = catalog
+        self.watcher: Watcher | None = None
         self._watch_lock = threading.Lock()
+        events.folders_changed.subscribe(lambda _: self._folders_changed())
 
-    def _close_part(self) -> None:
+    def close(self) -> None:
         # Give a job in progress time to stop at a consistent point before the store closes.
         self.stop_watching(timeout=60)
 
@@ -48,51 +52,48 @@ class WatchMixin:
         if reconcile_interval_s is not None and reconcile_interval_s < 0:
             raise InvalidInputError("reconcile_interval_s must be >= 0")
         with self._watch_lock:
-            if self._watcher is not None and self._watcher.alive:
-                if self._watcher.running:
+            if self.watcher is not None and self.watcher.alive:
+                if self.watcher.running:
                     raise InvalidInputError("the library is already being watched")
-                if not self._watcher.stop(timeout=60):
+                if not self.watcher.stop(timeout=60):
                     raise InvalidInputError("the previous watcher is still stopping; try again")
-            self._watcher = Watcher(
-                self,
+            self.watcher = Watcher(
+                self.indexer,
+                self.catalog,
                 on_event=on_event,
                 reconcile_interval_s=reconcile_interval_s,
                 debounce_s=debounce_s,
                 use_polling=use_polling,
                 poll_interval_s=poll_interval_s,
             )
-            self._watcher.start()
+            self.watcher.start()
 
     def stop_watching(self, timeout: float = 5) -> bool:
         """Stop observers and the worker; a job in progress is cancelled at a consistent
         point and stays queued. Returns False if the worker had not ended by ``timeout``."""
         with self._watch_lock:
-            watcher = self._watcher
+            watcher = self.watcher
             if watcher is None:
                 return True
             done = watcher.stop(timeout)
             if done:
-                self._watcher = None
+                self.watcher = None
             return done
 
     @property
     def is_watching(self) -> bool:
-        w = getattr(self, "_watcher", None)
+        w = self.watcher
         return w is not None and w.running
 
     def watch_status(self) -> list[FolderWatchStatus]:
-        rows = self.store.query(
-            "SELECT f.id, f.path, f.paused, f.available, f.last_reconcile, "
-            "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) FROM folders f ORDER BY f.path"
-        )
         out = []
-        for fid, path, paused, available, last, jobs in rows:
-            state, message = self._watch_state(fid)
+        for fid, path, paused, available, last, jobs in self.catalog.folder_watch_rows():
+            state, message = self.state_of(fid)
             if paused:
                 state, message = PAUSED, None
             elif not available and state != UNAVAILABLE:
                 state, message = UNAVAILABLE, "folder not found"
-            w = self._watcher
+            w = self.watcher
             settling = w.pending_of(fid, path) if w is not None and w.running else 0
             out.append(FolderWatchStatus(fid, path, state, jobs + settling, last, message))
         return out
@@ -101,35 +102,17 @@ class WatchMixin:
         """Ask a running watcher to rescan now (e.g. a "check now" button)."""
         if not self.is_watching:
             raise InvalidInputError("the library is not being watched")
-        assert self._watcher is not None
-        self._watcher.request_reconcile()
+        assert self.watcher is not None
+        self.watcher.request_reconcile()
 
-    def mark_folder_available(self, folder_id: int, available: bool) -> bool:
-        """Mark a folder and all its documents (un)available in one write. Documents are
-        never deleted for being unavailable. Returns True when something changed. A
-        running watcher reconciles the folder when it comes back; without one, the
-        reconcile that noticed it does."""
-        with self.store.write() as conn:
-            row = conn.execute("SELECT available FROM folders WHERE id = ?", (folder_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"no folder {folder_id}")
-            if bool(row[0]) == bool(available):
-                return False
-            conn.execute("UPDATE folders SET available = ? WHERE id = ?", (int(available), folder_id))
-            conn.execute(
-                "UPDATE documents SET available = ? WHERE folder_id = ?", (int(available), folder_id)
-            )
-        self._watch_folders_changed()
-        return True
-
-    # -- hooks called by Library ---------------------------------------------------------------
-    def _watch_state(self, folder_id: int) -> tuple[str, str | None]:
-        w = getattr(self, "_watcher", None)
+    def state_of(self, folder_id: int) -> tuple[str, str | None]:
+        """(state, message) of a folder as the running watcher sees it."""
+        w = self.watcher
         if w is None or not w.running:
             return (IDLE, None)
         return w.state_of(folder_id)
 
-    def _watch_folders_changed(self) -> None:
-        w = getattr(self, "_watcher", None)
+    def _folders_changed(self) -> None:
+        w = self.watcher
         if w is not None and w.running:
             w.folders_changed()

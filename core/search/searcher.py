@@ -1,4 +1,4 @@
-"""Search part of the Library facade: dense, keyword and hybrid search, find similar.
+"""The searcher: dense, keyword and hybrid search, find similar passages and documents.
 
 Dense search encodes the query with the active model version and asks the accelerator
 (core/search/accel.py) for the nearest passage vectors; keyword search is FTS5 BM25
@@ -17,13 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from core.catalog import Catalog
 from core.errors import InvalidInputError, NotFoundError
+from core.model_versions import ModelVersions
 from core.search.accel import Accelerator, Hits
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
 from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
-from core.types import SearchResult, SimilarDocument
+from core.store import Store
+from core.types import ChunkInfo, SearchResult, SimilarDocument
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_K = 1000
@@ -34,12 +37,6 @@ DOC_SOURCE_PASSAGES = 64        # passages of a document compared in similar_doc
 DOC_NEIGHBOURS = 50             # nearest passages fetched per source passage
 DOC_PAIRS = 3                   # passage pairs reported per similar document
 
-_RESULT_SQL = (
-    "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text "
-    "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})"
-)
-
-
 BEST_SENTENCE_TOP = 10
 
 
@@ -47,10 +44,11 @@ def _on_cpu(encoder: Any) -> bool:
     return getattr(getattr(encoder, "device", None), "type", "cpu") == "cpu"
 
 
-class SearchMixin:
-    store: Any
-
-    def _init_part(self) -> None:
+class Searcher:
+    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog) -> None:
+        self.store = store
+        self.versions = versions
+        self.catalog = catalog
         self._accels: dict[int, Accelerator] = {}
         self._accel_lock = threading.Lock()
         self._sentence_cache = SentenceCache()
@@ -63,7 +61,7 @@ class SearchMixin:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="likewise-keyword")
             return self._pool
 
-    def _close_part(self) -> None:
+    def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -77,7 +75,7 @@ class SearchMixin:
     def accelerator(self, model_id: int | None = None) -> Accelerator:
         """The in-memory vector index of a model version (the active one by default),
         caught up with the store."""
-        model_id = self.active_model_id() if model_id is None else int(model_id)
+        model_id = self.versions.active_model_id() if model_id is None else int(model_id)
         with self._accel_lock:
             acc = self._accels.get(model_id)
             if acc is None:
@@ -123,7 +121,7 @@ class SearchMixin:
         # SQLite and torch both release the GIL: in hybrid search the keyword query runs
         # on its own reader while the query is encoded (on the CPU with one torch thread
         # fewer, see one_core_spared) and the vectors searched.
-        on_cpu = mode != "keyword" and _on_cpu(self.encoder())
+        on_cpu = mode != "keyword" and _on_cpu(self.versions.encoder())
         beside = mode == "hybrid" and (not on_cpu or (os.cpu_count() or 1) > 1)
         if mode in ("keyword", "hybrid"):
             where, params = filters.sql() if filters is not None and not filters.is_empty() else ("", ())
@@ -168,11 +166,11 @@ class SearchMixin:
         return self.search(text, mode=mode, k=k, filters=filters, group_by_document=group_by_document)
 
     def _encode_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.encoder().encode([text])[0], dtype=np.float32)
+        return np.asarray(self.versions.encoder().encode([text])[0], dtype=np.float32)
 
     def _group(self, ranked: list[tuple], k: int) -> list[tuple]:
         """Best passage per document, with the count of the document's other hits."""
-        docs = self._doc_of([r[0] for r in ranked])
+        docs = self.catalog.document_of_chunks([r[0] for r in ranked])
         first: dict[int, list] = {}
         for r in ranked:
             doc = docs.get(r[0])
@@ -184,17 +182,6 @@ class SearchMixin:
                 first[doc] = [*r, 0]
         return [tuple(v) for v in list(first.values())[:k]]
 
-    def _doc_of(self, chunk_ids: list[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        conn = self.store.reader()
-        for start in range(0, len(chunk_ids), 500):
-            part = chunk_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            out.update(conn.execute(
-                f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)
-            ).fetchall())
-        return out
-
     def _results(
         self, ranked: list[tuple], query: str | None, qvec: np.ndarray | None, snippets: bool,
     ) -> list[SearchResult]:
@@ -202,8 +189,7 @@ class SearchMixin:
         if not ranked:
             return []
         ids = [r[0] for r in ranked]
-        marks = ",".join("?" * len(ids))
-        rows = {r[0]: r for r in self.store.query(_RESULT_SQL.format(marks=marks), tuple(ids))}
+        rows = self.catalog.result_rows(ids)
         terms = query_terms(query) if query else set()
         out = []
         for r in ranked:
@@ -232,8 +218,8 @@ class SearchMixin:
     def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
         """Best sentences for the first BEST_SENTENCE_TOP results: each costs encoding
         the passage's sentences, so the tail of a long list keeps only word spans."""
-        model_id = self.active_model_id()
-        enc = self.encoder(model_id)
+        model_id = self.versions.active_model_id()
+        enc = self.versions.encoder(model_id)
         spans = best_sentences(
             [(r.chunk_id, r.text) for r in results[:BEST_SENTENCE_TOP]], qvec,
             lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
@@ -253,7 +239,7 @@ class SearchMixin:
         """Passages most like this one: in other documents, or also in the same one
         (``same_document=True``); never the passage itself nor a passage overlapping it."""
         k = _check_k(k)
-        src = self.chunk(int(chunk_id))
+        src = self.catalog.chunk(int(chunk_id))
         acc = self.accelerator()
         vec = acc.vectors([src.id]).get(src.id)
         if vec is None:
@@ -271,15 +257,10 @@ class SearchMixin:
             self._add_best_sentences(results, vec)
         return results
 
-    def _excluded_for(self, src: Any, same_document: bool) -> set[int]:
+    def _excluded_for(self, src: ChunkInfo, same_document: bool) -> set[int]:
         if not same_document:
-            rows = self.store.query("SELECT id FROM chunks WHERE document_id = ?", (src.document_id,))
-        else:
-            rows = self.store.query(
-                "SELECT id FROM chunks WHERE document_id = ? AND char_start < ? AND char_end > ?",
-                (src.document_id, max(src.char_end, src.char_start + 1), src.char_start),
-            )
-        return {int(r[0]) for r in rows} | {src.id}
+            return set(self.catalog.chunk_ids_of(src.document_id)) | {src.id}
+        return set(self.catalog.chunks_overlapping(src)) | {src.id}
 
     def similar_documents(
         self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,
@@ -299,9 +280,8 @@ class SearchMixin:
         being penalised for its unrelated parts.
         """
         k = _check_k(k)
-        doc = self.document(int(doc_id))
-        src_ids = [r[0] for r in self.store.query(
-            "SELECT id FROM chunks WHERE document_id = ? ORDER BY ord", (doc.id,))]
+        doc = self.catalog.document(int(doc_id))
+        src_ids = self.catalog.chunk_ids_of(doc.id)
         if not src_ids:
             return []
         if len(src_ids) > DOC_SOURCE_PASSAGES:
@@ -309,7 +289,7 @@ class SearchMixin:
             src_ids = [src_ids[i] for i in sorted(set(picks.tolist()))]
         acc = self.accelerator()
         vecs = acc.vectors(src_ids)
-        own = {r[0] for r in self.store.query("SELECT id FROM chunks WHERE document_id = ?", (doc.id,))}
+        own = set(self.catalog.chunk_ids_of(doc.id))
         allowed = allowed_chunk_ids(self.store.reader(), filters)
         per_source = []
         for sid in src_ids:
@@ -322,7 +302,7 @@ class SearchMixin:
     def _aggregate_documents(
         self, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
     ) -> list[SimilarDocument]:
-        docs = self._doc_of(list({c for _, hits in per_source for c, _ in hits}))
+        docs = self.catalog.document_of_chunks(list({c for _, hits in per_source for c, _ in hits}))
         best: dict[int, dict[int, tuple[int, float]]] = defaultdict(dict)   # doc -> src -> (tgt, cos)
         floors = {}
         for sid, hits in per_source:
@@ -340,7 +320,7 @@ class SearchMixin:
         scored.sort(key=lambda t: -t[0])
         out = []
         for score, d, matched, pairs in scored[:k]:
-            out.append(SimilarDocument(self.document(d), float(score), matched, n,
+            out.append(SimilarDocument(self.catalog.document(d), float(score), matched, n,
                                        [(int(s), int(t), float(c)) for s, t, c in pairs]))
         return out
 

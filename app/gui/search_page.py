@@ -1,0 +1,545 @@
+"""The Search tab: the search field and its filters, the results list, the preview,
+find similar (passages and documents) and the actions on a result.
+
+Every call into the engine goes through the window's TaskRunner: searches are queries
+(``runner.query``); labelling a result is a write (``runner.write``) that announces
+it changed the labels. What the window must do in turn (show a status line, switch to
+this tab) is told through signals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import viewer
+from app.gui.errors import describe
+from app.gui.preview import PreviewPane
+from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
+from app.gui.tasks import LABELS, TaskContext, TaskRunner
+from core.errors import NotFoundError
+from core.pathnames import display_stored
+from core.search.filters import SearchFilters
+from core.types import SearchResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Library
+
+MODES = [("hybrid", "Hybrid"), ("dense", "Meaning"), ("keyword", "Keywords")]
+TYPES = [(None, "All types"), ([".pdf"], "PDF"), ([".docx"], "Word"), ([".txt"], "Text"),
+         ([".md", ".markdown"], "Markdown")]
+DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
+SEARCH_DELAY_MS = 250
+RESULTS_K = 25   # best sentences cost one encoder pass over every result
+
+
+def chunk_as_result(c: Any, score: float | None = None) -> SearchResult:
+    """A ChunkInfo shown like a search result (the source of a find-similar)."""
+    return SearchResult(c.id, c.document_id, c.path, c.title, c.page_start, c.page_end,
+                        c.heading, c.text, score if score is not None else 1.0)
+
+
+def document_as_result(sim: Any, best: Any) -> SearchResult:
+    """A SimilarDocument shown like a result: its best-matching passage, its score."""
+    d = sim.document
+    if best is None:
+        return SearchResult(-1, d.id, d.path, d.title, None, None, None,
+                            f"{d.chunks} passages", sim.score)
+    r = SearchResult(best.id, d.id, d.path, d.title, best.page_start, best.page_end,
+                     best.heading, best.text, sim.score)
+    r.note = f"{sim.matched_passages} of {sim.source_passages} passages alike"  # type: ignore[attr-defined]
+    return r
+
+
+class _SearchKeys(QObject):
+    """Down from the search field goes to the results; Escape in the results goes back."""
+
+    def __init__(self, window: SearchPage) -> None:
+        super().__init__(window)
+        self.w = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        key = event.key()
+        if obj is self.w.search_edit and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            if self.w.results.rowCount():
+                self.w.list.setFocus()
+                if not self.w.list.currentIndex().isValid():
+                    self.w.list.setCurrentIndex(self.w.results.index(0))
+                return True
+        if obj is self.w.list and key == Qt.Key.Key_Escape:
+            self.w.search_edit.setFocus()
+            self.w.search_edit.selectAll()
+            return True
+        return False
+
+
+class SearchPage(QWidget):
+    """The Search tab. ``library()`` gives the open library (None while it opens)."""
+
+    results_shown = Signal(str)       # what the list now shows: search | similar | similar_docs
+    status = Signal(str)              # a line for the window's status bar
+    show_me = Signal()                # bring this tab to the front (find similar from elsewhere)
+
+    def __init__(self, runner: TaskRunner, library: Callable[[], Library | None],
+                 idle_hint: Callable[[], str], shortcut_parent: QWidget | None = None) -> None:
+        super().__init__()
+        self.runner = runner
+        self.library = library
+        self.idle_hint = idle_hint
+        self.view_mode = "search"             # search | similar | similar_docs
+        self.current_query = ""
+        self.similar_source: SearchResult | None = None
+        self.pending_query: str | None = None
+        self.pending_similar_file: str | None = None   # likewise-gui --similar FILE
+        self.model_loaded = False
+        self._build(shortcut_parent or self)
+
+    @property
+    def lib(self) -> Library | None:
+        return self.library()
+
+    # -- told by the window -------------------------------------------------------------
+    def model_ready(self) -> None:
+        """The encoder is loaded: a search typed meanwhile runs now."""
+        self.model_loaded = True
+        if self.pending_similar_file is not None:
+            self.find_similar_to_file(self.pending_similar_file)
+        elif self.pending_query is not None:
+            self.search_now()
+        elif self.view_mode == "search" and not self.results.rowCount():
+            self._show_empty("")
+
+    def show_message(self, text: str) -> None:
+        """A line in place of the results (opening, loading, a failure)."""
+        self._show_empty(text)
+
+    def show_hint_if_idle(self) -> None:
+        if self.view_mode == "search" and not self.current_query and not self.results.rowCount():
+            self._show_empty(self.idle_hint())
+
+    def search_again_if_empty(self) -> None:
+        """Indexing finished: a search that found nothing may find something now."""
+        if self.view_mode == "search" and self.current_query and not self.results.rowCount():
+            self.search_now()
+
+    def _build(self, shortcut_parent: QWidget) -> None:
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Ask in your own words, or paste a passage\u2026")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumHeight(30)
+        self.search_edit.setStyleSheet("font-size: 12pt; padding: 2px 6px;")
+        self.mode_combo = QComboBox()
+        for key, label in MODES:
+            self.mode_combo.addItem(label, key)
+        self.mode_combo.setToolTip("Hybrid: meaning and words together; Meaning: the encoder "
+                                   "only; Keywords: the words you typed")
+        self.folder_combo = QComboBox()
+        self.folder_combo.addItem("All folders", None)
+        self.type_combo = QComboBox()
+        for value, label in TYPES:
+            self.type_combo.addItem(label, value)
+        self.date_combo = QComboBox()
+        for value, label in DATES:
+            self.date_combo.addItem(label, value)
+        self.group_check = QCheckBox("Group by document")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_edit, 1)
+        bar.addWidget(self.mode_combo)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("In"))
+        filters.addWidget(self.folder_combo)
+        filters.addWidget(self.type_combo)
+        filters.addWidget(QLabel("changed"))
+        filters.addWidget(self.date_combo)
+        filters.addWidget(self.group_check)
+        filters.addStretch(1)
+        self.header = QLabel("")
+        self.header.setStyleSheet("color: palette(mid);")
+        filters.addWidget(self.header)
+
+        self.results = ResultsModel(self)
+        self.delegate = ResultDelegate(self)
+        self.list = QListView()
+        self.list.setModel(self.results)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setUniformItemSizes(False)
+        self.list.setSpacing(0)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.customContextMenuRequested.connect(self._result_menu_at)
+        self.list.activated.connect(self._activated)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        self.empty_label = QLabel("")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: gray; font-size: 11pt;")
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.list)
+        self.list_stack.addWidget(self.empty_label)
+        self.preview = PreviewPane()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.list_stack)
+        split.addWidget(self.preview)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([690, 470])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 4)
+        lay.addLayout(bar)
+        lay.addLayout(filters)
+        lay.addWidget(split, 1)
+
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.search_now)
+        self.search_edit.textEdited.connect(lambda _t: self.search_timer.start())
+        self.search_edit.returnPressed.connect(self.search_now)
+        for combo in (self.mode_combo, self.folder_combo, self.type_combo, self.date_combo):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.group_check.toggled.connect(self._filters_changed)
+        keys = _SearchKeys(self)
+        self.search_edit.installEventFilter(keys)
+        self.list.installEventFilter(keys)
+        QShortcut(QKeySequence.StandardKey.Find, shortcut_parent, activated=self.focus_search)
+        QShortcut(QKeySequence("Ctrl+L"), shortcut_parent, activated=self.focus_search)
+
+        self.preview.open_requested.connect(lambda r: self.open_result(r, at_page=False))
+        self.preview.open_page_requested.connect(lambda r: self.open_result(r, at_page=True))
+        self.preview.reveal_requested.connect(self.reveal_result)
+        self.preview.similar_requested.connect(self.find_similar_passages)
+
+    # ------------------------------------------------------------------ searching
+    def focus_search(self) -> None:
+        self.show_me.emit()
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def filters(self) -> SearchFilters | None:
+        """The filters chosen above the results (None when there are none)."""
+        days = self.date_combo.currentData()
+        exts = self.type_combo.currentData()
+        f = SearchFilters(
+            folder=self.folder_combo.currentData() or None,
+            file_types=list(exts) if exts else None,
+            modified_after=time.time() - days * 86400 if days else None,
+        )
+        return None if f.is_empty() else f
+
+    def _filters_changed(self) -> None:
+        if self.view_mode == "similar" and self.similar_source is not None:
+            self.find_similar_passages(self.similar_source)
+        elif self.current_query:
+            self.search_now()
+
+    def set_query(self, text: str, mode: str | None = None) -> None:
+        """Type ``text`` into the search field (used by tests and screenshots)."""
+        if mode is not None:
+            self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(mode), 0))
+        self.search_edit.setText(text)
+        self.search_timer.start()
+
+    def search_now(self) -> None:
+        self.search_timer.stop()
+        query = self.search_edit.text().strip()
+        self.current_query = query
+        self.view_mode = "search"
+        self.similar_source = None
+        if not query:
+            self.pending_query = None
+            self.runner.query(lambda ctx: None, key="search")   # drops a search in flight
+            self.results.clear()
+            self.preview.show_nothing()
+            self.header.setText("")
+            self._show_empty(self.idle_hint() if self.lib is not None else "")
+            return
+        lib = self.lib
+        if lib is None or not self.model_loaded:
+            self.pending_query = query
+            self.header.setText("")
+            self._show_empty("Loading the model\u2026 your search will run in a moment.")
+            return
+        self.pending_query = None
+        mode = self.mode_combo.currentData()
+        filters = self.filters()
+        grouped = self.group_check.isChecked()
+        started = time.monotonic()
+
+        def work(ctx: TaskContext) -> list:
+            # First without best sentences (they cost one encoder pass over the results'
+            # sentences): the list appears at once, the highlights follow.
+            return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
+                              group_by_document=grouped, snippets=False)
+
+        def shown(results: list) -> None:
+            self._show_search(query, results, time.monotonic() - started)
+            if results:
+                def with_snippets(ctx: TaskContext) -> list:
+                    # Copies: the rows on screen are not touched off the UI thread.
+                    copies = [dataclasses.replace(r) for r in results]
+                    lib.add_best_sentences(copies, query)
+                    return copies
+
+                self.runner.query(with_snippets, name="best sentences", key="search",
+                                on_done=lambda full: self._add_snippets(query, full),
+                                on_error=lambda _e: self.results_shown.emit("search"))
+            else:
+                self.results_shown.emit("search")
+
+        self.header.setText("Searching\u2026")
+        self.runner.query(work, name="search", key="search", on_done=shown,
+                        on_error=self._search_failed)
+
+    def _search_failed(self, exc: BaseException) -> None:
+        self.header.setText("")
+        self._show_empty(describe(exc))
+
+    def _show_search(self, query: str, results: list, seconds: float) -> None:
+        self._set_rows([Row(RESULT, r) for r in results])
+        n = len(results)
+        self.header.setText(f"{n} passage{'s' if n != 1 else ''} \u00b7 {seconds * 1000:.0f} ms")
+        if not results:
+            self._show_empty(f"Nothing found for \u201c{query}\u201d. Try other words, or the "
+                             "Meaning mode.")
+
+    def _add_snippets(self, query: str, full: list) -> None:
+        """Best sentences computed for the results shown: copy them onto the rows."""
+        if self.view_mode != "search" or self.current_query != query:
+            return
+        spans = {r.chunk_id: r.best_sentence for r in full}
+        for row in self.results.rows:
+            if row.result.chunk_id in spans:
+                row.result.best_sentence = spans[row.result.chunk_id]
+        self.delegate.clear_cache()
+        self.results.layoutAboutToBeChanged.emit()
+        self.results.layoutChanged.emit()
+        current = self.list.currentIndex()
+        if current.isValid():
+            self._current_changed(current, current)
+        self.results_shown.emit("search")
+
+    def _set_rows(self, rows: list[Row]) -> None:
+        self.delegate.clear_cache()
+        self.results.set_rows(rows)
+        self.list_stack.setCurrentWidget(self.list)
+        if rows:
+            self.list.scrollToTop()
+            first = 1 if rows[0].kind == SOURCE and len(rows) > 1 else 0
+            self.list.setCurrentIndex(self.results.index(first))
+        else:
+            self.preview.show_nothing()
+
+    def _show_empty(self, text: str) -> None:
+        self.results.clear()
+        self.empty_label.setText(text)
+        self.list_stack.setCurrentWidget(self.empty_label)
+
+    # ------------------------------------------------------------------ find similar
+    def find_similar_passages(self, result: Any) -> None:
+        lib = self.lib
+        if lib is None or getattr(result, "chunk_id", None) is None:
+            return
+        chunk_id = result.chunk_id
+        filters = self.filters()
+        self.show_me.emit()
+
+        def work(ctx: TaskContext) -> tuple:
+            source = chunk_as_result(lib.chunk(chunk_id))
+            found = lib.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
+                                         filters=filters)
+            return source, found
+
+        self.header.setText("Finding similar passages\u2026")
+        self.runner.query(work, name="find similar", key="search", on_done=self._show_similar,
+                        on_error=self._search_failed)
+
+    def _show_similar(self, data: tuple) -> None:
+        source, found = data
+        self.view_mode = "similar"
+        self.similar_source = source
+        self.current_query = ""
+        self.search_edit.clear()
+        self._set_rows([Row(SOURCE, source)] + [Row(RESULT, r) for r in found])
+        self.header.setText(f"{len(found)} similar passages in other documents")
+        self.results_shown.emit("similar")
+
+    def find_similar_documents(self, doc_id: int, path: str = "") -> None:
+        lib = self.lib
+        if lib is None:
+            return
+        self.show_me.emit()
+
+        def work(ctx: TaskContext) -> tuple:
+            doc = lib.document(doc_id)
+            found = []
+            for sim in lib.similar_documents(doc_id, k=RESULTS_K):
+                r = document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None)
+                found.append(r)
+            return doc, found
+
+        self.header.setText("Finding similar documents\u2026")
+        self.runner.query(work, name="find similar documents", key="search",
+                        on_done=self._show_similar_documents, on_error=self._search_failed)
+
+    def find_similar_to_file(self, path: str) -> None:
+        """The documents like a file of the library (``likewise-gui --similar FILE``, the
+        desktop's "Find similar with Likewise"); waits for the model when called early."""
+        lib = self.lib
+        if lib is None or not self.model_loaded:
+            self.pending_similar_file = path
+            self.header.setText(f"Documents like {Path(path).name} will show once the model is loaded\u2026")
+            return
+        self.pending_similar_file = None
+
+        def work(ctx: TaskContext) -> Any:
+            try:
+                return lib.document(path)
+            except NotFoundError:
+                raise NotFoundError(
+                    f"{path} is not in your library: add its folder (File \u2192 Add folder), "
+                    "then find documents like it.") from None
+
+        self.header.setText(f"Finding documents like {Path(path).name}\u2026")
+        self.runner.query(work, name="find similar to a file", key="search",
+                          on_done=lambda doc: self.find_similar_documents(doc.id, doc.path),
+                          on_error=self._search_failed)
+
+    def _show_similar_documents(self, data: tuple) -> None:
+        doc, found = data
+        self.view_mode = "similar_docs"
+        self.similar_source = None
+        self.current_query = ""
+        self.search_edit.clear()
+        source = SearchResult(-1, doc.id, doc.path, doc.title, None, None, None,
+                              f"{doc.chunks} passages \u00b7 {doc.pages or '?'} pages", 1.0)
+        rows = [Row(SOURCE, source)] + [Row(DOCUMENT, r) for r in found]
+        self._set_rows(rows)
+        self.header.setText(f"{len(found)} similar documents")
+        self.results_shown.emit("similar_docs")
+
+    # ------------------------------------------------------------------ preview
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        r = current.data(ResultRole) if current.isValid() else None
+        if r is None:
+            self.preview.show_nothing()
+            return
+        self.preview.show_result(r)
+        lib = self.lib
+        chunk_id = getattr(r, "chunk_id", None)
+        if lib is None or chunk_id is None or chunk_id < 0:
+            return
+
+        def work(ctx: TaskContext) -> tuple:
+            return lib.neighbours(chunk_id, before=1, after=1), lib.document(r.document_id)
+
+        self.runner.query(work, name="preview", key="preview",
+                        on_done=lambda data: self._preview_loaded(r, data),
+                        on_error=lambda exc: None)
+
+    def _preview_loaded(self, r: Any, data: tuple) -> None:
+        if self.preview.result is not r:
+            return
+        neighbours, doc = data
+        self.preview.show_result(r, neighbours, doc)
+
+    # ------------------------------------------------------------------ result actions
+    def _activated(self, index: QModelIndex) -> None:
+        r = index.data(ResultRole)
+        if r is not None:
+            self.open_result(r, at_page=True)
+
+    def open_path(self, path: str, page: int | None) -> None:
+        if not viewer.open_document(path, page):
+            self.status.emit(f"Could not open {display_stored(path)}")
+
+    def open_result(self, r: Any, at_page: bool = True) -> None:
+        self.open_path(r.path, r.page_start if at_page else None)
+
+    def reveal_result(self, r: Any) -> None:
+        if not viewer.reveal(r.path):
+            self.status.emit(f"Could not show {display_stored(r.path)} in its folder")
+
+    def _result_menu_at(self, pos: Any) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
+            return
+        self.list.setCurrentIndex(index)
+        menu = self.result_menu(index.data(ResultRole))
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def result_menu(self, r: Any) -> QMenu:
+        """The context menu of a result (built on demand; tests trigger its actions)."""
+        menu = QMenu(self)
+        has_chunk = getattr(r, "chunk_id", None) is not None and r.chunk_id >= 0
+        a = menu.addAction("Find similar passages")
+        a.setEnabled(has_chunk)
+        a.triggered.connect(lambda: self.find_similar_passages(r))
+        menu.addAction("Find similar documents").triggered.connect(
+            lambda: self.find_similar_documents(r.document_id, r.path))
+        menu.addSeparator()
+        menu.addAction("Open").triggered.connect(lambda: self.open_result(r, at_page=False))
+        page = menu.addAction(f"Open at page {r.page_start}" if r.page_start else "Open at page")
+        page.setEnabled(r.page_start is not None)
+        page.triggered.connect(lambda: self.open_result(r, at_page=True))
+        menu.addAction("Show in folder").triggered.connect(lambda: self.reveal_result(r))
+        menu.addSeparator()
+        menu.addAction("Copy text").triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(r.text))
+        menu.addAction("Copy path").triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(display_stored(r.path)))
+        if has_chunk and self.view_mode == "search" and self.current_query:
+            menu.addSeparator()
+            menu.addAction("Mark relevant").triggered.connect(lambda: self.mark_relevant(r, True))
+            menu.addAction("Mark not relevant").triggered.connect(
+                lambda: self.mark_relevant(r, False))
+        elif (has_chunk and self.view_mode == "similar" and self.similar_source is not None
+              and r.chunk_id != self.similar_source.chunk_id):
+            menu.addSeparator()
+            menu.addAction("Mark similar").triggered.connect(lambda: self.mark_similar(r, True))
+            menu.addAction("Mark not similar").triggered.connect(lambda: self.mark_similar(r, False))
+        return menu
+
+    def mark_relevant(self, r: Any, relevant: bool) -> None:
+        lib, query = self.lib, self.current_query
+        if lib is None:
+            return
+        word = "relevant" if relevant else "not relevant"
+        self.runner.write(lambda ctx: lib.label_relevance(query, r.chunk_id, relevant),
+                          name="label", changes={LABELS},
+                          on_done=lambda _id: self.status.emit(
+                              f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
+
+    def mark_similar(self, r: Any, similar: bool) -> None:
+        lib, source = self.lib, self.similar_source
+        if lib is None or source is None:
+            return
+        word = "similar" if similar else "not similar"
+        self.runner.write(lambda ctx: lib.label_pair(source.chunk_id, r.chunk_id, similar),
+                          name="label", changes={LABELS},
+                          on_done=lambda _id: self.status.emit(
+                              f"Marked {word} (a labelled pair for training)"))
+

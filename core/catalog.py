@@ -1,0 +1,497 @@
+"""The catalog: the one owner of the ``folders``, ``documents`` and ``chunks`` tables.
+
+Every statement that reads or writes those tables' rows lives here, so adding a column
+means changing this file (and a migration in core/store). Paths are stored losslessly
+(core/pathnames.py: ``to_db`` going in, ``from_db`` coming out); methods taking a
+"stored" path take it as the database holds it.
+
+Deleting a document tells ``events.document_deleted`` inside the same write, before its
+chunks go, so that the parts owning rows that point at chunks (dupes_*, labels) follow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import apsw
+import numpy as np
+
+from core import faults
+from core.errors import InvalidInputError, NotFoundError
+from core.events import DocumentDeleted, Events
+from core.pathnames import display, from_db, to_db
+from core.store import Store, vec_table
+from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
+
+_DOC_COLS = (
+    "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
+    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.indexed_at, d.available, d.folder_id"
+)
+_CHUNK_COLS = (
+    "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
+    "c.char_start, c.char_end, d.path, d.title"
+)
+
+
+def text_hash(text: str) -> str:
+    """The key under which a passage's text is stored (vectors are reused by it)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def title_of(stored: str) -> str:
+    return Path(display(from_db(stored))).stem
+
+
+def ext_of(stored: str) -> str:
+    return os.path.splitext(stored)[1].lower()
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    """A chosen folder as the indexer needs it."""
+
+    id: int
+    root: str          # OS path
+    paused: bool
+    follow_links: bool
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """What the indexer compares a file with: its document row, if any."""
+
+    id: int
+    size: int
+    mtime: float
+    content_hash: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """A file as looked at: stored path, folder, size, mtime, content hash."""
+
+    path: str
+    folder_id: int | None
+    size: int
+    mtime: float
+    content_hash: str | None
+
+
+class Catalog:
+    """Folders, documents and chunks of one library."""
+
+    def __init__(self, store: Store, events: Events) -> None:
+        self.store = store
+        self.events = events
+
+    # -- folders ----------------------------------------------------------------------
+    def add_folder(self, path: Path | str, follow_links: bool) -> int:
+        """Record a chosen folder (an OS path); folders inside it merge into it."""
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise InvalidInputError(f"not a folder: {display(str(folder))}")
+        folder = folder.resolve()
+        for (existing,) in self.store.query("SELECT path FROM folders"):
+            existing = from_db(existing)
+            if folder == Path(existing) or Path(existing) in folder.parents:
+                raise InvalidInputError(
+                    f"{display(str(folder))} is already watched (inside {display(existing)})")
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO folders(path, added_at, follow_links) VALUES (?, ?, ?)",
+                (to_db(str(folder)), time.time(), int(bool(follow_links))),
+            )
+            folder_id = conn.last_insert_rowid()
+            for fid, fpath in list(conn.execute("SELECT id, path FROM folders WHERE id != ?", (folder_id,))):
+                if folder in Path(from_db(fpath)).parents:
+                    conn.execute("UPDATE documents SET folder_id = ? WHERE folder_id = ?", (folder_id, fid))
+                    conn.execute("DELETE FROM folders WHERE id = ?", (fid,))
+        self.events.folders_changed.emit(None)
+        return int(folder_id)
+
+    def remove_folder(self, path: Path | str) -> int:
+        """Forget a folder and every document under it. Returns documents removed."""
+        folder_id = self.folder_id(path)
+        doc_ids = [r[0] for r in self.store.query("SELECT id FROM documents WHERE folder_id = ?", (folder_id,))]
+        with self.store.write() as conn:
+            for doc_id in doc_ids:
+                self.delete_document(conn, doc_id)
+            conn.execute("DELETE FROM jobs WHERE folder_id = ?", (folder_id,))
+            conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+        self.events.folders_changed.emit(None)
+        return len(doc_ids)
+
+    def set_folder_paused(self, path: Path | str, paused: bool) -> None:
+        folder_id = self.folder_id(path)
+        with self.store.write() as conn:
+            conn.execute("UPDATE folders SET paused = ? WHERE id = ?", (int(paused), folder_id))
+        self.events.folders_changed.emit(None)
+
+    def mark_folder_available(self, folder_id: int, available: bool) -> bool:
+        """Mark a folder and all its documents (un)available in one write. Documents are
+        never deleted for being unavailable. Returns True when something changed."""
+        with self.store.write() as conn:
+            row = conn.execute("SELECT available FROM folders WHERE id = ?", (folder_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no folder {folder_id}")
+            if bool(row[0]) == bool(available):
+                return False
+            conn.execute("UPDATE folders SET available = ? WHERE id = ?", (int(available), folder_id))
+            conn.execute(
+                "UPDATE documents SET available = ? WHERE folder_id = ?", (int(available), folder_id)
+            )
+        self.events.folders_changed.emit(None)
+        return True
+
+    def folder_id(self, path: Path | str) -> int:
+        p = Path(from_db(os.fspath(path))).expanduser()
+        candidates = {str(p), str(p.resolve()) if p.exists() else str(p.absolute())}
+        for c in candidates:
+            row = self.store.query_one("SELECT id FROM folders WHERE path = ?", (to_db(c),))
+            if row:
+                return int(row[0])
+        raise NotFoundError(f"{display(from_db(os.fspath(path)))} is not a watched folder")
+
+    def folder_rows(self) -> list[FolderRow]:
+        """Every chosen folder: id, OS path, paused, follow links."""
+        return [FolderRow(fid, from_db(path), bool(paused), bool(follow)) for fid, path, paused, follow in
+                self.store.query("SELECT id, path, paused, follow_links FROM folders")]
+
+    def folder_root(self, folder_id: int | None) -> str | None:
+        """The stored path of a folder, or None."""
+        row = self.store.query_one("SELECT path FROM folders WHERE id = ?", (folder_id,))
+        return row[0] if row else None
+
+    def folders(self, state_of: Any = None) -> list[FolderInfo]:
+        """Every folder with its state; ``state_of(folder_id)`` gives (state, message)
+        of a folder that is neither paused nor unavailable (the watcher's view)."""
+        rows = self.store.query(
+            "SELECT f.id, f.path, f.paused, f.available, f.last_reconcile, "
+            "(SELECT COUNT(*) FROM documents d WHERE d.folder_id = f.id), "
+            "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) "
+            "FROM folders f ORDER BY f.path"
+        )
+        out = []
+        for fid, path, paused, available, last, ndocs, pending in rows:
+            state, message = ("idle", None)
+            if paused:
+                state = "paused"
+            elif not available or not os.path.isdir(from_db(path)):
+                state = "unavailable"
+            elif state_of is not None:
+                state, message = state_of(fid)
+            out.append(FolderInfo(fid, path, bool(paused), state, ndocs, pending, last, message))
+        return out
+
+    def folder(self, folder_id: int, state_of: Any = None) -> FolderInfo:
+        for f in self.folders(state_of):
+            if f.id == folder_id:
+                return f
+        raise NotFoundError(f"no folder {folder_id}")
+
+    def folder_watch_rows(self) -> list[tuple]:
+        """(id, stored path, paused, available, last reconcile, jobs) of every folder."""
+        return self.store.query(
+            "SELECT f.id, f.path, f.paused, f.available, f.last_reconcile, "
+            "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) FROM folders f ORDER BY f.path"
+        )
+
+    def note_reconciled(self, conn: apsw.Connection, folder_id: int) -> None:
+        """A scan of the folder finished (inside a write): its documents are there again."""
+        conn.execute("UPDATE folders SET last_reconcile = ? WHERE id = ?", (time.time(), folder_id))
+        conn.execute("UPDATE documents SET available = 1 WHERE folder_id = ? AND available = 0",
+                     (folder_id,))
+
+    # -- documents --------------------------------------------------------------------
+    @staticmethod
+    def _doc(row: tuple) -> DocumentInfo:
+        (doc_id, path, title, ext, size, mtime, status, error, pages, chunks, indexed_at,
+         available, folder_id) = row
+        return DocumentInfo(doc_id, path, title, ext, size, mtime, status, error, pages, chunks,
+                            indexed_at, available=bool(available), folder_id=folder_id)
+
+    def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
+        sql = f"SELECT {_DOC_COLS} FROM documents d"
+        where: list[str] = []
+        params: list[Any] = []
+        if folder is not None:
+            where.append("d.folder_id = ?")
+            params.append(self.folder_id(folder))
+        if status is not None:
+            where.append("d.status = ?")
+            params.append(status)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY d.path"
+        return [self._doc(r) for r in self.store.query(sql, tuple(params))]
+
+    def document(self, doc: int | str | Path) -> DocumentInfo:
+        if isinstance(doc, int):
+            row = self.store.query_one(f"SELECT {_DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
+        else:
+            p = Path(from_db(os.fspath(doc))).expanduser()
+            row = self.store.query_one(f"SELECT {_DOC_COLS} FROM documents d WHERE d.path = ?",
+                                       (to_db(str(p)),))
+            if row is None and p.exists():
+                row = self.store.query_one(
+                    f"SELECT {_DOC_COLS} FROM documents d WHERE d.path = ?", (to_db(str(p.resolve())),)
+                )
+        if row is None:
+            raise NotFoundError(f"no document {display(from_db(str(doc)))} in the library")
+        return self._doc(row)
+
+    def status_counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in ("indexed", "encrypted", "no_text", "error", "pending")}
+        for status, n in self.store.query("SELECT status, COUNT(*) FROM documents GROUP BY status"):
+            counts[status] = n
+        counts["chunks"] = self.store.count("SELECT COUNT(*) FROM chunks")
+        counts["queued"] = self.store.count("SELECT COUNT(*) FROM jobs")
+        counts["unavailable"] = self.store.count("SELECT COUNT(*) FROM documents WHERE available = 0")
+        return counts
+
+    def errors(self) -> list[DocumentInfo]:
+        return [d for d in self.documents() if d.status in ("encrypted", "no_text", "error")]
+
+    def snapshot(self, paths: list[str], ids: Iterable[int]) -> dict[int, tuple]:
+        """{doc id: (path, status, error, indexed_at)} for documents at stored ``paths``
+        or with ``ids`` (the watcher compares two to tell what a run changed)."""
+        out: dict[int, tuple] = {}
+        cols = "SELECT id, path, status, error, indexed_at FROM documents WHERE "
+        for col, values in (("path", list(dict.fromkeys(paths))), ("id", list(ids))):
+            for start in range(0, len(values), 500):
+                part = values[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for row in self.store.query(f"{cols}{col} IN ({marks})", tuple(part)):
+                    out[row[0]] = row[1:]
+        return out
+
+    def known(self, stored: str) -> KnownDocument | None:
+        """The document row at a stored path, if any."""
+        row = self.store.query_one(
+            "SELECT id, size, mtime, content_hash, status FROM documents WHERE path = ?", (stored,))
+        return KnownDocument(*row) if row else None
+
+    def sizes_in_folder(self, folder_id: int) -> dict[str, tuple[int, float]]:
+        """{stored path: (size, mtime)} of the documents of a folder."""
+        return {path: (size, mtime) for path, size, mtime in self.store.query(
+            "SELECT path, size, mtime FROM documents WHERE folder_id = ?", (folder_id,))}
+
+    def known_under(self, folder: str) -> list[str]:
+        """OS paths of the documents below an OS folder path."""
+        prefix = to_db(folder.rstrip(os.sep) + os.sep)
+        upper = prefix[:-1] + chr(ord(os.sep) + 1)   # a range on the path index, no scan
+        rows = self.store.query("SELECT path FROM documents WHERE path >= ? AND path < ?", (prefix, upper))
+        return [from_db(r[0]) for r in rows]
+
+    def path_of(self, doc_id: int) -> tuple[str, int | None] | None:
+        """(stored path, folder id) of a document."""
+        row = self.store.query_one("SELECT path, folder_id FROM documents WHERE id = ?", (doc_id,))
+        return (row[0], row[1]) if row else None
+
+    def moved_candidates(self, digest: str, stored: str) -> list[tuple[int, str]]:
+        """(id, stored path) of other documents with this content."""
+        return [(int(i), p) for i, p in self.store.query(
+            "SELECT id, path FROM documents WHERE content_hash = ? AND path != ?", (digest, stored))]
+
+    def write_touch(self, conn: apsw.Connection, doc_id: int, size: int, mtime: float) -> None:
+        """Same content, new size/mtime (a touch)."""
+        conn.execute("UPDATE documents SET size = ?, mtime = ? WHERE id = ?", (size, mtime, doc_id))
+
+    def write_move(self, conn: apsw.Connection, doc_id: int, facts: FileFacts) -> None:
+        """A document's file now lives at another path (a move, a rename)."""
+        conn.execute(
+            "UPDATE documents SET path = ?, folder_id = ?, size = ?, mtime = ?, available = 1, "
+            "ext = ? WHERE id = ?",
+            (facts.path, facts.folder_id, facts.size, facts.mtime, ext_of(facts.path), doc_id),
+        )
+
+    def write_failure(self, conn: apsw.Connection, facts: FileFacts, doc: KnownDocument | None,
+                      status: str, reason: str, title: str | None, pages: int | None) -> None:
+        """Record that a file was not indexed, and why (its chunks, if any, go)."""
+        title = title or title_of(facts.path)
+        if doc:
+            self.delete_chunks_of(conn, doc.id)
+            conn.execute(
+                "UPDATE documents SET size=?, mtime=?, content_hash=?, status=?, error=?, pages=?, "
+                "title=?, indexed_at=?, available=1 WHERE id=?",
+                (facts.size, facts.mtime, facts.content_hash, status, reason, pages, title, time.time(),
+                 doc.id),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO documents(folder_id, path, title, ext, size, mtime, content_hash, status, "
+                "error, pages, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (facts.folder_id, facts.path, title, ext_of(facts.path), facts.size, facts.mtime,
+                 facts.content_hash, status, reason, pages, time.time()),
+            )
+
+    def write_document(self, conn: apsw.Connection, facts: FileFacts, title: str | None,
+                       pages: int | None, chunks: list[Chunk], vectors: dict[int, np.ndarray]) -> int:
+        """Write an indexed document with its chunks, words and vectors (inside ``conn``'s
+        write: after a crash the document is complete or absent). Returns its id."""
+        title = title or title_of(facts.path)
+        row = conn.execute("SELECT id FROM documents WHERE path = ?", (facts.path,)).fetchone()
+        if row:
+            doc_id = row[0]
+            self.delete_chunks_of(conn, doc_id)
+            conn.execute(
+                "UPDATE documents SET folder_id=?, title=?, ext=?, size=?, mtime=?, content_hash=?, "
+                "status=?, error=NULL, pages=?, indexed_at=?, available=1 WHERE id=?",
+                (facts.folder_id, title, ext_of(facts.path), facts.size, facts.mtime, facts.content_hash,
+                 INDEXED, pages, time.time(), doc_id),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO documents(folder_id, path, title, ext, size, mtime, content_hash, status, "
+                "pages, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (facts.folder_id, facts.path, title, ext_of(facts.path), facts.size, facts.mtime,
+                 facts.content_hash, INDEXED, pages, time.time()),
+            )
+            doc_id = conn.last_insert_rowid()
+        chunk_ids = []
+        for c in chunks:
+            conn.execute(
+                "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, heading, "
+                "char_start, char_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc_id, c.ord, c.text, text_hash(c.text), c.page_start, c.page_end, c.heading,
+                 c.char_start, c.char_end),
+            )
+            chunk_ids.append(conn.last_insert_rowid())
+        faults.checkpoint("write")
+        for model_id, mat in vectors.items():
+            self.store.put_vectors(conn, model_id, chunk_ids, mat)
+        faults.checkpoint("upsert")
+        return int(doc_id)
+
+    def write_single_passage(self, conn: apsw.Connection, stored: str, title: str, text: str,
+                             when: float) -> int:
+        """A document of one passage, without a file (the BEIR harness's corpus entries).
+        Returns the passage's chunk id; its vectors are the caller's to put."""
+        conn.execute(
+            "INSERT INTO documents(path, title, ext, size, mtime, status, indexed_at) VALUES (?,?,?,?,?,?,?)",
+            (stored, title, ext_of(stored), len(text), when, INDEXED, when),
+        )
+        doc_id = conn.last_insert_rowid()
+        conn.execute(
+            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) VALUES (?,?,?,?,?,?)",
+            (doc_id, 0, text, text_hash(text), 0, len(text)),
+        )
+        return int(conn.last_insert_rowid())
+
+    def mark_unavailable(self, conn: apsw.Connection, stored: str) -> None:
+        conn.execute("UPDATE documents SET available = 0 WHERE path = ?", (stored,))
+
+    def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
+        """Remove a document's chunks with their words and vectors (inside a write)."""
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        self.store.delete_vectors(conn, ids)
+        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        return len(ids)
+
+    def delete_document(self, conn: apsw.Connection, doc_id: int) -> None:
+        """Remove a document, its chunks, words and vectors (inside a write)."""
+        self.events.document_deleted.emit(DocumentDeleted(conn, doc_id))
+        self.delete_chunks_of(conn, doc_id)
+        conn.execute("DELETE FROM jobs WHERE document_id = ?", (doc_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def delete_document_at(self, conn: apsw.Connection, stored: str) -> bool:
+        """Delete the document at a stored path, if there is one."""
+        doc = conn.execute("SELECT id FROM documents WHERE path = ?", (stored,)).fetchone()
+        if doc:
+            self.delete_document(conn, doc[0])
+        return bool(doc)
+
+    # -- chunks -----------------------------------------------------------------------
+    def chunk(self, chunk_id: int) -> ChunkInfo:
+        row = self.store.query_one(
+            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
+            (chunk_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no passage {chunk_id}")
+        return ChunkInfo(*row)
+
+    def chunks_of(self, document_id: int) -> list[ChunkInfo]:
+        rows = self.store.query(
+            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
+            "WHERE c.document_id = ? ORDER BY c.ord",
+            (document_id,),
+        )
+        return [ChunkInfo(*r) for r in rows]
+
+    def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkInfo]:
+        """The passage with ``before``/``after`` neighbouring chunks, in document order."""
+        c = self.chunk(chunk_id)
+        rows = self.store.query(
+            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
+            "WHERE c.document_id = ? AND c.ord BETWEEN ? AND ? ORDER BY c.ord",
+            (c.document_id, c.ord - before, c.ord + after),
+        )
+        return [ChunkInfo(*r) for r in rows]
+
+    def chunk_ids_of(self, document_id: int) -> list[int]:
+        """Ids of a document's chunks, in document order."""
+        return [int(r[0]) for r in self.store.query(
+            "SELECT id FROM chunks WHERE document_id = ? ORDER BY ord", (document_id,))]
+
+    def chunks_overlapping(self, src: ChunkInfo) -> list[int]:
+        """Ids of the chunks of ``src``'s document whose characters overlap it."""
+        return [int(r[0]) for r in self.store.query(
+            "SELECT id FROM chunks WHERE document_id = ? AND char_start < ? AND char_end > ?",
+            (src.document_id, max(src.char_end, src.char_start + 1), src.char_start),
+        )]
+
+    def result_rows(self, chunk_ids: list[int]) -> dict[int, tuple]:
+        """{chunk id: (id, document id, path, title, page start, page end, heading, text)}."""
+        marks = ",".join("?" * len(chunk_ids))
+        return {r[0]: r for r in self.store.query(
+            "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text "
+            f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+            tuple(chunk_ids))}
+
+    def document_of_chunks(self, chunk_ids: list[int]) -> dict[int, int]:
+        """{chunk id: document id} of these chunks (those that still exist)."""
+        out: dict[int, int] = {}
+        conn = self.store.reader()
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            out.update((int(c), int(d)) for c, d in conn.execute(
+                f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)))
+        return out
+
+    def known_vectors(self, model_id: int, hashes: set[str]) -> dict[str, np.ndarray]:
+        """{text hash: vector} of texts this model has already encoded."""
+        found: dict[str, np.ndarray] = {}
+        hl = list(hashes)
+        conn = self.store.reader()
+        for start in range(0, len(hl), 400):
+            part = hl[start : start + 400]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(
+                f"SELECT c.text_hash, v.embedding FROM chunks c JOIN {vec_table(model_id)} v "
+                f"ON v.chunk_id = c.id WHERE c.text_hash IN ({marks})",
+                tuple(part),
+            )
+            for h, blob in rows:
+                found.setdefault(h, np.frombuffer(blob, dtype=np.float32))
+        return found
+
+    def chunks_missing_vectors(self, model_id: int, doc_id: int) -> list[tuple[int, str]]:
+        """(id, text) of a document's chunks without a vector of this model."""
+        return [(int(i), t) for i, t in self.store.query(
+            f"SELECT c.id, c.text FROM chunks c LEFT JOIN {vec_table(model_id)} v ON v.chunk_id = c.id "
+            "WHERE c.document_id = ? AND v.chunk_id IS NULL ORDER BY c.ord",
+            (doc_id,),
+        )]
+
+    def live_chunk_ids(self, conn: apsw.Connection, doc_id: int) -> set[int]:
+        return {int(r[0]) for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))}

@@ -1,0 +1,364 @@
+"""The indexer: runs the job queue until it is empty.
+
+    queue (jobs.py) -> extract-ahead thread: prepare each file (prepare.py: look, hash,
+    extract in the isolated worker, chunk) -> group until ENCODE_GROUP_CHUNKS chunks
+    wait -> grouped encode (encode.py) -> write each document in its own transaction
+    (catalog.write_document) -> events.documents_indexed
+
+A document row is written only together with all its chunks, words and vectors, in one
+transaction: after a crash every document is complete or absent. Scanning folders into
+jobs is core/index/reconcile.py.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from core import faults
+from core.cancel import CancelToken
+from core.catalog import Catalog
+from core.errors import Cancelled, NotFoundError
+from core.events import Events
+from core.index.encode import encode_group, vectors_for_texts
+from core.index.jobs import JobQueue
+from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
+from core.index.reconcile import Reconciler
+from core.model_versions import ModelVersions
+from core.pathnames import from_db
+from core.settings import Settings
+from core.store import Store
+from core.store.runlock import IndexRunLock
+from core.types import ExtractResult, IndexProgress, IndexReport
+
+ProgressFn = Callable[[IndexProgress], None]
+
+ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
+
+
+class Tracker:
+    """Progress accounting: files, chunks, rate and ETA; told to ``progress`` and to
+    ``events.index_progress``."""
+
+    def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
+        self.p = IndexProgress(files_total=total, phase="indexing")
+        self.fn = progress
+        self.events = events
+        self.start = time.monotonic()
+
+    def emit(self, **changes: Any) -> None:
+        for k, v in changes.items():
+            setattr(self.p, k, v)
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        self.p.chunks_per_s = self.p.chunks_done / elapsed
+        left = self.p.files_total - self.p.files_done
+        if self.p.files_done and left > 0:
+            self.p.eta_s = elapsed / self.p.files_done * left
+        elif left <= 0:
+            self.p.eta_s = 0.0
+        if self.events is not None:
+            self.events.index_progress.emit(self.p)
+        if self.fn:
+            self.fn(self.p)
+
+
+class Indexer:
+    def __init__(self, store: Store, settings: Settings, versions: ModelVersions, catalog: Catalog,
+                 events: Events) -> None:
+        self.store = store
+        self.settings = settings
+        self.versions = versions
+        self.catalog = catalog
+        self.events = events
+        self.jobs = JobQueue(store)
+        self.reconciler = Reconciler(store, catalog, self.jobs)
+        self.preparer = Preparer(store, catalog, self.jobs, self.chunk)
+        self._extractor: Any = None
+        self._index_lock = threading.RLock()
+        self._pause = threading.Event()   # set = paused between files
+
+    def close(self) -> None:
+        if self._extractor is not None:
+            self._extractor.close()
+            self._extractor = None
+
+    # -- scanning and queueing ------------------------------------------------------------
+    def index(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
+        """Scan every watched folder, queue what changed, and process the queue."""
+        if progress:
+            progress(IndexProgress(phase="scanning"))
+        self.reconcile()
+        return self.process_jobs(progress=progress, cancel=cancel)
+
+    def reconcile(self, folder_id: int | None = None) -> int:
+        return self.reconciler.reconcile(folder_id)
+
+    def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
+        return self.reconciler.enqueue_paths(paths)
+
+    def reindex_document(self, doc_id: int) -> None:
+        found = self.catalog.path_of(doc_id)
+        if found is None:
+            raise NotFoundError(f"no document {doc_id}")
+        self.jobs.put_stored("reindex", found[0], found[1])
+
+    def pending_jobs(self) -> int:
+        return self.jobs.pending()
+
+    def pause(self, paused: bool) -> None:
+        """Pause (between files) or resume a running process_jobs()."""
+        if paused:
+            self._pause.set()
+        else:
+            self._pause.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause.is_set()
+
+    # -- processing --------------------------------------------------------------------------
+    def process_jobs(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
+        """Run queued jobs until the queue is empty or ``cancel`` is set."""
+        with self._index_lock:
+            report = IndexReport()
+            started = time.monotonic()
+            tracker = Tracker(self.pending_jobs(), progress, self.events)
+            touched: list[int] = []
+            run_lock = IndexRunLock(self.store.path)
+            try:
+                try:
+                    self._hold_run_lock(run_lock, tracker, cancel)
+                    self._run_file_jobs(report, tracker, cancel, touched)
+                    self._run_delete_jobs(report, tracker, cancel)
+                    self._run_embed_jobs(report, tracker, cancel)
+                    self.versions.maybe_finish_switch()
+                except Cancelled:
+                    report.cancelled = True
+                finally:
+                    report.seconds = time.monotonic() - started
+                    tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
+                    if touched:
+                        self.events.documents_indexed.emit(touched)
+            finally:
+                run_lock.release()
+            self.events.index_finished.emit(report)
+            return report
+
+    def _hold_run_lock(self, run_lock: IndexRunLock, tracker: Tracker, cancel: CancelToken | None) -> None:
+        """One indexing run per library across processes: wait (phase "waiting") while
+        another Likewise indexes it; the jobs it leaves are ours when it ends."""
+        if run_lock.try_acquire():
+            return
+        tracker.emit(phase="waiting")
+        while not run_lock.try_acquire():
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled("cancelled while another Likewise was indexing this library")
+            time.sleep(RUN_LOCK_POLL_S)
+        tracker.emit(phase="indexing", files_total=self.pending_jobs())
+
+    def _wait_if_paused(self, cancel: CancelToken | None) -> None:
+        while self._pause.is_set():
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled("cancelled")
+            time.sleep(0.1)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+    # -- file jobs ---------------------------------------------------------------------------
+    def _run_file_jobs(
+        self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int]
+    ) -> None:
+        extractor = self._warm_extractor()
+        work: queue.Queue = queue.Queue(maxsize=4)
+        stop = threading.Event()
+        claimed: set[int] = set()
+        claimed_lock = threading.Lock()
+
+        def extract_ahead() -> None:
+            """Takes file jobs in order and prepares them ahead of the encoder."""
+            try:
+                while not stop.is_set():
+                    job = self.jobs.claim_file_job(claimed, claimed_lock)
+                    if job is None:
+                        break
+                    item = self.preparer.prepare(job, extractor, report, stop)
+                    if item is None:
+                        break
+                    while not stop.is_set():
+                        try:
+                            work.put(item, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                work.put(exc)
+            finally:
+                work.put(None)
+
+        thread = threading.Thread(target=extract_ahead, name="likewise-extract", daemon=True)
+        thread.start()
+        group: list[Prepared] = []
+        try:
+            while True:
+                self._wait_if_paused(cancel)
+                try:
+                    item = work.get(timeout=0.1 if group else 0.5)
+                except queue.Empty:
+                    if group:
+                        self._commit_group(group, report, tracker, cancel, touched)
+                        group = []
+                    continue
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, Prepared):
+                    tracker.emit(current_file=item.path)
+                    group.append(item)
+                    if sum(len(p.chunks) for p in group) >= ENCODE_GROUP_CHUNKS:
+                        self._commit_group(group, report, tracker, cancel, touched)
+                        group = []
+                else:
+                    tracker.p.files_done += 1
+                    if item == FAILED:
+                        tracker.p.failed += 1
+                    tracker.emit()
+            if group:
+                self._commit_group(group, report, tracker, cancel, touched)
+        finally:
+            stop.set()
+            if thread.is_alive():
+                # An extraction is still running (cancel, error): end it at once; the
+                # next run starts a fresh worker.
+                extractor.close()
+                self._extractor = None
+            thread.join(timeout=5)
+
+    def _warm_extractor(self) -> Any:
+        """One extraction worker kept between runs, so a watched file's save costs no
+        process start-up."""
+        from core.extract.isolated import IsolatedExtractor
+
+        if self._extractor is None:
+            self._extractor = IsolatedExtractor(
+                timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb
+            )
+        return self._extractor
+
+    def chunk(self, result: ExtractResult) -> list:
+        """Cut an extracted file into chunks that fit the active model's token budget."""
+        from core.chunk import chunk_blocks
+
+        enc = self.versions.encoder()
+        max_tokens = self.settings.chunk_max_tokens or enc.max_seq_length
+        return chunk_blocks(
+            result.blocks,
+            enc.count_tokens,
+            max_tokens=max_tokens,
+            overlap_sentences=self.settings.chunk_overlap_sentences,
+        )
+
+    # -- encoding and writing -------------------------------------------------------------
+    def _commit_group(
+        self, group: list[Prepared], report: IndexReport, tracker: Tracker,
+        cancel: CancelToken | None, touched: list[int],
+    ) -> None:
+        """Encode the chunks of several documents together, then write each document in
+        its own transaction. When encoding the group fails for a reason that is not the
+        library's, each document is encoded alone, so only the one at fault is failed."""
+        try:
+            vectors = self.encode(group, report, cancel)
+        except Exception as exc:  # noqa: BLE001 - narrowed to the document below
+            if library_fault(exc) or len(group) == 1:
+                if library_fault(exc):
+                    raise
+                self._fail_prepared(group[0], exc, report, tracker)
+                return
+            for p in group:
+                self._commit_group([p], report, tracker, cancel, touched)
+            return
+        for i, p in enumerate(group):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            try:
+                doc_id = self._write(p, {m: v[i] for m, v in vectors.items()})
+            except Exception as exc:  # noqa: BLE001 - one file never stops the run
+                if library_fault(exc):
+                    raise
+                self._fail_prepared(p, exc, report, tracker)
+                continue
+            touched.append(doc_id)
+            report.indexed += 1
+            tracker.p.files_done += 1
+            tracker.p.chunks_done += len(p.chunks)
+            tracker.emit(current_file=p.path)
+
+    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None) -> dict:
+        """The grouped encode step: {model id: one matrix per prepared document}."""
+        return encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
+                            self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel)
+
+    def _write(self, p: Prepared, vectors: dict) -> int:
+        with self.store.write() as conn:
+            doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
+                                                 p.chunks, vectors)
+            self.jobs.done(p.job_id, conn)
+        return doc_id
+
+    def _fail_prepared(self, p: Prepared, exc: BaseException, report: IndexReport, tracker: Tracker) -> None:
+        self.preparer.fail(p.job_id, p.facts, "error", f"could not be indexed ({describe(exc)})", report)
+        tracker.p.files_done += 1
+        tracker.p.failed += 1
+        tracker.emit(current_file=p.path)
+
+    # -- delete jobs ---------------------------------------------------------------------------
+    def _run_delete_jobs(self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None) -> None:
+        while True:
+            self._wait_if_paused(cancel)
+            job = self.jobs.next(("delete",))
+            if job is None:
+                return
+            path = job.path or ""
+            root = self.catalog.folder_root(job.folder_id)
+            with self.store.write() as conn:
+                if root and not os.path.isdir(from_db(root)):
+                    # The whole folder is gone (unplugged, unmounted): keep its documents.
+                    self.catalog.mark_unavailable(conn, path)
+                elif not os.path.lexists(from_db(path)):
+                    if self.catalog.delete_document_at(conn, path):
+                        report.removed += 1
+                self.jobs.done(job.id, conn)
+            tracker.p.files_done += 1
+            tracker.emit(current_file=path)
+
+    # -- embed jobs (re-encoding for a new model version) --------------------------------------
+    def _run_embed_jobs(self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None) -> None:
+        while True:
+            self._wait_if_paused(cancel)
+            job = self.jobs.next(("embed",))
+            if job is None:
+                return
+            doc_id, model_id = int(job.document_id or 0), int(job.model_id or 0)
+            exists = self.store.query_one("SELECT 1 FROM models WHERE id = ?", (model_id,))
+            rows = (self.catalog.chunks_missing_vectors(model_id, doc_id)
+                    if exists and self.store.vec_table_exists(model_id) else [])
+            found = self.catalog.path_of(doc_id)
+            tracker.emit(current_file=found[0] if found else None, phase="embedding")
+            mat = vectors_for_texts(model_id, [t for _, t in rows], self.catalog, self.versions.encoder,
+                                    self.settings.batch_size, report, cancel) if rows else None
+            faults.checkpoint("reembed")
+            with self.store.write() as conn:
+                if rows and mat is not None:
+                    live = self.catalog.live_chunk_ids(conn, doc_id)
+                    keep = [i for i, (cid, _) in enumerate(rows) if cid in live]
+                    self.store.put_vectors(conn, model_id, [rows[i][0] for i in keep], mat[keep])
+                self.jobs.done(job.id, conn)
+            tracker.p.files_done += 1
+            tracker.p.chunks_done += len(rows)
+            tracker.emit()

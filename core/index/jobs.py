@@ -1,0 +1,97 @@
+"""The job queue (table ``jobs``): what the indexer still has to do, kept in the
+database so that a run that is killed resumes where it stopped.
+
+Kinds, in the order they run: ``reindex`` and ``index`` (a file to read), ``delete``
+(a path that went away), ``embed`` (a document to encode with a new model version).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import NamedTuple
+
+import apsw
+
+from core.pathnames import to_db
+from core.store import Store
+
+JOB_ORDER = "CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, id"
+_COLS = "id, kind, path, folder_id, attempts, document_id, model_id"
+
+
+class Job(NamedTuple):
+    id: int
+    kind: str
+    path: str | None          # stored path (file jobs, delete jobs)
+    folder_id: int | None
+    attempts: int
+    document_id: int | None   # embed jobs
+    model_id: int | None      # embed jobs
+
+
+class JobQueue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def put(self, jobs: list[tuple[str, str, int | None]]) -> int:
+        """Queue (kind, OS path, folder id) jobs; paths are stored losslessly. Returns
+        how many were new."""
+        if not jobs:
+            return 0
+        now = time.time()
+        total = 0
+        with self.store.write() as conn:
+            for kind, path, fid in jobs:
+                conn.execute(
+                    "INSERT OR IGNORE INTO jobs(kind, path, folder_id, created_at) VALUES (?,?,?,?)",
+                    (kind, to_db(path), fid, now),
+                )
+                total += conn.changes()
+        return total
+
+    def put_stored(self, kind: str, stored: str, folder_id: int | None) -> None:
+        """Queue a job for a path as the database holds it."""
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO jobs(kind, path, folder_id, created_at) VALUES (?,?,?,?)",
+                (kind, stored, folder_id, time.time()),
+            )
+
+    def pending(self) -> int:
+        return self.store.count("SELECT COUNT(*) FROM jobs")
+
+    def next(self, kinds: tuple[str, ...]) -> Job | None:
+        marks = ",".join("?" * len(kinds))
+        row = self.store.query_one(
+            f"SELECT {_COLS} FROM jobs WHERE kind IN ({marks}) ORDER BY {JOB_ORDER} LIMIT 1", kinds)
+        return Job(*row) if row else None
+
+    def claim_file_job(self, claimed: set[int], lock: threading.Lock) -> Job | None:
+        """The first file job not claimed yet (the extract-ahead thread takes them in
+        order while the encoder still holds earlier ones)."""
+        with lock:
+            rows = self.store.query(
+                f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') ORDER BY {JOB_ORDER} LIMIT ?",
+                (len(claimed) + 1,),
+            )
+            for row in rows:
+                if row[0] not in claimed:
+                    claimed.add(row[0])
+                    return Job(*row)
+            return None
+
+    def done(self, job_id: int, conn: apsw.Connection | None = None) -> None:
+        """The job is finished (inside ``conn``'s write when given)."""
+        if conn is not None:
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            return
+        with self.store.write() as c:
+            c.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def drop_delete_of(self, conn: apsw.Connection, stored: str) -> None:
+        """A path is known again (a move found it): its delete job goes."""
+        conn.execute("DELETE FROM jobs WHERE kind = 'delete' AND path = ?", (stored,))
+
+    def queued_paths(self) -> list[str]:
+        return [r[0] for r in self.store.query("SELECT path FROM jobs WHERE path IS NOT NULL")]

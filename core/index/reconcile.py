@@ -1,0 +1,116 @@
+"""Finding what changed: scan the chosen folders (core/index/scan.py) and queue every
+difference with the catalog as a job (core/index/jobs.py). Also remembers the places a
+scan could not look at (table ``scan_problems``), so the user is told."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from core import faults
+from core.catalog import Catalog
+from core.index.jobs import JobQueue
+from core.index.scan import Walk, link_allowed
+from core.index.skip import should_skip
+from core.pathnames import from_db, to_db
+from core.store import Store
+
+
+class Reconciler:
+    def __init__(self, store: Store, catalog: Catalog, jobs: JobQueue) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.jobs = jobs
+
+    def reconcile(self, folder_id: int | None = None) -> int:
+        """Scan folders and queue every difference with the library. Returns jobs queued."""
+        rows = self.catalog.folder_rows()
+        roots = [r.root for r in rows]
+        queued = 0
+        for f in rows:
+            if (folder_id is not None and f.id != folder_id) or f.paused:
+                continue
+            if not os.path.isdir(f.root):
+                self.catalog.mark_folder_available(f.id, False)
+                continue
+            self.catalog.mark_folder_available(f.id, True)
+            queued += self._reconcile_folder(f.id, Walk(f.root, roots, f.follow_links))
+        return queued
+
+    def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
+        """Queue index or delete jobs for these paths (files or folders, present or gone;
+        OS paths, as the file system or the user gives them)."""
+        rows = [r for r in self.catalog.folder_rows() if not r.paused]
+        roots = [r.root for r in rows]
+        jobs: list[tuple[str, str, int | None]] = []
+        for raw in paths:
+            path = os.path.abspath(os.fspath(raw))
+            found = folder_of(path, [(r.id, r.root) for r in rows])
+            if found is None:
+                continue
+            fid, root = found
+            follow = next(r.follow_links for r in rows if r.id == fid)
+            if os.path.isdir(path) and link_allowed(path, roots, follow):
+                walk = Walk(path, roots, follow)
+                jobs.extend(("index", fpath, fid) for fpath, _, _ in walk)
+                self.note_problems(fid, walk.problems)
+                jobs.extend(("delete", p, fid) for p in self.catalog.known_under(path)
+                            if not os.path.lexists(p))
+            elif os.path.isfile(path):
+                if not should_skip(path, root) and link_allowed(path, roots, follow):
+                    jobs.append(("index", path, fid))
+            else:
+                known = self.catalog.known_under(path)
+                if self.catalog.known(to_db(path)) is not None:
+                    known.append(path)
+                jobs.extend(("delete", p, fid) for p in set(known))
+        return self.jobs.put(jobs)
+
+    def _reconcile_folder(self, fid: int, walk: Walk) -> int:
+        known = self.catalog.sizes_in_folder(fid)
+        jobs: list[tuple[str, str, int | None]] = []
+        seen: set[str] = set()
+        for path, size, mtime in walk:
+            faults.checkpoint("scan")
+            stored = to_db(path)
+            seen.add(stored)
+            old = known.get(stored)
+            if old is None or old[0] != size or old[1] != mtime:
+                jobs.append(("index", path, fid))
+        jobs.extend(("delete", from_db(path), fid) for path in known if path not in seen)
+        queued = self.jobs.put(jobs)
+        with self.store.write() as conn:
+            self.catalog.note_reconciled(conn, fid)
+            conn.execute("DELETE FROM scan_problems WHERE folder_id = ?", (fid,))
+        self.note_problems(fid, walk.problems)
+        return queued
+
+    def note_problems(self, fid: int, problems: list[tuple[str, str]]) -> None:
+        """Remember what a walk could not look at (a folder it cannot list, a link it
+        does not follow), so that the user is told."""
+        if not problems:
+            return
+        now = time.time()
+        with self.store.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO scan_problems(path, folder_id, reason, seen_at) VALUES (?,?,?,?)",
+                [(to_db(path), fid, reason, now) for path, reason in problems],
+            )
+
+    def scan_problems(self) -> list[tuple[str, str]]:
+        """(stored path, reason) of every place the last scans could not look at."""
+        return [(p, r) for p, r in self.store.query(
+            "SELECT path, reason FROM scan_problems ORDER BY path")]
+
+
+def folder_of(path: str, roots: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The innermost chosen folder holding ``path``: (id, root)."""
+    best: tuple[int, str] | None = None
+    for fid, root in roots:
+        r = root.rstrip(os.sep)
+        if path == r or path.startswith(r + os.sep):
+            if best is None or len(r) > len(best[1]):
+                best = (fid, r)
+    return best

@@ -1,0 +1,328 @@
+"""Model versions: which encoder the library searches with, which one it is filling,
+and the one place an encoder is loaded.
+
+A library holds one or more model versions (table ``models``), each with its own
+vector table. One is *active* (searched); while a switch runs another is the *target*
+(being encoded; see core/index/indexer.py's embed jobs), made active atomically once
+every passage has its vector. Fine-tuned versions are added by core/train.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core import model_identity, paths
+from core.errors import InvalidInputError, LikewiseError, NotFoundError
+from core.events import Events
+from core.settings import Settings
+from core.store import Store, vec_table
+from core.train.types import ModelInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.encoder import SentenceEncoder
+
+ACTIVE_MODEL_KEY = "active_model_id"
+TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
+CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
+#                                          its content hash (a path in libraries made before migration 6)
+
+EncoderFactory = Callable[[Path], "SentenceEncoder"]
+
+
+class ModelVersions:
+    """The ``models`` table, the active/target keys and the loaded encoders.
+
+    ``encoder_factory`` (tests) builds an encoder from a model path instead of loading
+    one with core.encoder.
+    """
+
+    def __init__(self, store: Store, settings: Settings, events: Events,
+                 encoder_factory: EncoderFactory | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.events = events
+        self._encoder_factory = encoder_factory
+        self._encoders: dict[int, SentenceEncoder] = {}
+        self._encoder_lock = threading.RLock()
+        self._chosen_model: Path | None = None   # the base model the settings name
+
+    # -- loading ----------------------------------------------------------------------
+    def load_encoder_for_path(self, path: Path) -> SentenceEncoder:
+        """The one place an encoder is loaded from a model folder."""
+        if self._encoder_factory is not None:
+            return self._encoder_factory(path)
+        from core.encoder import SentenceEncoder
+
+        return SentenceEncoder.load(path, device=self.settings.device)
+
+    def encoder(self, model_id: int | None = None) -> SentenceEncoder:
+        """The encoder of a model version (the active one by default), loaded once."""
+        model_id = self.active_model_id() if model_id is None else model_id
+        with self._encoder_lock:
+            enc = self._encoders.get(model_id)
+            if enc is None:
+                enc = self.load_encoder_for_path(self.model_folder(model_id))
+                self._encoders[model_id] = enc
+            return enc
+
+    def ensure_model(self, model_path: Path) -> None:
+        """Make sure a model row exists for ``model_path`` and some model is active.
+
+        The row is found by the model's content (core/model_identity.py), not its path:
+        after the application folder moves, or when a venv and a packaged app open the
+        same library in turn, the bundled model is the same row and nothing is re-encoded.
+        """
+        folder = Path(model_path)
+        self._chosen_model = folder
+        key = str(folder.resolve()) if folder.exists() else str(folder)
+        found, digest = model_identity.find_model(self.store, folder, key)
+        active = self.store.get_meta(ACTIVE_MODEL_KEY)
+        chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
+        if found is None:
+            encoder = self.load_encoder_for_path(folder)
+            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            if found is not None:
+                self._encoders[found.id] = encoder
+            else:
+                self._add_base_model(encoder, key, digest, active)
+        if found is not None:
+            same_choice = chosen in (None, key, found.previous_path, digest)
+            if active is None:
+                with self.store.write() as conn:
+                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(found.id))
+            elif int(active) != found.id and self.target_model_id() != found.id and not same_choice:
+                # The settings now name another base model than last time. (A version
+                # activated by the user, e.g. a fine-tuned one, stays active otherwise.)
+                self.begin_switch(found.id)
+        identity = digest or key
+        if chosen != identity:
+            with self.store.write() as conn:
+                self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
+
+    def _add_base_model(self, encoder: SentenceEncoder, key: str, digest: str | None,
+                        active: str | None) -> None:
+        mark = model_identity.stamp(key) if digest else None
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (encoder.name, key, encoder.dim, "base", time.time(), digest, mark),
+            )
+            model_id = conn.last_insert_rowid()
+            self.store.ensure_vec_table(conn, model_id, encoder.dim)
+            if active is None:
+                self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
+        self._encoders[model_id] = encoder
+        if active is not None and int(active) != model_id:
+            # A different base model was chosen in the settings: it becomes the
+            # target; the library is re-encoded in the background, then switched.
+            self.begin_switch(model_id)
+
+    def model_folder(self, model_id: int) -> Path:
+        """Where a model version's folder is now: its remembered path, or, when that is
+        gone (a moved application folder), a folder with the same content."""
+        path = Path(self.model_row(model_id)["path"])
+        if path.is_dir():
+            return path
+        candidates = [paths.models_dir() / path.name]
+        if self._chosen_model is not None:
+            candidates.insert(0, self._chosen_model)
+        for where in (self.settings.resolved_model_path, paths.default_model_path):
+            try:
+                candidates.append(Path(where()))
+            except LikewiseError:
+                continue
+        return model_identity.relocate(self.store, model_id, candidates) or path
+
+    # -- which version ------------------------------------------------------------------
+    def active_model_id(self) -> int:
+        value = self.store.get_meta(ACTIVE_MODEL_KEY)
+        if value is None:
+            raise NotFoundError("the library has no active model")
+        return int(value)
+
+    def target_model_id(self) -> int | None:
+        value = self.store.get_meta(TARGET_MODEL_KEY)
+        return int(value) if value else None
+
+    def model_row(self, model_id: int) -> dict:
+        row = self.store.query_one(
+            "SELECT id, name, path, dim, kind, parent_id, created_at, report FROM models WHERE id = ?",
+            (model_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no model version {model_id}")
+        keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
+        return dict(zip(keys, row, strict=True))
+
+    def models_to_fill(self) -> list[int]:
+        """Model versions every newly indexed document must be encoded with."""
+        ids = [self.active_model_id()]
+        target = self.target_model_id()
+        if target is not None and target not in ids:
+            ids.append(target)
+        return ids
+
+    def models(self) -> list[ModelInfo]:
+        """Every model version, with which is active / the target and how many passages
+        have a vector of it."""
+        total = self.store.count("SELECT COUNT(*) FROM chunks")
+        active = self.active_model_id()
+        target = self.target_model_id()
+        out = []
+        for mid, name, path, dim, kind, parent, created, report in self.store.query(
+            "SELECT id, name, path, dim, kind, parent_id, created_at, report FROM models ORDER BY id"
+        ):
+            out.append(ModelInfo(
+                mid, name, path, dim, kind, parent, created, mid == active, mid == target,
+                self._vector_count(mid), total, json.loads(report) if report else None,
+            ))
+        return out
+
+    def _vector_count(self, model_id: int) -> int:
+        if not self.store.vec_table_exists(model_id):
+            return 0
+        return self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(model_id)} v ON v.chunk_id = c.id")
+
+    def training_report(self, model_id: int) -> dict | None:
+        report = self.model_row(model_id)["report"]
+        return json.loads(report) if report else None
+
+    def add_finetuned(self, name: str, path: Path, dim: int, parent_id: int, report: dict) -> int:
+        """Record a version trained from ``parent_id`` (not activated). Returns its id."""
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report, "
+                "content_hash, content_stamp) VALUES (?,?,?,?,?,?,?,?,?)",
+                (name, str(path.resolve()), dim, "finetuned", parent_id, time.time(),
+                 json.dumps(report), model_identity.content_hash(path), model_identity.stamp(path)),
+            )
+            return int(conn.last_insert_rowid())
+
+    def names(self) -> set[str]:
+        return {r[0] for r in self.store.query("SELECT name FROM models")}
+
+    # -- switching ------------------------------------------------------------------------
+    def begin_switch(self, model_id: int) -> None:
+        """Start re-encoding the library with ``model_id``; search keeps the active
+        model until every chunk has a vector of the new one (see core/index/indexer.py)."""
+        self.model_row(model_id)
+        with self.store.write() as conn:
+            if str(model_id) == self.store.get_meta(ACTIVE_MODEL_KEY):
+                self.store.set_meta(conn, TARGET_MODEL_KEY, None)
+                return
+            self.store.set_meta(conn, TARGET_MODEL_KEY, str(model_id))
+            dim = self.model_row(model_id)["dim"]
+            self.store.ensure_vec_table(conn, model_id, dim)
+            conn.execute(
+                "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
+                "SELECT 'embed', d.id, ?, ? FROM documents d WHERE d.status = 'indexed'",
+                (model_id, time.time()),
+            )
+
+    def switch_progress(self) -> tuple[int, int] | None:
+        """(chunks with a vector of the target model, all chunks), or None when no switch runs."""
+        target = self.target_model_id()
+        if target is None:
+            return None
+        total = self.store.count("SELECT COUNT(*) FROM chunks")
+        done = self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(target)} v ON v.chunk_id = c.id")
+        return done, total
+
+    def maybe_finish_switch(self) -> bool:
+        """Make the target model active once every chunk has its vector (atomically)."""
+        target = self.target_model_id()
+        if target is None:
+            return False
+        with self.store.write() as conn:
+            pending = _count_in(conn, "SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND model_id = ?",
+                                (target,))
+            missing = _count_in(conn, f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(target)} v "
+                                "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL")
+            if pending or missing:
+                if not pending and missing:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
+                        "SELECT DISTINCT 'embed', c.document_id, ?, ? FROM chunks c "
+                        f"LEFT JOIN {vec_table(target)} v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL",
+                        (target, time.time()),
+                    )
+                return False
+            self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(target))
+            self.store.set_meta(conn, TARGET_MODEL_KEY, None)
+        self.events.model_switched.emit(target)
+        return True
+
+    def activate(self, model_id: int) -> bool:
+        """Make ``model_id`` the searched model. When every passage already has its
+        vector (a version used before), the switch is immediate and True is returned;
+        otherwise the library is re-encoded in the background by the indexer's queue
+        (search keeps the current model until then) and False is returned."""
+        row = self.model_row(model_id)
+        if model_id == self.active_model_id():
+            self._drop_switch()
+            return True
+        if self.store.vec_table_exists(model_id):
+            with self.store.write() as conn:
+                missing = _count_in(conn, f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v "
+                                    "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL")
+                if not missing:
+                    self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
+                    self.store.set_meta(conn, TARGET_MODEL_KEY, None)
+                    conn.execute("DELETE FROM jobs WHERE kind = 'embed'")
+                    switched = True
+                else:
+                    switched = False
+            if switched:
+                self.events.model_switched.emit(model_id)
+                return True
+        self._drop_switch(keep=model_id)
+        self.begin_switch(row["id"])
+        return False
+
+    def _drop_switch(self, keep: int | None = None) -> None:
+        """Forget a switch in progress (its embed jobs), except to ``keep``."""
+        with self.store.write() as conn:
+            if keep is None or self.target_model_id() != keep:
+                self.store.set_meta(conn, TARGET_MODEL_KEY, None)
+            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND IFNULL(model_id, 0) != ?", (keep or 0,))
+
+    # -- deleting -------------------------------------------------------------------------
+    def delete(self, model_id: int) -> None:
+        """Delete a model version: its vectors, and its folder when Likewise made it.
+        The active model cannot be deleted; deleting the target stops the switch."""
+        row = self.model_row(model_id)
+        if model_id == self.active_model_id():
+            raise InvalidInputError("the active model cannot be deleted; activate another one first")
+        if model_id == self.target_model_id():
+            self._drop_switch()
+        with self.store.write() as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {vec_table(model_id)}")
+            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND model_id = ?", (model_id,))
+            conn.execute("UPDATE models SET parent_id = NULL WHERE parent_id = ?", (model_id,))
+            conn.execute("DELETE FROM models WHERE id = ?", (model_id,))
+        with self._encoder_lock:
+            self._encoders.pop(model_id, None)
+        folder = Path(row["path"])
+        root = paths.models_dir().resolve()
+        if row["kind"] == "finetuned" and folder.exists() and root in folder.resolve().parents:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def discard(self, model_id: int) -> None:
+        """Throw away a freshly trained version (the Train dialog's Discard)."""
+        row = self.model_row(model_id)
+        if row["kind"] != "finetuned":
+            raise InvalidInputError(f"model {model_id} is not a fine-tuned version")
+        self.delete(model_id)
+
+
+def _count_in(conn: Any, sql: str, params: tuple = ()) -> int:
+    """A COUNT inside an open write."""
+    row = conn.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
