@@ -15,8 +15,12 @@
 - Encrypted files are opened with the empty password when that works (many PDFs are
   encrypted only to set permissions); otherwise the status is "encrypted". AES needs
   the `cryptography` package; its absence is reported as such.
-- Fewer than MIN_TEXT_CHARS letters or digits in the whole document means a scanned,
-  blank or image-only file: status "no_text" (OCR is not supported). The threshold is
+- Scanned pages: a page with (almost) no readable text layer that shows an image, or
+  whose text layer is glyph garbage, is read by OCR (core.extract.scanned; the blocks
+  keep their page and are marked ocr=True) unless options.ocr is False. OCR text
+  replaces what little the text layer of that page had.
+- Fewer than MIN_TEXT_CHARS letters or digits in the whole document (after OCR) means a
+  scanned, blank or image-only file: status "no_text". The threshold is
   deliberately tiny: the shared corpus has real one-line PDFs ("Hello, World!",
   "Issue 7665") that must be found, while its scanned and image-only files yield no
   characters at all; a few stray marks from a scan stay under it.
@@ -31,10 +35,13 @@ import re
 from pathlib import Path
 
 from core.extract.clean import clean_line, short_reason
+from core.extract.options import ExtractOptions, PageProgress
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
 MIN_TEXT_CHARS = 4
-NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is not supported)"
+SCANNED_MAX_CHARS = 20      # a page with fewer readable letters/digits may be a scan
+NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is turned off)"
+OCR_FOUND_NOTHING = "no text found: the pages are images and OCR read no text on them"
 
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 _LIST_START = re.compile(r"^(?:[•◦▪‣∙·\-–—*]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
@@ -61,9 +68,11 @@ def unreadable(paragraph: str) -> bool:
     return glyphs > GLYPH_SHARE_MAX * visible
 
 
-def extract_pdf(path: Path) -> ExtractResult:
+def extract_pdf(path: Path, options: ExtractOptions | None = None,
+                progress: PageProgress | None = None) -> ExtractResult:
     from pypdf import PdfReader
 
+    options = options or ExtractOptions()
     try:
         reader = PdfReader(str(path), strict=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is this file's error
@@ -79,7 +88,8 @@ def extract_pdf(path: Path) -> ExtractResult:
 
     blocks: list[Block] = []
     first_error: Exception | None = None
-    dropped = 0
+    garbage: set[int] = set()
+    few: list[int] = []           # pages with (almost) no readable text: OCR candidates
     for number in range(1, count + 1):
         try:
             raw = reader.pages[number - 1].extract_text() or ""
@@ -88,21 +98,50 @@ def extract_pdf(path: Path) -> ExtractResult:
         except Exception as exc:  # noqa: BLE001 - one bad page costs that page
             first_error = first_error or exc
             continue
+        readable = 0
         for paragraph in page_paragraphs(raw):
             if unreadable(paragraph):
-                dropped += 1
+                garbage.add(number)
             else:
                 blocks.append(Block(text=paragraph, page=number))
+                readable += _alnum(paragraph)
+        if readable < SCANNED_MAX_CHARS:
+            few.append(number)
 
-    chars = sum(1 for b in blocks for c in b.text if c.isalnum())
+    ocr_read = False
+    if options.ocr and few:
+        blocks, ocr_read = _with_ocr(path, blocks, few, garbage, progress)
+    chars = sum(_alnum(b.text) for b in blocks)
     if chars < MIN_TEXT_CHARS:
         if first_error is not None:
             return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
-        if dropped:
+        if ocr_read:
+            return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=OCR_FOUND_NOTHING)
+        if garbage:
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=UNMAPPED_REASON)
         return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
                              error=NO_TEXT_REASON if count else "the PDF has no pages")
     return ExtractResult(status=INDEXED, blocks=blocks, pages=count, title=_title(reader, blocks, path))
+
+
+def _alnum(text: str) -> int:
+    return sum(1 for c in text if c.isalnum())
+
+
+def _with_ocr(path: Path, blocks: list[Block], few: list[int], garbage: set[int],
+              progress: PageProgress | None) -> tuple[list[Block], bool]:
+    """The blocks with the scanned pages read by OCR (their text-layer blocks replaced
+    where OCR found text), and whether any page was read by OCR."""
+    from core.extract.scanned import ocr_pdf_pages, scanned_pages
+
+    pages = scanned_pages(path, few, garbage)
+    if not pages:
+        return blocks, False
+    found = ocr_pdf_pages(path, pages, progress)
+    replaced = {b.page for b in found}
+    merged = [b for b in blocks if b.page not in replaced] + found
+    merged.sort(key=lambda b: b.page or 0)     # stable: each page keeps its order
+    return merged, True
 
 
 def _open_error(path: Path, exc: Exception) -> str:
