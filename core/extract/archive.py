@@ -72,6 +72,18 @@ def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
+def check_package(path: Path, kind: str) -> None:
+    """Check an Office package before a library parses it: the archive's sizes, and no
+    XML part that declares entities."""
+    with open_zip(path, kind) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                data = read_member(archive, info.filename)
+                if _ENTITY_DECL.search(data):
+                    raise Refused(f"{info.filename} declares XML entities "
+                                  "(refused: entity expansion or external entities)")
+
+
 def parse_xml(data: bytes, name: str = "XML"):
     """An lxml element tree root; entities are refused, never expanded or fetched."""
     from lxml import etree
