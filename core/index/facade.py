@@ -63,12 +63,17 @@ class _Tracker:
     """Progress accounting: files, chunks, rate and ETA."""
 
     def __init__(self, total: int, progress: ProgressFn | None) -> None:
+        self.lock = threading.RLock()    # the extraction thread reports scanned pages too
         self.p = IndexProgress(files_total=total, phase="indexing")
         self.fn = progress
         self.start = time.monotonic()
         self.encode_seconds = 0.0
 
     def emit(self, **changes: Any) -> None:
+        with self.lock:
+            self._emit(**changes)
+
+    def _emit(self, **changes: Any) -> None:
         for k, v in changes.items():
             setattr(self.p, k, v)
         elapsed = max(time.monotonic() - self.start, 1e-6)
@@ -88,6 +93,7 @@ class IndexingMixin:
 
     def _init_part(self) -> None:
         self._extractor = None
+        self._tracker: _Tracker | None = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
 
@@ -171,6 +177,7 @@ class IndexingMixin:
             report = IndexReport()
             started = time.monotonic()
             tracker = _Tracker(self.pending_jobs(), progress)
+            self._tracker = tracker
             touched: list[int] = []
             try:
                 self._run_file_jobs(report, tracker, cancel, touched)
@@ -365,6 +372,24 @@ class IndexingMixin:
             )
         return self._extractor
 
+    def _extract_options(self) -> Any:
+        from core.extract.options import ExtractOptions
+
+        return ExtractOptions(ocr=bool(getattr(self.settings, "ocr_enabled", True)))
+
+    def _scanned_page_reporter(self, path: str) -> Callable[[int, int], None] | None:
+        """progress(n, total) of OCR in the worker -> "reading scanned page n/total"."""
+        tracker = getattr(self, "_tracker", None)
+        if tracker is None:
+            return None
+
+        def report(n: int, total: int) -> None:
+            if total or tracker.p.scanned_pages:
+                tracker.emit(current_file=path, scanned_page=n, scanned_pages=total,
+                             message=f"reading scanned page {n}/{total}" if total else None)
+
+        return report
+
     def _close_part(self) -> None:
         extractor = getattr(self, "_extractor", None)
         if extractor is not None:
@@ -444,12 +469,16 @@ class IndexingMixin:
             report.moved += 1
             return "done"
         faults.checkpoint("extract")
+        reporter = self._scanned_page_reporter(path)
         try:
-            result = extractor.extract(ospath)
+            result = extractor.extract(ospath, self._extract_options(), reporter)
         except Exception:
             if stop.is_set():
                 return None
             raise
+        finally:
+            if reporter is not None:
+                reporter(0, 0)
         if stop.is_set():
             return None  # stopped while extracting: the job stays queued, untouched
         if result.status != INDEXED:
@@ -668,9 +697,9 @@ class IndexingMixin:
             for c in p.chunks:
                 conn.execute(
                     "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, heading, "
-                    "char_start, char_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "char_start, char_end, ocr) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (doc_id, c.ord, c.text, text_hash(c.text), c.page_start, c.page_end, c.heading,
-                     c.char_start, c.char_end),
+                     c.char_start, c.char_end, int(c.ocr)),
                 )
                 chunk_ids.append(conn.last_insert_rowid())
             faults.checkpoint("write")

@@ -35,7 +35,7 @@ DOC_NEIGHBOURS = 50             # nearest passages fetched per source passage
 DOC_PAIRS = 3                   # passage pairs reported per similar document
 
 _RESULT_SQL = (
-    "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text "
+    "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text, c.ocr "
     "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})"
 )
 
@@ -210,12 +210,12 @@ class SearchMixin:
             row = rows.get(r[0])
             if row is None:      # deleted between the search and now
                 continue
-            cid, doc_id, path, title, p0, p1, heading, text = row
+            cid, doc_id, path, title, p0, p1, heading, text, ocr = row
             out.append(SearchResult(
                 chunk_id=cid, document_id=doc_id, path=path, title=title, page_start=p0,
                 page_end=p1, heading=heading, text=text, score=float(r[1]),
                 word_spans=word_spans(text, terms), dense_rank=r[2], keyword_rank=r[3],
-                other_hits=r[4] if len(r) > 4 else 0,
+                other_hits=r[4] if len(r) > 4 else 0, ocr=bool(ocr),
             ))
         if snippets and qvec is None and query:
             qvec = self._encode_query(query)
