@@ -20,7 +20,6 @@ from core.extract.archive import Refused, check_package
 from core.extract.clean import clean_block, clean_line, short_reason
 from core.types import ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
-
 _PROBE = b'<!DOCTYPE r [<!ENTITY e "expanded">]><r>&e;</r>'
 _safe: bool | None = None
 

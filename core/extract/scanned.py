@@ -91,11 +91,8 @@ def ocr_image_file(path: Path, progress: Progress | None = None) -> tuple[list[B
 
     from core.extract.ocr import engine
 
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS      # Pillow's own guard, checked again below
+    Image.MAX_IMAGE_PIXELS = None      # checked here, per frame, with a clear reason
     with Image.open(path) as image:
-        if image.width * image.height > MAX_IMAGE_PIXELS:
-            raise ImageTooLarge(f"image of {image.width} x {image.height} pixels refused "
-                                f"(the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
         frames = min(getattr(image, "n_frames", 1), MAX_IMAGE_FRAMES)
         reader = engine()
         blocks: list[Block] = []
@@ -104,6 +101,9 @@ def ocr_image_file(path: Path, progress: Progress | None = None) -> tuple[list[B
                 break
             if progress is not None:
                 progress(number, frames)
+            if frame.width * frame.height > MAX_IMAGE_PIXELS:
+                raise ImageTooLarge(f"image of {frame.width} x {frame.height} pixels refused "
+                                    f"(the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
             rgb = np.asarray(frame.convert("RGB"))
             bgr = np.ascontiguousarray(rgb[:, :, ::-1])
             blocks += [Block(text=t, page=number, ocr=True) for t in reader.read(bgr)]
