@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 REFERENCES = Path(__file__).resolve().parent / "data" / "ocr"
 
 
-def normalise(text: str) -> str:
-    return " ".join(text.split())
+_CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def normalise(text: str, spaces: bool = True) -> str:
+    return " ".join(text.split()) if spaces else "".join(text.split())
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -24,8 +28,10 @@ def edit_distance(a: str, b: str) -> int:
 
 def cer(reference: str, hypothesis: str) -> float:
     """Edits (insertions, deletions, substitutions) per reference character, with
-    whitespace collapsed; 0.0 is perfect."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
+    whitespace collapsed (removed when the reference is Chinese, which has none between
+    words); 0.0 is perfect."""
+    spaces = _CJK.search(reference) is None
+    ref, hyp = normalise(reference, spaces), normalise(hypothesis, spaces)
     return edit_distance(ref, hyp) / max(len(ref), 1)
 
 

@@ -834,7 +834,12 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, "Likewise", f"The settings could not be saved: {exc}")
             return
+        ocr_on = new.ocr_enabled and not self.settings.ocr_enabled
         self.settings.__dict__.update(new.__dict__)
+        if ocr_on and self.lib is not None:
+            lib = self.lib
+            self.runner.run(lambda ctx: lib.reread_scans(), name="read scans",
+                            on_done=lambda _n: self.session.after_folders_changed())
         msg = "Settings saved."
         if restart:
             msg += " Restart Likewise for them to take effect."

@@ -154,6 +154,17 @@ class IndexingMixin:
             raise NotFoundError(f"no document {doc_id}")
         self._queue([("reindex", row[0], row[1])])
 
+    def reread_scans(self) -> int:
+        """Queue the documents that OCR may now read (PDFs and images left without text,
+        e.g. while OCR was turned off). Returns how many were queued."""
+        from core.types import IMAGE_EXTENSIONS
+
+        exts = (".pdf", *IMAGE_EXTENSIONS)
+        rows = self.store.query(
+            f"SELECT path, folder_id FROM documents WHERE status = 'no_text' AND ext IN "
+            f"({','.join('?' * len(exts))})", exts)
+        return self._queue([("reindex", from_db(path), fid) for path, fid in rows])
+
     def pending_jobs(self) -> int:
         return int(self.store.query_one("SELECT COUNT(*) FROM jobs")[0])
 
