@@ -331,11 +331,11 @@ class _ExtractionGate:
         self.release = threading.Event()
         original = IsolatedExtractor.extract
 
-        def extract(extractor, path):
+        def extract(extractor, path, *args, **kwargs):
             if os.path.basename(os.fspath(path)) == self.name:
                 self.reached.set()
                 self.release.wait(120)
-            return original(extractor, path)
+            return original(extractor, path, *args, **kwargs)
 
         monkeypatch.setattr(IsolatedExtractor, "extract", extract)
 
