@@ -108,13 +108,21 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
         if readable < SCANNED_MAX_CHARS:
             few.append(number)
 
-    ocr_read = False
+    ocr_read, ocr_error = False, None
     if options.ocr and few:
-        blocks, ocr_read = _with_ocr(path, blocks, few, garbage, progress)
+        try:
+            blocks, ocr_read = _with_ocr(path, blocks, few, garbage, progress)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - OCR failing keeps the text layer
+            ocr_error = exc
     chars = sum(_alnum(b.text) for b in blocks)
     if chars < MIN_TEXT_CHARS:
         if first_error is not None:
             return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
+        if ocr_error is not None:
+            return ExtractResult(status=ERROR, pages=count,
+                                 error=f"the scanned pages could not be read by OCR ({short_reason(ocr_error)})")
         if ocr_read:
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=OCR_FOUND_NOTHING)
         if garbage:

@@ -59,29 +59,43 @@ def _image_share(page) -> float:
 
 
 def ocr_pdf_pages(path: Path, pages: list[int], progress: Progress | None = None) -> list[Block]:
-    """OCR blocks of these 1-based pages, in page order."""
+    """OCR blocks of these 1-based pages, in page order. A page that cannot be rendered
+    costs that page; if none could be, the first error is raised."""
     import pypdfium2 as pdfium
 
     from core.extract.ocr import MAX_SIDE, engine
 
     reader = engine()
     blocks: list[Block] = []
+    failures: list[Exception] = []
     pdf = pdfium.PdfDocument(str(path))
     try:
         for i, number in enumerate(pages, start=1):
             if progress is not None:
                 progress(i, len(pages))
-            page = pdf[number - 1]
-            width, height = page.get_size()
-            scale = min(MAX_SIDE / max(width, height, 1.0), 300 / 72)
-            bitmap = page.render(scale=scale)
-            image = bitmap.to_numpy().copy()
-            bitmap.close()
-            page.close()
+            try:
+                image = _render(pdf, number, MAX_SIDE)
+            except pdfium.PdfiumError as exc:
+                failures.append(exc)
+                continue
             blocks += [Block(text=t, page=number, ocr=True) for t in reader.read(image)]
     finally:
         pdf.close()
+    if failures and len(failures) == len(pages):
+        raise failures[0]
     return blocks
+
+
+def _render(pdf, number: int, max_side: int):
+    page = pdf[number - 1]
+    try:
+        width, height = page.get_size()
+        bitmap = page.render(scale=min(max_side / max(width, height, 1.0), 300 / 72))
+        image = bitmap.to_numpy().copy()
+        bitmap.close()
+        return image
+    finally:
+        page.close()
 
 
 def ocr_image_file(path: Path, progress: Progress | None = None) -> tuple[list[Block], int]:
