@@ -10,7 +10,9 @@ input ends the worker.
 
 Before the first file the worker imports pypdf and python-docx (so each file costs only
 its own work), then limits its address space with RLIMIT_AS to MEMORY_MB where the OS
-supports it. A MemoryError is answered with "ran out of memory" and the worker exits so
+supports it. The OCR engine (ONNX Runtime, OpenCV, PDFium and the models, about 300 MB
+resident) is loaded inside that limit, on the first scanned page, so a worker that never
+meets a scan never pays for it. A MemoryError is answered with "ran out of memory" and the worker exits so
 that the next file gets a fresh process. Anything the libraries print goes to stderr,
 never into the protocol stream. A watchdog thread ends the worker if its parent dies.
 """
