@@ -19,11 +19,13 @@ How and why:
   address space (RLIMIT_AS, where the OS has it) to memory_mb.
 - Per file: a file larger than max_file_mb is refused ("file too large") without being
   read. The answer must come within timeout_s, otherwise the worker is killed and the
-  file is an error "timed out after 60 s". OCR gets the same budget per scanned page:
+  file is an error "timed out after 60 s". OCR has a budget per scanned page instead:
   the worker reports each page it starts ("reading scanned page 3/40", passed to the
-  caller's progress callback), and each report restarts the clock, so a 40-page scan is
-  never killed by a limit meant for one text PDF, while one page that hangs still is
-  ("timed out after 60 s reading scanned page 3/40"). A worker that runs out of memory answers
+  caller's progress callback), and each report restarts the clock with
+  max(timeout_s, OCR_PAGE_TIMEOUT_S), so a 40-page scan is never killed by a limit meant
+  for one text PDF, while one page that hangs still is ("timed out after 180 s reading
+  scanned page 3/40"). A dense page (a form, a typed bulletin) costs about 20 CPU
+  seconds on two cores; 180 s leaves room for a busy machine. A worker that runs out of memory answers
   "ran out of memory (limit N MB)" and exits; one that dies (a segfault, a kill) makes
   the file an error "extractor crashed (signal N)". Either way the next file starts a
   fresh worker.
@@ -57,6 +59,7 @@ from core.extract.worker import read_message, write_message
 from core.types import ERROR, Block, ExtractResult
 
 _ROOT = str(Path(__file__).resolve().parents[2])
+OCR_PAGE_TIMEOUT_S = 180.0
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 _EOF = object()
 
@@ -180,15 +183,15 @@ class IsolatedExtractor:
     def _await_answer(self, proc: subprocess.Popen, progress: PageProgress | None = None) -> ExtractResult:
         page: tuple[int, int] | None = None
         while True:
+            budget = max(self.timeout_s, OCR_PAGE_TIMEOUT_S) if page else self.timeout_s
             try:
-                answer = self._answers.get(timeout=self.timeout_s)
+                answer = self._answers.get(timeout=budget)
             except queue.Empty:
                 self._stop_worker(kill=True)
                 if self._closed:
                     raise ExtractionError("the extractor was closed") from None
                 where = f" reading scanned page {page[0]}/{page[1]}" if page else ""
-                return ExtractResult(status=ERROR,
-                                     error=f"timed out after {_format_seconds(self.timeout_s)} s{where}")
+                return ExtractResult(status=ERROR, error=f"timed out after {_format_seconds(budget)} s{where}")
             if not (isinstance(answer, dict) and "progress" in answer):
                 break
             page = (int(answer["progress"][0]), int(answer["progress"][1]))
@@ -219,6 +222,9 @@ class IsolatedExtractor:
         env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.setdefault("OMP_NUM_THREADS", "1")
+        # glibc reserves 64 MB of address space per thread arena; ONNX Runtime's threads
+        # (OCR) would spend a quarter of the memory limit on reservations alone.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         proc = subprocess.Popen(
             _worker_command(self.memory_mb),
             stdin=subprocess.PIPE,
