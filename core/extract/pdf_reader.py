@@ -121,8 +121,9 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
         if first_error is not None:
             return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
         if ocr_error is not None:
-            return ExtractResult(status=ERROR, pages=count,
-                                 error=f"the scanned pages could not be read by OCR ({short_reason(ocr_error)})")
+            return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
+                                 error=f"no extractable text, and OCR could not read the scanned pages "
+                                       f"({short_reason(ocr_error)})")
         if ocr_read:
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=OCR_FOUND_NOTHING)
         if garbage:
@@ -138,16 +139,23 @@ def _alnum(text: str) -> int:
 
 def _with_ocr(path: Path, blocks: list[Block], few: list[int], garbage: set[int],
               progress: PageProgress | None) -> tuple[list[Block], bool]:
-    """The blocks with the scanned pages read by OCR (their text-layer blocks replaced
-    where OCR found text), and whether any page was read by OCR."""
+    """The blocks with the scanned pages read by OCR, and whether any page was read by
+    OCR. On each page the reading with more letters and digits wins: OCR's, or the
+    little that the text layer had."""
     from core.extract.scanned import ocr_pdf_pages, scanned_pages
 
     pages = scanned_pages(path, few, garbage)
     if not pages:
         return blocks, False
     found = ocr_pdf_pages(path, pages, progress)
-    replaced = {b.page for b in found}
-    merged = [b for b in blocks if b.page not in replaced] + found
+    by_ocr: dict[int, int] = {}
+    by_layer: dict[int, int] = {}
+    for b in found:
+        by_ocr[b.page or 0] = by_ocr.get(b.page or 0, 0) + _alnum(b.text)
+    for b in blocks:
+        by_layer[b.page or 0] = by_layer.get(b.page or 0, 0) + _alnum(b.text)
+    replaced = {page for page, chars in by_ocr.items() if chars > by_layer.get(page, 0)}
+    merged = [b for b in blocks if b.page not in replaced] + [b for b in found if b.page in replaced]
     merged.sort(key=lambda b: b.page or 0)     # stable: each page keeps its order
     return merged, True
 
