@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint soak bench bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: run cli test lint soak bench bench-ocr bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench-train: $(STAMP)
 
 bench-dupes: $(STAMP)
 	$(PY) bench/bench_dupes.py
+
+bench-ocr: $(STAMP)
+	$(PY) bench/bench_ocr.py
 
 bench-watch: $(STAMP)
 	$(PY) bench/bench_watch.py

@@ -290,6 +290,16 @@ class Catalog:
         rows = self.store.query("SELECT path FROM documents WHERE path >= ? AND path < ?", (prefix, upper))
         return [from_db(r[0]) for r in rows]
 
+    def unread_scans(self) -> list[tuple[str, int | None]]:
+        """(stored path, folder id) of the PDFs and images left without text, which OCR
+        may now read (for example after OCR was turned back on)."""
+        from core.types import IMAGE_EXTENSIONS
+
+        exts = (".pdf", *IMAGE_EXTENSIONS)
+        return [(p, f) for p, f in self.store.query(
+            f"SELECT path, folder_id FROM documents WHERE status = 'no_text' AND ext IN "
+            f"({','.join('?' * len(exts))})", exts)]
+
     def path_of(self, doc_id: int) -> tuple[str, int | None] | None:
         """(stored path, folder id) of a document."""
         row = self.store.query_one("SELECT path, folder_id FROM documents WHERE id = ?", (doc_id,))
@@ -359,9 +369,9 @@ class Catalog:
         for c in chunks:
             conn.execute(
                 "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, heading, "
-                "char_start, char_end) VALUES (?,?,?,?,?,?,?,?,?)",
+                "char_start, char_end, ocr) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, c.ord, c.text, text_hash(c.text), c.page_start, c.page_end, c.heading,
-                 c.char_start, c.char_end),
+                 c.char_start, c.char_end, int(c.ocr)),
             )
             chunk_ids.append(conn.last_insert_rowid())
         faults.checkpoint("write")
@@ -450,11 +460,11 @@ class Catalog:
         )]
 
     def result_rows(self, chunk_ids: list[int]) -> dict[int, tuple]:
-        """{chunk id: (id, document id, path, title, page start, page end, heading, text)}."""
+        """{chunk id: (id, document id, path, title, page start, page end, heading, text, ocr)}."""
         marks = ",".join("?" * len(chunk_ids))
         return {r[0]: r for r in self.store.query(
-            "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text "
-            f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+            "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text, "
+            f"c.ocr FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
             tuple(chunk_ids))}
 
     def document_of_chunks(self, chunk_ids: list[int]) -> dict[int, int]:

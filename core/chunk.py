@@ -23,7 +23,8 @@ How blocks become chunks:
    estimate was wrong) is halved until it fits. So every chunk fits, always.
 
 page_start/page_end are the smallest and largest page of the blocks a chunk covers;
-heading is the first covered block's heading. Overlapping pieces mean chunk spans may
+heading is the first covered block's heading; ``ocr`` is set when a covered block was read
+by OCR (blocks read by OCR are never merged with text-layer blocks). Overlapping pieces mean chunk spans may
 overlap; together they cover every non-space character of every block.
 """
 
@@ -111,7 +112,7 @@ def _block_starts(blocks: Sequence[Block]) -> list[int]:
 
 
 def _mergeable(prev: Block, block: Block) -> bool:
-    if prev.heading != block.heading:
+    if prev.heading != block.heading or prev.ocr != block.ocr:
         return False
     if prev.page is None or block.page is None:
         return prev.page is None and block.page is None
@@ -266,4 +267,5 @@ def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) 
         page_start=min(pages) if pages else None,
         page_end=max(pages) if pages else None,
         heading=blocks[group[0].block].heading,
+        ocr=any(blocks[i].ocr for i in covered),
     )

@@ -220,6 +220,9 @@ class Library:
     def reindex_document(self, doc_id: int) -> None:
         return self.indexer.reindex_document(doc_id)
 
+    def reread_scans(self) -> int:
+        return self.indexer.reread_scans()
+
     def pending_jobs(self) -> int:
         return self.indexer.pending_jobs()
 

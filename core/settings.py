@@ -23,6 +23,7 @@ class Settings:
     extract_memory_mb: int = 2048
     batch_size: int = 32
     follow_links: bool = False    # follow links that lead outside the chosen folders
+    ocr_enabled: bool = True      # read scanned PDF pages and images by OCR
     extra: dict = field(default_factory=dict)
 
     @classmethod

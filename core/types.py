@@ -12,7 +12,9 @@ ERROR = "error"
 PENDING = "pending"
 DOC_STATUSES = (INDEXED, ENCRYPTED, NO_TEXT, ERROR, PENDING)
 
-SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".pptx", ".epub", ".html", ".htm",
+                        ".odt", ".rtf") + IMAGE_EXTENSIONS
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Block:
     page: int | None = None        # 1-based page for PDFs, None elsewhere
     heading: str | None = None     # the nearest heading above this block
     kind: str = "paragraph"        # paragraph | heading | table | header | footer
+    ocr: bool = False              # read by OCR from a scanned page or an image
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Chunk:
     page_start: int | None = None
     page_end: int | None = None
     heading: str | None = None
+    ocr: bool = False              # some of its text was read by OCR
 
 
 @dataclass
@@ -62,6 +66,8 @@ class IndexProgress:
     phase: str = "idle"            # scanning | indexing | embedding | done | cancelled
     failed: int = 0
     message: str | None = None
+    scanned_page: int = 0          # OCR of the current file: page n of scanned_pages
+    scanned_pages: int = 0
 
 
 @dataclass
@@ -139,6 +145,7 @@ class SearchResult:
     other_hits: int = 0                                      # when grouped by document
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    ocr: bool = False                                        # the passage was read by OCR
 
 
 @dataclass

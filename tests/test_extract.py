@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core.extract import extract
-from core.extract.pdf_reader import page_paragraphs
+from core.extract import ExtractOptions, extract
+from core.extract.lines import page_paragraphs
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -81,8 +81,8 @@ def test_markdown_headings_become_headings(tmp_path):
 
 def test_unsupported_and_missing_files_are_errors(tmp_path):
     assert extract(tmp_path / "missing.txt").status == "error"
-    odd = tmp_path / "image.png"
-    odd.write_bytes(b"\x89PNG")
+    odd = tmp_path / "sheet.xlsx"
+    odd.write_bytes(b"PK\x03\x04")
     result = extract(odd)
     assert result.status == "error" and "unsupported" in result.error
 
@@ -129,7 +129,8 @@ def test_pdf_glyph_names_are_not_indexed_as_text(shared_data):
     assert not unreadable("Notice Date 06/22/2015 06/30/2015 07/01/2015")
     assert not unreadable("ibm.com/redbooks Redpaper Front cover, see /usr/lib/x86_64")
     # A real PDF whose fonts lack a Unicode map on most pages: only readable text is kept.
-    result = extract(shared_data / "pdf_real/pdfjs/TAMReview.pdf")
+    # (OCR off: this test is about the text layer; tests/test_ocr.py reads scans.)
+    result = extract(shared_data / "pdf_real/pdfjs/TAMReview.pdf", ExtractOptions(ocr=False))
     assert result.status == "indexed" and result.blocks
     assert not any(unreadable(b.text) for b in result.blocks)
     assert not any("/g1" in b.text and b.text.count("/g") > 20 for b in result.blocks)
@@ -144,7 +145,7 @@ def test_pdf_statuses(shared_data):
     assert aes.status == "encrypted"
     opened = extract(edge / "encrypted_empty_user_password/pdfjs__issue17215.pdf")
     assert opened.status == "indexed" and _texts(opened) == ["Dummy PDF file"]
-    scanned = extract(edge / "scanned_image_only/docling__ocr_test.pdf")
+    scanned = extract(edge / "scanned_image_only/docling__ocr_test.pdf", ExtractOptions(ocr=False))
     assert scanned.status == "no_text" and "OCR" in scanned.error
     empty = extract(edge / "empty_or_blank/pdfplumber__empty.pdf")
     assert empty.status == "error" and "empty file" in empty.error

@@ -331,11 +331,11 @@ class _ExtractionGate:
         self.release = threading.Event()
         original = IsolatedExtractor.extract
 
-        def extract(extractor, path):
+        def extract(extractor, path, *args, **kwargs):
             if os.path.basename(os.fspath(path)) == self.name:
                 self.reached.set()
                 self.release.wait(120)
-            return original(extractor, path)
+            return original(extractor, path, *args, **kwargs)
 
         monkeypatch.setattr(IsolatedExtractor, "extract", extract)
 
@@ -500,9 +500,54 @@ def test_settings_dialog_saves_per_user(qtbot):
     dlg.overlap.setValue(2)
     dlg.reconcile.setValue(15)
     dlg.library.edit.setText("/tmp/elsewhere/lib.sqlite")
+    assert dlg.ocr.isChecked()
+    dlg.ocr.setChecked(False)
     assert dlg.needs_restart()
     dlg.result_settings().save()
     loaded = Settings.load()   # the user's config folder (a temp one in tests)
+    assert loaded.ocr_enabled is False
     assert (loaded.device, loaded.chunk_max_tokens, loaded.chunk_overlap_sentences) == ("cpu", 200, 2)
     assert loaded.reconcile_interval_s == 900 and loaded.library_path == "/tmp/elsewhere/lib.sqlite"
     assert loaded.model_path == ""   # still the bundled model
+
+
+def test_scanned_pages_show_in_the_progress_line_and_ocr_passages_on_their_card(qtbot):
+    from app.gui.progress import progress_line
+    from app.gui.results import ResultDelegate, ResultsModel, Row
+    from app.gui.search_page import SOURCES
+    from core.types import IndexProgress, SearchResult
+
+    line = progress_line(IndexProgress(files_done=2, files_total=9, phase="indexing",
+                                       current_file="/docs/scan.pdf", message="reading scanned page 3/40"))
+    assert "scan.pdf" in line and "reading scanned page 3/40" in line
+    assert dict((label, value) for value, label in SOURCES)["Scanned (OCR) only"] is True
+
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QListView
+
+    result = SearchResult(1, 1, "/docs/deck.pptx", "Deck", 4, 4, "Keeping the light", "Lamp oil", 0.9, ocr=True)
+    model = ResultsModel()
+    model.set_rows([Row("passage", result)])
+    view = QListView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    delegate = ResultDelegate(view)
+    view.setItemDelegate(delegate)
+    drawn: list[str] = []
+
+    class Recorder(QPainter):
+        def drawText(self, *args):          # noqa: N802 - Qt's name
+            drawn.append(str(args[-1]))
+            return super().drawText(*args)
+
+    image = QImage(600, 200, QImage.Format.Format_ARGB32)
+    painter = Recorder(image)
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.rect = image.rect()
+    option.font = view.font()
+    delegate.paint(painter, option, model.index(0, 0))
+    painter.end()
+    extras = " ".join(drawn)
+    assert "slide 4" in extras and "read by OCR" in extras

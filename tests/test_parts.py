@@ -15,6 +15,7 @@ import pytest
 
 from core.catalog import Catalog, FileFacts, text_hash
 from core.events import DocumentDeleted, Events
+from core.extract.options import ExtractOptions
 from core.index.encode import encode_group
 from core.index.jobs import JobQueue
 from core.index.prepare import DONE, FAILED, Prepared, Preparer
@@ -49,7 +50,9 @@ class OneBlockExtractor:
     def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
 
-    def extract(self, path: str) -> ExtractResult:
+    def extract(self, path: str, options: ExtractOptions | None = None,
+                progress: object = None) -> ExtractResult:
+        self.options = options
         if self.fail is not None:
             raise self.fail
         text = Path(path).read_text(encoding="utf-8")
@@ -195,7 +198,7 @@ def test_job_queue_keeps_one_job_per_path_and_runs_kinds_in_order(parts):
 
 def _preparer(store: Store, catalog: Catalog) -> tuple[Preparer, JobQueue]:
     jobs = JobQueue(store)
-    return Preparer(store, catalog, jobs, one_chunk), jobs
+    return Preparer(store, catalog, jobs, one_chunk, lambda: ExtractOptions(ocr=False)), jobs
 
 
 def test_prepare_extracts_and_chunks_a_new_file(parts, tmp_path):
@@ -206,8 +209,9 @@ def test_prepare_extracts_and_chunks_a_new_file(parts, tmp_path):
     jobs.put([("index", str(f), catalog.add_folder(tmp_path, follow_links=False))])
     job = jobs.next(("index",))
     assert job is not None
-    out = preparer.prepare(job, OneBlockExtractor(), IndexReport(), threading.Event())
-    assert isinstance(out, Prepared)
+    extractor = OneBlockExtractor()
+    out = preparer.prepare(job, extractor, IndexReport(), threading.Event())
+    assert isinstance(out, Prepared) and extractor.options == ExtractOptions(ocr=False)
     assert [c.text for c in out.chunks] == ["a short note"] and out.result.title == "from the file"
     assert jobs.pending() == 1                      # the job ends with the write, not here
 

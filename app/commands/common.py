@@ -102,6 +102,8 @@ class TerminalProgress:
         total = max(p.files_total, 1)
         eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
         name = Path(shown(p.current_file)).name if p.current_file else ""
+        if getattr(p, "message", None):
+            name += f" ({p.message})"             # "reading scanned page 3/40"
         if self.tty:
             width = 30
             filled = int(width * p.files_done / total)

@@ -34,6 +34,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_folders)
 
     p = sub.add_parser("index", help="bring the library up to date with its folders")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="this run reads no scanned page or image by OCR (setting: ocr_enabled)")
     add_common(p)
     p.set_defaults(func=cmd_index)
 
@@ -124,6 +126,8 @@ def cmd_index(args: Any) -> int:
         if not lib.folders():
             print("No folders yet: likewise add-folder PATH", file=sys.stderr)
             return 1
+        if args.no_ocr:
+            lib.settings.ocr_enabled = False
         report = _run_index(lib, args.json)
         if args.json:
             print_json(report)

@@ -22,6 +22,8 @@ def register(sub: Any) -> None:
     p.add_argument("--group", action="store_true", help="one result per document")
     p.add_argument("--type", action="append", metavar="EXT", help="only this file type (pdf, docx, ...); repeatable")
     p.add_argument("--folder", metavar="DIR", help="only documents under this folder")
+    p.add_argument("--ocr", choices=["only", "exclude"],
+                   help="only passages read by OCR (scans, images), or none of them")
     p.add_argument("--advanced", action="store_true", help="read the query as FTS5 syntax (keyword part)")
     add_common(p)
     p.set_defaults(func=cmd_search)
@@ -53,9 +55,10 @@ def register_eval(evals: Any) -> None:
 def _filters(args: Any) -> Any:
     from core.search import SearchFilters
 
-    if not args.type and not args.folder:
+    ocr = {"only": True, "exclude": False}.get(getattr(args, "ocr", None) or "")
+    if not args.type and not args.folder and ocr is None:
         return None
-    return SearchFilters(folder=args.folder, file_types=args.type)
+    return SearchFilters(folder=args.folder, file_types=args.type, ocr=ocr)
 
 
 def _where(r: Any) -> str:
@@ -87,6 +90,8 @@ def marked(text: str, span: tuple[int, int] | None, words: list[tuple[int, int]]
 
 def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
     extra = f"  (+{r.other_hits} more in this document)" if r.other_hits else ""
+    if getattr(r, "ocr", False):
+        extra += "  (read by OCR)"
     print(f"{i}. {_where(r)}  score {r.score:.4f}{extra}")
     if r.heading:
         print(f"   [{r.heading}]")

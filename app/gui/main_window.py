@@ -462,7 +462,11 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, "Likewise", f"The settings could not be saved: {exc}")
             return
+        ocr_on = new.ocr_enabled and not self.settings.ocr_enabled
         self.settings.__dict__.update(new.__dict__)
+        if ocr_on and self.lib is not None:
+            lib = self.lib     # scanned files left without text are read again
+            self.runner.write(lambda ctx: lib.reread_scans(), name="read scans", changes={DOCUMENTS})
         msg = "Settings saved."
         if restart:
             msg += " Restart Likewise for them to take effect."

@@ -52,6 +52,8 @@ def progress_line(p: Any) -> str:
     bits = [f"{verb} {p.files_done}/{p.files_total}"]
     if p.current_file:
         bits.append(os.path.basename(display_stored(p.current_file)))
+    if getattr(p, "message", None):
+        bits.append(p.message)          # "reading scanned page 3/40"
     if p.chunks_per_s:
         bits.append(f"{p.chunks_per_s:.1f} passages/s")
     if p.files_done and p.files_total > p.files_done:

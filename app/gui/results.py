@@ -31,7 +31,9 @@ RESULT = "result"
 DOCUMENT = "document"  # a whole-document result (find similar documents)
 
 _BADGE_COLOURS = {".pdf": "#c8453b", ".docx": "#2f63b8", ".txt": "#6b7280", ".md": "#2f855a",
-                  ".markdown": "#2f855a"}
+                  ".markdown": "#2f855a", ".pptx": "#c05621", ".epub": "#6b46c1", ".html": "#0f766e",
+                  ".htm": "#0f766e", ".odt": "#2b6cb0", ".rtf": "#4a5568", ".png": "#b7791f",
+                  ".jpg": "#b7791f", ".jpeg": "#b7791f", ".tif": "#b7791f", ".tiff": "#b7791f"}
 
 
 @dataclass
@@ -221,8 +223,12 @@ class ResultDelegate(QStyledItemDelegate):
         cursor = x + bfm.horizontalAdvance(name) + 8
         extras = []
         page = page_label(r.page_start, r.page_end)
+        if page and r.path.lower().endswith(".pptx"):
+            page = page.replace("pp. ", "slides ").replace("p. ", "slide ")
         if page:
             extras.append(page)
+        if getattr(r, "ocr", False):
+            extras.append("read by OCR")
         if getattr(r, "heading", None):
             extras.append(r.heading)
         if getattr(r, "note", None):

@@ -47,7 +47,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MODES = [("hybrid", "Hybrid"), ("dense", "Meaning"), ("keyword", "Keywords")]
 TYPES = [(None, "All types"), ([".pdf"], "PDF"), ([".docx"], "Word"), ([".txt"], "Text"),
-         ([".md", ".markdown"], "Markdown")]
+         ([".md", ".markdown"], "Markdown"), ([".pptx"], "Slides"), ([".epub"], "E-books"),
+         ([".html", ".htm"], "Web pages"), ([".odt"], "OpenDocument"), ([".rtf"], "RTF"),
+         ([".png", ".jpg", ".jpeg", ".tif", ".tiff"], "Images")]
+# Passages read by OCR (scanned pages, images): SearchFilters.ocr
+SOURCES = [(None, "Any text"), (True, "Scanned (OCR) only"), (False, "Without OCR")]
 DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
 SEARCH_DELAY_MS = 250
 RESULTS_K = 25   # best sentences cost one encoder pass over every result
@@ -163,6 +167,10 @@ class SearchPage(QWidget):
         self.date_combo = QComboBox()
         for value, label in DATES:
             self.date_combo.addItem(label, value)
+        self.ocr_combo = QComboBox()
+        for value, label in SOURCES:
+            self.ocr_combo.addItem(label, value)
+        self.ocr_combo.setToolTip("Passages read by OCR from scanned pages and images")
         self.group_check = QCheckBox("Group by document")
         bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 1)
@@ -173,6 +181,7 @@ class SearchPage(QWidget):
         filters.addWidget(self.type_combo)
         filters.addWidget(QLabel("changed"))
         filters.addWidget(self.date_combo)
+        filters.addWidget(self.ocr_combo)
         filters.addWidget(self.group_check)
         filters.addStretch(1)
         self.header = QLabel("")
@@ -219,7 +228,7 @@ class SearchPage(QWidget):
         self.search_timer.timeout.connect(self.search_now)
         self.search_edit.textEdited.connect(lambda _t: self.search_timer.start())
         self.search_edit.returnPressed.connect(self.search_now)
-        for combo in (self.mode_combo, self.folder_combo, self.type_combo, self.date_combo):
+        for combo in (self.mode_combo, self.folder_combo, self.type_combo, self.date_combo, self.ocr_combo):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.group_check.toggled.connect(self._filters_changed)
         keys = _SearchKeys(self)
@@ -247,6 +256,7 @@ class SearchPage(QWidget):
             folder=self.folder_combo.currentData() or None,
             file_types=list(exts) if exts else None,
             modified_after=time.time() - days * 86400 if days else None,
+            ocr=self.ocr_combo.currentData(),
         )
         return None if f.is_empty() else f
 

@@ -85,6 +85,11 @@ class SettingsDialog(QDialog):
         self.follow_links.setChecked(settings.follow_links)
         self.follow_links.setToolTip("Off: a link inside a chosen folder that points elsewhere on the "
                                      "disk is not followed. Applies to folders added from now on.")
+        self.ocr = QCheckBox("Read scanned pages and images (OCR)")
+        self.ocr.setChecked(settings.ocr_enabled)
+        self.ocr.setToolTip("On: PDF pages without a text layer and .png/.jpg/.tif images are read "
+                            "by text recognition on this computer (a few seconds a page). Off: they "
+                            "are listed as having no text.")
         form = QFormLayout()
         form.addRow("Model folder", self.model)
         form.addRow("Device", self.device)
@@ -93,6 +98,7 @@ class SettingsDialog(QDialog):
         form.addRow("Full rescan every", self.reconcile)
         form.addRow("Library file", self.library)
         form.addRow("Links", self.follow_links)
+        form.addRow("Scans", self.ocr)
         note = QLabel("Changes to the model, device, passages or library file take effect the "
                       "next time Likewise starts. A different model re-encodes the library in "
                       "the background.")
@@ -118,6 +124,7 @@ class SettingsDialog(QDialog):
             reconcile_interval_s=self.reconcile.value() * 60,
             library_path=self.library.text(),
             follow_links=self.follow_links.isChecked(),
+            ocr_enabled=self.ocr.isChecked(),
         )
 
     def needs_restart(self) -> bool:

@@ -1,7 +1,8 @@
 """Extraction: a file -> blocks of text with page and heading (core.types.ExtractResult).
 
-`extract(path)` picks the reader by extension (.pdf, .docx, .txt, .md, .markdown) and
-never raises for a bad file: the result's status is indexed (text found), encrypted,
+`extract(path, options, progress)` picks the reader by extension (.pdf, .docx, .pptx,
+.epub, .odt, .rtf, .html/.htm, .txt/.md/.markdown, and the images .png .jpg .jpeg .tif
+.tiff read by OCR) and never raises for a bad file: the result's status is indexed (text found), encrypted,
 no_text or error, with a reason a person can read in `error`. It runs in the calling
 process; the indexer runs it in a worker process with time and memory limits instead
 (core.extract.isolated.IsolatedExtractor).
@@ -9,7 +10,9 @@ process; the indexer runs it in a worker process with time and memory limits ins
 Every block's text is cleaned (core.extract.clean): no control characters, collapsed
 spaces, no empty lines, never empty. This module imports only the standard library at
 import time; pypdf and python-docx are imported by the reader that needs them, so the
-worker process starts quickly and never imports torch.
+worker process starts quickly and never imports torch. OCR (core.extract.ocr) runs for
+scanned PDF pages and images unless ``options.ocr`` is False; ``progress(n, total)`` is
+called before each scanned page.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from core.extract.archive import Refused
 from core.extract.clean import short_reason
-from core.types import ERROR, SUPPORTED_EXTENSIONS, ExtractResult
+from core.extract.options import ExtractOptions, PageProgress
+from core.types import ERROR, IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, ExtractResult
 
-__all__ = ["extract", "SUPPORTED_EXTENSIONS"]
+__all__ = ["extract", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
 
 
-def extract(path: str | os.PathLike) -> ExtractResult:
+def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
+            progress: PageProgress | None = None) -> ExtractResult:
     """Read one file into blocks. MemoryError propagates (the isolated worker reports it)."""
     p = Path(path)
     ext = p.suffix.lower()
@@ -35,10 +41,13 @@ def extract(path: str | os.PathLike) -> ExtractResult:
             reason = ""  # a FIFO or device: let the reader try (and the isolated worker time out)
         if reason:
             return ExtractResult(status=ERROR, error=reason)
+    options = options or ExtractOptions()
     try:
-        result = _reader(ext)(p)
+        result = _read(ext, p, options, progress)
     except MemoryError:
         raise
+    except Refused as exc:
+        return ExtractResult(status=ERROR, error=str(exc))
     except RecursionError:
         return ExtractResult(status=ERROR, error="the file is nested too deeply to read (RecursionError)")
     except Exception as exc:  # noqa: BLE001 - a bug in a parser costs one file, never the run
@@ -47,15 +56,43 @@ def extract(path: str | os.PathLike) -> ExtractResult:
     return result
 
 
-def _reader(ext: str):
+def _read(ext: str, p: Path, options: ExtractOptions, progress: PageProgress | None) -> ExtractResult:
     if ext == ".pdf":
         from core.extract.pdf_reader import extract_pdf
 
-        return extract_pdf
+        return extract_pdf(p, options, progress)
+    if ext in IMAGE_EXTENSIONS:
+        from core.extract.image_reader import extract_image
+
+        return extract_image(p, options, progress)
+    return _reader(ext)(p)
+
+
+def _reader(ext: str):
     if ext == ".docx":
         from core.extract.docx_reader import extract_docx
 
         return extract_docx
+    if ext == ".pptx":
+        from core.extract.pptx_reader import extract_pptx
+
+        return extract_pptx
+    if ext == ".epub":
+        from core.extract.epub_reader import extract_epub
+
+        return extract_epub
+    if ext == ".odt":
+        from core.extract.odt_reader import extract_odt
+
+        return extract_odt
+    if ext == ".rtf":
+        from core.extract.rtf_reader import extract_rtf
+
+        return extract_rtf
+    if ext in (".html", ".htm"):
+        from core.extract.html_reader import extract_html
+
+        return extract_html
     from core.extract.text_reader import extract_text_file
 
     return extract_text_file

@@ -19,7 +19,13 @@ How and why:
   address space (RLIMIT_AS, where the OS has it) to memory_mb.
 - Per file: a file larger than max_file_mb is refused ("file too large") without being
   read. The answer must come within timeout_s, otherwise the worker is killed and the
-  file is an error "timed out after 60 s". A worker that runs out of memory answers
+  file is an error "timed out after 60 s". OCR has a budget per scanned page instead:
+  the worker reports each page it starts ("reading scanned page 3/40", passed to the
+  caller's progress callback), and each report restarts the clock with
+  max(timeout_s, OCR_PAGE_TIMEOUT_S), so a 40-page scan is never killed by a limit meant
+  for one text PDF, while one page that hangs still is ("timed out after 180 s reading
+  scanned page 3/40"). A dense page (a form, a typed bulletin) costs about 20 CPU
+  seconds on two cores; 180 s leaves room for a busy machine. A worker that runs out of memory answers
   "ran out of memory (limit N MB)" and exits; one that dies (a segfault, a kill) makes
   the file an error "extractor crashed (signal N)". Either way the next file starts a
   fresh worker.
@@ -48,10 +54,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from core.errors import ExtractionError
+from core.extract.options import ExtractOptions, PageProgress
 from core.extract.worker import read_message, write_message
 from core.types import ERROR, Block, ExtractResult
 
 _ROOT = str(Path(__file__).resolve().parents[2])
+OCR_PAGE_TIMEOUT_S = 180.0
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 _EOF = object()
 
@@ -83,8 +91,9 @@ def _crash_reason(returncode: int | None, memory_mb: int) -> str:
 def from_plain(answer: dict) -> ExtractResult:
     return ExtractResult(
         status=answer["status"],
-        blocks=[Block(text=valid_text(t), page=p, heading=valid_text(h), kind=k)
-                for t, p, h, k in answer.get("blocks", [])],
+        blocks=[Block(text=valid_text(b[0]), page=b[1], heading=valid_text(b[2]), kind=b[3],
+                      ocr=bool(b[4]) if len(b) > 4 else False)
+                for b in answer.get("blocks", [])],
         pages=answer.get("pages"),
         title=valid_text(answer.get("title")),
         error=valid_text(answer.get("error")),
@@ -124,25 +133,28 @@ class IsolatedExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def extract(self, path: str | os.PathLike) -> ExtractResult:
+    def extract(self, path: str | os.PathLike, options: ExtractOptions | None = None,
+                progress: PageProgress | None = None) -> ExtractResult:
+        """``progress(n, total)`` is called (on this thread) before each scanned page."""
         path = os.fspath(path)
         refused = self._refuse(path)
         if refused is not None:
             return refused
+        request = {"path": path, "ocr": (options or ExtractOptions()).ocr}
         with self._lock:
             if self._closed:
                 raise ExtractionError("the extractor was closed")
             proc = self._ensure_worker()
             try:
-                write_message(proc.stdin, path)
+                write_message(proc.stdin, request)
             except (BrokenPipeError, OSError, ValueError):
                 # The worker died between files: start a fresh one and try once more.
                 self._stop_worker(kill=True)
                 if self._closed:
                     raise ExtractionError("the extractor was closed") from None
                 proc = self._ensure_worker()
-                write_message(proc.stdin, path)
-            return self._await_answer(proc)
+                write_message(proc.stdin, request)
+            return self._await_answer(proc, progress)
 
     def close(self) -> None:
         """End the worker now (an extraction in progress is abandoned)."""
@@ -168,14 +180,26 @@ class IsolatedExtractor:
             )
         return None
 
-    def _await_answer(self, proc: subprocess.Popen) -> ExtractResult:
-        try:
-            answer = self._answers.get(timeout=self.timeout_s)
-        except queue.Empty:
-            self._stop_worker(kill=True)
-            if self._closed:
-                raise ExtractionError("the extractor was closed") from None
-            return ExtractResult(status=ERROR, error=f"timed out after {_format_seconds(self.timeout_s)} s")
+    def _await_answer(self, proc: subprocess.Popen, progress: PageProgress | None = None) -> ExtractResult:
+        page: tuple[int, int] | None = None
+        while True:
+            budget = max(self.timeout_s, OCR_PAGE_TIMEOUT_S) if page else self.timeout_s
+            try:
+                answer = self._answers.get(timeout=budget)
+            except queue.Empty:
+                self._stop_worker(kill=True)
+                if self._closed:
+                    raise ExtractionError("the extractor was closed") from None
+                where = f" reading scanned page {page[0]}/{page[1]}" if page else ""
+                return ExtractResult(status=ERROR, error=f"timed out after {_format_seconds(budget)} s{where}")
+            if not (isinstance(answer, dict) and "progress" in answer):
+                break
+            page = (int(answer["progress"][0]), int(answer["progress"][1]))
+            if progress is not None:
+                try:
+                    progress(*page)
+                except Exception:  # noqa: BLE001 - a caller's display never breaks the protocol
+                    pass
         if answer is _EOF or not isinstance(answer, dict):
             try:
                 returncode = proc.wait(timeout=5)
@@ -198,6 +222,9 @@ class IsolatedExtractor:
         env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.setdefault("OMP_NUM_THREADS", "1")
+        # glibc reserves 64 MB of address space per thread arena; ONNX Runtime's threads
+        # (OCR) would spend a quarter of the memory limit on reservations alone.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         proc = subprocess.Popen(
             _worker_command(self.memory_mb),
             stdin=subprocess.PIPE,
@@ -272,6 +299,7 @@ def extract_many(
     timeout_s: float = 60,
     memory_mb: int = 2048,
     max_file_mb: int = 512,
+    options: ExtractOptions | None = None,
 ) -> Iterator[tuple[str, ExtractResult]]:
     """Extract with `workers` isolated workers in parallel; yields (path, result) in the
     order of `paths`, at most 2 * workers files ahead of the consumer."""
@@ -283,7 +311,7 @@ def extract_many(
     def run(path: str) -> ExtractResult:
         extractor = pool.get()
         try:
-            return extractor.extract(path)
+            return extractor.extract(path, options)
         finally:
             pool.put(extractor)
 

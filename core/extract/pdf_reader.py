@@ -15,8 +15,12 @@
 - Encrypted files are opened with the empty password when that works (many PDFs are
   encrypted only to set permissions); otherwise the status is "encrypted". AES needs
   the `cryptography` package; its absence is reported as such.
-- Fewer than MIN_TEXT_CHARS letters or digits in the whole document means a scanned,
-  blank or image-only file: status "no_text" (OCR is not supported). The threshold is
+- Scanned pages: a page with (almost) no readable text layer that shows an image, or
+  whose text layer is glyph garbage, is read by OCR (core.extract.scanned; the blocks
+  keep their page and are marked ocr=True) unless options.ocr is False. OCR text
+  replaces what little the text layer of that page had.
+- Fewer than MIN_TEXT_CHARS letters or digits in the whole document (after OCR) means a
+  scanned, blank or image-only file: status "no_text". The threshold is
   deliberately tiny: the shared corpus has real one-line PDFs ("Hello, World!",
   "Issue 7665") that must be found, while its scanned and image-only files yield no
   characters at all; a few stray marks from a scan stay under it.
@@ -31,13 +35,15 @@ import re
 from pathlib import Path
 
 from core.extract.clean import clean_line, short_reason
+from core.extract.lines import page_paragraphs
+from core.extract.options import ExtractOptions, PageProgress
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
 MIN_TEXT_CHARS = 4
-NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is not supported)"
+SCANNED_MAX_CHARS = 20      # a page with fewer readable letters/digits may be a scan
+NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is turned off)"
+OCR_FOUND_NOTHING = "no text found: the pages are images and OCR read no text on them"
 
-_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
-_LIST_START = re.compile(r"^(?:[•◦▪‣∙·\-–—*]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
 _BAD_TITLES = re.compile(r"^(untitled|document\d*|microsoft word|slide \d+|title)$|\.(docx?|pdf|tex|dvi|ps|odt|rtf)$",
                          re.IGNORECASE)
 
@@ -61,9 +67,11 @@ def unreadable(paragraph: str) -> bool:
     return glyphs > GLYPH_SHARE_MAX * visible
 
 
-def extract_pdf(path: Path) -> ExtractResult:
+def extract_pdf(path: Path, options: ExtractOptions | None = None,
+                progress: PageProgress | None = None) -> ExtractResult:
     from pypdf import PdfReader
 
+    options = options or ExtractOptions()
     try:
         reader = PdfReader(str(path), strict=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is this file's error
@@ -79,7 +87,8 @@ def extract_pdf(path: Path) -> ExtractResult:
 
     blocks: list[Block] = []
     first_error: Exception | None = None
-    dropped = 0
+    garbage: set[int] = set()
+    few: list[int] = []           # pages with (almost) no readable text: OCR candidates
     for number in range(1, count + 1):
         try:
             raw = reader.pages[number - 1].extract_text() or ""
@@ -88,21 +97,66 @@ def extract_pdf(path: Path) -> ExtractResult:
         except Exception as exc:  # noqa: BLE001 - one bad page costs that page
             first_error = first_error or exc
             continue
+        readable = 0
         for paragraph in page_paragraphs(raw):
             if unreadable(paragraph):
-                dropped += 1
+                garbage.add(number)
             else:
                 blocks.append(Block(text=paragraph, page=number))
+                readable += _alnum(paragraph)
+        if readable < SCANNED_MAX_CHARS:
+            few.append(number)
 
-    chars = sum(1 for b in blocks for c in b.text if c.isalnum())
+    ocr_read, ocr_error = False, None
+    if options.ocr and few:
+        try:
+            blocks, ocr_read = _with_ocr(path, blocks, few, garbage, progress)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - OCR failing keeps the text layer
+            ocr_error = exc
+    chars = sum(_alnum(b.text) for b in blocks)
     if chars < MIN_TEXT_CHARS:
         if first_error is not None:
             return ExtractResult(status=ERROR, pages=count, error=f"malformed PDF ({short_reason(first_error)})")
-        if dropped:
+        if ocr_error is not None:
+            return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
+                                 error=f"no extractable text, and OCR could not read the scanned pages "
+                                       f"({short_reason(ocr_error)})")
+        if ocr_read:
+            return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=OCR_FOUND_NOTHING)
+        if garbage:
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=UNMAPPED_REASON)
         return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
                              error=NO_TEXT_REASON if count else "the PDF has no pages")
     return ExtractResult(status=INDEXED, blocks=blocks, pages=count, title=_title(reader, blocks, path))
+
+
+def _alnum(text: str) -> int:
+    return sum(1 for c in text if c.isalnum())
+
+
+def _with_ocr(path: Path, blocks: list[Block], few: list[int], garbage: set[int],
+              progress: PageProgress | None) -> tuple[list[Block], bool]:
+    """The blocks with the scanned pages read by OCR, and whether any page was read by
+    OCR. On each page the reading with more letters and digits wins: OCR's, or the
+    little that the text layer had."""
+    from core.extract.scanned import ocr_pdf_pages, scanned_pages
+
+    pages = scanned_pages(path, few, garbage)
+    if not pages:
+        return blocks, False
+    found = ocr_pdf_pages(path, pages, progress)
+    by_ocr: dict[int, int] = {}
+    by_layer: dict[int, int] = {}
+    for b in found:
+        by_ocr[b.page or 0] = by_ocr.get(b.page or 0, 0) + _alnum(b.text)
+    for b in blocks:
+        by_layer[b.page or 0] = by_layer.get(b.page or 0, 0) + _alnum(b.text)
+    replaced = {page for page, chars in by_ocr.items() if chars > by_layer.get(page, 0)}
+    merged = [b for b in blocks if b.page not in replaced] + [b for b in found if b.page in replaced]
+    merged.sort(key=lambda b: b.page or 0)     # stable: each page keeps its order
+    return merged, True
 
 
 def _open_error(path: Path, exc: Exception) -> str:
@@ -134,49 +188,6 @@ def _decrypt_empty(reader) -> ExtractResult | None:
     if not ok:
         return ExtractResult(status=ENCRYPTED, error="password-protected (needs a password)")
     return None
-
-
-def page_paragraphs(raw: str) -> list[str]:
-    """One page's pypdf text cut into paragraphs (see the module docstring)."""
-    lines = [clean_line(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lengths = sorted(len(line) for line in lines if line)
-    if not lengths:
-        return []
-    typical = lengths[int(0.75 * (len(lengths) - 1))]
-    paragraphs: list[str] = []
-    current = ""
-    for i, line in enumerate(lines):
-        if not line:
-            if current:
-                paragraphs.append(current)
-                current = ""
-            continue
-        current = _join(current, line)
-        following = next((x for x in lines[i + 1:i + 2] if x), "")
-        if not following or _ends_paragraph(line, following, typical):
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return paragraphs
-
-
-def _join(current: str, line: str) -> str:
-    if not current:
-        return line
-    if (current.endswith("-") and len(current) > 1 and current[-2].isalpha()
-            and line[:1].islower()):
-        return current[:-1] + line
-    return current + " " + line
-
-
-def _ends_paragraph(line: str, following: str, typical: int) -> bool:
-    if _LIST_START.match(following):
-        return True
-    starts_upper = following[:1].isupper() or following[:1].isdigit()
-    if _SENTENCE_END.search(line) and len(line) < 0.8 * typical:
-        return True
-    return starts_upper and len(line) < 0.5 * typical and not line.endswith((",", "-"))
 
 
 def _title(reader, blocks: list[Block], path: Path) -> str:

@@ -2,13 +2,17 @@
 frozen app calls ``main(sys.argv)`` when started with ``--likewise-extract-worker MEMORY_MB``).
 
 Protocol on stdin/stdout: each message is an 8-byte big-endian length followed by a
-pickle. The parent sends a path (str); the worker answers with a plain dict (status,
-blocks as (text, page, heading, kind) tuples, pages, title, error, and "fatal" when the
-worker is about to exit). End of input ends the worker.
+pickle. The parent sends a request {"path": str, "ocr": bool} (a bare path str means
+OCR on); while OCR reads scanned pages the worker sends {"progress": (n, total)} before
+each page, then answers with a plain dict (status, blocks as (text, page, heading, kind,
+ocr) tuples, pages, title, error, and "fatal" when the worker is about to exit). End of
+input ends the worker.
 
 Before the first file the worker imports pypdf and python-docx (so each file costs only
 its own work), then limits its address space with RLIMIT_AS to MEMORY_MB where the OS
-supports it. A MemoryError is answered with "ran out of memory" and the worker exits so
+supports it. The OCR engine (ONNX Runtime, OpenCV, PDFium and the models, about 300 MB
+resident) is loaded inside that limit, on the first scanned page, so a worker that never
+meets a scan never pays for it. A MemoryError is answered with "ran out of memory" and the worker exits so
 that the next file gets a fresh process. Anything the libraries print goes to stderr,
 never into the protocol stream. A watchdog thread ends the worker if its parent dies.
 """
@@ -79,7 +83,7 @@ def _watch_parent() -> None:
 def to_plain(result) -> dict:
     return {
         "status": result.status,
-        "blocks": [(b.text, b.page, b.heading, b.kind) for b in result.blocks],
+        "blocks": [(b.text, b.page, b.heading, b.kind, b.ocr) for b in result.blocks],
         "pages": result.pages,
         "title": result.title,
         "error": result.error,
@@ -96,16 +100,24 @@ def main(argv: list[str]) -> int:
     import docx  # noqa: F401 - imported once, before the memory limit
     import pypdf  # noqa: F401
 
-    from core.extract import extract
+    from core.extract import ExtractOptions, extract
 
     if memory_mb > 0:
         limit_memory(memory_mb)
     while True:
-        path = read_message(inp)
-        if path is None:
+        request = read_message(inp)
+        if request is None:
             return 0
+        if isinstance(request, dict):
+            path, options = request["path"], ExtractOptions(ocr=bool(request.get("ocr", True)))
+        else:
+            path, options = request, ExtractOptions()
+
+        def progress(n: int, total: int) -> None:
+            write_message(out, {"progress": (n, total)})
+
         try:
-            answer = to_plain(extract(path))
+            answer = to_plain(extract(path, options, progress))
         except MemoryError:
             answer = None
         if answer is None:

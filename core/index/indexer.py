@@ -47,12 +47,17 @@ class Tracker:
     ``events.index_progress``."""
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
+        self.lock = threading.RLock()    # the extraction thread reports scanned pages too
         self.p = IndexProgress(files_total=total, phase="indexing")
         self.fn = progress
         self.events = events
         self.start = time.monotonic()
 
     def emit(self, **changes: Any) -> None:
+        with self.lock:
+            self._emit(**changes)
+
+    def _emit(self, **changes: Any) -> None:
         for k, v in changes.items():
             setattr(self.p, k, v)
         elapsed = max(time.monotonic() - self.start, 1e-6)
@@ -78,7 +83,7 @@ class Indexer:
         self.events = events
         self.jobs = JobQueue(store)
         self.reconciler = Reconciler(store, catalog, self.jobs)
-        self.preparer = Preparer(store, catalog, self.jobs, self.chunk)
+        self.preparer = Preparer(store, catalog, self.jobs, self.chunk, self.extract_options)
         self._extractor: Any = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
@@ -108,8 +113,20 @@ class Indexer:
             raise NotFoundError(f"no document {doc_id}")
         self.jobs.put_stored("reindex", found[0], found[1])
 
+    def reread_scans(self) -> int:
+        """Queue the documents that OCR may now read (PDFs and images left without text,
+        e.g. while OCR was turned off). Returns how many were queued."""
+        return self.jobs.put_many_stored("reindex", self.catalog.unread_scans())
+
     def pending_jobs(self) -> int:
         return self.jobs.pending()
+
+    def extract_options(self) -> Any:
+        """What the extraction worker is asked to do (OCR on or off), read per file so a
+        changed setting counts from the next file."""
+        from core.extract.options import ExtractOptions
+
+        return ExtractOptions(ocr=bool(self.settings.ocr_enabled))
 
     def pause(self, paused: bool) -> None:
         """Pause (between files) or resume a running process_jobs()."""
@@ -180,6 +197,12 @@ class Indexer:
         claimed: set[int] = set()
         claimed_lock = threading.Lock()
 
+        def scanned(path: str, n: int, total: int) -> None:
+            """OCR progress from the worker: "reading scanned page n/total"."""
+            if total or tracker.p.scanned_pages:
+                tracker.emit(current_file=path, scanned_page=n, scanned_pages=total,
+                             message=f"reading scanned page {n}/{total}" if total else None)
+
         def extract_ahead() -> None:
             """Takes file jobs in order and prepares them ahead of the encoder."""
             try:
@@ -187,7 +210,7 @@ class Indexer:
                     job = self.jobs.claim_file_job(claimed, claimed_lock)
                     if job is None:
                         break
-                    item = self.preparer.prepare(job, extractor, report, stop)
+                    item = self.preparer.prepare(job, extractor, report, stop, scanned)
                     if item is None:
                         break
                     while not stop.is_set():
@@ -275,9 +298,9 @@ class Indexer:
         try:
             vectors = self.encode(group, report, cancel)
         except Exception as exc:  # noqa: BLE001 - narrowed to the document below
-            if library_fault(exc) or len(group) == 1:
-                if library_fault(exc):
-                    raise
+            if library_fault(exc):
+                raise
+            if len(group) == 1:
                 self._fail_prepared(group[0], exc, report, tracker)
                 return
             for p in group:

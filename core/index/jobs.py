@@ -50,13 +50,22 @@ class JobQueue:
                 total += conn.changes()
         return total
 
-    def put_stored(self, kind: str, stored: str, folder_id: int | None) -> None:
-        """Queue a job for a path as the database holds it."""
+    def put_stored(self, kind: str, stored: str, folder_id: int | None) -> int:
+        """Queue a job for a path as the database holds it. Returns 1 when it was new."""
+        return self.put_many_stored(kind, [(stored, folder_id)])
+
+    def put_many_stored(self, kind: str, paths: list[tuple[str, int | None]]) -> int:
+        """Queue jobs for (stored path, folder id) pairs. Returns how many were new."""
+        total = 0
+        now = time.time()
         with self.store.write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO jobs(kind, path, folder_id, created_at) VALUES (?,?,?,?)",
-                (kind, stored, folder_id, time.time()),
-            )
+            for stored, folder_id in paths:
+                conn.execute(
+                    "INSERT OR IGNORE INTO jobs(kind, path, folder_id, created_at) VALUES (?,?,?,?)",
+                    (kind, stored, folder_id, now),
+                )
+                total += conn.changes()
+        return total
 
     def pending(self) -> int:
         return self.store.count("SELECT COUNT(*) FROM jobs")

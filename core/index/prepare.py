@@ -34,6 +34,7 @@ FAILED: Literal["failed"] = "failed"  # the file was recorded as not indexed, wi
 Finished = Literal["done", "failed"]
 
 Chunker = Callable[[ExtractResult], list]
+ScannedPageFn = Callable[[str, int, int], None]   # (path, page n, of total) of OCR
 
 
 @dataclass
@@ -61,23 +62,28 @@ Outcome = Prepared | Finished | None   # None: stopped while extracting (the job
 class Preparer:
     """Turns file jobs into ``Prepared`` files or records why they were not indexed."""
 
-    def __init__(self, store: Store, catalog: Catalog, jobs: JobQueue, chunker: Chunker) -> None:
+    def __init__(self, store: Store, catalog: Catalog, jobs: JobQueue, chunker: Chunker,
+                 options: Callable[[], Any]) -> None:
         self.store = store
         self.catalog = catalog
         self.jobs = jobs
         self.chunker = chunker
+        self.options = options     # ExtractOptions for the next file (core/extract/options.py)
 
-    def prepare(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event) -> Outcome:
-        """One file job, with anything that goes wrong recorded on that file."""
+    def prepare(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
+                scanned: ScannedPageFn | None = None) -> Outcome:
+        """One file job, with anything that goes wrong recorded on that file.
+        ``scanned(path, n, total)`` hears OCR progress ((0, 0) when the file is done)."""
         try:
-            return self._prepare_file(job, extractor, report, stop)
+            return self._prepare_file(job, extractor, report, stop, scanned)
         except Exception as exc:  # noqa: BLE001 - one file never stops the run
             if library_fault(exc) or stop.is_set():
                 raise
             return self.fail(job.id, FileFacts(job.path or "", job.folder_id, 0, 0.0, None), "error",
                              f"could not be indexed ({describe(exc)})", report)
 
-    def _prepare_file(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event) -> Outcome:
+    def _prepare_file(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
+                      scanned: ScannedPageFn | None) -> Outcome:
         """Everything for one file job that needs no encoder.
 
         A kill while a file is in hand never counts against the file: whatever parses
@@ -126,12 +132,16 @@ class Preparer:
             report.moved += 1
             return DONE
         faults.checkpoint("extract")
+        pages = None if scanned is None else (lambda n, total: scanned(path, n, total))
         try:
-            result = extractor.extract(ospath)
+            result = extractor.extract(ospath, self.options(), pages)
         except Exception:
             if stop.is_set():
                 return None
             raise
+        finally:
+            if pages is not None:
+                pages(0, 0)
         if stop.is_set():
             return None  # stopped while extracting: the job stays queued, untouched
         if result.status != INDEXED:

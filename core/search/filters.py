@@ -1,4 +1,4 @@
-"""Search filters: folder, file type, modification date range."""
+"""Search filters: folder, file type, modification date range, passages read by OCR."""
 
 from __future__ import annotations
 
@@ -18,13 +18,15 @@ class SearchFilters:
     file_types: list[str] | None = None       # extensions such as ".pdf" (or "pdf")
     modified_after: float | None = None       # file mtime, seconds since the epoch
     modified_before: float | None = None
+    ocr: bool | None = None                   # True: only passages read by OCR; False: none of them
 
     def is_empty(self) -> bool:
         return (self.folder is None and not self.file_types and self.modified_after is None
-                and self.modified_before is None)
+                and self.modified_before is None and self.ocr is None)
 
     def sql(self) -> tuple[str, tuple]:
-        """A condition on ``d`` (documents) and its parameters ("" when no filter)."""
+        """A condition on ``d`` (documents) and ``c`` (chunks) and its parameters ("" when
+        no filter)."""
         parts: list[str] = []
         params: list = []
         if self.folder is not None:
@@ -43,6 +45,9 @@ class SearchFilters:
         if self.modified_before is not None:
             parts.append("d.mtime <= ?")
             params.append(float(self.modified_before))
+        if self.ocr is not None:
+            parts.append("c.ocr = ?")
+            params.append(int(bool(self.ocr)))
         return " AND ".join(parts), tuple(params)
 
 

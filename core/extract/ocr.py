@@ -1,0 +1,200 @@
+"""OCR of scanned pages and images, offline.
+
+The engine is rapidocr-onnxruntime 1.4.4: PP-OCRv4 text detection, a text-direction
+classifier and PP-OCRv4 recognition (Chinese and English characters, digits and
+punctuation), as ONNX models inside its wheel, run by ONNX Runtime on the CPU. Nothing is
+downloaded. It runs only in the extraction worker (core.extract.worker), under its time
+and memory limits, and is loaded on the first page that needs it.
+
+How a page is read (OcrEngine.read):
+
+1. The image is limited to MAX_SIDE pixels on its long side (PDF pages are rendered at
+   that size by pypdfium2, about 170 dpi for A4).
+2. Text lines are detected on a copy scaled to DETECT_SIDE (detection is the costly part
+   and needs less resolution than recognition); the boxes are scaled back.
+3. Orientation: when most of the detected text area lies in boxes taller than wide, the
+   page is sideways and is turned by 90 degrees; then the direction classifier votes on
+   every line, weighted by its confidence, and a page read upside down is turned by 180
+   degrees. So pages scanned at 0, 90, 180 or 270 degrees are read in reading order.
+4. Each line is cut from the full-resolution image and recognised; lines recognised
+   with a confidence under MIN_SCORE are dropped.
+5. Lines on the same row are joined left to right; a vertical gap larger than a line's
+   height starts a new paragraph, and paragraphs are rebuilt with the same rules as a
+   PDF text layer (core.extract.lines.page_paragraphs).
+
+ONNX Runtime's memory arena is switched on for these sessions (rapidocr turns it off,
+which makes every layer map fresh memory and the page 2x slower here).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_SIDE = 2000          # pixels, long side of the image recognised
+DETECT_SIDE = 1280       # pixels, long side of the image text is detected on
+MIN_SCORE = 0.5          # recognition confidence under which a line is dropped
+SIDEWAYS_SHARE = 0.6     # share of text area in tall boxes that makes a page sideways
+
+
+@dataclass
+class Line:
+    text: str
+    top: float
+    bottom: float
+    left: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+class OcrEngine:
+    """One set of ONNX sessions, reused for every page of every file."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _use_memory_arena()
+        threads = threads or max(1, min(2, os.cpu_count() or 1))
+        # limit_type "min" with a tiny side: the detector never rescales; we do.
+        self._ocr = RapidOCR(det_limit_type="min", det_limit_side_len=32, intra_op_num_threads=threads,
+                             inter_op_num_threads=1, print_verbose=False)
+
+    def read(self, image: np.ndarray) -> list[str]:
+        """Paragraphs of text on a BGR (or grey) uint8 image, in reading order."""
+        image = _as_bgr(_limit_side(image, MAX_SIDE))
+        image, boxes = self._upright(image)
+        if not boxes:
+            return []
+        crops = self._ocr.get_crop_img_list(image, boxes)
+        recognised, _ = self._ocr.text_rec(crops)
+        lines = [_line(box, text) for box, (text, score, *_) in zip(boxes, recognised, strict=True)
+                 if score >= MIN_SCORE and text.strip()]
+        return paragraphs(lines)
+
+    def _detect(self, image: np.ndarray) -> list[np.ndarray]:
+        small = _limit_side(image, DETECT_SIDE)
+        found, _ = self._ocr.text_det(small)
+        if found is None or len(found) == 0:
+            return []
+        factor = image.shape[1] / small.shape[1]
+        return self._ocr.sorted_boxes(np.asarray(found, dtype=np.float32) * np.float32(factor))
+
+    def _upright(self, image: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        boxes = self._detect(image)
+        if boxes and _sideways(boxes):
+            image = np.ascontiguousarray(np.rot90(image, k=-1))
+            boxes = self._detect(image)
+        if boxes and self._upside_down(image, boxes):
+            image = np.ascontiguousarray(np.rot90(image, k=2))
+            boxes = self._detect(image)
+        return image, boxes
+
+    def _upside_down(self, image: np.ndarray, boxes: list[np.ndarray]) -> bool:
+        crops = self._ocr.get_crop_img_list(image, boxes)
+        _, votes, _ = self._ocr.text_cls(crops)
+        weights = [float(np.linalg.norm(b[0] - b[1])) for b in boxes]
+        flipped = sum(w * s for w, (label, s) in zip(weights, votes, strict=True) if label == "180")
+        upright = sum(w * s for w, (label, s) in zip(weights, votes, strict=True) if label != "180")
+        return flipped > upright
+
+
+def _use_memory_arena() -> None:
+    from rapidocr_onnxruntime.utils import infer_engine
+
+    cls = infer_engine.OrtInferSession
+    if getattr(cls, "_likewise_arena", False):
+        return
+    original = cls._init_sess_opts
+
+    def options(config):
+        opts = original(config)
+        opts.enable_cpu_mem_arena = True
+        return opts
+
+    cls._init_sess_opts = staticmethod(options)
+    cls._likewise_arena = True
+
+
+def _limit_side(image: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    h, w = image.shape[:2]
+    if max(h, w) <= side:
+        return image
+    scale = side / max(h, w)
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+def _sideways(boxes: list[np.ndarray]) -> bool:
+    tall = wide = 0.0
+    for box in boxes:
+        w = float(np.linalg.norm(box[0] - box[1]))
+        h = float(np.linalg.norm(box[0] - box[3]))
+        if h > 1.5 * w:
+            tall += w * h
+        elif w > 1.5 * h:
+            wide += w * h
+    return tall > SIDEWAYS_SHARE * (tall + wide) if tall + wide else False
+
+
+def _line(box: np.ndarray, text: str) -> Line:
+    ys, xs = box[:, 1], box[:, 0]
+    return Line(text=text.strip(), top=float(ys.min()), bottom=float(ys.max()), left=float(xs.min()))
+
+
+def rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into printed rows (a box's middle inside the row's band), each row
+    left to right, rows top to bottom."""
+    out: list[list[Line]] = []
+    for line in sorted(lines, key=lambda item: (item.top + item.bottom) / 2):
+        middle = (line.top + line.bottom) / 2
+        if out and out[-1][0].top <= middle <= out[-1][0].bottom:
+            out[-1].append(line)
+        else:
+            out.append([line])
+    return [sorted(row, key=lambda item: item.left) for row in out]
+
+
+def paragraphs(lines: list[Line]) -> list[str]:
+    """Rows of text -> paragraphs (a gap taller than a line starts a new one)."""
+    from core.extract.lines import page_paragraphs
+
+    grouped = rows(lines)
+    if not grouped:
+        return []
+    heights = sorted(max(item.height for item in row) for row in grouped)
+    typical = heights[len(heights) // 2]
+    text_lines: list[str] = []
+    previous_bottom: float | None = None
+    for row in grouped:
+        top = min(item.top for item in row)
+        if previous_bottom is not None and top - previous_bottom > 0.9 * typical:
+            text_lines.append("")
+        text_lines.append(" ".join(item.text for item in row))
+        previous_bottom = max(item.bottom for item in row)
+    return page_paragraphs("\n".join(text_lines))
+
+
+_ENGINE: OcrEngine | None = None
+
+
+def engine() -> OcrEngine:
+    """The worker's one engine (loaded on first use: about a second)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = OcrEngine()
+    return _ENGINE

@@ -1,0 +1,130 @@
+"""OCR of scanned PDF pages and images, through the library and the isolated worker.
+
+One library indexes six of the ten files of pdf_edgecases/scanned_image_only (the docling
+OCR page upright and turned 90/180/270 degrees, a 1972 fax letter whose page rotation
+does not match its content, a JBIG2 scan) and a PNG made from a rendered page; the other
+four are slow multi-page scans (see bench/bench_ocr.py for all ten).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from core.search.filters import SearchFilters
+from tests.ocr_quality import cer, reference
+
+SCANNED = "pdf_edgecases/scanned_image_only"
+ROTATIONS = ["docling__ocr_test.pdf", "docling__ocr_test_rotated_90.pdf",
+             "docling__ocr_test_rotated_180.pdf", "docling__ocr_test_rotated_270.pdf"]
+# file -> (a phrase on it, the page it is on)
+PHRASES = {name: ("self contained package", 1) for name in ROTATIONS}
+PHRASES["docling__sample_with_rotation_mismatch.pdf"] = ("demodulation reconstructs the video signal", 1)
+PHRASES["pdfminer__pdf-with-jbig2.pdf"] = ("Doesn't Work", 1)
+PHRASES["page.png"] = ("Markdown in an easy self contained", 1)
+
+
+@pytest.fixture(scope="module")
+def scanned_library(tmp_path_factory, shared_data, tiny_model_dir):
+    from core.library import Library
+
+    base = tmp_path_factory.mktemp("scans")
+    folder = base / "scans"
+    folder.mkdir()
+    for name in PHRASES:
+        if name.endswith(".pdf"):
+            shutil.copy(shared_data / SCANNED / name, folder / name)
+    _render_png(shared_data / SCANNED / "docling__ocr_test.pdf", folder / "page.png")
+    lib = Library(path=base / "lib.sqlite", model_path=tiny_model_dir)
+    lib.add_folder(folder)
+    lines: list[str] = []
+    report = lib.index(progress=lambda p: lines.append(p.message) if p.message else None)
+    yield lib, report, lines
+    lib.close()
+
+
+def _render_png(pdf_path, target) -> None:
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    bitmap = pdf[0].render(scale=1.5)
+    Image.fromarray(bitmap.to_numpy()[:, :, ::-1]).save(target)
+    pdf.close()
+
+
+def _documents(lib) -> dict[str, object]:
+    import os
+
+    return {os.path.basename(d.path): d for d in lib.documents()}
+
+
+def test_scanned_pages_and_images_are_indexed(scanned_library):
+    lib, report, _ = scanned_library
+    assert report.failed == 0, report.failures
+    docs = _documents(lib)
+    for name in PHRASES:
+        assert docs[name].status == "indexed", (name, docs[name].error)
+
+
+@pytest.mark.parametrize("name", sorted(PHRASES))
+def test_a_known_phrase_is_found_by_keyword_on_its_page(scanned_library, name):
+    lib, _, _ = scanned_library
+    phrase, page = PHRASES[name]
+    hits = [r for r in lib.search(phrase, mode="keyword", k=20) if r.path.endswith(name)]
+    assert hits, f"{phrase!r} not found in {name}"
+    assert hits[0].page_start == page and hits[0].ocr
+
+
+def test_passages_read_by_ocr_are_marked_and_filterable(scanned_library):
+    lib, _, _ = scanned_library
+    assert lib.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=True))
+    assert lib.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=False)) == []
+
+
+def test_progress_says_which_scanned_page_is_read(scanned_library):
+    _, _, lines = scanned_library
+    assert "reading scanned page 1/1" in lines
+
+
+def test_rotated_pages_are_read_in_reading_order(scanned_library):
+    lib, _, _ = scanned_library
+    docs = _documents(lib)
+    expected = reference("docling__ocr_test")
+    for name in ROTATIONS:
+        text = " ".join(c.text for c in lib.chunks_of(docs[name].id))
+        assert cer(expected, text) < 0.05, (name, text)
+
+
+def test_ocr_turned_off_leaves_scans_without_text(shared_data, tmp_path):
+    from core.extract import ExtractOptions, extract
+
+    result = extract(shared_data / SCANNED / "docling__ocr_test.pdf", ExtractOptions(ocr=False))
+    assert result.status == "no_text" and "OCR is turned off" in result.error
+    _render_png(shared_data / SCANNED / "docling__ocr_test.pdf", tmp_path / "page.png")
+    image = extract(tmp_path / "page.png", ExtractOptions(ocr=False))
+    assert image.status == "no_text" and "OCR is turned off" in image.error
+
+
+def test_damaged_and_oversized_images_end_with_a_reason(tmp_path):
+    from core.extract.isolated import IsolatedExtractor
+
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    (tmp_path / "text.jpg").write_bytes(b"not an image at all")
+    # A PNG header declaring 100,000 x 100,000 pixels (a decompression bomb).
+    import struct
+    import zlib
+
+    def png_chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    bomb = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+            + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + png_chunk(b"IEND", b""))
+    (tmp_path / "bomb.png").write_bytes(bomb)
+    with IsolatedExtractor(timeout_s=60, memory_mb=2048) as ex:
+        for name in ("broken.png", "text.jpg", "bomb.png"):
+            result = ex.extract(tmp_path / name)
+            assert result.status == "error" and result.error, (name, result)
+        assert "megapixels" in ex.extract(tmp_path / "bomb.png").error
