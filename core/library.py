@@ -7,6 +7,7 @@ the store, the settings, the lazily loaded encoder and the model versions.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
 CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened
+PRECISION_KEY = "vector_precision:{}"   # JSON {precision: vectors encoded} per model version
 
 
 class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin):
@@ -52,6 +54,7 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
         self._encoder_factory = encoder_factory
         self._encoders: dict[int, SentenceEncoder] = {}
         self._encoder_lock = threading.RLock()
+        self.encoder_notes: list[str] = []   # e.g. "the int8 export failed its gate: fp32"
         self._closed = False
         base = Path(model_path) if model_path else self.settings.resolved_model_path()
         self._ensure_model(base)
@@ -79,11 +82,14 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
 
     # -- models -------------------------------------------------------------------
     def _load_encoder_for_path(self, path: Path) -> SentenceEncoder:
+        """The one place where the library gets an encoder: the fast int8 export on a
+        CPU where it passes its gate, else the fp32 torch encoder (core.encoder.precision)."""
         if self._encoder_factory is not None:
             return self._encoder_factory(path)
-        from core.encoder import SentenceEncoder
+        from core.encoder.precision import load_encoder
 
-        return SentenceEncoder.load(path, device=self.settings.device)
+        return load_encoder(path, device=self.settings.device, precision=self.settings.precision,
+                            notify=self.encoder_notes.append)
 
     def _ensure_model(self, model_path: Path) -> None:
         """Make sure a model row exists for ``model_path`` and some model is active."""
@@ -150,6 +156,24 @@ class Library(IndexingMixin, SearchMixin, WatchMixin, TrainingMixin, DupesMixin)
                 enc = self._load_encoder_for_path(Path(self.model_row(model_id)["path"]))
                 self._encoders[model_id] = enc
             return enc
+
+    def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
+        """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (int8, fp32,
+        fp16): a model version's vectors made by different precisions are told apart."""
+        if vectors <= 0:
+            return
+        with self.store.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                               (PRECISION_KEY.format(model_id),)).fetchone()
+            counts = json.loads(row[0]) if row and row[0] else {}
+            counts[precision] = int(counts.get(precision, 0)) + int(vectors)
+            self.store.set_meta(conn, PRECISION_KEY.format(model_id), json.dumps(counts, sort_keys=True))
+
+    def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:
+        """Vectors encoded per precision for a model version (the active one by default)."""
+        model_id = self.active_model_id() if model_id is None else model_id
+        value = self.store.get_meta(PRECISION_KEY.format(model_id))
+        return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
     def models_to_fill(self) -> list[int]:
         """Model versions every newly indexed document must be encoded with."""

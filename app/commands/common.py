@@ -15,6 +15,15 @@ def add_common(parser: Any, json_flag: bool = True) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def add_precision(parser: Any) -> None:
+    """--precision on a command (also accepted before the command)."""
+    import argparse
+
+    parser.add_argument("--precision", choices=["auto", "int8", "fp32"], default=argparse.SUPPRESS,
+                        help="auto: the fast int8 encoder on a CPU where it passes its quality gate; "
+                             "fp32: the exact torch vectors (default: the setting, auto)")
+
+
 def open_library(args: Any):  # -> core.library.Library
     from core.library import Library
     from core.settings import Settings
@@ -22,6 +31,8 @@ def open_library(args: Any):  # -> core.library.Library
     settings = Settings.load()
     if getattr(args, "device", None):
         settings.device = args.device
+    if getattr(args, "precision", None):
+        settings.precision = args.precision
     model = getattr(args, "model", None)
     return Library(path=getattr(args, "library", None), settings=settings, model_path=model)
 

@@ -620,6 +620,7 @@ class IndexingMixin:
             for row, i in enumerate(missing):
                 known[hashes[i]] = mat[row]
             report.chunks_encoded += len(missing)
+            self.record_precision(model_id, getattr(enc, "precision", "fp32"), len(missing))
         report.chunks_reused += len(texts) - len(missing)
         for i, h in enumerate(hashes):
             out[i] = known[h]

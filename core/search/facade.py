@@ -47,6 +47,11 @@ def _on_cpu(encoder: Any) -> bool:
     return getattr(getattr(encoder, "device", None), "type", "cpu") == "cpu"
 
 
+def _on_torch(encoder: Any) -> bool:
+    """The torch encoder (not the fast int8 one, which never loads torch)."""
+    return getattr(encoder, "precision", "fp32") != "int8"
+
+
 class SearchMixin:
     store: Any
 
@@ -138,7 +143,7 @@ class SearchMixin:
                 kw = run_keyword()
         if mode in ("dense", "hybrid"):
             try:
-                if beside and on_cpu:
+                if beside and on_cpu and _on_torch(self.encoder()):
                     from core.encoder.device import one_core_spared  # torch, only when searching
 
                     with one_core_spared():
