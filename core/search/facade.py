@@ -163,6 +163,9 @@ class SearchMixin:
             ranked = self._group(ranked, k)
         else:
             ranked = ranked[:k]
+        # A keyword search loads no model: its passages show the words found, not a
+        # best sentence by meaning (add_best_sentences can still fill one later).
+        snippets = snippets and mode != "keyword"
         return self._results(ranked, query, qvec if snippets else None, snippets)
 
     def similar_to_text(
