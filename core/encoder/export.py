@@ -7,7 +7,9 @@ embeddings, attention, GELU and layer norms, and dynamic int8 quantization with 
 scale per output channel turns every projection into an int8 matrix product.
 Export needs torch and onnx; running the result needs neither (core.encoder.onnx_backend).
 
-Usage (the build step for the bundled model): python -m core.encoder.export MODEL_DIR OUT_DIR
+Usage (the build step for the bundled model): python -m core.encoder.export MODEL_DIR BASE_DIR
+(writes BASE_DIR/<content hash>/, the layout that LIKEWISE_FAST_BUNDLED and a frozen
+bundle's fast-models/ folder are searched in)
 """
 
 from __future__ import annotations
@@ -171,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 2:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        print("usage: python -m core.encoder.export MODEL_DIR BASE_DIR", file=sys.stderr)
         return 2
-    result = build_checked(Path(args[0]), Path(args[1]))
+    from core.encoder.identity import model_content_hash
+
+    key = model_content_hash(Path(args[0]))
+    result = build_checked(Path(args[0]), Path(args[1]) / key, source_hash=key)
     print(result.describe())
     return 0 if result.passed else 1
 
