@@ -11,7 +11,9 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run cli test lint soak bench bench-ocr bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+FAST_MODELS ?= build/fast-models
+
+.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +39,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check app core tests bench
 
 bench: bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui
+
+# The bundled model's int8 export (ONNX Runtime), gated against fp32; packaging copies
+# $(FAST_MODELS) into the bundle as fast-models/. Without it the export is made on first use.
+fast-model: $(STAMP)
+	$(PY) -m core.encoder.precision "$$($(PY) -c 'from core.paths import default_model_path; print(default_model_path())')" $(FAST_MODELS)
 
 bench-encode: $(STAMP)
 	$(PY) bench/bench_encode.py

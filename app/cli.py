@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", metavar="FILE", help="library file (default: in your data folder)")
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the bundled all-MiniLM-L6-v2)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="where the encoder runs")
+    parser.add_argument("--precision", choices=["auto", "int8", "fp32"],
+                        help="auto: the fast int8 encoder on a CPU where it passes its quality gate; fp32: exact")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     evals = None
     for name in COMMAND_MODULES:

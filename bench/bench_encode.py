@@ -55,6 +55,17 @@ def _rate(fn, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+def _st_onnx(path: Path):
+    """sentence-transformers' own ONNX backend, where it can be had offline (it needs optimum)."""
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device="cpu", backend="onnx")
+    except Exception as exc:  # noqa: BLE001 - reported, not fatal
+        print(f"(sentence-transformers onnx backend not measured: {type(exc).__name__}: {str(exc)[:120]})")
+        return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=1000)
@@ -65,20 +76,35 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from core.encoder import SentenceEncoder
+    from core.encoder.evaluate import cosine_rows
+    from core.encoder.precision import load_encoder
     from core.paths import default_model_path
 
     path = default_model_path()
-    ours = SentenceEncoder.load(path, device="cpu")
+    fp32 = SentenceEncoder.load(path, device="cpu")
+    fast = load_encoder(path, device="cpu", precision="auto", notify=print)
     theirs = SentenceTransformer(str(path), device="cpu")
+    st_onnx = _st_onnx(path)
     sentences = _sentences(args.sentences)
-    paragraphs = _paragraphs(args.paragraphs, ours.tokenizer)
-    print(f"bench-encode: all-MiniLM-L6-v2, CPU ({torch.get_num_threads()} threads), batch 32")
-    print(f"{'texts':<28}{'likewise/s':>12}{'sent-tr/s':>12}{'ratio':>8}")
+    paragraphs = _paragraphs(args.paragraphs, fp32.tokenizer)
+    print(f"bench-encode: all-MiniLM-L6-v2, CPU ({torch.get_num_threads()} threads), batch 32; "
+          f"Likewise default = {fast.precision}; load average {os.getloadavg()[0]:.2f}")
+    peers = [("likewise " + fast.precision, lambda t: fast.encode(t, batch_size=32)),
+             ("likewise fp32", lambda t: fp32.encode(t, batch_size=32)),
+             ("sent-tr fp32", lambda t: theirs.encode(t, batch_size=32))]
+    if st_onnx is not None:
+        peers.append(("sent-tr onnx", lambda t: st_onnx.encode(t, batch_size=32)))
+    print(f"{'texts':<28}" + "".join(f"{n + '/s':>18}" for n, _ in peers) + f"{'default/st':>12}{'cos':>8}")
     for name, texts in ((f"{len(sentences)} short sentences", sentences),
                         (f"{len(paragraphs)} 256-token paragraphs", paragraphs)):
-        a = _rate(lambda t: ours.encode(t, batch_size=32), texts)
-        b = _rate(lambda t: theirs.encode(t, batch_size=32), texts)
-        print(f"{name:<28}{a:>12.1f}{b:>12.1f}{a / b:>8.2f}")
+        rates = {n: [] for n, _ in peers}
+        for _ in range(2):   # interleaved, so the machine's load falls on every peer alike
+            for n, fn in peers:
+                rates[n].append(_rate(fn, texts))
+        mean = {n: sum(r) / len(r) for n, r in rates.items()}
+        cos = cosine_rows(fast.encode(texts), fp32.encode(texts)).mean()
+        default, st = mean[peers[0][0]], mean["sent-tr fp32"]
+        print(f"{name:<28}" + "".join(f"{mean[n]:>18.1f}" for n, _ in peers) + f"{default / st:>12.2f}{cos:>8.4f}")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,14 @@ class Library:
     def encoder(self, model_id: int | None = None) -> SentenceEncoder:
         return self.versions.encoder(model_id=model_id)
 
+    def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:
+        return self.versions.vector_precisions(model_id)
+
+    @property
+    def encoder_notes(self) -> list[str]:
+        """What the encoder's loading had to say (e.g. the int8 export failed its gate)."""
+        return self.versions.encoder_notes
+
     def models_to_fill(self) -> list[int]:
         return self.versions.models_to_fill()
 

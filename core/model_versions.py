@@ -31,6 +31,7 @@ ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
 CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when last opened:
 #                                          its content hash (a path in libraries made before migration 6)
+PRECISION_KEY = "vector_precision:{}"   # JSON {precision: vectors encoded} per model version
 
 EncoderFactory = Callable[[Path], "SentenceEncoder"]
 
@@ -51,15 +52,37 @@ class ModelVersions:
         self._encoders: dict[int, SentenceEncoder] = {}
         self._encoder_lock = threading.RLock()
         self._chosen_model: Path | None = None   # the base model the settings name
+        self.encoder_notes: list[str] = []   # e.g. "the int8 export failed its gate: fp32"
 
     # -- loading ----------------------------------------------------------------------
     def load_encoder_for_path(self, path: Path) -> SentenceEncoder:
-        """The one place an encoder is loaded from a model folder."""
+        """The one place an encoder is loaded from a model folder: the fast int8 export
+        on a CPU where it passes its gate, else the fp32 torch encoder
+        (core/encoder/precision.py)."""
         if self._encoder_factory is not None:
             return self._encoder_factory(path)
-        from core.encoder import SentenceEncoder
+        from core.encoder.precision import load_encoder
 
-        return SentenceEncoder.load(path, device=self.settings.device)
+        return load_encoder(path, device=self.settings.device, precision=self.settings.precision,
+                            notify=self.encoder_notes.append)
+
+    def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
+        """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (int8, fp32,
+        fp16): a model version's vectors made by different precisions are told apart."""
+        if vectors <= 0:
+            return
+        key = PRECISION_KEY.format(model_id)
+        with self.store.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            counts = json.loads(row[0]) if row and row[0] else {}
+            counts[precision] = int(counts.get(precision, 0)) + int(vectors)
+            self.store.set_meta(conn, key, json.dumps(counts, sort_keys=True))
+
+    def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:
+        """Vectors encoded per precision for a model version (the active one by default)."""
+        model_id = self.active_model_id() if model_id is None else model_id
+        value = self.store.get_meta(PRECISION_KEY.format(model_id))
+        return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
     def encoder(self, model_id: int | None = None) -> SentenceEncoder:
         """The encoder of a model version (the active one by default), loaded once."""

@@ -15,6 +15,7 @@ from core import paths
 class Settings:
     model_path: str = ""          # "" = the bundled default model
     device: str = "auto"          # auto | cpu | cuda | mps
+    precision: str = "auto"       # auto | int8 | fp32 (fp32: exact torch vectors on a CPU too)
     library_path: str = ""        # "" = <user data>/library.sqlite
     chunk_max_tokens: int = 0     # 0 = the model's max_seq_length
     chunk_overlap_sentences: int = 1

@@ -20,6 +20,9 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("LIKEWISE_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("LIKEWISE_CONFIG_DIR", str(base / "config"))
+    # Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py):
+    # an int8 export is made once per model, not in every test's fresh data folder.
+    monkeypatch.setenv("LIKEWISE_PRECISION", "fp32")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,15 @@ def add_common(parser: Any, json_flag: bool = True) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def add_precision(parser: Any) -> None:
+    """--precision on a command (also accepted before the command)."""
+    import argparse
+
+    parser.add_argument("--precision", choices=["auto", "int8", "fp32"], default=argparse.SUPPRESS,
+                        help="auto: the fast int8 encoder on a CPU where it passes its quality gate; "
+                             "fp32: the exact torch vectors (default: the setting, auto)")
+
+
 def open_library(args: Any, path: Any = None):  # -> core.library.Library
     """The library the arguments name (or ``path``), with their model and device."""
     from core.library import Library
@@ -23,6 +32,8 @@ def open_library(args: Any, path: Any = None):  # -> core.library.Library
     settings = Settings.load()
     if getattr(args, "device", None):
         settings.device = args.device
+    if getattr(args, "precision", None):
+        settings.precision = args.precision
     model = getattr(args, "model", None)
     return Library(path=path or getattr(args, "library", None), settings=settings, model_path=model)
 

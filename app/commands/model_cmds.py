@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.commands.common import add_common, print_json
+from app.commands.common import add_common, add_precision, print_json
 
 
 def register(sub: Any) -> None:
@@ -17,6 +17,7 @@ def register(sub: Any) -> None:
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to encode (default: one per line on stdin)")
     p.add_argument("--out", metavar="FILE.npy", help="write the vectors to this .npy file instead of JSON")
     p.add_argument("--batch-size", type=int, default=None, help="texts per batch (default: the setting, 32)")
+    add_precision(p)
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("doctor", help="check Python, torch, the device, the model and SQLite")
@@ -29,6 +30,7 @@ def register_eval(evals: Any) -> None:
     p.add_argument("--data", required=True, metavar="FILE", help="an STS Benchmark file (e.g. sts-test.csv)")
     p.add_argument("--split-name", default=None, help="a label for the output (default: the file name)")
     p.add_argument("--batch-size", type=int, default=None, help="texts per batch (default: the setting, 32)")
+    add_precision(p)
     add_common(p)
     p.set_defaults(func=cmd_eval_sts)
 
@@ -40,16 +42,21 @@ def _settings(args: Any) -> Any:
     settings = Settings.load()
     if getattr(args, "device", None):
         settings.device = args.device
+    if getattr(args, "precision", None):
+        settings.precision = args.precision
     return settings
 
 
 def load_encoder(args: Any) -> Any:
-    """The encoder of --model (or the settings' model, or the bundled one) on --device."""
-    from core.encoder import SentenceEncoder
+    """The encoder of --model (or the settings' model, or the bundled one) on --device,
+    at the default precision (the fast int8 path on a CPU where it passes its gate) or
+    --precision fp32 (the exact torch vectors)."""
+    from core.encoder.precision import load_encoder as load
 
     settings = _settings(args)
     path = Path(args.model) if getattr(args, "model", None) else settings.resolved_model_path()
-    return SentenceEncoder.load(path, device=settings.device)
+    return load(path, device=settings.device, precision=settings.precision,
+                notify=lambda message: print(message, file=sys.stderr))
 
 
 def _batch_size(args: Any) -> int:
@@ -108,6 +115,7 @@ def cmd_encode(args: Any) -> int:
             "model": enc.name,
             "dim": enc.dim,
             "normalized": enc.normalizes,
+            "precision": enc.precision,
             "vectors": vectors.tolist(),
         })
     return 0
@@ -180,7 +188,9 @@ def _model_info(args: Any) -> dict:
     enc = load_encoder(args)
     return {"ok": True, "path": str(enc.path), "name": enc.name, "dim": enc.dim,
             "max_seq_length": enc.max_seq_length, "normalized": enc.normalizes, "device": str(enc.device),
-            "modules": [type(m).__name__ for m in enc.children()]}
+            "precision": enc.precision,
+            "modules": [type(m).__name__ for m in enc.children()] if hasattr(enc, "children") else
+            ["onnx transformer", "pooling " + "+".join(enc.pooling)] + (["Normalize"] if enc.normalizes else [])}
 
 
 def _sqlite_info() -> dict:

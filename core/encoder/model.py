@@ -153,6 +153,12 @@ class SentenceEncoder(nn.Module):
         return next(self.parameters()).device
 
     @property
+    def precision(self) -> str:
+        """What made this encoder's vectors: fp32 (fp16 on a CUDA GPU)."""
+        dtype = next(self.parameters()).dtype
+        return {torch.float16: "fp16", torch.bfloat16: "bf16"}.get(dtype, "fp32")
+
+    @property
     def normalizes(self) -> bool:
         return any(isinstance(m, Normalize) for m in self.children())
 

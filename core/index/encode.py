@@ -21,18 +21,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.encoder import SentenceEncoder
 
 EncoderOf = Callable[[int], "SentenceEncoder"]   # model id -> encoder (ModelVersions.encoder)
+Counted = Callable[[int, str, int], None]        # (model id, precision, vectors): ModelVersions.record_precision
 
 
 def encode_group(
     texts_per_doc: list[list[str]], model_ids: list[int], catalog: Catalog, encoder_of: EncoderOf,
-    batch_size: int, report: IndexReport, cancel: CancelToken | None,
+    batch_size: int, report: IndexReport, cancel: CancelToken | None, counted: Counted | None = None,
 ) -> dict[int, list[np.ndarray]]:
     """{model id: one matrix per document} for the chunk texts of a group of documents."""
     vectors: dict[int, list[np.ndarray]] = {}
     for model_id in model_ids:
         texts = [t for doc in texts_per_doc for t in doc]
         faults.checkpoint("encode")
-        mat = vectors_for_texts(model_id, texts, catalog, encoder_of, batch_size, report, cancel)
+        mat = vectors_for_texts(model_id, texts, catalog, encoder_of, batch_size, report, cancel, counted)
         vectors[model_id] = []
         start = 0
         for doc in texts_per_doc:
@@ -43,7 +44,7 @@ def encode_group(
 
 def vectors_for_texts(
     model_id: int, texts: list[str], catalog: Catalog, encoder_of: EncoderOf, batch_size: int,
-    report: IndexReport, cancel: CancelToken | None,
+    report: IndexReport, cancel: CancelToken | None, counted: Counted | None = None,
 ) -> np.ndarray:
     """Vectors for ``texts`` under ``model_id``: reused by text hash where this model
     has already encoded the same text, encoded otherwise."""
@@ -58,6 +59,8 @@ def vectors_for_texts(
         for row, i in enumerate(missing):
             known[hashes[i]] = mat[row]
         report.chunks_encoded += len(missing)
+        if counted is not None:   # int8 and fp32 vectors of one version are told apart
+            counted(model_id, getattr(enc, "precision", "fp32"), len(missing))
     report.chunks_reused += len(texts) - len(missing)
     for i, h in enumerate(hashes):
         out[i] = known[h]

@@ -325,7 +325,8 @@ class Indexer:
     def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None) -> dict:
         """The grouped encode step: {model id: one matrix per prepared document}."""
         return encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
-                            self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel)
+                            self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel,
+                            self.versions.record_precision)
 
     def _write(self, p: Prepared, vectors: dict) -> int:
         with self.store.write() as conn:
@@ -374,7 +375,8 @@ class Indexer:
             found = self.catalog.path_of(doc_id)
             tracker.emit(current_file=found[0] if found else None, phase="embedding")
             mat = vectors_for_texts(model_id, [t for _, t in rows], self.catalog, self.versions.encoder,
-                                    self.settings.batch_size, report, cancel) if rows else None
+                                    self.settings.batch_size, report, cancel,
+                                    self.versions.record_precision) if rows else None
             faults.checkpoint("reembed")
             with self.store.write() as conn:
                 if rows and mat is not None:

@@ -44,6 +44,11 @@ def _on_cpu(encoder: Any) -> bool:
     return getattr(getattr(encoder, "device", None), "type", "cpu") == "cpu"
 
 
+def _on_torch(encoder: Any) -> bool:
+    """The torch encoder (not the fast int8 one, which never loads torch)."""
+    return getattr(encoder, "precision", "fp32") != "int8"
+
+
 class Searcher:
     def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog) -> None:
         self.store = store
@@ -136,7 +141,7 @@ class Searcher:
                 kw = run_keyword()
         if mode in ("dense", "hybrid"):
             try:
-                if beside and on_cpu:
+                if beside and on_cpu and _on_torch(self.versions.encoder()):
                     from core.encoder.device import one_core_spared  # torch, only when searching
 
                     with one_core_spared():
@@ -156,6 +161,9 @@ class Searcher:
             ranked = self._group(ranked, k)
         else:
             ranked = ranked[:k]
+        # A keyword search loads no model: its passages show the words found, not a
+        # best sentence by meaning (add_best_sentences can still fill one later).
+        snippets = snippets and mode != "keyword"
         return self._results(ranked, query, qvec if snippets else None, snippets)
 
     def similar_to_text(

@@ -1,0 +1,220 @@
+"""The fast CPU encoder: an exported (int8) model run by ONNX Runtime, without torch.
+
+A folder made by core.encoder.export holds ``model.onnx`` (the transformer, fused and
+quantized), ``tokenizer.json`` (the fast `tokenizers` tokenizer, lower-casing included
+when the model asks for it) and ``fast.json`` (pooling, normalization, length, gates).
+Pooling and normalization follow the model's modules.json, done here in numpy.
+It offers the part of SentenceEncoder's surface that indexing and search use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.cancel import CancelToken, check
+from core.errors import ModelError
+
+MANIFEST = "fast.json"
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+FORMAT = 1
+POOLING_SUPPORTED = ("mean", "cls", "max", "mean_sqrt_len_tokens")
+CHARS_PER_TOKEN_CUT = 40   # as SentenceEncoder: huge texts are cut before tokenizing
+MAX_BATCH_GROWTH = 8   # a batch of short texts holds up to 8x batch_size rows
+
+Progress = Callable[[int, int], Any]
+
+
+@dataclass(frozen=True)
+class CpuDevice:
+    """Stands in for torch.device('cpu') where callers ask ``encoder.device.type``."""
+
+    type: str = "cpu"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+
+def cpu_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class OnnxEncoder:
+    """Texts -> float32 vectors with an exported model on ONNX Runtime (CPU)."""
+
+    def __init__(self, folder: Path | str, name: str = "", path: Path | None = None,
+                 threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.folder = Path(folder)
+        self.manifest = read_manifest(self.folder)
+        if self.manifest.get("format") != FORMAT:
+            raise ModelError(f"{self.folder} holds an export of another format")
+        self.name = name or str(self.manifest.get("name") or "model")
+        self.path = path
+        self.precision = str(self.manifest.get("precision", "int8"))
+        self.max_seq_length = int(self.manifest["max_seq_length"])
+        self.normalizes = bool(self.manifest["normalize"])
+        self.pooling: tuple[str, ...] = tuple(self.manifest["pooling"])
+        self.word_dim = int(self.manifest["word_dim"])
+        self.device = CpuDevice()
+        self._tok = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))     # truncating
+        self._tok.no_padding()
+        self._tok.enable_truncation(self.max_seq_length)
+        self._counter = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))  # counting
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        self._pad_id = int(self.manifest["pad_token_id"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or cpu_cores()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own kinds
+            raise ModelError(f"cannot load the exported model in {self.folder}: {exc}") from exc
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    # -- shape ---------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self.word_dim * len(self.pooling)
+
+    # -- tokens --------------------------------------------------------------------------
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, special tokens included, before truncation."""
+        texts = _check_texts(texts)
+        return [len(e.ids) for e in self._counter.encode_batch(texts)] if texts else []
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated at max_seq_length (special tokens included)."""
+        return [e.ids for e in self._tok.encode_batch([self._cut(t) for t in texts])]
+
+    # -- encode --------------------------------------------------------------------------
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+        normalize: bool | None = None,
+    ) -> np.ndarray:
+        """float32 vectors [len(texts), dim], in input order. Texts are sorted by length
+        (longest first); a batch holds ``batch_size`` texts, or more short ones up to the
+        tokens of ``batch_size`` full-length texts. ``cancel`` is checked per batch."""
+        texts = _check_texts(texts)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        total = len(texts)
+        out = np.zeros((total, self.dim), dtype=np.float32)
+        if total == 0:
+            if progress:
+                progress(0, 0)
+            return out
+        check(cancel)
+        ids = self.token_ids(texts)
+        order = sorted(range(total), key=lambda i: -len(ids[i]))
+        budget = max(batch_size, 1) * self.max_seq_length
+        done = 0
+        for rows in _batches(order, ids, batch_size, budget):
+            check(cancel)
+            out[rows] = self._run([ids[i] for i in rows], normalize)
+            done += len(rows)
+            if progress:
+                progress(done, total)
+        return out
+
+    def _run(self, seqs: list[list[int]], normalize: bool | None) -> np.ndarray:
+        width = max(len(s) for s in seqs)
+        input_ids = np.full((len(seqs), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(seqs), width), dtype=np.int64)
+        for row, seq in enumerate(seqs):
+            input_ids[row, :len(seq)] = seq
+            mask[row, :len(seq)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask,
+                "token_type_ids": np.zeros_like(input_ids)}
+        tokens = self._session.run(None, {k: feed[k] for k in self._inputs})[0]
+        vectors = pool(tokens, mask, self.pooling)
+        if normalize or (normalize is None and self.normalizes):
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+    def _cut(self, text: str) -> str:
+        """Cut a huge text at whitespace well past max_seq_length tokens; kept only when
+        the prefix alone already has more tokens than are kept (as SentenceEncoder)."""
+        limit = self.max_seq_length * CHARS_PER_TOKEN_CUT
+        if len(text) <= limit:
+            return text
+        end = limit
+        while end > limit // 2 and not text[end - 1].isspace():
+            end -= 1
+        if end <= limit // 2:
+            return text
+        prefix = text[:end].rstrip()
+        if self.count_tokens([prefix])[0] > self.max_seq_length + 1:
+            return prefix
+        return text
+
+    def __repr__(self) -> str:
+        return (f"OnnxEncoder({self.name!r}: {self.precision}, pooling={'+'.join(self.pooling)}, "
+                f"dim={self.dim}, max_seq_length={self.max_seq_length})")
+
+
+def pool(tokens: np.ndarray, mask: np.ndarray, modes: Sequence[str]) -> np.ndarray:
+    """Token embeddings [batch, seq, dim] -> sentence embeddings, modes concatenated."""
+    tokens = tokens.astype(np.float32, copy=False)
+    m = mask[..., None].astype(np.float32)
+    parts = []
+    for mode in modes:
+        if mode in ("mean", "mean_sqrt_len_tokens"):
+            count = np.maximum(m.sum(axis=1), 1e-9)
+            summed = (tokens * m).sum(axis=1)
+            parts.append(summed / (count if mode == "mean" else np.sqrt(count)))
+        elif mode == "cls":
+            parts.append(tokens[:, 0, :].copy())
+        elif mode == "max":
+            parts.append(np.where(m > 0, tokens, -np.inf).max(axis=1))
+        else:
+            raise ModelError(f"pooling mode {mode!r} is not supported by the fast path")
+    return (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).astype(np.float32)
+
+
+def _batches(order: list[int], ids: list[list[int]], batch_size: int, budget: int):
+    """Rows in ``order`` (longest first) grouped so that rows x longest <= budget tokens,
+    and at least ``batch_size`` rows per batch unless the texts run out."""
+    start = 0
+    while start < len(order):
+        width = max(len(ids[order[start]]), 1)
+        size = min(max(batch_size, budget // width), batch_size * MAX_BATCH_GROWTH)
+        yield order[start:start + size]
+        start += size
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"no usable export in {folder}: {exc}") from exc
+
+
+def _check_texts(texts: Any) -> list[str]:
+    if isinstance(texts, str | bytes):
+        raise TypeError("texts must be a list of strings, not a single " + type(texts).__name__)
+    items = list(texts)
+    for i, t in enumerate(items):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] is {type(t).__name__}, not str")
+    return items
