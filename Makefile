@@ -98,7 +98,11 @@ $(BUILD_STAMP): pyproject.toml packaging/runtime_requirements.py
 build-env: $(BUILD_STAMP)
 
 # dist/likewise/ (two programs, one folder); on macOS also dist/Likewise.app.
+# The bundled model's int8 export is made first (exported from its safetensors weights
+# and gated against fp32 here, never on the user's machine); the spec carries it.
 bundle: $(BUILD_STAMP)
+	rm -rf build/fast-models
+	$(BUILD_PY) -m core.encoder.precision "$$($(BUILD_PY) -c 'from core.paths import default_model_path; print(default_model_path())')" build/fast-models
 	$(BUILD_PY) -m PyInstaller --noconfirm --clean --log-level WARN \
 		--workpath build/pyinstaller --distpath dist packaging/likewise.spec
 	@du -sh dist/likewise | sed 's/^/bundle: /'

@@ -20,6 +20,7 @@ DEB=$(ls dist/likewise_"$VERSION"_*.deb 2>/dev/null | head -1 || true)
 SHARED=${LIKEWISE_SHARED_DATA:-$ROOT/../shared/data}
 ZEN="py-pdf_sample-files/011-google-doc-document__google-doc-document.pdf"
 ENERGY="pdfplumber/ag-energy-round-up-2017-02-24.pdf"
+SCAN="pdf_edgecases/scanned_image_only/docling__ocr_test_rotated_90.pdf"   # a scanned page, turned
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'package-test FAILED: %s\n' "$*" >&2; exit 1; }
@@ -58,6 +59,8 @@ export XDG_CACHE_HOME="$WORK/home/cache"
 unset LIKEWISE_DATA_DIR LIKEWISE_CONFIG_DIR LIKEWISE_MODEL HF_HUB_OFFLINE TRANSFORMERS_OFFLINE
 mkdir -p "$HOME" "$WORK/my documents"
 cp "$SHARED/pdf_real/$ZEN" "$SHARED/pdf_real/$ENERGY" "$WORK/my documents/"
+mkdir -p "$WORK/scans"
+cp "$SHARED/$SCAN" "$WORK/scans/"
 
 step "unpack $TARBALL into a folder with a space"
 mkdir -p "$WORK/Likewise one"
@@ -103,6 +106,27 @@ assert "Explicit is better than implicit" in top["text"], top["text"][:200]
 step "likewise search (must find 'Explicit is better than implicit')"
 search "$APP"
 first_search_s=$search_s
+
+step "likewise encode: the bundled model's int8 export serves a CPU"
+traced "$APP/likewise" encode "a short sentence" > "$WORK/encode.json" || fail "encode failed"
+python3 - "$WORK/encode.json" <<'PY' || fail "the bundle does not encode with its int8 export"
+import json, sys
+out = json.load(open(sys.argv[1]))
+print("encode: precision", out["precision"])
+assert out["precision"] == "int8", out
+PY
+
+step "likewise add-folder on a scanned PDF (OCR in the bundle), keyword search finds its phrase"
+t0=$(now)
+traced "$APP/likewise" add-folder "$WORK/scans" || fail "add-folder (scans) failed"
+ocr_s=$(seconds "$t0")
+out=$(traced "$APP/likewise" search "self contained package" --mode keyword -k 3 --json)
+python3 -c '
+import json, sys
+hits = json.loads(sys.stdin.read())
+assert hits and hits[0]["path"].endswith("docling__ocr_test_rotated_90.pdf"), hits
+print("OCR hit:", hits[0]["path"].rsplit("/", 1)[-1], "page", hits[0]["page_start"])
+' <<<"$out" || fail "the scanned page was not read by OCR in the bundle"
 
 step "likewise similar FILE"
 traced "$APP/likewise" similar "$WORK/my documents/$(basename "$ZEN")" -k 2 || fail "similar failed"
@@ -159,6 +183,7 @@ if [ -n "$DEB" ]; then
 fi
 
 step "start times (bundle vs venv)"
+echo "bundle: OCR of one scanned page (index run) ${ocr_s} s"
 echo "bundle: --version ${version_s} s, search ${first_search_s} s (after the move: ${search_s} s), window shown after ${window_s:-?} s"
 if [ -x "$ROOT/.venv/bin/likewise" ]; then
     t0=$(now); "$ROOT/.venv/bin/likewise" --version >/dev/null; v=$(seconds "$t0")
