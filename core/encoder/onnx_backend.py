@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+import core.offline  # noqa: F401  (ONNX Runtime's telemetry off, before it is imported)
 from core.cancel import CancelToken, check
 from core.errors import ModelError
 

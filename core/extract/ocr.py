@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import core.offline  # noqa: F401  (ONNX Runtime's telemetry off, before it is imported)
+
 MAX_SIDE = 2000          # pixels, long side of the image recognised
 DETECT_SIDE = 1280       # pixels, long side of the image text is detected on
 MIN_SCORE = 0.5          # recognition confidence under which a line is dropped

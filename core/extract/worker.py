@@ -26,6 +26,8 @@ import sys
 import threading
 import time
 
+import core.offline  # noqa: F401  (no network from anything the readers import)
+
 HEADER = struct.Struct(">Q")
 
 
