@@ -50,3 +50,23 @@ def top_results(lib, queries: list[str], k: int = 5) -> list[list[tuple[str, str
     """(file name, passage text hash) of the top ``k`` dense results of each query."""
     return [[(Path(r.path).name, text_hash(r.text)) for r in lib.search(q, k=k, mode="dense")]
             for q in queries]
+
+
+def run_stages(lib, shards: str, files_per_batch: int = 3) -> list[dict]:
+    """What a cluster run does, batch by batch, without Ray: returns the records."""
+    from core.cluster.work import EncodeWork, ExtractWork, pack_model
+
+    model_id = lib.active_model_id()
+    digest = lib.versions.content_hash_of(model_id)
+    extract = ExtractWork(shards, digest, timeout_s=60, memory_mb=2048)
+    encode = EncodeWork(shards, pack_model(lib.versions.model_folder(model_id)), digest,
+                        precision="fp32", device="cpu", batch_size=8)
+    jobs = lib.indexer.jobs.file_jobs()
+    records = []
+    for start in range(0, len(jobs), files_per_batch):
+        part = jobs[start : start + files_per_batch]
+        batch = {"path": [j.path for j in part], "job_id": [j.id for j in part],
+                 "folder_id": [j.folder_id for j in part]}
+        out = encode(extract(batch))
+        records += [{k: v[i] for k, v in out.items()} for i in range(len(part))]
+    return records

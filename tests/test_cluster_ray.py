@@ -45,6 +45,14 @@ def test_cluster_index_makes_the_library_add_folder_makes(tmp_path, tiny_model_d
         assert top_results(local, QUERIES) == top_results(lib, QUERIES)
         assert lib.pending_jobs() == 0 and lib.reconcile() == 0
         assert len(shard_files(tmp_path / "shards")) == 26
+    # a second library from the same shards: nothing extracted or encoded, the same library
+    again = json.loads(_cli(capsys, "--library", str(tmp_path / "again.sqlite"), *common, "cluster",
+                            "index", str(folder), "--local-cpus", "2", "--shards",
+                            str(tmp_path / "shards"), "--json"))
+    assert (again["from_shards"], again["encoded"]) == (26, 0)
+    with Library(path=tmp_path / "local.sqlite", model_path=tiny_model_dir) as local, \
+            Library(path=tmp_path / "again.sqlite", model_path=tiny_model_dir) as lib:
+        assert_same_library(local, lib, atol=1e-5)
 
 
 def test_an_interrupted_cluster_run_resumes_without_encoding_again(tmp_path, tiny_model_dir,

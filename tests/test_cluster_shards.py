@@ -4,34 +4,18 @@ library a local run makes. Needs pyarrow (in the dev extra), not Ray."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytest.importorskip("pyarrow")
 
 from core.cluster.shards import read_shard, shard_files, write_shard  # noqa: E402
-from core.cluster.work import READY, EncodeWork, ExtractWork, pack_model, unpack_model  # noqa: E402
+from core.cluster.work import READY, pack_model, unpack_model  # noqa: E402
 from core.errors import InvalidInputError, ModelError  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.types import INDEXED, IndexReport  # noqa: E402
-from tests.cluster_checks import assert_same_library, make_folder, snapshot  # noqa: E402
-
-
-def _stages(lib: Library, shards: str, files_per_batch: int = 3) -> list[dict]:
-    """What a cluster run does, batch by batch, without Ray: returns the records."""
-    model_id = lib.active_model_id()
-    digest = lib.versions.content_hash_of(model_id)
-    extract = ExtractWork(shards, digest, timeout_s=60, memory_mb=2048)
-    encode = EncodeWork(shards, pack_model(lib.versions.model_folder(model_id)), digest,
-                        precision="fp32", device="cpu", batch_size=8)
-    jobs = lib.indexer.jobs.file_jobs()
-    records = []
-    for start in range(0, len(jobs), files_per_batch):
-        part = jobs[start : start + files_per_batch]
-        batch = {"path": [j.path for j in part], "job_id": [j.id for j in part],
-                 "folder_id": [j.folder_id for j in part]}
-        out = encode(extract(batch))
-        records += [{k: v[i] for k, v in out.items()} for i in range(len(part))]
-    return records
+from tests.cluster_checks import assert_same_library, make_folder, run_stages, snapshot  # noqa: E402
 
 
 def test_shards_from_the_actor_stages_import_into_the_same_library(tmp_path, tiny_model_dir,
@@ -45,7 +29,7 @@ def test_shards_from_the_actor_stages_import_into_the_same_library(tmp_path, tin
         with Library(path=tmp_path / "cluster.sqlite", model_path=tiny_model_dir) as lib:
             lib.add_folder(folder)
             lib.reconcile()
-            records = _stages(lib, shards)
+            records = run_stages(lib, shards)
             report = IndexReport()
             for r in records:
                 lib.shards.import_record(r, report)
@@ -59,7 +43,7 @@ def test_shards_from_the_actor_stages_import_into_the_same_library(tmp_path, tin
             lib.reconcile()
             for d in lib.documents():
                 lib.reindex_document(d.id)
-            again = _stages(lib, shards)
+            again = run_stages(lib, shards)
             assert {r["status"] for r in again} == {READY}
             assert sum(r["encoded"] for r in again) == 0
 
@@ -79,7 +63,7 @@ def test_shard_round_trip_and_damage(tmp_path, tiny_model_dir, shared_data):
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
         lib.reconcile()
-        (record,) = _stages(lib, str(tmp_path / "shards"))
+        (record,) = run_stages(lib, str(tmp_path / "shards"))
         shard = read_shard(record["shard"])
         assert shard.status == INDEXED and shard.vectors is not None
         assert shard.vectors.shape == (len(shard.chunks), lib.encoder().dim)
@@ -137,3 +121,18 @@ def test_the_comparison_sees_a_difference(tmp_path, tiny_model_dir, shared_data)
         with b.store.write() as conn:
             b.catalog.delete_chunks_of(conn, doc.id)
         assert snapshot(a) != snapshot(b)
+
+
+def test_without_ray_or_pyarrow_the_commands_say_how_to_install_them(tmp_path, tiny_model_dir,
+                                                                      monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)    # import ray -> ImportError
+    argv = ["--library", str(tmp_path / "lib.sqlite"), "--model", str(tiny_model_dir)]
+    assert main([*argv, "cluster", "index", str(tmp_path), "--address", "local"]) == 2
+    assert "pip install 'likewise[cluster]'" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    (tmp_path / "shards").mkdir()
+    assert main([*argv, "cluster", "import", str(tmp_path / "shards")]) == 2
+    assert "needs pyarrow: pip install pyarrow" in capsys.readouterr().err

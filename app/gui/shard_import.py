@@ -39,11 +39,16 @@ def import_shards(window: Any, folder: str) -> Any:
 
     def failed(exc: BaseException) -> None:
         window.status_label.setText("The shards could not be imported.")
-        QMessageBox.warning(window, "Likewise", describe(exc))
+        box = QMessageBox(QMessageBox.Icon.Warning, "Likewise", describe(exc), parent=window)
+        box.open()     # window-modal, without blocking
+        window.shard_import_message = box
+
+    def imported(report: Any) -> None:
+        window.shard_import_report = report
+        window.status_label.setText(imported_text(report))
 
     return window.runner.write(lambda ctx: lib.import_shards(folder, cancel=ctx.cancel),
-                               name="import shards", changes={DOCUMENTS},
-                               on_done=lambda report: window.status_label.setText(imported_text(report)),
+                               name="import shards", changes={DOCUMENTS}, on_done=imported,
                                on_error=failed)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog, FileFacts
-from core.cluster.shards import Shard, read_shard, shard_files
+from core.cluster.shards import Shard, pyarrow_modules, read_shard, shard_files
 from core.errors import Cancelled, InvalidInputError
 from core.events import Events
 from core.index.encode import vectors_for_texts
@@ -132,6 +132,7 @@ class ShardImporter:
         """Import every shard below ``folder``. A shard whose document is already in the
         library with the same content, size and time is left alone; a damaged shard is
         reported and skipped. One indexing run at a time (the run lock)."""
+        pyarrow_modules()          # without pyarrow: say how to install it, before anything
         files = shard_files(folder)
         report = IndexReport()
         started = time.monotonic()

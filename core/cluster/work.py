@@ -141,19 +141,30 @@ class EncodeWork:
     def __init__(self, shard_folder: str, model_bundle: Mapping[str, bytes], model_hash: str,
                  precision: str = "auto", device: str = "auto", batch_size: int = 32,
                  max_tokens: int = 0, overlap_sentences: int = 1) -> None:
-        from core.encoder.precision import load_encoder
-
         self.shard_folder = shard_folder
         self.model_hash = model_hash
-        self.model_dir = unpack_model(model_bundle, model_hash)
-        self.encoder = load_encoder(self.model_dir, device=device, precision=precision)
+        self.model_dir = unpack_model(model_bundle, model_hash)   # checked here, at once
+        self.device, self.precision = device, precision
+        self._encoder: Any = None
         self.batch_size = batch_size
-        self.max_tokens = max_tokens or self.encoder.max_seq_length
+        self.max_tokens = max_tokens
         self.overlap = overlap_sentences
         self._last_encode_s = 0.0     # the last encoder call, shared out as encode_s
 
+    @property
+    def encoder(self) -> Any:
+        """Loaded at the first file to encode (a restarted run whose shards all exist
+        loads no model)."""
+        if self._encoder is None:
+            from core.encoder.precision import load_encoder
+
+            self._encoder = load_encoder(self.model_dir, device=self.device, precision=self.precision)
+        return self._encoder
+
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list]:
         rows = _rows(batch)
+        if any(r["status"] == INDEXED for r in rows):
+            _ = self.encoder   # a model that cannot load stops the run, never fails a file
         todo = []
         for r in rows:
             r["doc"] = json.loads(r.get("doc") or "{}")
@@ -176,7 +187,8 @@ class EncodeWork:
         from core.chunk import chunk_blocks
 
         blocks = [Block(t, p, h, k, bool(o)) for t, p, h, k, o in plain_blocks]
-        return chunk_blocks(blocks, self.encoder.count_tokens, max_tokens=self.max_tokens,
+        return chunk_blocks(blocks, self.encoder.count_tokens,
+                            max_tokens=self.max_tokens or self.encoder.max_seq_length,
                             overlap_sentences=self.overlap)
 
     def _encode(self, rows: list[dict[str, Any]]) -> None:
