@@ -58,9 +58,11 @@ def run_stages(lib, shards: str, files_per_batch: int = 3) -> list[dict]:
 
     model_id = lib.active_model_id()
     digest = lib.versions.content_hash_of(model_id)
-    extract = ExtractWork(shards, digest, timeout_s=60, memory_mb=2048)
-    encode = EncodeWork(shards, pack_model(lib.versions.model_folder(model_id)), digest,
-                        precision="fp32", device="cpu", batch_size=8)
+    bundle = pack_model(lib.versions.model_folder(model_id))
+    extract = ExtractWork(shards, bundle, digest, timeout_s=60, memory_mb=2048,
+                          max_tokens=lib.settings.chunk_max_tokens,
+                          overlap_sentences=lib.settings.chunk_overlap_sentences)
+    encode = EncodeWork(shards, bundle, digest, precision="fp32", device="cpu", batch_size=8)
     jobs = lib.indexer.jobs.file_jobs()
     records = []
     for start in range(0, len(jobs), files_per_batch):

@@ -3,8 +3,8 @@
     the library's folders (added if new) -> reconcile (the local scan, link and skip
     rules) -> the queued file jobs -> Ray Data:
         from_items(jobs)
-        .map_batches(ExtractWork, CPU actors)      stat, hash, shard found? extract
-        .map_batches(EncodeWork, model actors)     chunk, encode, write shards
+        .map_batches(ExtractWork, CPU actors)      stat, hash, shard found? extract, chunk
+        .map_batches(EncodeWork, model actors)     encode, write shards
     -> as each file's record arrives here: ShardImporter.import_record (one transaction
     per document, its job done in it) -> what is left (deletes, model switch) by the
     local indexer.
@@ -140,19 +140,20 @@ def _run_pipeline(ray: Any, lib: Any, importer: ShardImporter, jobs: list, optio
         ds = ray.data.from_items([{"path": j.path, "job_id": j.id, "folder_id": j.folder_id} for j in jobs])
         ds = ds.map_batches(
             ExtractWork, batch_size=1, batch_format="numpy",
-            fn_constructor_kwargs={"shard_folder": shard_folder, "model_hash": model_hash,
+            fn_constructor_kwargs={"shard_folder": shard_folder, "model_bundle": bundle,
+                                   "model_hash": model_hash,
                                    "timeout_s": settings.extract_timeout_s,
                                    "memory_mb": settings.extract_memory_mb,
-                                   "ocr": bool(settings.ocr_enabled)},
+                                   "ocr": bool(settings.ocr_enabled),
+                                   "max_tokens": settings.chunk_max_tokens,
+                                   "overlap_sentences": settings.chunk_overlap_sentences},
             concurrency=max(1, options.extractors), num_cpus=options.cpus_per_actor)
         ds = ds.map_batches(
             EncodeWork, batch_size=max(1, options.files_per_batch), batch_format="numpy",
             fn_constructor_kwargs={"shard_folder": shard_folder, "model_bundle": bundle,
                                    "model_hash": model_hash,
                                    "precision": requested_precision(settings.precision),
-                                   "device": settings.device, "batch_size": settings.batch_size,
-                                   "max_tokens": settings.chunk_max_tokens,
-                                   "overlap_sentences": settings.chunk_overlap_sentences},
+                                   "device": settings.device, "batch_size": settings.batch_size},
             concurrency=max(1, options.encoders), num_cpus=options.cpus_per_actor,
             num_gpus=options.gpus_per_encoder or None)
         t1 = time.monotonic()

@@ -5,12 +5,13 @@ imports Ray.
     ExtractWork (CPU actors)   stored path -> stat, content hash; a file whose shard
                                exists is passed on as done (a restarted run encodes
                                nothing twice); otherwise extracted in the isolated worker
-                               process (core/extract/isolated.py, the local limits)
-    EncodeWork (model actors)  extracted blocks -> chunks (core/chunk.py with this
-                               model's tokenizer, as Indexer.chunk) -> vectors (the
-                               model shipped from the library, its content hash checked
-                               here; GPU when the worker has one, else the CPU int8 path
-                               where it passes its gate) -> one shard per file
+                               process (core/extract/isolated.py, the local limits) and
+                               chunked (core/chunk.py with the model's tokenizer and the
+                               library's settings, as Indexer.chunk)
+    EncodeWork (model actors)  chunks -> vectors (GPU when the worker has one, else the
+                               CPU int8 path where it passes its gate) -> one shard per file
+
+Both get the model shipped from the library and check its content hash on the worker.
 
 A batch is a dict of equal-length columns; every row leaves with: path, job_id,
 folder_id, size, mtime, content_hash, status, reason, shard (its file, or "" when none
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from core.cluster.shards import Shard, has_shard, shard_path, write_shard
-from core.types import INDEXED, Block
+from core.types import INDEXED, Chunk
 
 READY = "ready"      # its shard exists already
 OUT_COLUMNS = ("path", "job_id", "folder_id", "size", "mtime", "content_hash", "status", "reason",
@@ -56,15 +57,37 @@ def _columns(rows: list[dict[str, Any]], names: Sequence[str]) -> dict[str, list
 class ExtractWork:
     """Stat, hash and extract files (one isolated extraction worker per actor)."""
 
-    def __init__(self, shard_folder: str, model_hash: str, timeout_s: float = 60.0,
-                 memory_mb: int = 2048, ocr: bool = True) -> None:
+    def __init__(self, shard_folder: str, model_bundle: Mapping[str, bytes], model_hash: str,
+                 timeout_s: float = 60.0, memory_mb: int = 2048, ocr: bool = True,
+                 max_tokens: int = 0, overlap_sentences: int = 1) -> None:
         from core.extract.isolated import IsolatedExtractor
         from core.extract.options import ExtractOptions
 
         self.shard_folder = shard_folder
         self.model_hash = model_hash
+        self.model_dir = unpack_model(model_bundle, model_hash)   # checked here, at once
         self.options = ExtractOptions(ocr=ocr)
         self.extractor = IsolatedExtractor(timeout_s=timeout_s, memory_mb=memory_mb)
+        self.max_tokens = max_tokens
+        self.overlap = overlap_sentences
+        self._tokens: Any = None
+
+    @property
+    def tokens(self) -> Any:
+        """The model's token counter (its tokenizer, on the CPU), loaded at the first file
+        to chunk; the encoder actors use the same tokenizer."""
+        if self._tokens is None:
+            from core.encoder.model import SentenceEncoder
+
+            self._tokens = SentenceEncoder.load(self.model_dir, device="cpu")
+        return self._tokens
+
+    def chunk(self, blocks: list) -> list:
+        from core.chunk import chunk_blocks
+
+        return chunk_blocks(blocks, self.tokens.count_tokens,
+                            max_tokens=self.max_tokens or self.tokens.max_seq_length,
+                            overlap_sentences=self.overlap)
 
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list]:
         rows = [self.one(r) for r in _rows(batch)]
@@ -94,17 +117,29 @@ class ExtractWork:
         except Exception as exc:  # noqa: BLE001 - one file never stops the run
             out["reason"] = f"could not be indexed ({describe(exc)})"
             return out
-        reason = "" if result.status == INDEXED else (result.error or result.status)
-        # title, pages and blocks travel as one JSON text: no column of nulls to infer
+        status, reason = result.status, "" if result.status == INDEXED else (result.error or result.status)
+        chunks: list = []
+        if status == INDEXED:
+            _ = self.tokens   # a model that cannot load stops the run, never fails a file
+            try:
+                chunks = self.chunk(result.blocks)
+            except Exception as exc:  # noqa: BLE001 - one file never stops the run
+                status, reason = "error", f"could not be indexed ({describe(exc)})"
+            else:
+                if not chunks:
+                    status, reason = "no_text", "no extractable text"
+        # title, pages and chunks travel as one JSON text: no column of nulls to infer
         doc = {"title": result.title, "pages": result.pages,
-               "blocks": [[b.text, b.page, b.heading, b.kind, b.ocr] for b in result.blocks]}
-        out.update(status=result.status, reason=reason, doc=json.dumps(doc))
+               "chunks": [[c.ord, c.text, c.char_start, c.char_end, c.page_start, c.page_end,
+                           c.heading, c.ocr] for c in chunks]}
+        out.update(status=status, reason=reason, doc=json.dumps(doc))
         return out
 
     def __del__(self) -> None:
         extractor = getattr(self, "extractor", None)
         if extractor is not None:
             extractor.close()
+        _remove(getattr(self, "model_dir", None))
 
 
 def unpack_model(bundle: Mapping[str, bytes], expected_hash: str, into: Path | None = None) -> Path:
@@ -136,19 +171,16 @@ def pack_model(folder: Path | str) -> dict[str, bytes]:
 
 
 class EncodeWork:
-    """Chunk, encode and write shards; holds the model (loaded once per actor)."""
+    """Encode and write shards; holds the model (loaded once per actor)."""
 
     def __init__(self, shard_folder: str, model_bundle: Mapping[str, bytes], model_hash: str,
-                 precision: str = "auto", device: str = "auto", batch_size: int = 32,
-                 max_tokens: int = 0, overlap_sentences: int = 1) -> None:
+                 precision: str = "auto", device: str = "auto", batch_size: int = 32) -> None:
         self.shard_folder = shard_folder
         self.model_hash = model_hash
         self.model_dir = unpack_model(model_bundle, model_hash)   # checked here, at once
         self.device, self.precision = device, precision
         self._encoder: Any = None
         self.batch_size = batch_size
-        self.max_tokens = max_tokens
-        self.overlap = overlap_sentences
         self._last_encode_s = 0.0     # the last encoder call, shared out as encode_s
 
     @property
@@ -169,27 +201,13 @@ class EncodeWork:
         for r in rows:
             r["doc"] = json.loads(r.get("doc") or "{}")
             if r["status"] == INDEXED:
-                try:
-                    r["chunks"] = self.chunk(r["doc"].get("blocks") or [])
-                except Exception as exc:  # noqa: BLE001 - one file never stops the run
-                    self._fail(r, "error", f"could not be indexed ({_describe(exc)})")
-                    continue
-                if r["chunks"]:
-                    todo.append(r)
-                else:
-                    self._fail(r, "no_text", "no extractable text")
+                r["chunks"] = [Chunk(o, t, cs, ce, ps, pe, h, bool(ocr))
+                               for o, t, cs, ce, ps, pe, h, ocr in r["doc"].get("chunks") or []]
+                todo.append(r)
             elif r["status"] not in (READY, INDEXED) and r["content_hash"]:
                 self._fail(r, r["status"], r["reason"] or r["status"])
         self._encode(todo)
         return _columns(rows, OUT_COLUMNS)
-
-    def chunk(self, plain_blocks: list) -> list:
-        from core.chunk import chunk_blocks
-
-        blocks = [Block(t, p, h, k, bool(o)) for t, p, h, k, o in plain_blocks]
-        return chunk_blocks(blocks, self.encoder.count_tokens,
-                            max_tokens=self.max_tokens or self.encoder.max_seq_length,
-                            overlap_sentences=self.overlap)
 
     def _encode(self, rows: list[dict[str, Any]]) -> None:
         """Encode the batch's passages together (a text met twice is encoded once); when
@@ -246,9 +264,12 @@ class EncodeWork:
         r["shard"] = str(write_shard(self.shard_folder, shard))
 
     def __del__(self) -> None:
-        model_dir = getattr(self, "model_dir", None)
-        if model_dir is not None:
-            shutil.rmtree(model_dir, ignore_errors=True)
+        _remove(getattr(self, "model_dir", None))
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _describe(exc: BaseException) -> str:
