@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench-encode: $(STAMP)
 
 bench-index: $(STAMP)
 	$(PY) bench/bench_index.py
+
+# Needs the cluster extra: $(PIP) install -e ".[cluster]"
+bench-cluster: $(STAMP)
+	$(PY) bench/bench_cluster.py
 
 bench-search: $(STAMP)
 	$(PY) bench/bench_search.py

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "watch_cmd",      # watch
     "train_cmds",     # labels, train, models, eval pairs
     "dupes_cmd",      # dupes
+    "cluster_cmds",   # cluster index (Ray), cluster import (shards)
 )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.catalog import Catalog
+from core.cluster.importer import ShardImporter
 from core.dupes.discovery import Discovery
 from core.dupes.mining import Miner
 from core.events import Events
@@ -88,6 +89,8 @@ class Library:
         self.versions.ensure_model(base)
         self.catalog = Catalog(self.store, self.events)
         self.indexer = Indexer(self.store, self.settings, self.versions, self.catalog, self.events)
+        self.shards = ShardImporter(self.store, self.settings, self.versions, self.catalog,
+                                    self.indexer.jobs, self.events)
         self.searcher = Searcher(self.store, self.versions, self.catalog)
         self.watching = Watching(self.indexer, self.catalog, self.events)
         self.label_table = Labels(self.store, self.catalog, self.events)
@@ -241,6 +244,11 @@ class Library:
         self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
     ) -> IndexReport:
         return self.indexer.process_jobs(progress=progress, cancel=cancel)
+
+    def import_shards(self, folder: Path | str, progress: Any = None,
+                      cancel: CancelToken | None = None) -> IndexReport:
+        """Import encoded shards made by a cluster run or elsewhere (core/cluster)."""
+        return self.shards.import_folder(folder, progress=progress, cancel=cancel)
 
     # -- search (core/search) -------------------------------------------------------------
     def accelerator(self, model_id: int | None = None) -> Accelerator:

@@ -184,6 +184,20 @@ class ModelVersions:
         keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
         return dict(zip(keys, row, strict=True))
 
+    def content_hash_of(self, model_id: int) -> str:
+        """A model version's content hash (core/model_identity.py), computed from its
+        folder when the row has none yet (rows made before migration 6)."""
+        row = self.store.query_one("SELECT content_hash FROM models WHERE id = ?", (model_id,))
+        if row is None:
+            raise NotFoundError(f"no model version {model_id}")
+        return row[0] or model_identity.content_hash(self.model_folder(model_id))
+
+    def model_id_by_hash(self, digest: str) -> int | None:
+        """The model version with this content hash, if the library has one."""
+        row = self.store.query_one("SELECT id FROM models WHERE content_hash = ? ORDER BY id LIMIT 1",
+                                   (digest,))
+        return int(row[0]) if row else None
+
     def models_to_fill(self) -> list[int]:
         """Model versions every newly indexed document must be encoded with."""
         ids = [self.active_model_id()]

@@ -35,6 +35,7 @@ from app.gui.resources import app_icon
 from app.gui.search_page import SearchPage
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.shard_import import add_import_action
 from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
 from core.errors import LibraryUnusableError
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         add = QAction("&Add folder\u2026", self)
         add.triggered.connect(self.choose_folder)
         file_menu.addAction(add)
+        self.import_shards_action = add_import_action(self, file_menu)
         settings = QAction("&Settings\u2026", self)
         settings.setShortcut(QKeySequence.StandardKey.Preferences)
         settings.triggered.connect(self.open_settings)

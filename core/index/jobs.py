@@ -90,6 +90,11 @@ class JobQueue:
                     return Job(*row)
             return None
 
+    def file_jobs(self) -> list[Job]:
+        """Every queued file job (index, reindex), in the order a local run takes them."""
+        return [Job(*r) for r in self.store.query(
+            f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') ORDER BY {JOB_ORDER}")]
+
     def done(self, job_id: int, conn: apsw.Connection | None = None) -> None:
         """The job is finished (inside ``conn``'s write when given)."""
         if conn is not None:
