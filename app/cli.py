@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "watch_cmd",      # watch
     "train_cmds",     # labels, train, models, eval pairs
     "dupes_cmd",      # dupes
+    "exclude_cmd",    # exclude
 )
 
 

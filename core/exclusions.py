@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pathspec
 
-from core.catalog import Catalog
+from core.catalog import Catalog, FolderRow
 from core.errors import InvalidInputError
 from core.index.jobs import JobQueue
 from core.pathnames import from_db
@@ -105,6 +105,19 @@ class Exclusions:
         """What one scan of a folder left out (replaces that folder's share)."""
         for e in matcher.patterns:
             self.kept_out[(folder_id, e)] = matcher.kept_out.get(e, 0)
+
+    def count_now(self, folders: list[FolderRow]) -> None:
+        """Walk the folders (queueing nothing) to count what each pattern keeps out."""
+        from core.index.scan import Walk
+
+        roots = [f.root for f in folders]
+        for f in folders:
+            if f.paused or not os.path.isdir(f.root):
+                continue
+            matcher = self.matcher(f.id, f.root)
+            for _ in Walk(f.root, roots, f.follow_links, exclude=matcher):
+                pass
+            self.remember(f.id, matcher)
 
     def counts(self) -> dict[Exclusion, int]:
         """Files and folders each pattern kept out in the folders' last scans."""

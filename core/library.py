@@ -130,8 +130,11 @@ class Library:
     def exclusion_list(self) -> list[Exclusion]:
         return self.exclusions.list()
 
-    def exclusion_counts(self) -> dict[Exclusion, int]:
-        """Files and folders each pattern kept out in the last scan of each folder."""
+    def exclusion_counts(self, rescan: bool = False) -> dict[Exclusion, int]:
+        """Files and folders each pattern kept out in the last scan of each folder
+        (``rescan``: walk the folders now to count, queueing nothing)."""
+        if rescan:
+            self.exclusions.count_now(self.catalog.folder_rows())
         return self.exclusions.counts()
 
     def add_exclusion(self, pattern: str, folder: Path | str | None = None) -> int:

@@ -94,3 +94,27 @@ def test_queued_jobs_of_a_newly_excluded_file_are_dropped(lib, tmp_path):
     assert lib.pending_jobs() == 0
     lib.index()
     assert _paths(lib) == ["a.txt"]
+
+
+def test_cli_add_folder_exclude_and_exclude_command(tmp_path, tiny_model_dir, capsys):
+    import json
+
+    from app.cli import main
+
+    root = tmp_path / "docs"
+    _write(root / "a.txt")
+    _write(root / "scratch" / "b.txt")
+    _write(root / "c.md", "# C\n\nMore text.")
+    base = ["--library", str(tmp_path / "lib.sqlite"), "--model", str(tiny_model_dir)]
+    assert main([*base, "add-folder", str(root), "--exclude", "scratch/"]) == 0
+    capsys.readouterr()
+    assert main([*base, "exclude", "add", "*.md", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["patterns"] == {"*.md": 1}
+    assert main([*base, "exclude", "list", "--json"]) == 0
+    rows = {(r["pattern"], r["folder"] is None): r["kept_out"] for r in json.loads(capsys.readouterr().out)}
+    assert rows[("scratch/", False)] == 1 and rows[("*.md", True)] == 1 and rows[(".git/", True)] == 0
+    assert main([*base, "exclude", "remove", "scratch/", "--folder", str(root)]) == 0
+    assert "No longer excluded: scratch/" in capsys.readouterr().out
+    assert main([*base, "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["indexed"] == 2     # a.txt, scratch/b.txt
+    assert main([*base, "exclude", "remove", "nothing-like-this"]) != 0

@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--no-index", action="store_true", help="only add it; index later")
     p.add_argument("--follow-links", action="store_true",
                    help="also follow links that lead outside the folder (not followed by default)")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="leave out files matching this gitignore pattern in this folder (repeatable; "
+                        "see likewise exclude)")
     add_common(p)
     p.set_defaults(func=cmd_add_folder)
 
@@ -88,6 +91,8 @@ def _print_report(report: Any) -> None:
 def cmd_add_folder(args: Any) -> int:
     with open_library(args) as lib:
         folder = lib.add_folder(args.path, follow_links=True if args.follow_links else None)
+        for pattern in args.exclude:
+            lib.add_exclusion(pattern, folder=folder.path)
         report = None if args.no_index else _run_index(lib, args.json)
         if args.json:
             print_json({"folder": folder, "report": report})
