@@ -179,18 +179,21 @@ def _short(text: str, n: int = 90) -> str:
 
 # -- eval beir ---------------------------------------------------------------------------
 def cmd_eval_beir(args: Any) -> int:
+    from app.commands.bars import Bar
     from core.search.beir import evaluate_beir
+
+    bar = Bar("encoding the corpus", unit="passage")
 
     def progress(done: int, total: int) -> None:
         if not args.json:
-            sys.stderr.write(f"\rencoding the corpus: {done}/{total}")
-            sys.stderr.flush()
+            bar.update(done, total)
 
     report = evaluate_beir(
         args.data, model_path=args.model, modes=tuple(args.modes), limit_queries=args.limit_queries,
         cache_dir=None if args.no_cache else ROOT / "bench" / "out", sweep=args.sweep,
         device=args.device, progress=progress,
     )
+    bar.close()
     if args.json:
         print_json(report)
         return 0
