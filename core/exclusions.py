@@ -115,7 +115,7 @@ class Exclusions:
             if f.paused or not os.path.isdir(f.root):
                 continue
             matcher = self.matcher(f.id, f.root)
-            for _ in Walk(f.root, roots, f.follow_links, exclude=matcher):
+            for _ in Walk(f.root, roots, f.follow_links, exclude=matcher.excluded):
                 pass
             self.remember(f.id, matcher)
 

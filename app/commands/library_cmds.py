@@ -156,8 +156,9 @@ def cmd_status(args: Any) -> int:
             print_json(out)
             return 0
         print(f"Library: {lib.path}")
-        for key in ("indexed", "encrypted", "no_text", "error", "unavailable", "queued", "chunks"):
-            label = {"no_text": "no text", "queued": "queued jobs", "chunks": "passages"}.get(key, key)
+        for key in ("documents", "unreadable", "encrypted", "no_text", "error", "unavailable", "queued", "chunks"):
+            label = {"no_text": "  no text", "encrypted": "  encrypted", "error": "  error",
+                     "queued": "queued jobs", "chunks": "passages"}.get(key, key)
             print(f"  {label:<12} {counts.get(key, 0)}")
         for d in errors:
             print(f"{d.status:<9} {shown(d.path)}: {d.error}")

@@ -90,6 +90,9 @@ def marked(text: str, span: tuple[int, int] | None, words: list[tuple[int, int]]
 
 def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
     extra = f"  (+{r.other_hits} more in this document)" if r.other_hits else ""
+    if r.also_in:
+        n = len(r.also_in)
+        extra += f"  (also in {n} other file{'s' if n > 1 else ''})"
     if getattr(r, "ocr", False):
         extra += "  (read by OCR)"
     print(f"{i}. {_where(r)}  score {r.score:.4f}{extra}")

@@ -254,7 +254,7 @@ class LibraryPanel(QWidget):
         for d in docs:
             counts[d.status] = counts.get(d.status, 0) + 1
         not_read = counts.get("not_read", 0)
-        bits = [f"{len(docs) - not_read} documents"]
+        bits = [f"{counts.get('indexed', 0)} documents"]     # an unreadable file is not one of them
         problems = sum(counts.get(s, 0) for s in ("encrypted", "no_text", "error"))
         if problems:
             bits.append(f"{problems} not readable")

@@ -239,8 +239,9 @@ class MainWindow(QMainWindow):
         if self.lib is None:
             return
         c = self.counts
-        docs = sum(c.get(s, 0) for s in ("indexed", "encrypted", "no_text", "error"))
-        text = f"{c.get('chunks', 0):,} passages in {docs:,} documents"
+        text = f"{c.get('chunks', 0):,} passages in {c.get('documents', 0):,} documents"
+        if c.get("unreadable"):
+            text += f" \u00b7 {c['unreadable']:,} not readable"
         if not self.model_loaded:
             text += " \u00b7 loading the model\u2026"
         self.status_label.setText(text)

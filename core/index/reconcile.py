@@ -46,7 +46,8 @@ class Reconciler:
                 continue
             self.catalog.mark_folder_available(f.id, True)
             matcher = self._matcher(f.id, f.root)
-            queued += self._reconcile_folder(f.id, Walk(f.root, roots, f.follow_links, exclude=matcher))
+            walk = Walk(f.root, roots, f.follow_links, exclude=matcher.excluded if matcher else None)
+            queued += self._reconcile_folder(f.id, walk)
             if matcher is not None and self.exclusions is not None:
                 self.exclusions.remember(f.id, matcher)
         return queued
@@ -68,7 +69,7 @@ class Reconciler:
             if matcher and matcher.excluded(path, os.path.isdir(path)):
                 continue           # never indexed (what it held went when the pattern came)
             if os.path.isdir(path) and link_allowed(path, roots, follow):
-                walk = Walk(path, roots, follow, exclude=matcher)
+                walk = Walk(path, roots, follow, exclude=matcher.excluded if matcher else None)
                 jobs.extend(("index", fpath, fid) for fpath, _, _ in walk)
                 self.note_problems(fid, walk.problems)
                 jobs.extend(("delete", p, fid) for p in self.catalog.known_under(path)

@@ -19,15 +19,11 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from core.index.skip import should_skip, should_skip_dir
-
-if TYPE_CHECKING:
-    from core.exclusions import Matcher
 
 LINK_OUTSIDE = "a link to a place outside the chosen folders (not followed)"
 PERMISSION_DENIED = "permission denied"
@@ -52,7 +48,8 @@ class Walk:
     roots: Iterable[str] = ()          # every chosen folder (for links between them)
     follow_links: bool = False
     problems: list[tuple[str, str]] = field(default_factory=list)   # (path, reason)
-    exclude: Matcher | None = None     # the user's exclusions (core/exclusions.py)
+    # the user's exclusions: (path, is folder) -> left out? (core/exclusions.py Matcher.excluded)
+    exclude: Callable[[str, bool], bool] | None = None
 
     def __post_init__(self) -> None:
         self.root = os.path.abspath(self.root)
@@ -145,7 +142,7 @@ class Walk:
         yield link, st.st_size, st.st_mtime
 
     def _excluded(self, path: str, is_dir: bool) -> bool:
-        return self.exclude is not None and self.exclude.excluded(path, is_dir)
+        return self.exclude is not None and self.exclude(path, is_dir)
 
     @staticmethod
     def _inside(path: str, root: str) -> bool:
