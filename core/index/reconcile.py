@@ -58,6 +58,7 @@ class Reconciler:
         rows = [r for r in self.catalog.folder_rows() if not r.paused]
         roots = [r.root for r in rows]
         jobs: list[tuple[str, str, int | None]] = []
+        matchers: dict[int, Matcher | None] = {}
         for raw in paths:
             path = os.path.abspath(os.fspath(raw))
             found = folder_of(path, [(r.id, r.root) for r in rows])
@@ -65,7 +66,9 @@ class Reconciler:
                 continue
             fid, root = found
             follow = next(r.follow_links for r in rows if r.id == fid)
-            matcher = self._matcher(fid, root)
+            if fid not in matchers:
+                matchers[fid] = self._matcher(fid, root)
+            matcher = matchers[fid]
             if matcher and matcher.excluded(path, os.path.isdir(path)):
                 continue           # never indexed (what it held went when the pattern came)
             if os.path.isdir(path) and link_allowed(path, roots, follow):
