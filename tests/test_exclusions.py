@@ -118,3 +118,27 @@ def test_cli_add_folder_exclude_and_exclude_command(tmp_path, tiny_model_dir, ca
     assert main([*base, "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["indexed"] == 2     # a.txt, scratch/b.txt
     assert main([*base, "exclude", "remove", "nothing-like-this"]) != 0
+
+
+def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path):
+    import time
+
+    root = tmp_path / "watched"
+    _write(root / "a.txt")
+    lib.add_folder(root)
+    lib.index()
+    lib.add_exclusion("scratch/")
+    lib.start_watching(debounce_s=0.3, reconcile_interval_s=0)
+    try:
+        assert lib.watching.watcher.wait_started(timeout=120)
+        _write(root / "scratch" / "new.txt", "A scratch note about herons.")
+        _write(root / "kept.txt", "A kept note about egrets.")
+        deadline = time.monotonic() + 60
+        while "kept.txt" not in _paths(lib) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # the two files were written together: once the kept one is in, the other was seen
+        while lib.pending_jobs() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        lib.stop_watching(timeout=60)
+    assert _paths(lib) == ["a.txt", "kept.txt"]
