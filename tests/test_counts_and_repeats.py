@@ -41,6 +41,8 @@ def test_exact_repeats_are_one_result_naming_the_other_files(tiny_library, tmp_p
     assert names == {"a.txt", "b.txt", "c.txt"} - {first.path.rsplit("/", 1)[-1]}
     assert all(not r.also_in for r in results if r.text != SHARED)
     assert any(r.path.endswith("d.txt") for r in results)           # the list goes on past it
+    two = lib.search("compost", mode="keyword", k=2)                 # repeats do not shorten it
+    assert len(two) == 2 and len({r.text for r in two}) == 2
     # the CLI says so, and its JSON carries the paths
     from app.cli import main
 

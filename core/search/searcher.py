@@ -122,7 +122,8 @@ class Searcher:
         dense: list[tuple[int, float]] = []
         kw: list[tuple[int, float]] = []
         pending = None
-        wanted = max(depth, FUSION_DEPTH if mode == "hybrid" else 0)
+        # twice as many candidates: exact repeats of a passage are dropped from the list
+        wanted = max(2 * depth, FUSION_DEPTH if mode == "hybrid" else 0)
         # SQLite and torch both release the GIL: in hybrid search the keyword query runs
         # on its own reader while the query is encoded (on the CPU with one torch thread
         # fewer, see one_core_spared) and the vectors searched.
