@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "train_cmds",     # labels, train, models, eval pairs
     "dupes_cmd",      # dupes
     "cluster_cmds",   # cluster index (Ray), cluster import (shards)
+    "exclude_cmd",    # exclude
 )
 
 

@@ -174,7 +174,7 @@ class Catalog:
         of a folder that is neither paused nor unavailable (the watcher's view)."""
         rows = self.store.query(
             "SELECT f.id, f.path, f.paused, f.available, f.last_reconcile, "
-            "(SELECT COUNT(*) FROM documents d WHERE d.folder_id = f.id), "
+            "(SELECT COUNT(*) FROM documents d WHERE d.folder_id = f.id AND d.status = 'indexed'), "
             "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) "
             "FROM folders f ORDER BY f.path"
         )
@@ -254,6 +254,10 @@ class Catalog:
         counts["chunks"] = self.store.count("SELECT COUNT(*) FROM chunks")
         counts["queued"] = self.store.count("SELECT COUNT(*) FROM jobs")
         counts["unavailable"] = self.store.count("SELECT COUNT(*) FROM documents WHERE available = 0")
+        # what a person calls "documents": the ones that could be read (an unreadable file
+        # is counted apart, never among them)
+        counts["documents"] = counts["indexed"]
+        counts["unreadable"] = counts["encrypted"] + counts["no_text"] + counts["error"]
         return counts
 
     def errors(self) -> list[DocumentInfo]:
@@ -477,6 +481,27 @@ class Catalog:
             out.update((int(c), int(d)) for c, d in conn.execute(
                 f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)))
         return out
+
+    def text_hashes(self, chunk_ids: list[int]) -> dict[int, str]:
+        """{chunk id: hash of its exact text} of these chunks (those that still exist)."""
+        out: dict[int, str] = {}
+        conn = self.store.reader()
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            out.update((int(c), h) for c, h in conn.execute(
+                f"SELECT id, text_hash FROM chunks WHERE id IN ({','.join('?' * len(part))})", tuple(part)))
+        return out
+
+    def also_in(self, chunk_ids: list[int]) -> dict[int, list[str]]:
+        """{chunk id: stored paths of the other documents holding exactly its text}."""
+        out: dict[int, set[str]] = {}
+        marks = ",".join("?" * len(chunk_ids))
+        for cid, path in self.store.query(
+                "SELECT c.id, d.path FROM chunks c JOIN chunks o ON o.text_hash = c.text_hash "
+                "AND o.document_id != c.document_id JOIN documents d ON d.id = o.document_id "
+                f"WHERE c.id IN ({marks})", tuple(chunk_ids)):
+            out.setdefault(int(cid), set()).add(path)
+        return {cid: sorted(paths) for cid, paths in out.items()}
 
     def known_vectors(self, model_id: int, hashes: set[str]) -> dict[str, np.ndarray]:
         """{text hash: vector} of texts this model has already encoded."""

@@ -26,8 +26,11 @@ from core.catalog import Catalog
 from core.cluster.importer import ShardImporter
 from core.dupes.discovery import Discovery
 from core.dupes.mining import Miner
+from core.errors import NotFoundError
 from core.events import Events
+from core.exclusions import Exclusion, Exclusions
 from core.index.indexer import Indexer
+from core.index.jobs import JobQueue
 from core.model_versions import (  # noqa: F401 - the keys' historical home
     ACTIVE_MODEL_KEY,
     CHOSEN_MODEL_KEY,
@@ -88,7 +91,9 @@ class Library:
         base = Path(model_path) if model_path else self.settings.resolved_model_path()
         self.versions.ensure_model(base)
         self.catalog = Catalog(self.store, self.events)
-        self.indexer = Indexer(self.store, self.settings, self.versions, self.catalog, self.events)
+        self.exclusions = Exclusions(self.store, self.catalog, JobQueue(self.store))
+        self.indexer = Indexer(self.store, self.settings, self.versions, self.catalog, self.events,
+                               self.exclusions)
         self.shards = ShardImporter(self.store, self.settings, self.versions, self.catalog,
                                     self.indexer.jobs, self.events)
         self.searcher = Searcher(self.store, self.versions, self.catalog)
@@ -123,6 +128,35 @@ class Library:
         only with ``follow_links`` (default: the setting of that name)."""
         follow = self.settings.follow_links if follow_links is None else follow_links
         return self.folder(self.catalog.add_folder(path, follow))
+
+    # -- exclusions (core/exclusions.py) -------------------------------------------------
+    def exclusion_list(self) -> list[Exclusion]:
+        return self.exclusions.list()
+
+    def exclusion_counts(self, rescan: bool = False) -> dict[Exclusion, int]:
+        """Files and folders each pattern kept out in the last scan of each folder
+        (``rescan``: walk the folders now to count, queueing nothing)."""
+        if rescan:
+            self.exclusions.count_now(self.catalog.folder_rows())
+        return self.exclusions.counts()
+
+    def add_exclusion(self, pattern: str, folder: Path | str | None = None) -> int:
+        """Leave files matching a gitignore pattern out (of every folder, or of one):
+        its documents leave the library now. Returns how many went."""
+        return self.exclusions.add(pattern, self._folder_id(folder))
+
+    def remove_exclusion(self, pattern: str, folder: Path | str | None = None) -> int:
+        """Forget a pattern and re-scan the folders it applied to (its files come back
+        with the next indexing run). Returns the jobs queued."""
+        folder_id = self._folder_id(folder)
+        if not self.exclusions.remove(pattern, folder_id):
+            raise NotFoundError(f"no such exclusion: {pattern!r}")
+        return self.reconcile(folder_id)
+
+    def _folder_id(self, folder: Path | str | None) -> int | None:
+        if folder is None:
+            return None
+        return self.catalog.folder_id(folder)
 
     def folders(self) -> list[FolderInfo]:
         return self.catalog.folders(self.watching.state_of)

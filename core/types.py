@@ -146,6 +146,9 @@ class SearchResult:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     ocr: bool = False                                        # the passage was read by OCR
+    # stored paths of the other documents that hold exactly this passage's text; repeats of
+    # it further down a result list are left out ("also in 2 other files")
+    also_in: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -22,7 +22,7 @@ DOCS = {
 MODES = ("dense", "keyword", "hybrid")
 
 # What the query asks, in words the target passage does not use.
-PARAPHRASE = "investigators teamed up with police officers and doctors"
+PARAPHRASE = "detectives cooperated with police officers and doctors"   # no word FTS5 (porter) matches there
 PARAPHRASE_TARGET = "collaborated with law enforcement and medical personnel"
 RARE_CODE = "150109-DSP-Milw-505"
 
@@ -70,8 +70,10 @@ def _stems(text: str) -> set[str]:
 def test_paraphrase_found_by_meaning(lib):
     target = next(c for c in lib.chunks_of(_doc(lib, "dsp_report.pdf").id) if PARAPHRASE_TARGET in c.text)
     assert not query_terms(PARAPHRASE) & _stems(target.text), "the query must share no content word"
-    for mode in ("dense", "hybrid"):
-        top = [r.chunk_id for r in lib.search(PARAPHRASE, mode=mode, k=3)]
+    # no query word is in the target as FTS5 indexes it, so in hybrid only its dense rank
+    # counts, against passages found by both: the top 5 there
+    for mode, k in (("dense", 3), ("hybrid", 5)):
+        top = [r.chunk_id for r in lib.search(PARAPHRASE, mode=mode, k=k)]
         assert target.id in top, mode
 
 

@@ -98,33 +98,26 @@ WAITING_TEXT = ("Another Likewise is indexing this library; this one will contin
 
 
 class TerminalProgress:
-    """A one-line progress bar on a terminal, plain lines otherwise."""
+    """Indexing progress: a bar (files, with rate and ETA) on a terminal, plain lines
+    otherwise."""
 
     def __init__(self, stream: Any = None) -> None:
+        from app.commands.bars import Bar
+
         self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = Bar("indexing", unit="file", stream=self.stream)
+        self.tty = self.bar.tty
         self._last_plain = ""
 
     def __call__(self, p: Any) -> None:
         if p.phase == "waiting":
-            self.stream.write(WAITING_TEXT + "\n")
-            self.stream.flush()
+            self.bar.write(WAITING_TEXT)
             return
-        total = max(p.files_total, 1)
-        eta = f" ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
         name = Path(shown(p.current_file)).name if p.current_file else ""
         if getattr(p, "message", None):
             name += f" ({p.message})"             # "reading scanned page 3/40"
         if self.tty:
-            width = 30
-            filled = int(width * p.files_done / total)
-            bar = "#" * filled + "-" * (width - filled)
-            line = (
-                f"\r[{bar}] {p.files_done}/{p.files_total} files, {p.chunks_done} chunks, "
-                f"{p.chunks_per_s:.1f} chunks/s{eta} {name[:40]:<40}"
-            )
-            self.stream.write(line)
-            self.stream.flush()
+            self.bar.update(p.files_done, p.files_total, f"{p.chunks_done} passages {name[:40]}")
         else:
             line = f"{p.phase}: {p.files_done}/{p.files_total} files, {p.chunks_done} chunks {name}"
             if line != self._last_plain:
@@ -132,6 +125,4 @@ class TerminalProgress:
                 self._last_plain = line
 
     def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.bar.close()

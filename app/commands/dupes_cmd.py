@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.commands.bars import Bar, is_tty
 from app.commands.common import open_library, print_json, to_jsonable
 
 SNIPPET = 240
@@ -40,20 +41,28 @@ class _MiningLine:
     """Mining progress on stderr: one updating line on a terminal, a few lines otherwise."""
 
     def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+        self.tty = is_tty(sys.stderr)
         self.last = ""
+        self.bar: Bar | None = None
 
     def __call__(self, p: Any) -> None:
+        if self.tty:
+            if self.bar is None or self.bar.desc != p.phase:
+                self.finish()
+                self.bar = Bar(p.phase, unit="passage")
+            self.bar.update(p.done, p.total)
+            return
         text = f"{p.phase}: {p.done}/{p.total}" if p.total else p.phase
-        if text == self.last or (not self.tty and p.phase == "mining" and p.done != p.total):
+        if text == self.last or (p.phase == "mining" and p.done != p.total):
             return
         self.last = text
-        sys.stderr.write(("\r" + text.ljust(40)) if self.tty else text + "\n")
+        sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
     def finish(self) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _snippet(text: str) -> str:

@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--no-index", action="store_true", help="only add it; index later")
     p.add_argument("--follow-links", action="store_true",
                    help="also follow links that lead outside the folder (not followed by default)")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="leave out files matching this gitignore pattern in this folder (repeatable; "
+                        "see likewise exclude)")
     add_common(p)
     p.set_defaults(func=cmd_add_folder)
 
@@ -88,6 +91,8 @@ def _print_report(report: Any) -> None:
 def cmd_add_folder(args: Any) -> int:
     with open_library(args) as lib:
         folder = lib.add_folder(args.path, follow_links=True if args.follow_links else None)
+        for pattern in args.exclude:
+            lib.add_exclusion(pattern, folder=folder.path)
         report = None if args.no_index else _run_index(lib, args.json)
         if args.json:
             print_json({"folder": folder, "report": report})
@@ -151,8 +156,9 @@ def cmd_status(args: Any) -> int:
             print_json(out)
             return 0
         print(f"Library: {lib.path}")
-        for key in ("indexed", "encrypted", "no_text", "error", "unavailable", "queued", "chunks"):
-            label = {"no_text": "no text", "queued": "queued jobs", "chunks": "passages"}.get(key, key)
+        for key in ("documents", "unreadable", "encrypted", "no_text", "error", "unavailable", "queued", "chunks"):
+            label = {"no_text": "  no text", "encrypted": "  encrypted", "error": "  error",
+                     "queued": "queued jobs", "chunks": "passages"}.get(key, key)
             print(f"  {label:<12} {counts.get(key, 0)}")
         for d in errors:
             print(f"{d.status:<9} {shown(d.path)}: {d.error}")

@@ -72,16 +72,17 @@ class BatchProgress:
     """(done, total) progress on stderr, only when stderr is a terminal."""
 
     def __init__(self, label: str, stream: Any = None) -> None:
+        from app.commands.bars import Bar
+
         self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = Bar(label, unit="text", stream=stream)
+        self.enabled = self.bar.tty
 
     def __call__(self, done: int, total: int) -> None:
         if self.enabled and total:
-            self.stream.write(f"\r{self.label}: {done}/{total}")
+            self.bar.update(done, total)
             if done >= total:
-                self.stream.write("\n")
-            self.stream.flush()
+                self.bar.close()
 
 
 # -- encode -----------------------------------------------------------------------------

@@ -90,6 +90,9 @@ def marked(text: str, span: tuple[int, int] | None, words: list[tuple[int, int]]
 
 def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
     extra = f"  (+{r.other_hits} more in this document)" if r.other_hits else ""
+    if r.also_in:
+        n = len(r.also_in)
+        extra += f"  (also in {n} other file{'s' if n > 1 else ''})"
     if getattr(r, "ocr", False):
         extra += "  (read by OCR)"
     print(f"{i}. {_where(r)}  score {r.score:.4f}{extra}")
@@ -179,18 +182,21 @@ def _short(text: str, n: int = 90) -> str:
 
 # -- eval beir ---------------------------------------------------------------------------
 def cmd_eval_beir(args: Any) -> int:
+    from app.commands.bars import Bar
     from core.search.beir import evaluate_beir
+
+    bar = Bar("encoding the corpus", unit="passage")
 
     def progress(done: int, total: int) -> None:
         if not args.json:
-            sys.stderr.write(f"\rencoding the corpus: {done}/{total}")
-            sys.stderr.flush()
+            bar.update(done, total)
 
     report = evaluate_beir(
         args.data, model_path=args.model, modes=tuple(args.modes), limit_queries=args.limit_queries,
         cache_dir=None if args.no_cache else ROOT / "bench" / "out", sweep=args.sweep,
         device=args.device, progress=progress,
     )
+    bar.close()
     if args.json:
         print_json(report)
         return 0

@@ -159,27 +159,32 @@ class TrainPrinter:
     """Training progress on the terminal: phases as lines, steps as a bar."""
 
     def __init__(self, stream: Any = None) -> None:
+        from app.commands.bars import Bar
+
         self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = Bar("training", unit="step", stream=self.stream)
+        self.tty = self.bar.tty
         self._last = 0.0
         self._phase = ""
 
     def __call__(self, p: Any) -> None:
         if p.phase != "training":
-            if self._phase == "training" and self.tty:
-                self.stream.write("\n")
+            if self._phase == "training":
+                self.bar.close()
             if p.message:
                 self.stream.write(f"{p.message}...\n")
             self._phase = p.phase
             return
         self._phase = p.phase
+        if self.tty:
+            self.bar.update(p.step, p.total, f"epoch {p.epoch}, loss {p.loss:.4f}")
+            return
         now = time.monotonic()
-        if p.step != p.total and now - self._last < (0.2 if self.tty else 5.0):
+        if p.step != p.total and now - self._last < 5.0:
             return
         self._last = now
         eta = f", ETA {p.eta_s:.0f}s" if p.eta_s is not None else ""
-        line = f"step {p.step}/{p.total}, epoch {p.epoch}, loss {p.loss:.4f}{eta}"
-        self.stream.write(("\r" + line.ljust(70)) if self.tty else line + "\n")
+        self.stream.write(f"step {p.step}/{p.total}, epoch {p.epoch}, loss {p.loss:.4f}{eta}\n")
         self.stream.flush()
 
 

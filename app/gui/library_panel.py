@@ -133,6 +133,7 @@ class LibraryPanel(QWidget):
     add_folder_requested = Signal()
     remove_folder_requested = Signal(str)
     pause_folder_requested = Signal(str, bool)
+    exclusions_requested = Signal(object)     # the selected folder's path, or None
     # document actions
     similar_documents_requested = Signal(object)
     open_requested = Signal(object)
@@ -153,11 +154,14 @@ class LibraryPanel(QWidget):
         self.add_btn = QPushButton("Add folder\u2026")
         self.remove_btn = QPushButton("Remove")
         self.pause_btn = QPushButton("Pause")
+        self.exclusions_btn = QPushButton("Exclusions\u2026")
+        self.exclusions_btn.setToolTip("Leave files out by pattern (like a .gitignore)")
+        self.exclusions_btn.clicked.connect(lambda: self.exclusions_requested.emit(self.selected_folder()))
         self.add_btn.clicked.connect(self.add_folder_requested)
         self.remove_btn.clicked.connect(self._remove)
         self.pause_btn.clicked.connect(self._pause)
         fbuttons = QHBoxLayout()
-        for b in (self.add_btn, self.remove_btn, self.pause_btn):
+        for b in (self.add_btn, self.remove_btn, self.pause_btn, self.exclusions_btn):
             fbuttons.addWidget(b)
         fbuttons.addStretch(1)
         self.summary = QLabel()
@@ -250,7 +254,7 @@ class LibraryPanel(QWidget):
         for d in docs:
             counts[d.status] = counts.get(d.status, 0) + 1
         not_read = counts.get("not_read", 0)
-        bits = [f"{len(docs) - not_read} documents"]
+        bits = [f"{counts.get('indexed', 0)} documents"]     # an unreadable file is not one of them
         problems = sum(counts.get(s, 0) for s in ("encrypted", "no_text", "error"))
         if problems:
             bits.append(f"{problems} not readable")
@@ -259,6 +263,14 @@ class LibraryPanel(QWidget):
         if counts.get("pending"):
             bits.append(f"{counts['pending']} waiting")
         self.summary.setText(", ".join(bits))
+
+    def set_exclusions(self, counts: dict[Any, int]) -> None:
+        """Each pattern with how many files and folders it keeps out (the last scans)."""
+        kept = sum(counts.values())
+        self.exclusions_btn.setText(f"Exclusions ({kept} kept out)\u2026" if kept else "Exclusions\u2026")
+        lines = [f"{e.pattern}: {n} kept out" + ("" if e.folder_id is None else " (one folder)")
+                 for e, n in counts.items()]
+        self.exclusions_btn.setToolTip("Files left out by pattern (like a .gitignore):\n" + "\n".join(lines))
 
     def selected_folder(self) -> str | None:
         items = self.folders.selectedItems()

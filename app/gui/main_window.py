@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         lp.add_folder_requested.connect(self.choose_folder)
         lp.remove_folder_requested.connect(self.remove_folder)
         lp.pause_folder_requested.connect(self.pause_folder)
+        lp.exclusions_requested.connect(self.open_exclusions)
         lp.similar_documents_requested.connect(lambda d: self.find_similar_documents(d.id, d.path))
         lp.open_requested.connect(lambda d: self._open_path(d.path, None))
         lp.reveal_requested.connect(lambda d: viewer.reveal(d.path))
@@ -240,8 +241,9 @@ class MainWindow(QMainWindow):
         if self.lib is None:
             return
         c = self.counts
-        docs = sum(c.get(s, 0) for s in ("indexed", "encrypted", "no_text", "error"))
-        text = f"{c.get('chunks', 0):,} passages in {docs:,} documents"
+        text = f"{c.get('chunks', 0):,} passages in {c.get('documents', 0):,} documents"
+        if c.get("unreadable"):
+            text += f" \u00b7 {c['unreadable']:,} not readable"
         if not self.model_loaded:
             text += " \u00b7 loading the model\u2026"
         self.status_label.setText(text)
@@ -270,6 +272,10 @@ class MainWindow(QMainWindow):
         self.counts = counts
         self.library_panel.set_folders(folders)
         self.library_panel.set_documents(docs)
+        lib = self.lib
+        if lib is not None:
+            self.runner.query(lambda ctx: lib.exclusion_counts(), name="exclusion counts",
+                              key="exclusion-counts", on_done=self.library_panel.set_exclusions)
         fill_folder_combo(self.search_page.folder_combo, folders)
         if not folders:
             self.search_stack.setCurrentWidget(self.first_run)
@@ -314,6 +320,18 @@ class MainWindow(QMainWindow):
             return
         self.runner.write(lambda ctx: lib.remove_folder(path), name="remove folder", changes={FOLDERS},
                           on_done=lambda n: self.status_label.setText(f"Removed {path} ({n} documents)"))
+
+    def open_exclusions(self, selected: str | None) -> None:
+        """The folder settings' exclusions (app/gui/exclusions_dialog.py)."""
+        from app.gui.exclusions_dialog import ExclusionsDialog
+
+        if self.lib is None:
+            return
+        dialog = ExclusionsDialog(self.runner, self.lib, self.folders, selected, self)
+        dialog.changed.connect(self.status_label.setText)
+        dialog.changed.connect(lambda _text: self.index_now())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def pause_folder(self, path: str, paused: bool) -> None:
         lib = self.lib

@@ -12,6 +12,9 @@
   hyphenated at the line end ("exam-" + "ple") is joined back when the next line
   starts with a lower-case letter. The result is readable and searchable; exact
   reading order in multi-column or table layouts is whatever pypdf gives.
+- Page furniture (running headers and footers, page numbers, print slugs, margin line
+  numbers) is recognised across the document's pages and left out before paragraphs
+  are rebuilt (core.extract.furniture).
 - Encrypted files are opened with the empty password when that works (many PDFs are
   encrypted only to set permissions); otherwise the status is "encrypted". AES needs
   the `cryptography` package; its absence is reported as such.
@@ -35,6 +38,7 @@ import re
 from pathlib import Path
 
 from core.extract.clean import clean_line, short_reason
+from core.extract.furniture import strip_furniture
 from core.extract.lines import page_paragraphs
 from core.extract.options import ExtractOptions, PageProgress
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
@@ -89,6 +93,8 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
     first_error: Exception | None = None
     garbage: set[int] = set()
     few: list[int] = []           # pages with (almost) no readable text: OCR candidates
+    numbers: list[int] = []
+    pages: list[list[str]] = []
     for number in range(1, count + 1):
         try:
             raw = reader.pages[number - 1].extract_text() or ""
@@ -97,8 +103,11 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
         except Exception as exc:  # noqa: BLE001 - one bad page costs that page
             first_error = first_error or exc
             continue
+        numbers.append(number)
+        pages.append([clean_line(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
+    for number, lines in zip(numbers, strip_furniture(pages), strict=True):
         readable = 0
-        for paragraph in page_paragraphs(raw):
+        for paragraph in page_paragraphs("\n".join(lines)):
             if unreadable(paragraph):
                 garbage.add(number)
             else:

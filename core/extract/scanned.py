@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from core.extract.furniture import strip_furniture
 from core.types import Block
 
 IMAGE_MIN_SHARE = 0.2
@@ -66,7 +67,7 @@ def ocr_pdf_pages(path: Path, pages: list[int], progress: Progress | None = None
     from core.extract.ocr import MAX_SIDE, engine
 
     reader = engine()
-    blocks: list[Block] = []
+    read: list[tuple[int, list[str]]] = []
     failures: list[Exception] = []
     pdf = pdfium.PdfDocument(str(path))
     try:
@@ -78,12 +79,15 @@ def ocr_pdf_pages(path: Path, pages: list[int], progress: Progress | None = None
             except pdfium.PdfiumError as exc:
                 failures.append(exc)
                 continue
-            blocks += [Block(text=t, page=number, ocr=True) for t in reader.read(image)]
+            read.append((number, reader.read(image)))
     finally:
         pdf.close()
     if failures and len(failures) == len(pages):
         raise failures[0]
-    return blocks
+    # headers, footers and page numbers that OCR read on many pages are left out too
+    kept = strip_furniture([paragraphs for _, paragraphs in read])
+    return [Block(text=text, page=number, ocr=True)
+            for (number, _), paragraphs in zip(read, kept, strict=True) for text in paragraphs]
 
 
 def _render(pdf, number: int, max_side: int):

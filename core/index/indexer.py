@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import faults
 from core.cancel import CancelToken
@@ -35,6 +35,9 @@ from core.settings import Settings
 from core.store import Store
 from core.store.runlock import IndexRunLock
 from core.types import ExtractResult, IndexProgress, IndexReport
+
+if TYPE_CHECKING:
+    from core.exclusions import Exclusions
 
 ProgressFn = Callable[[IndexProgress], None]
 
@@ -75,14 +78,14 @@ class Tracker:
 
 class Indexer:
     def __init__(self, store: Store, settings: Settings, versions: ModelVersions, catalog: Catalog,
-                 events: Events) -> None:
+                 events: Events, exclusions: Exclusions | None = None) -> None:
         self.store = store
         self.settings = settings
         self.versions = versions
         self.catalog = catalog
         self.events = events
         self.jobs = JobQueue(store)
-        self.reconciler = Reconciler(store, catalog, self.jobs)
+        self.reconciler = Reconciler(store, catalog, self.jobs, exclusions)
         self.preparer = Preparer(store, catalog, self.jobs, self.chunk, self.extract_options)
         self._extractor: Any = None
         self._index_lock = threading.RLock()

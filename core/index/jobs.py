@@ -107,5 +107,16 @@ class JobQueue:
         """A path is known again (a move found it): its delete job goes."""
         conn.execute("DELETE FROM jobs WHERE kind = 'delete' AND path = ?", (stored,))
 
+    def drop_index_jobs(self, conn: apsw.Connection, folder_id: int, unwanted) -> None:
+        """Index jobs of a folder whose OS path ``unwanted(path)`` says no to go (inside
+        ``conn``'s write): an exclusion was added."""
+        from core.pathnames import from_db
+
+        for job_id, path in list(conn.execute(
+                "SELECT id, path FROM jobs WHERE folder_id = ? AND kind = 'index' AND path IS NOT NULL",
+                (folder_id,))):
+            if unwanted(from_db(path)):
+                conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
     def queued_paths(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT path FROM jobs WHERE path IS NOT NULL")]

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import faults
 from core.catalog import Catalog
@@ -17,12 +18,20 @@ from core.index.skip import should_skip
 from core.pathnames import from_db, to_db
 from core.store import Store
 
+if TYPE_CHECKING:
+    from core.exclusions import Exclusions, Matcher
+
 
 class Reconciler:
-    def __init__(self, store: Store, catalog: Catalog, jobs: JobQueue) -> None:
+    def __init__(self, store: Store, catalog: Catalog, jobs: JobQueue,
+                 exclusions: Exclusions | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.jobs = jobs
+        self.exclusions = exclusions
+
+    def _matcher(self, folder_id: int, root: str) -> Matcher | None:
+        return self.exclusions.matcher(folder_id, root) if self.exclusions is not None else None
 
     def reconcile(self, folder_id: int | None = None) -> int:
         """Scan folders and queue every difference with the library. Returns jobs queued."""
@@ -36,7 +45,11 @@ class Reconciler:
                 self.catalog.mark_folder_available(f.id, False)
                 continue
             self.catalog.mark_folder_available(f.id, True)
-            queued += self._reconcile_folder(f.id, Walk(f.root, roots, f.follow_links))
+            matcher = self._matcher(f.id, f.root)
+            walk = Walk(f.root, roots, f.follow_links, exclude=matcher.excluded if matcher else None)
+            queued += self._reconcile_folder(f.id, walk)
+            if matcher is not None and self.exclusions is not None:
+                self.exclusions.remember(f.id, matcher)
         return queued
 
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
@@ -45,6 +58,7 @@ class Reconciler:
         rows = [r for r in self.catalog.folder_rows() if not r.paused]
         roots = [r.root for r in rows]
         jobs: list[tuple[str, str, int | None]] = []
+        matchers: dict[int, Matcher | None] = {}
         for raw in paths:
             path = os.path.abspath(os.fspath(raw))
             found = folder_of(path, [(r.id, r.root) for r in rows])
@@ -52,8 +66,13 @@ class Reconciler:
                 continue
             fid, root = found
             follow = next(r.follow_links for r in rows if r.id == fid)
+            if fid not in matchers:
+                matchers[fid] = self._matcher(fid, root)
+            matcher = matchers[fid]
+            if matcher and matcher.excluded(path, os.path.isdir(path)):
+                continue           # never indexed (what it held went when the pattern came)
             if os.path.isdir(path) and link_allowed(path, roots, follow):
-                walk = Walk(path, roots, follow)
+                walk = Walk(path, roots, follow, exclude=matcher.excluded if matcher else None)
                 jobs.extend(("index", fpath, fid) for fpath, _, _ in walk)
                 self.note_problems(fid, walk.problems)
                 jobs.extend(("delete", p, fid) for p in self.catalog.known_under(path)

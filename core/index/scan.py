@@ -19,7 +19,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,8 @@ class Walk:
     roots: Iterable[str] = ()          # every chosen folder (for links between them)
     follow_links: bool = False
     problems: list[tuple[str, str]] = field(default_factory=list)   # (path, reason)
+    # the user's exclusions: (path, is folder) -> left out? (core/exclusions.py Matcher.excluded)
+    exclude: Callable[[str, bool], bool] | None = None
 
     def __post_init__(self) -> None:
         self.root = os.path.abspath(self.root)
@@ -100,11 +102,13 @@ class Walk:
                     self._links.append(entry.path)
                 return None
             if entry.is_dir(follow_symlinks=False):
-                if not should_skip_dir(entry.path):
+                if not should_skip_dir(entry.path) and not self._excluded(entry.path, True):
                     subdirs.append(entry.path)
                 return None
             if not entry.is_file(follow_symlinks=False) or should_skip(entry.path, self.root):
                 return None      # FIFOs, sockets, devices, unsupported or hidden files
+            if self._excluded(entry.path, False):
+                return None
             est = entry.stat(follow_symlinks=False)
         except OSError as exc:
             self.problems.append((entry.path, reason_of(exc)))
@@ -128,13 +132,17 @@ class Walk:
             return
         key = (st.st_dev, st.st_ino)
         if stat.S_ISDIR(st.st_mode):
-            if key not in self._seen_dirs and not should_skip_dir(link):
+            if key not in self._seen_dirs and not should_skip_dir(link) and not self._excluded(link, True):
                 yield from self._walk(link)
             return
-        if not stat.S_ISREG(st.st_mode) or should_skip(link, self.root) or key in self._seen_files:
+        if (not stat.S_ISREG(st.st_mode) or should_skip(link, self.root) or key in self._seen_files
+                or self._excluded(link, False)):
             return
         self._seen_files.add(key)
         yield link, st.st_size, st.st_mtime
+
+    def _excluded(self, path: str, is_dir: bool) -> bool:
+        return self.exclude is not None and self.exclude(path, is_dir)
 
     @staticmethod
     def _inside(path: str, root: str) -> bool:

@@ -122,7 +122,8 @@ class Searcher:
         dense: list[tuple[int, float]] = []
         kw: list[tuple[int, float]] = []
         pending = None
-        wanted = max(depth, FUSION_DEPTH if mode == "hybrid" else 0)
+        # twice as many candidates: exact repeats of a passage are dropped from the list
+        wanted = max(2 * depth, FUSION_DEPTH if mode == "hybrid" else 0)
         # SQLite and torch both release the GIL: in hybrid search the keyword query runs
         # on its own reader while the query is encoded (on the CPU with one torch thread
         # fewer, see one_core_spared) and the vectors searched.
@@ -156,7 +157,7 @@ class Searcher:
             dense = list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True))
         if pending is not None:
             kw = pending.result()
-        ranked = _rank(mode, dense, kw)
+        ranked = self._drop_exact_repeats(_rank(mode, dense, kw))
         if group_by_document:
             ranked = self._group(ranked, k)
         else:
@@ -175,6 +176,21 @@ class Searcher:
 
     def _encode_query(self, text: str) -> np.ndarray:
         return np.asarray(self.versions.encoder().encode([text])[0], dtype=np.float32)
+
+    def _drop_exact_repeats(self, ranked: list[tuple]) -> list[tuple]:
+        """The best-ranked of passages with exactly the same text; the others go (their
+        documents are named in the kept result's ``also_in``)."""
+        hashes = self.catalog.text_hashes([r[0] for r in ranked])
+        seen: set[str] = set()
+        out = []
+        for r in ranked:
+            h = hashes.get(r[0])
+            if h is not None and h in seen:
+                continue
+            if h is not None:
+                seen.add(h)
+            out.append(r)
+        return out
 
     def _group(self, ranked: list[tuple], k: int) -> list[tuple]:
         """Best passage per document, with the count of the document's other hits."""
@@ -198,6 +214,7 @@ class Searcher:
             return []
         ids = [r[0] for r in ranked]
         rows = self.catalog.result_rows(ids)
+        also = self.catalog.also_in(ids)
         terms = query_terms(query) if query else set()
         out = []
         for r in ranked:
@@ -209,7 +226,7 @@ class Searcher:
                 chunk_id=cid, document_id=doc_id, path=path, title=title, page_start=p0,
                 page_end=p1, heading=heading, text=text, score=float(r[1]),
                 word_spans=word_spans(text, terms), dense_rank=r[2], keyword_rank=r[3],
-                other_hits=r[4] if len(r) > 4 else 0, ocr=bool(ocr),
+                other_hits=r[4] if len(r) > 4 else 0, ocr=bool(ocr), also_in=also.get(cid, []),
             ))
         if snippets and qvec is None and query:
             qvec = self._encode_query(query)

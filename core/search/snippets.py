@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import apsw
 import numpy as np
 
 from core.search.keyword import STOPWORDS, clean_text
@@ -23,21 +24,44 @@ MAX_SENTENCES = 24           # per passage, the longest are kept when there are 
 SENTENCE_CACHE = 4096        # passages whose sentence vectors are kept
 
 
+# The keyword index's tokenizer (migration 0001, chunks_fts): highlighting uses the same one,
+# through SQLite's own FTS5, so a word is marked exactly when FTS5 would match it
+# ("news" and "New" both stem to "new" there, so both are marked; "running" marks "runs").
+FTS_TOKENIZER = ("porter", ["unicode61", "remove_diacritics", "2"])
+_LOCAL = threading.local()
+
+
+def _tokenizer():
+    tok = getattr(_LOCAL, "tokenizer", None)
+    if tok is None:
+        _LOCAL.conn = apsw.Connection(":memory:")     # tokenizers are per connection and thread
+        tok = _LOCAL.tokenizer = _LOCAL.conn.fts5_tokenizer(*FTS_TOKENIZER)
+    return tok
+
+
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of each word of ``text`` as FTS5 indexes it; offsets in characters."""
+    data = text.encode("utf-8", "surrogatepass")
+    found = _tokenizer()(data, apsw.FTS5_TOKENIZE_DOCUMENT, None, include_offsets=True,
+                         include_colocated=False)
+    if len(data) == len(text):
+        return [(s, e, t) for s, e, t in found]
+    chars = [0] * (len(data) + 1)       # byte offset -> character offset
+    at = 0
+    for i, ch in enumerate(text):
+        n = len(ch.encode("utf-8", "surrogatepass"))
+        for b in range(at, at + n):
+            chars[b] = i
+        at += n
+    chars[len(data)] = len(text)
+    return [(chars[s], chars[e], t) for s, e, t in found]
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light English suffix stripper, enough to match query words in a passage.
-    Cached: highlighting query words in ten results stems a few thousand words, most of
-    them seen before (22 ms -> under 1 ms per search)."""
-    w = word.lower()
-    for suffix in ("ational", "ization", "fulness", "ousness", "iveness", "ations", "ation",
-                   "ements", "ement", "ments", "ment", "ness", "ings", "ing", "ies", "ied",
-                   "edly", "ed", "ers", "er", "es", "ly", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                w += "y"
-            break
-    return w
+    """The word as the keyword index stores it (FTS5's porter tokenizer). Cached."""
+    found = tokens(word)
+    return found[0][2] if found else word.lower()
 
 
 def query_terms(query: str) -> set[str]:
@@ -47,10 +71,10 @@ def query_terms(query: str) -> set[str]:
 
 
 def word_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Spans of words in ``text`` whose stem is one of the query's (case-insensitive)."""
+    """Spans of words in ``text`` that FTS5 indexes as one of the query's terms."""
     if not terms:
         return []
-    return [(m.start(), m.end()) for m in WORD_RE.finditer(text) if stem(m.group()) in terms]
+    return [(s, e) for s, e, t in tokens(text) if t in terms]
 
 
 class SentenceCache:
