@@ -32,7 +32,8 @@ def window(text: str, best: tuple[int, int] | None, limit: int) -> tuple[int, in
     else:
         a, b = best
         room = max(limit - (b - a), 0)
-        start = max(0, a - room // 3)
+        # little before the sentence: the card shows four lines, the sentence must be in them
+        start = max(0, a - min(room // 3, 90))
         end = min(n, max(b, start + limit))
         if end - start > limit and b - a < limit:
             end = start + limit

@@ -27,7 +27,7 @@ from app.gui import viewer
 from app.gui.dupes_view import DupesView
 from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
-from app.gui.labels_view import LabelsView, TrainDialog
+from app.gui.labels_view import LabelsView
 from app.gui.library_panel import LibraryPanel
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
 from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
@@ -36,6 +36,7 @@ from app.gui.search_page import SearchPage
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
+from app.gui.train_dialog import TrainDialog
 from app.gui.widgets import fill_folder_combo
 from core.errors import LibraryUnusableError
 from core.pathnames import display_stored
@@ -363,7 +364,6 @@ class MainWindow(QMainWindow):
         else:
             self.status_label.setText("Re-encoding the library with the new model; search uses "
                                       "the current one until it is done.")
-            self.runner.changed.emit(frozenset({MODELS}))   # the re-encoding is queued: index it
 
     # ------------------------------------------------------------------ progress
     def _on_progress(self, p: Any) -> None:
@@ -412,6 +412,8 @@ class MainWindow(QMainWindow):
             self.session.after_folders_changed()   # refreshes the lists; indexes if nothing watches
         if LABELS in what:
             self.labels_view.refresh()
+        if MODELS in what:
+            self.labels_view.models.refresh()
 
     # ------------------------------------------------------------------ the Search tab
     def _show_search_tab(self) -> None:

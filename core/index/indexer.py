@@ -43,8 +43,15 @@ RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run lo
 
 
 class Tracker:
-    """Progress accounting: files, chunks, rate and ETA; told to ``progress`` and to
-    ``events.index_progress``."""
+    """Progress accounting: files, passages, rate and ETA; told to ``progress`` and to
+    ``events.index_progress``.
+
+    Passages count as done when encoded (after each encoder batch, so a long document's
+    progress moves while it is encoded), and the total is estimated from the bytes of the
+    files still to read times the passages per byte of the files read so far (per file
+    type): the ETA comes from passages, not files."""
+
+    EMIT_EVERY_S = 0.25      # batch reports in between are folded into the next one
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
         self.lock = threading.RLock()    # the extraction thread reports scanned pages too
@@ -52,25 +59,97 @@ class Tracker:
         self.fn = progress
         self.events = events
         self.start = time.monotonic()
+        self.sizes: dict[str, int] = {}              # stored path -> bytes, files not read yet
+        self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
+        self.read_by_type: dict[str, list[int]] = {}  # suffix -> [bytes read, passages]
+        self.passages_read = 0                       # passages of the files read (exact)
+        self.committed = 0                           # passages written
+        self.in_flight = 0                           # passages of the group being encoded, encoded so far
+        self._last = 0.0
+
+    # -- what the indexer tells it --------------------------------------------------------
+    def plan(self, sizes: dict[str, int]) -> None:
+        """The file jobs to read and their sizes in bytes (for the passage estimate)."""
+        with self.lock:
+            self.sizes = dict(sizes)
+            self.left_by_type = {}
+            for path, size in sizes.items():
+                t = _file_type(path)
+                self.left_by_type[t] = self.left_by_type.get(t, 0) + size
+
+    def read(self, path: str, passages: int | None) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)."""
+        with self.lock:
+            size = self.sizes.pop(path, None)
+            if size is None:
+                return
+            t = _file_type(path)
+            self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
+            if passages is not None:
+                seen = self.read_by_type.setdefault(t, [0, 0])
+                seen[0] += size
+                seen[1] += passages
+                self.passages_read += passages
+
+    def encoding(self, done: int) -> None:
+        """The encoder finished a batch: ``done`` passages of the current group."""
+        with self.lock:
+            self.in_flight = max(self.in_flight, done)
+            if time.monotonic() - self._last >= self.EMIT_EVERY_S:
+                self._emit()
+
+    def written(self, passages: int) -> None:
+        """A document's passages were written (its group was encoded before)."""
+        with self.lock:
+            self.committed += passages
+            self.in_flight = max(self.in_flight - passages, 0)
+
+    def group_done(self) -> None:
+        with self.lock:
+            self.in_flight = 0
+
+    def estimated_total(self) -> int | None:
+        """Passages of this run: those read plus bytes left times passages per byte."""
+        bytes_read = sum(b for b, _ in self.read_by_type.values())
+        if not bytes_read:
+            return None
+        overall = self.passages_read / bytes_read
+        rest = 0.0
+        for t, left in self.left_by_type.items():
+            b, n = self.read_by_type.get(t, (0, 0))
+            rest += left * (n / b if b else overall)
+        return int(round(self.passages_read + rest))
 
     def emit(self, **changes: Any) -> None:
         with self.lock:
             self._emit(**changes)
 
     def _emit(self, **changes: Any) -> None:
+        self._last = time.monotonic()
         for k, v in changes.items():
             setattr(self.p, k, v)
+        if self.committed or self.in_flight:
+            self.p.chunks_done = max(self.p.chunks_done, self.committed + self.in_flight)
         elapsed = max(time.monotonic() - self.start, 1e-6)
         self.p.chunks_per_s = self.p.chunks_done / elapsed
+        total = self.estimated_total()
+        if total is not None:
+            self.p.chunks_total = max(total, self.p.chunks_done)
         left = self.p.files_total - self.p.files_done
-        if self.p.files_done and left > 0:
-            self.p.eta_s = elapsed / self.p.files_done * left
-        elif left <= 0:
+        if left <= 0:
             self.p.eta_s = 0.0
+        elif total is not None and self.p.chunks_done:
+            self.p.eta_s = elapsed / self.p.chunks_done * max(self.p.chunks_total - self.p.chunks_done, 0)
+        elif self.p.files_done:
+            self.p.eta_s = elapsed / self.p.files_done * left
         if self.events is not None:
             self.events.index_progress.emit(self.p)
         if self.fn:
             self.fn(self.p)
+
+
+def _file_type(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
 
 
 class Indexer:
@@ -213,6 +292,7 @@ class Indexer:
                     item = self.preparer.prepare(job, extractor, report, stop, scanned)
                     if item is None:
                         break
+                    tracker.read(job.path or "", len(item.chunks) if isinstance(item, Prepared) else None)
                     while not stop.is_set():
                         try:
                             work.put(item, timeout=0.2)
@@ -224,6 +304,7 @@ class Indexer:
             finally:
                 work.put(None)
 
+        tracker.plan(self._file_job_sizes())
         thread = threading.Thread(target=extract_ahead, name="likewise-extract", daemon=True)
         thread.start()
         group: list[Prepared] = []
@@ -296,8 +377,9 @@ class Indexer:
         its own transaction. When encoding the group fails for a reason that is not the
         library's, each document is encoded alone, so only the one at fault is failed."""
         try:
-            vectors = self.encode(group, report, cancel)
+            vectors = self.encode(group, report, cancel, tracker.encoding)
         except Exception as exc:  # noqa: BLE001 - narrowed to the document below
+            tracker.group_done()
             if library_fault(exc):
                 raise
             if len(group) == 1:
@@ -319,14 +401,27 @@ class Indexer:
             touched.append(doc_id)
             report.indexed += 1
             tracker.p.files_done += 1
-            tracker.p.chunks_done += len(p.chunks)
+            tracker.written(len(p.chunks))
             tracker.emit(current_file=p.path)
+        tracker.group_done()
 
-    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None) -> dict:
+    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None,
+               encoded: Callable[[int], None] | None = None) -> dict:
         """The grouped encode step: {model id: one matrix per prepared document}."""
         return encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
                             self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel,
-                            self.versions.record_precision)
+                            self.versions.record_precision, encoded)
+
+    def _file_job_sizes(self) -> dict[str, int]:
+        """Bytes of each queued file job's file (for the passage estimate; 0 if gone)."""
+        sizes = {}
+        for (stored,) in self.store.query("SELECT path FROM jobs WHERE kind IN ('index', 'reindex') "
+                                          "AND path IS NOT NULL"):
+            try:
+                sizes[stored] = os.stat(from_db(stored)).st_size
+            except OSError:
+                sizes[stored] = 0
+        return sizes
 
     def _write(self, p: Prepared, vectors: dict) -> int:
         with self.store.write() as conn:

@@ -24,7 +24,7 @@ from core.search.accel import Accelerator, Hits
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
-from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
+from core.search.snippets import MAX_ENCODED, SentenceCache, best_sentences, query_terms, word_spans
 from core.store import Store
 from core.types import ChunkInfo, SearchResult, SimilarDocument
 
@@ -231,6 +231,7 @@ class Searcher:
         spans = best_sentences(
             [(r.chunk_id, r.text) for r in results[:BEST_SENTENCE_TOP]], qvec,
             lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
+            words={r.chunk_id: r.word_spans or [] for r in results}, max_encoded=MAX_ENCODED,
         )
         for r in results:
             r.best_sentence = spans.get(r.chunk_id)
