@@ -166,7 +166,7 @@ def test_similar_paragraph_groups_are_still_there_after_reopening(qtbot, tmp_pat
         assert view.legend.text().startswith("Differences:")
     finally:
         _close(qtbot, w)
-    w2 = _window(qtbot, tmp_path, tiny_model_dir)
+    w2 = _window(qtbot, tmp_path, tiny_model_dir, watch=True)   # as a person opens it: watching
     try:
         view = w2.dupes_view
         w2.tabs.setCurrentWidget(view)

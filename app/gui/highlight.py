@@ -37,8 +37,8 @@ def window(text: str, best: tuple[int, int] | None, limit: int) -> tuple[int, in
         end = min(n, max(b, start + limit))
         if end - start > limit and b - a < limit:
             end = start + limit
-        if end == n:
-            start = max(0, n - max(limit, b - a))
+        # (a sentence at the end gives a shorter window: pulling its start back would push
+        # the sentence out of the card's four lines)
     if start > 0:
         space = text.find(" ", start, min(start + 30, n))
         start = space + 1 if space != -1 else start

@@ -55,14 +55,14 @@ def progress_line(p: Any) -> str:
         bits.append(f"{p.chunks_done:,} of ~{total:,} passages")
     elif p.chunks_done:
         bits.append(f"{p.chunks_done:,} passages")
+    if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
+        bits.append("ETA " + eta_text(p.eta_s))     # before the file name: a narrow bar cuts the end
     if p.current_file:
         bits.append(os.path.basename(display_stored(p.current_file)))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
     if p.chunks_per_s:
         bits.append(f"{p.chunks_per_s:.1f} passages/s")
-    if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
-        bits.append("ETA " + eta_text(p.eta_s))
     return " \u00b7 ".join(bits)
 
 
