@@ -175,3 +175,30 @@ def test_similar_paragraph_groups_are_still_there_after_reopening(qtbot, tmp_pat
         shot(w2, "33-similar-paragraph-groups-after-restart")
     finally:
         _close(qtbot, w2)
+
+
+def test_could_not_open_says_why_and_gives_way_after_a_while(qtbot, tmp_path, tiny_model_dir, monkeypatch):
+    from app.gui import viewer
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    why = viewer.why_not_opened(str(pdf), 3, None, platform="linux", which=lambda _n: None)
+    assert why.startswith("no PDF viewer is installed") and "evince" in why
+    assert "failed to start: evince" in viewer.why_not_opened(str(pdf), 3, ["evince", "x"], platform="linux")
+    assert "no longer there" in viewer.why_not_opened(str(tmp_path / "gone.pdf"), None, None)
+
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    try:
+        monkeypatch.setattr(viewer, "launch", lambda cmd: False)
+        monkeypatch.setattr(viewer, "open_document", lambda path, page=None, tried=False: False)
+        monkeypatch.setattr(viewer, "why_not_opened",
+                            lambda path, page, cmd: "no PDF viewer is installed (test)")
+        w.search_page.open_path(str(pdf), 2)
+        assert w.status_label.text() == f"Could not open {pdf}: no PDF viewer is installed (test)"
+        assert w._flash_timer.isActive()
+        w._flash_timer.stop()
+        w._flash_timer.timeout.emit()        # the while has passed: the counts come back
+        assert "Could not open" not in w.status_label.text()
+        assert "passages in" in w.status_label.text()
+    finally:
+        _close(qtbot, w)

@@ -489,8 +489,9 @@ class SearchPage(QWidget):
             self.open_result(r, at_page=True)
 
     def open_path(self, path: str, page: int | None) -> None:
-        if not viewer.open_document(path, page):
-            self.status.emit(f"Could not open {display_stored(path)}")
+        why = viewer.open_document_why(path, page)
+        if why:
+            self.status.emit(f"Could not open {display_stored(path)}: {why}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
         self.open_path(r.path, r.page_start if at_page else None)
