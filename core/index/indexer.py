@@ -29,6 +29,7 @@ from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.reconcile import Reconciler
+from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.pathnames import from_db
 from core.settings import Settings
@@ -241,6 +242,8 @@ class Indexer:
                     tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
                     if touched:
                         self.events.documents_indexed.emit(touched)
+                    if report.chunks_encoded:
+                        release_memory()     # batches' tensors and the texts read: give them back
             finally:
                 run_lock.release()
             self.events.index_finished.emit(report)

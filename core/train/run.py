@@ -86,6 +86,11 @@ class TrainingRun:
             )
         self.total_steps = steps_per_epoch(self.train_examples, batch_size) * epochs
 
+    def release(self) -> None:
+        """Drop the labels' texts held for training (the model copy was local to execute)."""
+        self.train_examples = []
+        self.train_set, self.held_set = [], []
+
     def _emit(self, phase: str, message: str | None = None) -> None:
         if self.progress:
             self.progress(TrainProgress(phase, 0, 0, message=message, fraction=self._fraction(phase, 0.0)))
