@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def pick_files(n: int) -> list[Path]:
+def pick_files(n: int, max_bytes: int = 700_000) -> list[Path]:
     pdfs = sorted((SHARED / "pdf_real" / "pdfjs").glob("*.pdf"))
     chosen = [p for p in pdfs if p.name == "tracemonkey.pdf"]
-    rest = [p for p in pdfs if p not in chosen and 20_000 < p.stat().st_size < 3_000_000]
+    rest = [p for p in pdfs if p not in chosen and 20_000 < p.stat().st_size < max_bytes]
     step = max(len(rest) // max(n - 1, 1), 1)
     chosen += rest[::step][: n - 1]
     return sorted(chosen)
@@ -47,13 +47,17 @@ def measure_progress(lib, folder: Path) -> dict:
     reports = []
     started = time.monotonic()
 
+    log = open(os.environ.get("BENCH_PROGRESS_LOG", os.devnull), "w", encoding="utf-8")  # noqa: SIM115
+
     def progress(p):
         reports.append((time.monotonic() - started, p.phase, p.chunks_done, p.chunks_total, p.eta_s,
                         p.files_done, p.files_total))
+        print(*reports[-1], sep="\t", file=log, flush=True)
 
     lib.add_folder(folder, follow_links=True)
     lib.index(progress=progress)
     total_s = time.monotonic() - started
+    log.close()
     indexing = [r for r in reports if r[1] == "indexing"]
     final = max(r[2] for r in reports)
     first = next(r[0] for r in indexing if r[2] > 0)

@@ -106,6 +106,16 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         w.labels_view.import_file(str(_label_file(tmp_path / "labels.tsv", 40)))
         qtbot.waitUntil(lambda: w.labels_view.tree.topLevelItemCount() == 40, timeout=30_000)
         original = w.lib.active_model_id()
+        # labelling one more keeps the list where the person was (it used to jump to row 1)
+        tree = w.labels_view.tree
+        tree.setCurrentItem(tree.topLevelItem(30))
+        chosen = tree.currentItem().text(2)
+        w.lib.add_label("pair_score", "a new first text", "a new second text", label=0.5)
+        loaded = w.labels_view.labels
+        w.labels_view.refresh()
+        qtbot.waitUntil(lambda: w.labels_view.labels is not loaded and tree.topLevelItemCount() == 41,
+                        timeout=30_000)
+        assert tree.currentItem() is not None and tree.currentItem().text(2) == chosen
         w.open_train_dialog()
         dlg = w._extra_views["train"]
         qtbot.waitUntil(lambda: dlg.plan is not None and dlg.train_btn.isEnabled(), timeout=30_000)

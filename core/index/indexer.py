@@ -40,6 +40,10 @@ from core.types import ExtractResult, IndexProgress, IndexReport
 ProgressFn = Callable[[IndexProgress], None]
 
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
+BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
+FIRST_BATCH = 8           # until the encoder's speed is known
+RATE_WINDOW_S = 30.0      # the ETA's speed is that of the last half minute
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
@@ -51,8 +55,6 @@ class Tracker:
     progress moves while it is encoded), and the total is estimated from the bytes of the
     files still to read times the passages per byte of the files read so far (per file
     type): the ETA comes from passages, not files."""
-
-    EMIT_EVERY_S = 0.25      # batch reports in between are folded into the next one
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
         self.lock = threading.RLock()    # the extraction thread reports scanned pages too
@@ -66,7 +68,7 @@ class Tracker:
         self.passages_read = 0                       # passages of the files read (exact)
         self.committed = 0                           # passages written
         self.in_flight = 0                           # passages of the group being encoded, encoded so far
-        self._last = 0.0
+        self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
 
     # -- what the indexer tells it --------------------------------------------------------
     def plan(self, sizes: dict[str, int]) -> None:
@@ -93,11 +95,12 @@ class Tracker:
                 self.passages_read += passages
 
     def encoding(self, done: int) -> None:
-        """The encoder finished a batch: ``done`` passages of the current group."""
+        """The encoder finished a batch: ``done`` passages of the current group. Every
+        batch is told (batches are sized to about a second: Indexer.encode); dropping one
+        could leave a stale count on screen while the next batch runs."""
         with self.lock:
             self.in_flight = max(self.in_flight, done)
-            if time.monotonic() - self._last >= self.EMIT_EVERY_S:
-                self._emit()
+            self._emit()
 
     def written(self, passages: int) -> None:
         """A document's passages were written (its group was encoded before)."""
@@ -126,27 +129,44 @@ class Tracker:
             self._emit(**changes)
 
     def _emit(self, **changes: Any) -> None:
-        self._last = time.monotonic()
         for k, v in changes.items():
             setattr(self.p, k, v)
         if self.committed or self.in_flight:
             self.p.chunks_done = max(self.p.chunks_done, self.committed + self.in_flight)
-        elapsed = max(time.monotonic() - self.start, 1e-6)
+        now = time.monotonic()
+        elapsed = max(now - self.start, 1e-6)
         self.p.chunks_per_s = self.p.chunks_done / elapsed
         total = self.estimated_total()
         if total is not None:
             self.p.chunks_total = max(total, self.p.chunks_done)
+        rate = self._recent_rate(now)
         left = self.p.files_total - self.p.files_done
         if left <= 0:
             self.p.eta_s = 0.0
-        elif total is not None and self.p.chunks_done:
-            self.p.eta_s = elapsed / self.p.chunks_done * max(self.p.chunks_total - self.p.chunks_done, 0)
+        elif total is not None and rate:
+            self.p.eta_s = max(self.p.chunks_total - self.p.chunks_done, 0) / rate
         elif self.p.files_done:
             self.p.eta_s = elapsed / self.p.files_done * left
         if self.events is not None:
             self.events.index_progress.emit(self.p)
         if self.fn:
             self.fn(self.p)
+
+
+    def _recent_rate(self, now: float) -> float | None:
+        """Passages per second over the last RATE_WINDOW_S (the start, model loading and
+        the first extraction, is not the pace of the rest)."""
+        done = self.p.chunks_done
+        if not done:
+            return None
+        if not self._history or self._history[-1][1] != done:
+            self._history.append((now, done))
+        while len(self._history) > 2 and now - self._history[1][0] >= RATE_WINDOW_S:
+            self._history.pop(0)
+        t0, d0 = self._history[0]
+        if done > d0 and now - t0 > 0:
+            return (done - d0) / (now - t0)
+        return done / max(now - self.start, 1e-6)
 
 
 def _file_type(path: str) -> str:
@@ -274,7 +294,7 @@ class Indexer:
         self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int]
     ) -> None:
         extractor = self._warm_extractor()
-        work: queue.Queue = queue.Queue(maxsize=4)
+        work: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
         stop = threading.Event()
         claimed: set[int] = set()
         claimed_lock = threading.Lock()
@@ -410,10 +430,21 @@ class Indexer:
 
     def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None,
                encoded: Callable[[int], None] | None = None) -> dict:
-        """The grouped encode step: {model id: one matrix per prepared document}."""
-        return encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
-                            self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel,
-                            self.versions.record_precision, encoded)
+        """The grouped encode step: {model id: one matrix per prepared document}. With
+        ``encoded`` (progress), batches are sized to take about BATCH_SECONDS on this
+        machine, so that progress moves every second or so however slow the encoder."""
+        batch = self.settings.batch_size
+        if encoded is not None:
+            per_s = getattr(self, "_passages_per_s", None)
+            batch = max(2, min(batch, int(per_s * BATCH_SECONDS) if per_s else FIRST_BATCH))
+        started, before = time.monotonic(), report.chunks_encoded
+        out = encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
+                           self.catalog, self.versions.encoder, batch, report, cancel,
+                           self.versions.record_precision, encoded)
+        took, n = time.monotonic() - started, report.chunks_encoded - before
+        if n >= batch and took > 0:
+            self._passages_per_s = n / took
+        return out
 
     def _file_job_sizes(self) -> dict[str, int]:
         """Bytes of each queued file job's file (for the passage estimate; 0 if gone)."""
