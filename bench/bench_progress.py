@@ -5,7 +5,7 @@
    the longest time the window would have gone without a new report while indexing, and
    the ETA's error against the time that was really left, for every report after the
    first 10 % of the passages (median, 90th percentile, worst, share within 25 %).
-2. Best sentences: for 40 queries (STS benchmark sentences and words taken from the
+2. Best sentences: for 30 queries (STS benchmark sentences and words taken from the
    library), the cost of the best sentences of one result list (10 results), the sentence
    cache emptied before each list (cold) and not (warm): p50 and p90 in ms.
 
@@ -146,7 +146,7 @@ def main() -> int:
             (folder / p.name).symlink_to(p)
         with Library(path=Path(tmp) / "lib.sqlite") as lib:
             out = {"progress": measure_progress(lib, folder)}
-            out["best_sentences"] = measure_sentences(lib, queries(lib, 40))
+            out["best_sentences"] = measure_sentences(lib, queries(lib, 30))
     print(json.dumps(out, indent=2))
     return 0
 

@@ -134,6 +134,12 @@ def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path,
         assert found and all(r.alike in WORD_COLOURS for r in found)
         same = [r for r in found if SHARED in r.text]
         assert same and all(r.alike == "near copy" for r in same)    # the exact copies
+        # the shared paragraph is on the card, after the heading and the payment line
+        from PySide6.QtGui import QFont
+
+        width = w.search_page.delegate._text_width(_opt(w))
+        shown = w.search_page.delegate.shown_text(same[0], width, QFont(w.search_page.list.font()))
+        assert "indemnify the buyer" in shown, shown
         shot(w, "31-find-similar-passages-in-words")
         with qtbot.waitSignal(w.results_shown, timeout=60_000):
             w.find_similar_documents(chunk.document_id)

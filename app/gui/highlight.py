@@ -4,7 +4,9 @@ words in bold, trimmed to a window around the best sentence. Pure functions (no 
 from __future__ import annotations
 
 import html
+import re
 
+_BREAKS = re.compile(r"[ \t]*\n\s*")
 SENTENCE_BG = "#fff1a8"
 SENTENCE_BG_DARK = "#5c4d00"
 
@@ -73,7 +75,10 @@ def passage_html(
     points = sorted(cuts)
     parts: list[str] = ["\u2026 " if start > 0 else ""]
     for a, b in zip(points, points[1:], strict=False):
-        piece = html.escape(text[a:b]).replace("\n", "<br>")
+        if limit > 0:     # a card: line breaks would eat its four lines, the sentence fell out of view
+            piece = html.escape(_BREAKS.sub(" ", text[a:b]))
+        else:
+            piece = html.escape(text[a:b]).replace("\n", "<br>")
         in_bold = any(x <= a and b <= y for x, y in bold)
         in_best = best is not None and best[0] <= a and b <= best[1]
         if in_bold:

@@ -304,14 +304,14 @@ class SearchPage(QWidget):
         def work(ctx: TaskContext) -> list:
             # Best sentences come with the list: a passage with query words takes the
             # sentence with most of them, the others encode a few sentences at most
-            # (core/search/snippets.py). A keyword search loads no model: its best
-            # sentences follow in a second step.
+            # (core/search/snippets.py). The rest (and a keyword search's, which loads
+            # no model) follow in a second step.
             return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
                               group_by_document=grouped, snippets=mode != "keyword")
 
         def shown(results: list) -> None:
             self._show_search(query, results, time.monotonic() - started)
-            if results and mode == "keyword":
+            if any(r.best_sentence is None for r in results[:10]):
                 def with_snippets(ctx: TaskContext) -> list:
                     # Copies: the rows on screen are not touched off the UI thread.
                     copies = [dataclasses.replace(r) for r in results]

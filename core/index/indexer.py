@@ -42,7 +42,7 @@ ProgressFn = Callable[[IndexProgress], None]
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
 READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
 BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
-FIRST_BATCH = 8           # until the encoder's speed is known
+FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
 RATE_WINDOW_S = 30.0      # the ETA's speed is that of the last half minute
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
@@ -436,7 +436,9 @@ class Indexer:
         batch = self.settings.batch_size
         if encoded is not None:
             per_s = getattr(self, "_passages_per_s", None)
-            batch = max(2, min(batch, int(per_s * BATCH_SECONDS) if per_s else FIRST_BATCH))
+            # never below FIRST_BATCH: smaller batches encode slower, and a slower rate
+            # would then ask for smaller batches still
+            batch = min(batch, max(FIRST_BATCH, int(per_s * BATCH_SECONDS) if per_s else FIRST_BATCH))
         started, before = time.monotonic(), report.chunks_encoded
         out = encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
                            self.catalog, self.versions.encoder, batch, report, cancel,

@@ -23,7 +23,7 @@ from core.text import split_sentences
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_SENTENCES = 24           # per passage, the longest are kept when there are more
 SENTENCE_CACHE = 4096        # passages whose sentence vectors are kept
-MAX_ENCODED = 48             # sentences encoded per result list (one encoder batch or so)
+MAX_ENCODED = 16             # sentences encoded per result list (the rest follow in a second pass)
 
 
 @functools.lru_cache(maxsize=1 << 16)
