@@ -133,6 +133,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=12)
     ap.add_argument("--precision", default="fp32")
+    ap.add_argument("--no-sentences", action="store_true", help="measure the progress only")
     args = ap.parse_args()
     os.environ["LIKEWISE_PRECISION"] = args.precision
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,7 +147,8 @@ def main() -> int:
             (folder / p.name).symlink_to(p)
         with Library(path=Path(tmp) / "lib.sqlite") as lib:
             out = {"progress": measure_progress(lib, folder)}
-            out["best_sentences"] = measure_sentences(lib, queries(lib, 30))
+            if not args.no_sentences:
+                out["best_sentences"] = measure_sentences(lib, queries(lib, 30))
     print(json.dumps(out, indent=2))
     return 0
 

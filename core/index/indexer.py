@@ -43,7 +43,7 @@ ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunk
 READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
 BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
 FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
-RATE_WINDOW_S = 30.0      # the ETA's speed is that of the last half minute
+RATE_WINDOW_S = 12.0      # the ETA's speed is that of the last dozen seconds (the start is slower)
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
