@@ -214,7 +214,9 @@ class Searcher:
         if snippets and qvec is None and query:
             qvec = self._encode_query(query)
         if snippets and qvec is not None:
-            self._add_best_sentences(out, qvec)
+            # with the list: query words only (about a millisecond), no sentence encoded;
+            # passages without a query word get theirs from add_best_sentences
+            self._add_best_sentences(out, qvec, max_encoded=0)
         return out
 
     def add_best_sentences(self, results: list[SearchResult], query: str) -> None:
@@ -223,7 +225,8 @@ class Searcher:
         if results and clean_text(query).strip():
             self._add_best_sentences(results, self._encode_query(query))
 
-    def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
+    def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray,
+                            max_encoded: int = MAX_ENCODED) -> None:
         """Best sentences for the first BEST_SENTENCE_TOP results: each costs encoding
         the passage's sentences, so the tail of a long list keeps only word spans."""
         model_id = self.versions.active_model_id()
@@ -231,7 +234,7 @@ class Searcher:
         spans = best_sentences(
             [(r.chunk_id, r.text) for r in results[:BEST_SENTENCE_TOP]], qvec,
             lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
-            words={r.chunk_id: r.word_spans or [] for r in results}, max_encoded=MAX_ENCODED,
+            words={r.chunk_id: r.word_spans or [] for r in results}, max_encoded=max_encoded,
         )
         for r in results:
             r.best_sentence = spans.get(r.chunk_id)
