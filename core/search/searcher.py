@@ -24,7 +24,7 @@ from core.search.accel import Accelerator, Hits
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
-from core.search.snippets import MAX_ENCODED, SentenceCache, best_sentences, query_terms, word_spans
+from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
 from core.store import Store
 from core.types import ChunkInfo, SearchResult, SimilarDocument
 
@@ -214,9 +214,7 @@ class Searcher:
         if snippets and qvec is None and query:
             qvec = self._encode_query(query)
         if snippets and qvec is not None:
-            # with the list: query words only (about a millisecond), no sentence encoded;
-            # passages without a query word get theirs from add_best_sentences
-            self._add_best_sentences(out, qvec, max_encoded=0)
+            self._add_best_sentences(out, qvec)
         return out
 
     def add_best_sentences(self, results: list[SearchResult], query: str) -> None:
@@ -225,8 +223,7 @@ class Searcher:
         if results and clean_text(query).strip():
             self._add_best_sentences(results, self._encode_query(query))
 
-    def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray,
-                            max_encoded: int = MAX_ENCODED) -> None:
+    def _add_best_sentences(self, results: list[SearchResult], qvec: np.ndarray) -> None:
         """Best sentences for the first BEST_SENTENCE_TOP results: each costs encoding
         the passage's sentences, so the tail of a long list keeps only word spans."""
         model_id = self.versions.active_model_id()
@@ -234,7 +231,6 @@ class Searcher:
         spans = best_sentences(
             [(r.chunk_id, r.text) for r in results[:BEST_SENTENCE_TOP]], qvec,
             lambda texts: enc.encode(texts, batch_size=64), model_id, self._sentence_cache,
-            words={r.chunk_id: r.word_spans or [] for r in results}, max_encoded=max_encoded,
         )
         for r in results:
             r.best_sentence = spans.get(r.chunk_id)

@@ -1,10 +1,11 @@
 """What makes a result explain itself: the best-matching sentence and the query words.
 
-The best sentence costs little, so that it comes with the result list: a passage whose
-sentences hold query words takes the sentence with the most of them (no encoding); only
-passages without a query word have their sentences encoded and compared with the query
-vector, at most ``MAX_ENCODED`` sentences per list, and those vectors are cached per
-(model, chunk) so a passage shown again costs nothing.
+The best sentence is found by encoding the passage's sentences with the query's encoder
+and taking the one closest to the query vector. Sentence vectors are cached per
+(model, chunk) so a passage shown again costs nothing. ``by_words`` is the cheap one that
+comes with a result list in the window (the sentence with the most query words, no
+encoding); ``best_sentences`` can take it for passages with query words (``words``) and
+encode at most ``max_encoded`` sentences for the others.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from core.text import split_sentences
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_SENTENCES = 24           # per passage, the longest are kept when there are more
 SENTENCE_CACHE = 4096        # passages whose sentence vectors are kept
-MAX_ENCODED = 16             # sentences encoded per result list (the rest follow in a second pass)
 
 
 @functools.lru_cache(maxsize=1 << 16)
