@@ -293,6 +293,7 @@ class ModelVersions:
                 return False
             self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(target))
             self.store.set_meta(conn, TARGET_MODEL_KEY, None)
+        self._forget_other_encoders()
         self.events.model_switched.emit(target)
         return True
 
@@ -317,11 +318,20 @@ class ModelVersions:
                 else:
                     switched = False
             if switched:
+                self._forget_other_encoders()
                 self.events.model_switched.emit(model_id)
                 return True
         self._drop_switch(keep=model_id)
         self.begin_switch(row["id"])
         return False
+
+    def _forget_other_encoders(self) -> None:
+        """After a switch: only the active model's encoder stays loaded (another one is
+        loaded again if asked for; each holds its weights in memory)."""
+        keep = {self.active_model_id(), self.target_model_id()}
+        with self._encoder_lock:
+            for mid in [m for m in self._encoders if m not in keep]:
+                del self._encoders[mid]
 
     def _drop_switch(self, keep: int | None = None) -> None:
         """Forget a switch in progress (its embed jobs), except to ``keep``."""

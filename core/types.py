@@ -60,6 +60,7 @@ class IndexProgress:
     files_done: int = 0
     files_total: int = 0
     chunks_done: int = 0
+    chunks_total: int = 0          # passages of this run, estimated until every file is read (0: unknown)
     chunks_per_s: float = 0.0
     eta_s: float | None = None
     current_file: str | None = None

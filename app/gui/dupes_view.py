@@ -58,6 +58,14 @@ def diff_html(text: str, ops: list, side: str) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def legend_html() -> str:
+    """What the tints of the side-by-side difference mean."""
+    def chip(colour: str, words: str) -> str:
+        return f'<span style="background-color:{colour}">&nbsp;{words}&nbsp;</span>'
+    return ("Differences: " + chip(DEL_BG, "only on the left") + " " + chip(INS_BG, "only on the right")
+            + " " + chip(REP_BG, "changed words") + " · untinted text is the same on both sides")
+
+
 def _short(text: str, n: int = 110) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "\u2026"
@@ -179,6 +187,9 @@ class DupesView(QWidget):
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(0, 0, 0, 0)
+        self.legend = QLabel(legend_html())
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        dl.addWidget(self.legend)
         dl.addWidget(sides, 1)
         dl.addLayout(actions)
         split = QSplitter(Qt.Orientation.Vertical)

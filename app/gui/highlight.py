@@ -4,7 +4,9 @@ words in bold, trimmed to a window around the best sentence. Pure functions (no 
 from __future__ import annotations
 
 import html
+import re
 
+_BREAKS = re.compile(r"[ \t]*\n\s*")
 SENTENCE_BG = "#fff1a8"
 SENTENCE_BG_DARK = "#5c4d00"
 
@@ -32,12 +34,13 @@ def window(text: str, best: tuple[int, int] | None, limit: int) -> tuple[int, in
     else:
         a, b = best
         room = max(limit - (b - a), 0)
-        start = max(0, a - room // 3)
+        # little before the sentence: the card shows four lines, the sentence must be in them
+        start = max(0, a - min(room // 3, 90))
         end = min(n, max(b, start + limit))
         if end - start > limit and b - a < limit:
             end = start + limit
-        if end == n:
-            start = max(0, n - max(limit, b - a))
+        # (a sentence at the end gives a shorter window: pulling its start back would push
+        # the sentence out of the card's four lines)
     if start > 0:
         space = text.find(" ", start, min(start + 30, n))
         start = space + 1 if space != -1 else start
@@ -72,7 +75,10 @@ def passage_html(
     points = sorted(cuts)
     parts: list[str] = ["\u2026 " if start > 0 else ""]
     for a, b in zip(points, points[1:], strict=False):
-        piece = html.escape(text[a:b]).replace("\n", "<br>")
+        if limit > 0:     # a card: line breaks would eat its four lines, the sentence fell out of view
+            piece = html.escape(_BREAKS.sub(" ", text[a:b]))
+        else:
+            piece = html.escape(text[a:b]).replace("\n", "<br>")
         in_bold = any(x <= a and b <= y for x, y in bold)
         in_best = best is not None and best[0] <= a and b <= best[1]
         if in_bold:

@@ -27,7 +27,7 @@ from app.gui import viewer
 from app.gui.dupes_view import DupesView
 from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
-from app.gui.labels_view import LabelsView, TrainDialog
+from app.gui.labels_view import LabelsView
 from app.gui.library_panel import LibraryPanel
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
 from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
@@ -37,6 +37,7 @@ from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.shard_import import add_import_action
 from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
+from app.gui.train_dialog import TrainDialog
 from app.gui.widgets import fill_folder_combo
 from core.errors import LibraryUnusableError
 from core.pathnames import display_stored
@@ -46,6 +47,8 @@ from core.types import DocumentInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Library
+
+FLASH_MS = 12_000      # how long a message stays in the status bar
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +82,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
         self.status_label = QLabel("")
+        self._flash_timer = QTimer(self)     # messages give way to the counts after a while
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._end_flash)
         self._build_search_page()
         self._build_layout()
         self._build_menus()
@@ -89,7 +96,7 @@ class MainWindow(QMainWindow):
     def _build_search_page(self) -> None:
         page = SearchPage(self.runner, lambda: self.session.lib, self._idle_hint, self)
         page.results_shown.connect(self.results_shown)
-        page.status.connect(self.status_label.setText)
+        page.status.connect(self.flash_status)
         page.show_me.connect(self._show_search_tab)
         self.search_page = page
         # The parts of the Search tab that the window's users (tests, screenshots) reach.
@@ -120,9 +127,9 @@ class MainWindow(QMainWindow):
         lp.repeated_requested.connect(self.show_repeated)
         self.dupes_view = DupesView(self.runner)
         self.dupes_view.open_requested.connect(self._open_path)
-        self.dupes_view.status.connect(self.status_label.setText)
+        self.dupes_view.status.connect(self.flash_status)
         self.labels_view = LabelsView(self.runner)
-        self.labels_view.status.connect(self.status_label.setText)
+        self.labels_view.status.connect(self.flash_status)
         self.labels_view.train_requested.connect(self.open_train_dialog)
         self.tabs.addTab(self.search_stack, "Search")
         self.tabs.addTab(self.library_panel, "Library")
@@ -236,6 +243,14 @@ class MainWindow(QMainWindow):
         self.rebuild_notice = QMessageBox(QMessageBox.Icon.Information, "Likewise",
                                           rebuilt_text(info), parent=self)
         self.rebuild_notice.open()   # not modal to the app: indexing starts behind it
+
+    def flash_status(self, text: str) -> None:
+        """A message in the status bar that gives way to the library's counts after a while."""
+        self.status_label.setText(text)
+        self._flash_timer.start()
+
+    def _end_flash(self) -> None:
+        self._update_status()
 
     def _update_status(self) -> None:
         if self.lib is None:
@@ -383,7 +398,6 @@ class MainWindow(QMainWindow):
         else:
             self.status_label.setText("Re-encoding the library with the new model; search uses "
                                       "the current one until it is done.")
-            self.runner.changed.emit(frozenset({MODELS}))   # the re-encoding is queued: index it
 
     # ------------------------------------------------------------------ progress
     def _on_progress(self, p: Any) -> None:
@@ -432,6 +446,8 @@ class MainWindow(QMainWindow):
             self.session.after_folders_changed()   # refreshes the lists; indexes if nothing watches
         if LABELS in what:
             self.labels_view.refresh()
+        if MODELS in what:
+            self.labels_view.models.refresh()
 
     # ------------------------------------------------------------------ the Search tab
     def _show_search_tab(self) -> None:

@@ -49,15 +49,20 @@ def progress_line(p: Any) -> str:
     if p.phase in ("done", "cancelled"):
         return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
     verb = "Re-encoding" if p.phase == "embedding" else "Indexing"
-    bits = [f"{verb} {p.files_done}/{p.files_total}"]
+    bits = [f"{verb} {p.files_done}/{p.files_total} files"]
+    total = getattr(p, "chunks_total", 0)
+    if total:
+        bits.append(f"{p.chunks_done:,} of ~{total:,} passages")
+    elif p.chunks_done:
+        bits.append(f"{p.chunks_done:,} passages")
+    if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
+        bits.append("ETA " + eta_text(p.eta_s))     # before the file name: a narrow bar cuts the end
     if p.current_file:
         bits.append(os.path.basename(display_stored(p.current_file)))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
     if p.chunks_per_s:
         bits.append(f"{p.chunks_per_s:.1f} passages/s")
-    if p.files_done and p.files_total > p.files_done:
-        bits.append("ETA " + eta_text(p.eta_s))
     return " \u00b7 ".join(bits)
 
 
@@ -128,7 +133,11 @@ class ProgressWidget(QWidget):
             text = "Paused \u00b7 " + text
         self.label.setText(text)
         self.bar.setVisible(True)
-        if p.files_total:
+        total = getattr(p, "chunks_total", 0)
+        if total and p.phase == "indexing":      # passages move inside a long document
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(p.chunks_done, total))
+        elif p.files_total:
             self.bar.setRange(0, p.files_total)
             self.bar.setValue(p.files_done)
         else:

@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.gui.highlight import page_label, passage_html
+from app.gui.similarity_words import WORD_COLOURS
 from core.pathnames import display_stored
 
 ResultRole = Qt.ItemDataRole.UserRole + 1
@@ -147,6 +148,24 @@ class ResultDelegate(QStyledItemDelegate):
             block = block.next()
         return int(max(fit, line))
 
+    def shown_text(self, r: Any, width: int, font: QFont) -> str:
+        """The passage text a card shows (the whole lines within its height)."""
+        doc = self._doc(r, width, font, False, False)
+        limit = self._text_height(doc, font, False)
+        layout = doc.documentLayout()
+        out = []
+        block = doc.begin()
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            bl = block.layout()
+            for i in range(bl.lineCount()):
+                ln = bl.lineAt(i)
+                if top + ln.y() + ln.height() > limit + 0.5:
+                    return "".join(out)
+                out.append(block.text()[ln.textStart():ln.textStart() + ln.textLength()])
+            block = block.next()
+        return "".join(out)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         r = index.data(ResultRole)
         if r is None:
@@ -205,7 +224,10 @@ class ResultDelegate(QStyledItemDelegate):
         right = rect.right() - self.PAD
         fm = QFontMetrics(option.font)
         top = rect.top() + self.PAD
-        bar_w = 0 if source else 70
+        alike = getattr(r, "alike", None)     # a find-similar result: calibrated words
+        small_fm = QFontMetrics(option.font)
+        word_w = small_fm.horizontalAdvance(alike) + 8 if alike and not source else 0
+        bar_w = 0 if source else 70 + word_w
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
@@ -213,8 +235,8 @@ class ResultDelegate(QStyledItemDelegate):
         muted = QColor(text_col)
         muted.setAlpha(150)
         base = os.path.basename(display_stored(r.path))
-        name = (("Similar to: " if source else "") + (r.title or base)
-                if kind == DOCUMENT else ("Similar to: " if source else "") + base)
+        # documents go by their file name, the title beside it (titles repeat and mislead)
+        name = ("Similar to: " if source else "") + base
         bfm = QFontMetrics(bold)
         avail = right - x - bar_w - 10
         name = bfm.elidedText(name, Qt.TextElideMode.ElideMiddle, max(avail // 2 + 40, 60))
@@ -222,6 +244,9 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(x, top + fm.ascent(), name)
         cursor = x + bfm.horizontalAdvance(name) + 8
         extras = []
+        title = (r.title or "").strip()
+        if kind in (DOCUMENT, SOURCE) and title and title.lower() != os.path.splitext(base)[0].lower():
+            extras.append(f"\u201c{title}\u201d")
         page = page_label(r.page_start, r.page_end)
         if page and r.path.lower().endswith(".pptx"):
             page = page.replace("pp. ", "slides ").replace("p. ", "slide ")
@@ -245,12 +270,17 @@ class ResultDelegate(QStyledItemDelegate):
             model = index.model()
             top_score = getattr(model, "max_score", 1.0) or 1.0
             frac = max(0.0, min(1.0, float(r.score) / top_score)) if top_score > 0 else 0.0
-            bar = QRect(right - bar_w, top + fm.ascent() - 7, bar_w, 6)
+            if alike:
+                frac = float(getattr(r, "bar", 0.0))
+                painter.setFont(option.font)
+                painter.setPen(QColor(WORD_COLOURS.get(alike, "#6b7280")))
+                painter.drawText(right - bar_w, top + fm.ascent(), alike)
+            bar = QRect(right - bar_w + word_w, top + fm.ascent() - 7, bar_w - word_w, 6)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(pal.color(QPalette.ColorRole.Midlight))
             painter.drawRoundedRect(bar, 3, 3)
             fill = QRect(bar)
-            fill.setWidth(max(int(bar_w * frac), 3))
+            fill.setWidth(max(int(bar.width() * frac), 3))
             painter.setBrush(QColor("#3b82f6"))
             painter.drawRoundedRect(fill, 3, 3)
 

@@ -36,10 +36,12 @@ from app.gui import viewer
 from app.gui.errors import describe
 from app.gui.preview import PreviewPane
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
+from app.gui.similarity_words import calibrate_passages, document_words
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
 from core.errors import NotFoundError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
+from core.search.snippets import by_words
 from core.types import SearchResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,15 +65,16 @@ def chunk_as_result(c: Any, score: float | None = None) -> SearchResult:
                         c.heading, c.text, score if score is not None else 1.0)
 
 
-def document_as_result(sim: Any, best: Any) -> SearchResult:
-    """A SimilarDocument shown like a result: its best-matching passage, its score."""
+def document_as_result(sim: Any, best: Any, thresholds: tuple[float, float] = (0.85, 0.70)) -> SearchResult:
+    """A SimilarDocument shown like a result: its best-matching passage, its score, and
+    how alike it is in words (app/gui/similarity_words.py)."""
     d = sim.document
     if best is None:
         return SearchResult(-1, d.id, d.path, d.title, None, None, None,
                             f"{d.chunks} passages", sim.score)
     r = SearchResult(best.id, d.id, d.path, d.title, best.page_start, best.page_end,
                      best.heading, best.text, sim.score)
-    r.note = f"{sim.matched_passages} of {sim.source_passages} passages alike"  # type: ignore[attr-defined]
+    r.alike, r.note, r.bar = document_words(sim, *thresholds)  # type: ignore[attr-defined]
     return r
 
 
@@ -300,10 +303,15 @@ class SearchPage(QWidget):
         started = time.monotonic()
 
         def work(ctx: TaskContext) -> list:
-            # First without best sentences (they cost one encoder pass over the results'
-            # sentences): the list appears at once, the highlights follow.
-            return lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
-                              group_by_document=grouped, snippets=False)
+            # Best sentences come with the list at no encoding cost: the sentence with the
+            # most query words (core/search/snippets.py by_words, about a millisecond per
+            # list). The sentences closest in meaning follow in a second step (one encoder
+            # pass over the results' sentences) and replace them.
+            results = lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
+                                 group_by_document=grouped, snippets=False)
+            for r in results:
+                r.best_sentence = by_words(r.text, r.word_spans or [])
+            return results
 
         def shown(results: list) -> None:
             self._show_search(query, results, time.monotonic() - started)
@@ -381,6 +389,7 @@ class SearchPage(QWidget):
             source = chunk_as_result(lib.chunk(chunk_id))
             found = lib.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
                                          filters=filters)
+            calibrate_passages(found, *lib.duplicate_thresholds())
             return source, found
 
         self.header.setText("Finding similar passages\u2026")
@@ -406,8 +415,9 @@ class SearchPage(QWidget):
         def work(ctx: TaskContext) -> tuple:
             doc = lib.document(doc_id)
             found = []
+            thresholds = lib.duplicate_thresholds()
             for sim in lib.similar_documents(doc_id, k=RESULTS_K):
-                r = document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None)
+                r = document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
                 found.append(r)
             return doc, found
 
@@ -483,8 +493,9 @@ class SearchPage(QWidget):
             self.open_result(r, at_page=True)
 
     def open_path(self, path: str, page: int | None) -> None:
-        if not viewer.open_document(path, page):
-            self.status.emit(f"Could not open {display_stored(path)}")
+        why = viewer.open_document_why(path, page)
+        if why:
+            self.status.emit(f"Could not open {display_stored(path)}: {why}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
         self.open_path(r.path, r.page_start if at_page else None)

@@ -68,6 +68,10 @@ class LibrarySession(QObject):
         self._changed_timer.setSingleShot(True)
         self._changed_timer.setInterval(700)
         self._changed_timer.timeout.connect(self.changed)
+        self._progress_timer = QTimer(self)      # the trailing progress report
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(120)
+        self._progress_timer.timeout.connect(self._emit_latest_progress)
         self._raw_progress = _Relay()
         self._raw_progress.message.connect(self._on_listener)
 
@@ -196,7 +200,12 @@ class LibrarySession(QObject):
             final = value.phase in ("done", "cancelled")
             if final or now - self._last_emit >= 0.1:
                 self._last_emit = now
+                self._progress_timer.stop()
                 self.progress.emit(value)
+            else:
+                # the latest report is shown a moment later, never dropped: the indexer
+                # may say nothing more for a while (a long batch, a long file)
+                self._progress_timer.start()
             if value.files_done and not final:
                 self._schedule_changed()
         elif kind == "report":
@@ -205,6 +214,11 @@ class LibrarySession(QObject):
         elif kind == "event":
             self.watch_event.emit(value)
             self._schedule_changed()
+
+    def _emit_latest_progress(self) -> None:
+        if self.last_progress is not None and not self.closing:
+            self._last_emit = time.monotonic()
+            self.progress.emit(self.last_progress)
 
     def _schedule_changed(self) -> None:
         """At most one ``changed`` per interval, even while progress keeps coming."""

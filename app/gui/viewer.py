@@ -96,13 +96,44 @@ def launch(cmd: list[str]) -> bool:
         return False
 
 
-def open_document(path: str, page: int | None = None) -> bool:
+def why_not_opened(
+    path: str, page: int | None, cmd: list[str] | None, platform: str = sys.platform, which: Which = shutil.which,
+) -> str:
+    """Why ``path`` could not be opened, in words (after open_document said False)."""
+    if not os.path.exists(path):
+        return "the file is no longer there (moved or deleted?)"
+    if cmd:
+        return f"the viewer command failed to start: {' '.join(cmd[:1])}"
+    kind = "PDF viewer" if Path(path).suffix.lower() == ".pdf" else f"application for {Path(path).suffix or 'this file'}"
+    if platform.startswith("win") or platform == "darwin":
+        return f"the system has no {kind} set up to open it"
+    if not which("xdg-open"):
+        names = ", ".join(n for n, _ in _PAGE_VIEWERS[:3])
+        return f"no {kind} is installed (none of {names}, and no xdg-open)"
+    return f"the desktop has no {kind} for it (xdg-open found none; install evince or okular)"
+
+
+def open_document_why(path: str, page: int | None = None) -> str | None:
+    """Open ``path`` (at ``page`` where a viewer allows it): None when it opened, else
+    the reason it did not, in words."""
+    real = from_db(path)
+    if not os.path.exists(real):
+        return why_not_opened(real, page, None)
+    cmd = open_at_page_command(real, page)
+    if cmd and launch(cmd):
+        return None
+    if open_document(path, page, tried=True):
+        return None
+    return why_not_opened(real, page, cmd)
+
+
+def open_document(path: str, page: int | None = None, tried: bool = False) -> bool:
     """Open ``path`` (at ``page`` where a viewer allows it). Returns False if nothing
-    could open it."""
+    could open it (``tried``: the page viewer was tried already)."""
     path = from_db(path)
     if not os.path.exists(path):
         return False
-    cmd = open_at_page_command(path, page)
+    cmd = None if tried else open_at_page_command(path, page)
     if cmd and launch(cmd):
         return True
     if not is_clean(path) and not sys.platform.startswith("win"):

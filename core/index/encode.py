@@ -22,18 +22,22 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EncoderOf = Callable[[int], "SentenceEncoder"]   # model id -> encoder (ModelVersions.encoder)
 Counted = Callable[[int, str, int], None]        # (model id, precision, vectors): ModelVersions.record_precision
+Encoded = Callable[[int], None]                  # texts of the group encoded so far (after each batch)
 
 
 def encode_group(
     texts_per_doc: list[list[str]], model_ids: list[int], catalog: Catalog, encoder_of: EncoderOf,
     batch_size: int, report: IndexReport, cancel: CancelToken | None, counted: Counted | None = None,
+    encoded: Encoded | None = None,
 ) -> dict[int, list[np.ndarray]]:
-    """{model id: one matrix per document} for the chunk texts of a group of documents."""
+    """{model id: one matrix per document} for the chunk texts of a group of documents;
+    ``encoded(n)`` after each batch the encoder finishes (n texts of the group so far)."""
     vectors: dict[int, list[np.ndarray]] = {}
     for model_id in model_ids:
         texts = [t for doc in texts_per_doc for t in doc]
         faults.checkpoint("encode")
-        mat = vectors_for_texts(model_id, texts, catalog, encoder_of, batch_size, report, cancel, counted)
+        mat = vectors_for_texts(model_id, texts, catalog, encoder_of, batch_size, report, cancel, counted,
+                                encoded)
         vectors[model_id] = []
         start = 0
         for doc in texts_per_doc:
@@ -45,6 +49,7 @@ def encode_group(
 def vectors_for_texts(
     model_id: int, texts: list[str], catalog: Catalog, encoder_of: EncoderOf, batch_size: int,
     report: IndexReport, cancel: CancelToken | None, counted: Counted | None = None,
+    encoded: Encoded | None = None,
 ) -> np.ndarray:
     """Vectors for ``texts`` under ``model_id``: reused by text hash where this model
     has already encoded the same text, encoded otherwise."""
@@ -54,8 +59,12 @@ def vectors_for_texts(
     missing = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
     out = np.zeros((len(texts), enc.dim), dtype=np.float32)
     if missing:
-        mat = enc.encode([texts[i] for i in missing], batch_size=batch_size,
-                         cancel=cancel)
+        reused = len(texts) - len(missing)
+        if encoded is None:
+            mat = enc.encode([texts[i] for i in missing], batch_size=batch_size, cancel=cancel)
+        else:
+            mat = enc.encode([texts[i] for i in missing], batch_size=batch_size, cancel=cancel,
+                             progress=lambda done, _total: encoded(reused + done))
         for row, i in enumerate(missing):
             known[hashes[i]] = mat[row]
         report.chunks_encoded += len(missing)

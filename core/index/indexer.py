@@ -29,6 +29,7 @@ from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.reconcile import Reconciler
+from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.pathnames import from_db
 from core.settings import Settings
@@ -42,12 +43,21 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[IndexProgress], None]
 
 ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
+BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
+FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
+RATE_WINDOW_S = 12.0      # the ETA's speed is that of the last dozen seconds (the start is slower)
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
 class Tracker:
-    """Progress accounting: files, chunks, rate and ETA; told to ``progress`` and to
-    ``events.index_progress``."""
+    """Progress accounting: files, passages, rate and ETA; told to ``progress`` and to
+    ``events.index_progress``.
+
+    Passages count as done when encoded (after each encoder batch, so a long document's
+    progress moves while it is encoded), and the total is estimated from the bytes of the
+    files still to read times the passages per byte of the files read so far (per file
+    type): the ETA comes from passages, not files."""
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
         self.lock = threading.RLock()    # the extraction thread reports scanned pages too
@@ -55,6 +65,67 @@ class Tracker:
         self.fn = progress
         self.events = events
         self.start = time.monotonic()
+        self.sizes: dict[str, int] = {}              # stored path -> bytes, files not read yet
+        self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
+        self.read_by_type: dict[str, list[int]] = {}  # suffix -> [bytes read, passages]
+        self.passages_read = 0                       # passages of the files read (exact)
+        self.committed = 0                           # passages written
+        self.in_flight = 0                           # passages of the group being encoded, encoded so far
+        self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
+
+    # -- what the indexer tells it --------------------------------------------------------
+    def plan(self, sizes: dict[str, int]) -> None:
+        """The file jobs to read and their sizes in bytes (for the passage estimate)."""
+        with self.lock:
+            self.sizes = dict(sizes)
+            self.left_by_type = {}
+            for path, size in sizes.items():
+                t = _file_type(path)
+                self.left_by_type[t] = self.left_by_type.get(t, 0) + size
+
+    def read(self, path: str, passages: int | None) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)."""
+        with self.lock:
+            size = self.sizes.pop(path, None)
+            if size is None:
+                return
+            t = _file_type(path)
+            self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
+            if passages is not None:
+                seen = self.read_by_type.setdefault(t, [0, 0])
+                seen[0] += size
+                seen[1] += passages
+                self.passages_read += passages
+
+    def encoding(self, done: int) -> None:
+        """The encoder finished a batch: ``done`` passages of the current group. Every
+        batch is told (batches are sized to about a second: Indexer.encode); dropping one
+        could leave a stale count on screen while the next batch runs."""
+        with self.lock:
+            self.in_flight = max(self.in_flight, done)
+            self._emit()
+
+    def written(self, passages: int) -> None:
+        """A document's passages were written (its group was encoded before)."""
+        with self.lock:
+            self.committed += passages
+            self.in_flight = max(self.in_flight - passages, 0)
+
+    def group_done(self) -> None:
+        with self.lock:
+            self.in_flight = 0
+
+    def estimated_total(self) -> int | None:
+        """Passages of this run: those read plus bytes left times passages per byte."""
+        bytes_read = sum(b for b, _ in self.read_by_type.values())
+        if not bytes_read:
+            return None
+        overall = self.passages_read / bytes_read
+        rest = 0.0
+        for t, left in self.left_by_type.items():
+            b, n = self.read_by_type.get(t, (0, 0))
+            rest += left * (n / b if b else overall)
+        return int(round(self.passages_read + rest))
 
     def emit(self, **changes: Any) -> None:
         with self.lock:
@@ -63,17 +134,46 @@ class Tracker:
     def _emit(self, **changes: Any) -> None:
         for k, v in changes.items():
             setattr(self.p, k, v)
-        elapsed = max(time.monotonic() - self.start, 1e-6)
+        if self.committed or self.in_flight:
+            self.p.chunks_done = max(self.p.chunks_done, self.committed + self.in_flight)
+        now = time.monotonic()
+        elapsed = max(now - self.start, 1e-6)
         self.p.chunks_per_s = self.p.chunks_done / elapsed
+        total = self.estimated_total()
+        if total is not None:
+            self.p.chunks_total = max(total, self.p.chunks_done)
+        rate = self._recent_rate(now)
         left = self.p.files_total - self.p.files_done
-        if self.p.files_done and left > 0:
-            self.p.eta_s = elapsed / self.p.files_done * left
-        elif left <= 0:
+        if left <= 0:
             self.p.eta_s = 0.0
+        elif total is not None and rate:
+            self.p.eta_s = max(self.p.chunks_total - self.p.chunks_done, 0) / rate
+        elif self.p.files_done:
+            self.p.eta_s = elapsed / self.p.files_done * left
         if self.events is not None:
             self.events.index_progress.emit(self.p)
         if self.fn:
             self.fn(self.p)
+
+
+    def _recent_rate(self, now: float) -> float | None:
+        """Passages per second over the last RATE_WINDOW_S (the start, model loading and
+        the first extraction, is not the pace of the rest)."""
+        done = self.p.chunks_done
+        if not done:
+            return None
+        if not self._history or self._history[-1][1] != done:
+            self._history.append((now, done))
+        while len(self._history) > 2 and now - self._history[1][0] >= RATE_WINDOW_S:
+            self._history.pop(0)
+        t0, d0 = self._history[0]
+        if done > d0 and now - t0 > 0:
+            return (done - d0) / (now - t0)
+        return done / max(now - self.start, 1e-6)
+
+
+def _file_type(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
 
 
 class Indexer:
@@ -165,6 +265,8 @@ class Indexer:
                     tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
                     if touched:
                         self.events.documents_indexed.emit(touched)
+                    if report.chunks_encoded:
+                        release_memory()     # batches' tensors and the texts read: give them back
             finally:
                 run_lock.release()
             self.events.index_finished.emit(report)
@@ -195,7 +297,7 @@ class Indexer:
         self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int]
     ) -> None:
         extractor = self._warm_extractor()
-        work: queue.Queue = queue.Queue(maxsize=4)
+        work: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
         stop = threading.Event()
         claimed: set[int] = set()
         claimed_lock = threading.Lock()
@@ -216,6 +318,7 @@ class Indexer:
                     item = self.preparer.prepare(job, extractor, report, stop, scanned)
                     if item is None:
                         break
+                    tracker.read(job.path or "", len(item.chunks) if isinstance(item, Prepared) else None)
                     while not stop.is_set():
                         try:
                             work.put(item, timeout=0.2)
@@ -227,6 +330,7 @@ class Indexer:
             finally:
                 work.put(None)
 
+        tracker.plan(self._file_job_sizes())
         thread = threading.Thread(target=extract_ahead, name="likewise-extract", daemon=True)
         thread.start()
         group: list[Prepared] = []
@@ -299,8 +403,9 @@ class Indexer:
         its own transaction. When encoding the group fails for a reason that is not the
         library's, each document is encoded alone, so only the one at fault is failed."""
         try:
-            vectors = self.encode(group, report, cancel)
+            vectors = self.encode(group, report, cancel, tracker.encoding)
         except Exception as exc:  # noqa: BLE001 - narrowed to the document below
+            tracker.group_done()
             if library_fault(exc):
                 raise
             if len(group) == 1:
@@ -322,14 +427,40 @@ class Indexer:
             touched.append(doc_id)
             report.indexed += 1
             tracker.p.files_done += 1
-            tracker.p.chunks_done += len(p.chunks)
+            tracker.written(len(p.chunks))
             tracker.emit(current_file=p.path)
+        tracker.group_done()
 
-    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None) -> dict:
-        """The grouped encode step: {model id: one matrix per prepared document}."""
-        return encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
-                            self.catalog, self.versions.encoder, self.settings.batch_size, report, cancel,
-                            self.versions.record_precision)
+    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None,
+               encoded: Callable[[int], None] | None = None) -> dict:
+        """The grouped encode step: {model id: one matrix per prepared document}. With
+        ``encoded`` (progress), batches are sized to take about BATCH_SECONDS on this
+        machine, so that progress moves every second or so however slow the encoder."""
+        batch = self.settings.batch_size
+        if encoded is not None:
+            per_s = getattr(self, "_passages_per_s", None)
+            # never below FIRST_BATCH: smaller batches encode slower, and a slower rate
+            # would then ask for smaller batches still
+            batch = min(batch, max(FIRST_BATCH, int(per_s * BATCH_SECONDS) if per_s else FIRST_BATCH))
+        started, before = time.monotonic(), report.chunks_encoded
+        out = encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
+                           self.catalog, self.versions.encoder, batch, report, cancel,
+                           self.versions.record_precision, encoded)
+        took, n = time.monotonic() - started, report.chunks_encoded - before
+        if n >= batch and took > 0:
+            self._passages_per_s = n / took
+        return out
+
+    def _file_job_sizes(self) -> dict[str, int]:
+        """Bytes of each queued file job's file (for the passage estimate; 0 if gone)."""
+        sizes = {}
+        for (stored,) in self.store.query("SELECT path FROM jobs WHERE kind IN ('index', 'reindex') "
+                                          "AND path IS NOT NULL"):
+            try:
+                sizes[stored] = os.stat(from_db(stored)).st_size
+            except OSError:
+                sizes[stored] = 0
+        return sizes
 
     def _write(self, p: Prepared, vectors: dict) -> int:
         with self.store.write() as conn:

@@ -2,7 +2,10 @@
 
 The best sentence is found by encoding the passage's sentences with the query's encoder
 and taking the one closest to the query vector. Sentence vectors are cached per
-(model, chunk) so a passage shown again costs nothing.
+(model, chunk) so a passage shown again costs nothing. ``by_words`` is the cheap one that
+comes with a result list in the window (the sentence with the most query words, no
+encoding); ``best_sentences`` can take it for passages with query words (``words``) and
+encode at most ``max_encoded`` sentences for the others.
 """
 
 from __future__ import annotations
@@ -111,19 +114,53 @@ def _limit(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(longest)
 
 
+def by_words(text: str, words: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The sentence holding the most distinct query words (then the most of them), or
+    None when no sentence holds one."""
+    if not words:
+        return None
+    best, best_key = None, (0, 0)
+    for s, e in split_sentences(text):
+        inside = [text[a:b].lower() for a, b in words if s <= a and b <= e]
+        key = (len({stem(w) for w in inside}), len(inside))
+        if key > best_key:
+            best, best_key = (s, e), key
+    return best
+
+
 def best_sentences(
     items: list[tuple[int, str]],
     query_vec: np.ndarray,
     encode: Callable[[list[str]], np.ndarray],
     model_id: int,
     cache: SentenceCache,
+    words: dict[int, list[tuple[int, int]]] | None = None,
+    max_encoded: int | None = None,
 ) -> dict[int, tuple[int, int] | None]:
-    """For each (chunk id, text): the span of its sentence closest to ``query_vec``.
-    All sentences not cached yet are encoded in one batch."""
+    """For each (chunk id, text): the span of its best sentence. With ``words`` (query
+    word spans per chunk), a passage with query words takes the sentence with the most
+    of them; the others take the sentence closest to ``query_vec``, encoding at most
+    ``max_encoded`` sentences not cached yet (in one batch; passages past the budget
+    show their start)."""
+    out: dict[int, tuple[int, int] | None] = {}
+    if words is not None:
+        rest = []
+        for cid, text in items:
+            span = by_words(text, words.get(cid) or [])
+            if span is not None:
+                out[cid] = span
+            else:
+                rest.append((cid, text))
+        items = rest
     todo: dict[int, list[tuple[int, int]]] = {}
+    budget = max_encoded if max_encoded is not None else 1 << 30
     for cid, text in items:
         if cache.get((model_id, cid)) is None:
-            todo[cid] = _limit(split_sentences(text))
+            spans = _limit(split_sentences(text))
+            if len(spans) > budget:
+                continue
+            budget -= len(spans)
+            todo[cid] = spans
     if todo:
         texts = dict(items)
         flat = [(cid, s) for cid, spans in todo.items() for s in spans]
@@ -133,9 +170,12 @@ def best_sentences(
             cache.put((model_id, cid), (spans, np.asarray(mat[at : at + len(spans)], np.float32)))
             at += len(spans)
     q = query_vec / (np.linalg.norm(query_vec) or 1.0)
-    out: dict[int, tuple[int, int] | None] = {}
     for cid, text in items:
-        spans, vecs = cache.get((model_id, cid)) or ([], np.zeros((0, 0)))
+        cached = cache.get((model_id, cid))
+        if cached is None:          # past the list's encoding budget: no best sentence
+            out[cid] = None
+            continue
+        spans, vecs = cached
         if not spans:
             out[cid] = (0, len(text)) if text else None
             continue

@@ -30,11 +30,14 @@ def _normalize(mat: np.ndarray) -> np.ndarray:
     return mat / np.maximum(norms, 1e-12)
 
 
-def encode_unique(encoder: Any, texts: list[str], batch_size: int, cancel: CancelToken | None) -> dict[str, np.ndarray]:
+def encode_unique(encoder: Any, texts: list[str], batch_size: int, cancel: CancelToken | None,
+                  progress: Any = None) -> dict[str, np.ndarray]:
     unique = sorted(set(texts))
     if not unique:
         return {}
-    mat = _normalize(np.asarray(encoder.encode(unique, batch_size=batch_size, cancel=cancel), dtype=np.float32))
+    vectors = (encoder.encode(unique, batch_size=batch_size, cancel=cancel, progress=progress) if progress
+               else encoder.encode(unique, batch_size=batch_size, cancel=cancel))
+    mat = _normalize(np.asarray(vectors, dtype=np.float32))
     return {t: mat[i] for i, t in enumerate(unique)}
 
 
@@ -67,14 +70,21 @@ def metrics_for(kind: str, examples: list[Example], vecs: dict[str, np.ndarray])
     return out
 
 
+def unique_texts(examples: list[Example]) -> int:
+    """How many texts evaluating ``examples`` encodes (its cost, for progress)."""
+    return len({t for ex in examples for t in ex.texts})
+
+
 def evaluate_examples(
-    encoder: Any, examples: list[Example], batch_size: int = 32, cancel: CancelToken | None = None
+    encoder: Any, examples: list[Example], batch_size: int = 32, cancel: CancelToken | None = None,
+    progress: Any = None,
 ) -> dict[str, dict[str, float]]:
-    """Metrics per label kind for ``examples`` under ``encoder``."""
+    """Metrics per label kind for ``examples`` under ``encoder`` (``progress(done, total)``
+    after each batch of texts encoded)."""
     by_kind: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
         by_kind[ex.kind].append(ex)
-    vecs = encode_unique(encoder, [t for ex in examples for t in ex.texts], batch_size, cancel)
+    vecs = encode_unique(encoder, [t for ex in examples for t in ex.texts], batch_size, cancel, progress)
     return {kind: metrics_for(kind, exs, vecs) for kind, exs in sorted(by_kind.items()) if len(exs) >= 2}
 
 

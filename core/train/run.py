@@ -20,12 +20,15 @@ from core.train.evaluate import (
     forgetting_check,
     general_score,
     read_examples,
+    unique_texts,
 )
 from core.train.losses import make_loss, usable
 from core.train.trainer import Trainer, TrainSettings, seed_everything
 from core.train.types import Example, LabelInfo, TrainPlan, TrainProgress
 
 EVAL_BATCH = 64
+# A training step's text costs about three encodings of it (forward, backward, update).
+TRAIN_COST_PER_TEXT = 3.0
 
 
 def load_for_training(path: Path, device: str) -> Any:
@@ -83,9 +86,55 @@ class TrainingRun:
             )
         self.total_steps = steps_per_epoch(self.train_examples, batch_size) * epochs
 
+    def release(self) -> None:
+        """Drop the labels' texts held for training (the model copy was local to execute)."""
+        self.train_examples = []
+        self.train_set, self.held_set = [], []
+
     def _emit(self, phase: str, message: str | None = None) -> None:
         if self.progress:
-            self.progress(TrainProgress(phase, 0, self.total_steps, message=message))
+            self.progress(TrainProgress(phase, 0, 0, message=message, fraction=self._fraction(phase, 0.0)))
+
+    def _plan_costs(self, general: list[Example] | None) -> None:
+        """The run's phases and their cost in texts encoded, so that one fraction moves
+        through measuring, training and measuring again at the pace work is done."""
+        measure = unique_texts(self.held_set) + (unique_texts(general) if general else 0)
+        width = len(self.train_examples[0].texts) if self.train_examples else 2
+        train = len(self.train_examples) * width * self.settings.epochs * TRAIN_COST_PER_TEXT
+        self._costs = {"evaluating_before": float(measure), "training": float(train),
+                       "evaluating_after": float(measure)}
+
+    def _fraction(self, phase: str, within: float) -> float:
+        costs = getattr(self, "_costs", None)
+        if not costs:
+            return 0.0
+        if phase in ("saving", "done"):
+            return 1.0
+        if phase not in costs:
+            return 0.0
+        order = list(costs)
+        done = sum(costs[p] for p in order[:order.index(phase)]) + costs[phase] * min(max(within, 0.0), 1.0)
+        return done / max(sum(costs.values()), 1.0)
+
+    def _measuring(self, phase: str, offset: int, total: int, message: str) -> Any:
+        """A ``progress(done, n)`` for one evaluation's encode, as texts of the phase."""
+        if not self.progress:
+            return None
+        started = time.monotonic()
+
+        def report(done: int, _n: int) -> None:
+            step = offset + done
+            elapsed = time.monotonic() - started
+            eta = elapsed / step * (total - step) if step else None
+            self.progress(TrainProgress(phase, step, total, None, eta, message=message,
+                                        fraction=self._fraction(phase, step / max(total, 1))))
+
+        return report
+
+    def _training_progress(self, p: TrainProgress) -> None:
+        if self.progress:
+            p.fraction = self._fraction("training", p.step / max(p.total, 1))
+            self.progress(p)
 
     def _general(self) -> tuple[list[Example], str] | None:
         if self.general_pairs is False:
@@ -99,18 +148,15 @@ class TrainingRun:
         self._emit("preparing", "loading the model")
         encoder = load_for_training(Path(self.parent["path"]), self.device)
         general = self._general()
-        self._emit("evaluating_before", "measuring the current model")
-        before = evaluate_examples(encoder, self.held_set, EVAL_BATCH, self.cancel)
-        general_before = evaluate_examples(encoder, general[0], EVAL_BATCH, self.cancel) if general else None
+        self._plan_costs(general[0] if general else None)
+        before, general_before = self._measure(encoder, general, "evaluating_before", "measuring the current model")
         seed_everything(self.settings.seed)
         loss = make_loss(self.plan.loss, encoder.dim)
         trainer = Trainer(encoder, loss, self.settings)
-        stats = trainer.run(self.train_examples, self.progress, self.cancel)
-        self._emit("evaluating_after", "measuring the new model")
-        after = evaluate_examples(encoder, self.held_set, EVAL_BATCH, self.cancel)
+        stats = trainer.run(self.train_examples, self._training_progress if self.progress else None, self.cancel)
+        after, general_after = self._measure(encoder, general, "evaluating_after", "measuring the new model")
         forgetting = None
-        if general and general_before is not None:
-            general_after = evaluate_examples(encoder, general[0], EVAL_BATCH, self.cancel)
+        if general and general_before is not None and general_after is not None:
             metric, old = general_score(general_before)
             _, new = general_score(general_after)
             forgetting = forgetting_check(old, new, metric, general[1])
@@ -120,6 +166,19 @@ class TrainingRun:
         self._emit("saving", f"saving in {target}")
         self._save(encoder, target)
         return report
+
+    def _measure(self, encoder: Any, general: tuple[list[Example], str] | None, phase: str,
+                 message: str) -> tuple[dict, dict | None]:
+        """Metrics on the held-out labels and on the general pairs, reporting texts encoded."""
+        held = unique_texts(self.held_set)
+        total = held + (unique_texts(general[0]) if general else 0)
+        self._emit(phase, message)
+        own = evaluate_examples(encoder, self.held_set, EVAL_BATCH, self.cancel,
+                                self._measuring(phase, 0, total, message))
+        if not general:
+            return own, None
+        return own, evaluate_examples(encoder, general[0], EVAL_BATCH, self.cancel,
+                                      self._measuring(phase, held, total, message + " on general pairs"))
 
     def _save(self, encoder: Any, target: Path) -> None:
         partial = target.with_name(f".{target.name}.partial")

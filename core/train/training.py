@@ -19,12 +19,16 @@ from typing import Any
 from core import paths
 from core.cancel import CancelToken
 from core.errors import TrainingError
+from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.settings import Settings
 from core.train.label_table import Labels
 from core.train.types import TrainPlan, TrainProgress, TrainResult
 
 MIN_TRAIN_EXAMPLES = 2
+# Below this many usable labels the held-out share (20 % by default) keeps too few pairs
+# for the before/after measure to mean anything (7 labels hold out one pair).
+RECOMMENDED_LABELS = 20
 REPORT_FILE = "training_report.json"
 
 
@@ -51,9 +55,11 @@ class Training:
             name, reason = choose_loss(counts)
         used: Counter[str] = Counter()
         unused: Counter[str] = Counter()
-        for lab in self.labels.labels():
+        labels = self.labels.labels()
+        for lab in labels:
             (used if usable(name, example_of(lab)) is not None else unused)[lab.kind] += 1
-        return TrainPlan(name, reason, counts, dict(used), dict(unused))
+        return TrainPlan(name, reason, counts, dict(used), dict(unused), RECOMMENDED_LABELS,
+                         label_advice(labels, sum(used.values())))
 
     def train(
         self,
@@ -87,7 +93,13 @@ class Training:
         )
         folder_name = self._new_model_name(name or f"{_slug(parent['name'])}-ft")
         target = paths.models_dir() / folder_name
-        report = run.execute(target)
+        try:
+            report = run.execute(target)
+        finally:
+            # the training copy of the model, its gradients and the optimizer's state are
+            # garbage now: give their memory back (an idle window kept 3 GB otherwise)
+            run.release()
+            release_memory()
         model_id = self.versions.add_finetuned(folder_name, target, run.dim, parent_id, report)
         report["model_id"] = model_id
         (target / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -110,3 +122,25 @@ class Training:
             name = f"{base}-{n}"
         return name
 
+
+
+def label_advice(labels: list, usable: int, minimum: int = RECOMMENDED_LABELS) -> list[str]:
+    """What a person should label next, in words (the Train dialog shows it)."""
+    advice = []
+    if usable < minimum:
+        advice.append(
+            f"Label at least {minimum - usable} more pairs (at least {minimum} in all): with fewer, "
+            "the pairs held out for testing are too few to tell whether training helped.")
+    binary = [lab for lab in labels if lab.kind == "pair_binary"]
+    similar = sum(1 for lab in binary if (lab.label or 0) >= 0.5)
+    other = len(binary) - similar
+    if binary and min(similar, other) * 3 < len(binary):
+        if similar < other:
+            advice.append(f"Mark more results as relevant (similar): {similar} similar against {other} not.")
+        else:
+            advice.append(f"Mark more results as not relevant, especially ones that look alike but are "
+                          f"not: {other} not similar against {similar} similar.")
+    if usable < minimum:
+        advice.append("On the Search page mark results relevant or not; in Similar paragraphs confirm or "
+                      "reject pairs; or import a label file.")
+    return advice

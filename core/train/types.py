@@ -74,6 +74,12 @@ class TrainPlan:
     counts: dict[str, int]           # labels per kind in the library
     used: dict[str, int]             # labels per kind the loss trains on
     unused: dict[str, int]           # labels per kind the loss cannot use
+    minimum: int = 0                 # labels below which the held-out measure means little
+    advice: list[str] = field(default_factory=list)   # what to label next, in words
+
+    @property
+    def enough(self) -> bool:
+        return sum(self.used.values()) >= self.minimum
 
 
 @dataclass
@@ -85,6 +91,7 @@ class TrainProgress:
     eta_s: float | None = None
     epoch: int = 0
     message: str | None = None
+    fraction: float | None = None    # of the whole run (measuring, training, measuring again)
 
 
 @dataclass

@@ -1,0 +1,75 @@
+"""Resident memory of one session that indexes, trains and re-encodes (issue 18, F).
+
+In one process, as the window does it (the window's own Qt memory aside): index PDFs
+with the default model, train on 300 scored pairs (STS benchmark train), activate the new
+version and re-encode the library, search a little; RSS after each step and at the end,
+idle. Prints JSON.
+
+Usage: python bench/bench_memory.py [--files N] [--pairs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--pairs", type=int, default=300)
+    args = ap.parse_args()
+    os.environ.setdefault("LIKEWISE_PRECISION", "fp32")
+    from bench.bench_progress import pick_files
+    from core.memory import rss_mb
+
+    out: dict = {"rss_mb": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LIKEWISE_DATA_DIR"] = str(Path(tmp) / "data")
+        os.environ["LIKEWISE_CONFIG_DIR"] = str(Path(tmp) / "config")
+        from core.library import Library
+
+        folder = Path(tmp) / "pdfs"
+        folder.mkdir()
+        for p in pick_files(args.files):
+            (folder / p.name).symlink_to(p)
+        labels = Path(tmp) / "pairs.tsv"
+        with open(SHARED / "stsbenchmark" / "sts-train.csv", encoding="utf-8") as f, \
+                open(labels, "w", encoding="utf-8") as g:
+            g.write("sentence1\tsentence2\tlabel\n")
+            n = 0
+            for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if len(row) >= 7 and n < args.pairs:
+                    g.write(f"{row[5]}\t{row[6]}\t{row[4]}\n")
+                    n += 1
+        out["rss_mb"]["start"] = rss_mb()
+        with Library(path=Path(tmp) / "lib.sqlite") as lib:
+            lib.add_folder(folder, follow_links=True)
+            report = lib.index()
+            out["passages"] = report.chunks_encoded
+            out["rss_mb"]["after_indexing"] = rss_mb()
+            lib.import_labels(labels)
+            result = lib.train(epochs=1)
+            out["rss_mb"]["after_training"] = rss_mb()
+            lib.activate_model(result.model_id)
+            lib.process_jobs()
+            out["switched"] = lib.active_model_id() == result.model_id
+            out["rss_mb"]["after_re_encoding"] = rss_mb()
+            for q in ("how a trace compiler works", "a cat sits on a mat", "income tax form"):
+                lib.search(q, k=10)
+            out["rss_mb"]["idle_after_session"] = rss_mb()
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Result cards: the best sentence is on the card and comes with the list; find-similar
+results say in words how alike they are; similar-paragraph groups stay after a restart
+(pytest-qt)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.gui_shots import shot
+
+pytest.importorskip("pytestqt")
+pytestmark = pytest.mark.gui
+
+FILLER = ("The committee met on a grey morning and went through the agenda item by item. "
+          "Minutes of the previous meeting were read out and approved without changes. "
+          "Several members asked for the budget tables to be printed in a larger font. "
+          "A short break followed, with coffee served in the hall next to the library. "
+          "After the break the chair summarised the open questions from the spring. ")
+BEST = "Finally the lighthouse keeper explained how the lamp oil was stored during winter storms."
+SHARED = ("The supplier shall indemnify the buyer against every claim arising from defects "
+          "in the goods delivered under this agreement, including claims of third parties.")
+
+
+def _window(qtbot, tmp_path, model_dir, watch=False):
+    from app.gui.main_window import MainWindow
+    from core.settings import Settings
+
+    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite", model_path=model_dir, watch=watch)
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.lib is not None and w.model_loaded, timeout=120_000)
+    return w
+
+
+def _close(qtbot, w):
+    w.close()
+    qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+
+
+def test_the_best_sentence_is_on_the_card_when_the_list_arrives(qtbot, tmp_path, tiny_model_dir):
+    from PySide6.QtGui import QFont
+
+    from app.gui.results import RESULT
+    from core.library import Library
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    # one long paragraph: the sentence with the query words comes last, far past 4 lines
+    (docs / "minutes.txt").write_text(FILLER + BEST + "\n", encoding="utf-8")
+    (docs / "other.txt").write_text("Bees carry pollen back to the hive in spring.\n", encoding="utf-8")
+    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
+        lib.add_folder(docs)
+        lib.index()
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    try:
+        w.mode_combo.setCurrentIndex(w.mode_combo.findData("hybrid"))
+        page = w.search_page
+        with_list = {}
+        shown_first = page._show_search
+
+        def show(query, results, seconds):
+            with_list.update({r.chunk_id: r.best_sentence for r in results})
+            shown_first(query, results, seconds)
+
+        page._show_search = show
+        with qtbot.waitSignal(w.results_shown, timeout=60_000):
+            w.set_query("lighthouse lamp oil")
+        rows = [row for row in page.results.rows if row.kind == RESULT]
+        hit = next(row.result for row in rows if "lighthouse" in row.result.text)
+        # it came with the list (before the encoder's pass): the sentence with the words
+        first = with_list[hit.chunk_id]
+        assert first is not None and hit.text[first[0]:first[1]].strip() == BEST
+        assert hit.best_sentence is not None
+        width = w.search_page.delegate._text_width(_opt(w))
+        # the card as it is painted when the list arrives (the tiny random model's own pick,
+        # which replaces it a moment later, is not what this test is about)
+        card = dataclasses.replace(hit, best_sentence=first)
+        shown = " ".join(w.search_page.delegate.shown_text(card, width, QFont(w.search_page.list.font())).split())
+        assert "lighthouse keeper explained how the lamp oil" in shown, shown
+        assert not shown.startswith("The committee met")       # the card moved to the sentence
+        shot(w, "30-best-sentence-on-the-card")
+    finally:
+        _close(qtbot, w)
+
+
+def _opt(w):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    opt = QStyleOptionViewItem()
+    opt.rect = w.search_page.list.viewport().rect()
+    return opt
+
+
+def test_similarity_words_from_the_measured_thresholds():
+    from app.gui.similarity_words import (
+        alike_word,
+        bar_fraction,
+        calibrate_passages,
+        document_words,
+    )
+
+    near, related = 0.85, 0.70
+    assert alike_word(0.97, near, related) == "near copy"
+    assert alike_word(0.75, near, related) == "same topic"
+    assert alike_word(0.60, near, related) == "loosely related"
+    assert alike_word(0.20, near, related) == "not alike"
+    assert bar_fraction(0.20, near, related) == 0.0 and bar_fraction(0.9, near, related) == 1.0
+    results = [SimpleNamespace(score=0.3), SimpleNamespace(score=0.92)]
+    calibrate_passages(results, near, related)
+    assert [r.alike for r in results] == ["not alike", "near copy"] and results[0].bar == 0.0
+    # a true duplicate and an unrelated book no longer read the same
+    copy = SimpleNamespace(source_passages=64, pairs=[(i, 100 + i, 0.99) for i in range(64)])
+    book = SimpleNamespace(source_passages=64, pairs=[(i, 500 + i, 0.35) for i in range(64)])
+    label, note, bar = document_words(copy, near, related)
+    assert label == "near copy" and note.startswith("64 of 64 passages alike (64 near copies)") and bar == 1.0
+    label, note, bar = document_words(book, near, related)
+    assert label == "not alike" and note == "0 of 64 passages alike" and bar < 0.1
+
+
+def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path, tiny_model_dir):
+    from app.gui.results import DOCUMENT, RESULT
+    from app.gui.similarity_words import WORD_COLOURS
+    from core.library import Library
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"contract{i}.md").write_text(f"# Agreement\n\nPayment within {i + 20} days.\n\n{SHARED}\n",
+                                             encoding="utf-8")
+    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
+        lib.add_folder(docs)
+        lib.index()
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    try:
+        chunk = next(c for c in w.lib.search(SHARED, mode="keyword", k=5) if SHARED in c.text)
+        with qtbot.waitSignal(w.results_shown, timeout=60_000):
+            w.find_similar_passages(chunk)
+        found = [row.result for row in w.search_page.results.rows if row.kind == RESULT]
+        assert found and all(r.alike in WORD_COLOURS for r in found)
+        same = [r for r in found if SHARED in r.text]
+        assert same and all(r.alike == "near copy" for r in same)    # the exact copies
+        # the shared paragraph is on the card, after the heading and the payment line
+        from PySide6.QtGui import QFont
+
+        width = w.search_page.delegate._text_width(_opt(w))
+        shown = w.search_page.delegate.shown_text(same[0], width, QFont(w.search_page.list.font()))
+        assert "indemnify the buyer" in shown, shown
+        shot(w, "31-find-similar-passages-in-words")
+        with qtbot.waitSignal(w.results_shown, timeout=60_000):
+            w.find_similar_documents(chunk.document_id)
+        rows = [row.result for row in w.search_page.results.rows if row.kind == DOCUMENT]
+        assert rows and all(" passages alike" in r.note and r.alike for r in rows)
+        shot(w, "32-find-similar-documents-in-words")
+    finally:
+        _close(qtbot, w)
+
+
+def test_similar_paragraph_groups_are_still_there_after_reopening(qtbot, tmp_path, tiny_model_dir):
+    from core.library import Library
+
+    docs = tmp_path / "contracts"
+    docs.mkdir()
+    for i, topic in enumerate(["Payment is due within thirty days.", "The museum opens at nine.",
+                               "Rainfall doubled in the valley."]):
+        (docs / f"contract{i}.md").write_text(f"# Contract {i}\n\n{topic}\n\n# Liability\n\n{SHARED}\n",
+                                             encoding="utf-8")
+    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
+        lib.add_folder(docs)
+        lib.index()
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    try:
+        view = w.dupes_view
+        w.tabs.setCurrentWidget(view)
+        view.mine_btn.click()
+        qtbot.waitUntil(lambda: view.mine_btn.isEnabled() and view.tree.topLevelItemCount() > 0, timeout=60_000)
+        groups = sorted(c.size for c in view.items)
+        assert view.legend.text().startswith("Differences:")
+    finally:
+        _close(qtbot, w)
+    w2 = _window(qtbot, tmp_path, tiny_model_dir, watch=True)   # as a person opens it: watching
+    try:
+        view = w2.dupes_view
+        w2.tabs.setCurrentWidget(view)
+        qtbot.waitUntil(lambda: view.tree.topLevelItemCount() > 0, timeout=60_000)
+        assert sorted(c.size for c in view.items) == groups
+        shot(w2, "33-similar-paragraph-groups-after-restart")
+    finally:
+        _close(qtbot, w2)
+
+
+def test_could_not_open_says_why_and_gives_way_after_a_while(qtbot, tmp_path, tiny_model_dir, monkeypatch):
+    from app.gui import viewer
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    why = viewer.why_not_opened(str(pdf), 3, None, platform="linux", which=lambda _n: None)
+    assert why.startswith("no PDF viewer is installed") and "evince" in why
+    assert "failed to start: evince" in viewer.why_not_opened(str(pdf), 3, ["evince", "x"], platform="linux")
+    assert "no longer there" in viewer.why_not_opened(str(tmp_path / "gone.pdf"), None, None)
+
+    w = _window(qtbot, tmp_path, tiny_model_dir)
+    try:
+        monkeypatch.setattr(viewer, "launch", lambda cmd: False)
+        monkeypatch.setattr(viewer, "open_document", lambda path, page=None, tried=False: False)
+        monkeypatch.setattr(viewer, "why_not_opened",
+                            lambda path, page, cmd: "no PDF viewer is installed (test)")
+        w.search_page.open_path(str(pdf), 2)
+        assert w.status_label.text() == f"Could not open {pdf}: no PDF viewer is installed (test)"
+        assert w._flash_timer.isActive()
+        w._flash_timer.stop()
+        w._flash_timer.timeout.emit()        # the while has passed: the counts come back
+        assert "Could not open" not in w.status_label.text()
+        assert "passages in" in w.status_label.text()
+    finally:
+        _close(qtbot, w)

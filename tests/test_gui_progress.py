@@ -1,0 +1,118 @@
+"""Indexing progress that does not go stale: passages move inside a long document's
+encode, the total is estimated from passages, and the window shows it (pytest-qt)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+
+import pytest
+
+from tests.gui_shots import shot
+
+pytest.importorskip("pytestqt")
+pytestmark = pytest.mark.gui
+
+WORDS = ("river bridge museum contract violin compiler pollen harvest thunder lantern garden "
+         "harbour engine orbit meadow ledger canyon quartz").split()
+
+
+def _long_text(paragraphs: int) -> str:
+    out = []
+    for i in range(paragraphs):
+        words = [WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(45)]
+        out.append(f"Paragraph {i}: " + " ".join(words) + ".")
+    return "\n\n".join(out) + "\n"
+
+
+class EncoderGate:
+    """Holds the indexer inside a long encode, after ``batches`` batches have been
+    reported: the test looks at the window while a document is half encoded."""
+
+    def __init__(self, monkeypatch, batches: int, min_texts: int) -> None:
+        from core.encoder.model import SentenceEncoder
+
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.held_at = 0
+        original = SentenceEncoder.encode
+
+        def encode(enc, texts, batch_size=32, progress=None, cancel=None, normalize=None):
+            if progress is None or len(texts) < min_texts:
+                return original(enc, texts, batch_size=batch_size, progress=progress, cancel=cancel,
+                                normalize=normalize)
+
+            def held(done, total):
+                progress(done, total)
+                if done >= batches * batch_size and not self.release.is_set():
+                    self.held_at = done
+                    self.reached.set()
+                    self.release.wait(120)
+
+            return original(enc, texts, batch_size=batch_size, progress=held, cancel=cancel, normalize=normalize)
+
+        monkeypatch.setattr(SentenceEncoder, "encode", encode)
+
+
+def test_tracker_estimates_passages_from_bytes_and_counts_encoded_batches():
+    from core.index.indexer import Tracker
+
+    seen = []
+    t = Tracker(3, seen.append)
+    t.plan({"/a/one.txt": 1000, "/a/two.txt": 3000, "/a/three.pdf": 5000})
+    t.read("/a/one.txt", 10)                 # 10 passages per 1000 bytes of text
+    assert t.estimated_total() == 10 + 30 + 50
+    t.read("/a/three.pdf", 20)               # pdf has its own rate; text keeps its own
+    assert t.estimated_total() == 10 + 30 + 20
+    t.encoding(8)                            # a batch of the first group is encoded
+    assert seen[-1].chunks_done == 8 and seen[-1].chunks_total == 60
+    t.written(10)
+    t.group_done()
+    t.emit()
+    assert seen[-1].chunks_done == 10
+    t.read("/a/two.txt", None)               # unchanged: it needs no passages
+    t.emit()
+    assert seen[-1].chunks_total == 30 and seen[-1].eta_s is not None
+
+
+def test_progress_moves_while_a_long_document_is_encoded(qtbot, tmp_path, tiny_model_dir, monkeypatch):
+    from app.gui.main_window import MainWindow
+    from core.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-long-report.txt").write_text(_long_text(240), encoding="utf-8")
+    (docs / "b-short-note.txt").write_text(_long_text(6), encoding="utf-8")
+    gate = EncoderGate(monkeypatch, batches=3, min_texts=60)
+    w = MainWindow(settings=Settings(batch_size=8), library_path=tmp_path / "lib.sqlite",
+                   model_path=tiny_model_dir, watch=False)
+    qtbot.addWidget(w)
+    w.resize(1100, 500)
+    w.show()
+    w.start()
+    try:
+        qtbot.waitUntil(lambda: w.lib is not None and w.model_loaded, timeout=120_000)
+        w.add_folder(str(docs))
+        qtbot.waitUntil(gate.reached.is_set, timeout=120_000)
+        # held inside the long document's encode, after three batches
+        qtbot.waitUntil(lambda: w.progress.last is not None and w.progress.last.chunks_done >= gate.held_at > 0,
+                        timeout=30_000)
+        p = w.progress.last
+        assert p.files_done == 0 and p.phase == "indexing"
+        assert p.chunks_total >= 60 and p.chunks_done < p.chunks_total
+        assert p.eta_s is not None and p.eta_s > 0
+        text = w.progress.label.text()
+        assert f"{p.chunks_done:,} of ~{p.chunks_total:,} passages" in text and "ETA" in text
+        assert w.progress.bar.maximum() == p.chunks_total and w.progress.bar.value() == p.chunks_done
+        shot(w, "20-indexing-progress-inside-a-long-document")
+        gate.release.set()
+        qtbot.waitUntil(lambda: w.progress.last.phase == "done", timeout=120_000)
+        passages = sum(d.chunks for d in w.lib.documents())
+        assert w.progress.last.chunks_done == passages
+    finally:
+        gate.release.set()
+        w.close()
+        qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
