@@ -24,7 +24,7 @@ from core.search.accel import Accelerator, Hits
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
-from core.search.snippets import SentenceCache, best_sentences, query_terms, word_spans
+from core.search.snippets import SentenceCache, best_sentences, by_words, query_terms, word_spans
 from core.store import Store
 from core.types import ChunkInfo, SearchResult, SimilarDocument
 
@@ -162,9 +162,14 @@ class Searcher:
             ranked = self._group(ranked, k)
         else:
             ranked = ranked[:k]
-        # A keyword search loads no model: its passages show the words found, not a
-        # best sentence by meaning (add_best_sentences can still fill one later).
-        snippets = snippets and mode != "keyword"
+        if mode == "keyword":
+            # A keyword search loads no model: its best sentence is the one holding the
+            # most of the words found (add_best_sentences can still pick one by meaning).
+            out = self._results(ranked, query, None, False)
+            if snippets:
+                for r in out:
+                    r.best_sentence = by_words(r.text, r.word_spans)
+            return out
         return self._results(ranked, query, qvec if snippets else None, snippets)
 
     def similar_to_text(
