@@ -295,7 +295,7 @@ def test_broken_files_are_listed_with_reasons(qtbot, tmp_path, shared_data, tiny
         from PySide6.QtWidgets import QApplication
 
         opened = []
-        monkeypatch.setattr("app.gui.viewer.open_document", lambda path, page=None: opened.append(
+        monkeypatch.setattr("app.gui.viewer.open_document", lambda path, page=None, **kw: opened.append(
             (path, page)) or True)
         w.activateWindow()
         w.search_edit.setFocus()

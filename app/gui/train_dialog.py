@@ -53,6 +53,12 @@ class LossCurve(QWidget):
         self.points = []
         self.update()
 
+    def set_points(self, points: list[tuple[int, float]]) -> None:
+        """The whole curve at once (the trainer's own record: live reports may be
+        coalesced when they come faster than the window draws)."""
+        self.points = [(int(s), float(v)) for s, v in points]
+        self.update()
+
     def paintEvent(self, _event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -318,6 +324,9 @@ class TrainDialog(QDialog):
         self.progress_label.setText(f"Done in {result.seconds:.0f} s \u00b7 saved as a new version "
                                     "(not used until you activate it)")
         self._state("trained")
+        curve = result.report.get("loss_curve")
+        if curve:
+            self.curve.set_points(curve)
         rows = metric_rows(result.before, result.after)
         held = int(result.report.get("labels", {}).get("held_out", 0))
         note = ""
