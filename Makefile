@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-train: $(STAMP)
 
 bench-dupes: $(STAMP)
 	$(PY) bench/bench_dupes.py
+
+bench-paragraphs: $(STAMP)
+	$(PY) bench/bench_paragraphs.py $(ARGS)
 
 bench-ocr: $(STAMP)
 	$(PY) bench/bench_ocr.py

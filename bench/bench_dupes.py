@@ -277,6 +277,7 @@ def exact_relations(db: Path, near: float, sample: int | None, seed: int = 1) ->
     normalized-text groups in different documents. With ``sample`` only that many random
     rows are scanned (each still against all)."""
     import core.offline  # noqa: F401
+    from core.dupes.normalize import TRIVIAL
     from core.library import Library
 
     lib = Library(path=db)
@@ -284,6 +285,9 @@ def exact_relations(db: Path, near: float, sample: int | None, seed: int = 1) ->
     ids, vecs = lib.store.all_vectors(model_id)
     meta = {r[0]: (r[1], r[2]) for r in lib.store.query(
         "SELECT c.id, c.document_id, n.norm_hash FROM chunks c JOIN dupes_norm n ON n.chunk_id = c.id")}
+    # Trivial paragraphs (issue 16: page numbers, single words) are never mined: not in the truth either.
+    live = np.array([meta[int(c)][1] != TRIVIAL for c in ids], dtype=bool)
+    ids, vecs = ids[live], vecs[live]
     docs = np.array([meta[int(c)][0] for c in ids])
     hashes = [meta[int(c)][1] for c in ids]
     _, group = np.unique(np.asarray(hashes), return_inverse=True)

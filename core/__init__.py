@@ -7,11 +7,14 @@ Glossary (one word per thing, in the code, the CLI and the window):
 - document: one file of a folder, with its status (indexed, no_text, error ...).
 - chunk: a piece of a document sized for the encoder (table chunks). The window and the
   CLI call a chunk a *passage*; code says chunk for the stored row, passage where it
-  speaks to people.
+  speaks to people. Since issue 16 a chunk is one *paragraph* (as the extractor saw it,
+  with the heading right above it); only a paragraph over the token budget is cut, at
+  sentences (setting chunk_merge_paragraphs=True groups paragraphs as before).
 - vector: a chunk's embedding under one model version (tables vec_m<id>; vec_log lists changes).
 - model version: one encoder the library knows (table models); *active* is searched,
   *target* is being filled during a switch.
-- job: queued indexing work (table jobs): index, reindex, delete, embed.
+- job: queued indexing work (table jobs): index, reindex, delete, embed, split (the
+  upgrade of migration 0009: a stored passage grouping paragraphs is cut into them).
 - index (verb): turn jobs into documents, chunks and vectors (core/index/).
 - reconcile: compare the folders with the library and queue the differences.
 - search: passages for a query (dense, keyword or hybrid); find similar: for a passage or

@@ -369,6 +369,11 @@ class Catalog:
                  facts.content_hash, INDEXED, pages, time.time()),
             )
             doc_id = conn.last_insert_rowid()
+        self._insert_chunks(conn, doc_id, chunks, vectors)
+        return int(doc_id)
+
+    def _insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
+                       vectors: dict[int, np.ndarray]) -> None:
         chunk_ids = []
         for c in chunks:
             conn.execute(
@@ -382,7 +387,22 @@ class Catalog:
         for model_id, mat in vectors.items():
             self.store.put_vectors(conn, model_id, chunk_ids, mat)
         faults.checkpoint("upsert")
-        return int(doc_id)
+
+    def passage_rows(self, doc_id: int, conn: apsw.Connection | None = None) -> list[tuple]:
+        """A document's passages as (text, char_start, char_end, page_start, page_end,
+        heading, ocr), in order: what core/index/split.py cuts into paragraphs."""
+        sql = ("SELECT text, char_start, char_end, page_start, page_end, heading, ocr FROM chunks "
+               "WHERE document_id = ? ORDER BY ord")
+        if conn is not None:
+            return [tuple(r) for r in conn.execute(sql, (doc_id,))]
+        return [tuple(r) for r in self.store.query(sql, (doc_id,))]
+
+    def replace_passages(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
+                         vectors: dict[int, np.ndarray]) -> None:
+        """A document's passages, words and vectors replaced (inside ``conn``'s write);
+        the document row, its file facts and labels stay."""
+        self.delete_chunks_of(conn, doc_id)
+        self._insert_chunks(conn, doc_id, chunks, vectors)
 
     def write_single_passage(self, conn: apsw.Connection, stored: str, title: str, text: str,
                              when: float) -> int:

@@ -10,7 +10,10 @@ How blocks become chunks:
 
 1. Every block's token count comes from the model's tokenizer (``count_tokens``, which
    counts special tokens too), all blocks in one batched call.
-2. Consecutive blocks with the same heading, on the same or adjacent pages, are merged
+2. A passage is one paragraph (issue 16: a paragraph copied between different neighbours
+   must exist on its own to be found): a block is merged only with the heading blocks
+   right above it. With ``merge_paragraphs=True`` (the behaviour before issue 16),
+   consecutive blocks with the same heading, on the same or adjacent pages, are merged
    while the merge fits ``max_tokens``. A merge's count is estimated as the sum of its
    parts' counts without their special tokens (exact for WordPiece, whose pieces never
    cross whitespace) and then checked by counting the merged text for real.
@@ -61,6 +64,7 @@ def chunk_blocks(
     count_tokens: CountTokens,
     max_tokens: int,
     overlap_sentences: int = 1,
+    merge_paragraphs: bool = False,
 ) -> list[Chunk]:
     if not blocks:
         return []
@@ -77,7 +81,8 @@ def chunk_blocks(
     for i, block in enumerate(blocks):
         if counts[i] <= max_tokens:
             atom = _Atom(starts[i], starts[i] + len(block.text), counts[i], i)
-            if run and not _mergeable(blocks[run[-1].block], block):
+            if run and not (_mergeable(blocks[run[-1].block], block)
+                            and (merge_paragraphs or _only_headings(blocks, run))):
                 groups += _pack(run, max_tokens, overhead, 0)
                 run = []
             run.append(atom)
@@ -116,7 +121,12 @@ def _mergeable(prev: Block, block: Block) -> bool:
         return False
     if prev.page is None or block.page is None:
         return prev.page is None and block.page is None
-    return 0 <= block.page - prev.page <= 1
+    return 0 <= block.page - (prev.page_end or prev.page) <= 1
+
+
+def _only_headings(blocks: Sequence[Block], run: list[_Atom]) -> bool:
+    """A paragraph passage takes the headings right above it, nothing else."""
+    return all(blocks[a.block].kind == "heading" for a in run)
 
 
 def _estimate(atoms: Sequence[_Atom], overhead: int) -> int:
@@ -259,13 +269,14 @@ def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) 
     start, end = group[0].start, group[-1].end
     covered = range(group[0].block, group[-1].block + 1)
     pages = [blocks[i].page for i in covered if blocks[i].page is not None]
+    ends = [blocks[i].page_end or blocks[i].page for i in covered if blocks[i].page is not None]
     return Chunk(
         ord=n,
         text=text[start:end],
         char_start=start,
         char_end=end,
         page_start=min(pages) if pages else None,
-        page_end=max(pages) if pages else None,
+        page_end=max(ends) if ends else None,
         heading=blocks[group[0].block].heading,
         ocr=any(blocks[i].ocr for i in covered),
     )

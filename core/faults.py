@@ -3,7 +3,8 @@
 ``LIKEWISE_KILL_AT=phase:n`` makes the process kill itself with SIGKILL the n-th time
 (1-based) it reaches ``checkpoint(phase)``; phases are "scan", "extract", "encode",
 "write" (inside a document's transaction, before its vectors), "upsert" (after them,
-before the commit), "mine" (similar-paragraph mining) and "reembed" (a model switch).
+before the commit), "mine" (similar-paragraph mining), "reembed" (a model switch) and "split" (the upgrade
+that cuts a library's passages into paragraphs, core/index/split.py).
 Unset, a checkpoint costs one dictionary look-up. Nothing else reads this variable.
 """
 

@@ -19,6 +19,7 @@ class Settings:
     library_path: str = ""        # "" = <user data>/library.sqlite
     chunk_max_tokens: int = 0     # 0 = the model's max_seq_length
     chunk_overlap_sentences: int = 1
+    chunk_merge_paragraphs: bool = False   # True: a passage groups paragraphs up to the budget
     reconcile_interval_s: int = 600
     extract_timeout_s: float = 60.0
     extract_memory_mb: int = 2048

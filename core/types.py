@@ -26,6 +26,7 @@ class Block:
     heading: str | None = None     # the nearest heading above this block
     kind: str = "paragraph"        # paragraph | heading | table | header | footer
     ocr: bool = False              # read by OCR from a scanned page or an image
+    page_end: int | None = None    # last page when the paragraph runs over a page break
 
 
 @dataclass
@@ -64,7 +65,7 @@ class IndexProgress:
     chunks_per_s: float = 0.0
     eta_s: float | None = None
     current_file: str | None = None
-    phase: str = "idle"            # scanning | indexing | embedding | done | cancelled
+    phase: str = "idle"            # scanning | indexing | embedding | splitting | done | cancelled
     failed: int = 0
     message: str | None = None
     scanned_page: int = 0          # OCR of the current file: page n of scanned_pages

@@ -91,7 +91,7 @@ def _check(blocks, chunks, count_tokens, max_tokens):
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
 
 
-def test_short_blocks_merge_under_one_heading(count_tokens):
+def test_short_blocks_merge_under_one_heading_when_asked(count_tokens):
     blocks = [
         Block("Harbour", heading="Harbour", kind="heading"),
         Block(SENTENCES[0], heading="Harbour"),
@@ -99,7 +99,7 @@ def test_short_blocks_merge_under_one_heading(count_tokens):
         Block("Weather", heading="Weather", kind="heading"),
         Block(SENTENCES[2], heading="Weather"),
     ]
-    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128)
+    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128, merge_paragraphs=True)
     _check(blocks, chunks, count_tokens, 128)
     assert [c.text for c in chunks] == [
         f"Harbour\n\n{SENTENCES[0]}\n\n{SENTENCES[1]}",
@@ -107,13 +107,21 @@ def test_short_blocks_merge_under_one_heading(count_tokens):
     ]
     assert [c.heading for c in chunks] == ["Harbour", "Weather"]
     assert all(c.page_start is None for c in chunks)
+    # By default (issue 16) a passage is one paragraph, with the heading right above it.
+    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128)
+    _check(blocks, chunks, count_tokens, 128)
+    assert [c.text for c in chunks] == [
+        f"Harbour\n\n{SENTENCES[0]}", SENTENCES[1], f"Weather\n\n{SENTENCES[2]}"]
+    assert [c.heading for c in chunks] == ["Harbour", "Harbour", "Weather"]
 
 
 def test_pages_adjacent_merge_and_distant_pages_do_not(count_tokens):
     blocks = [Block(SENTENCES[0], page=1), Block(SENTENCES[1], page=2), Block(SENTENCES[2], page=5)]
-    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128)
+    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128, merge_paragraphs=True)
     _check(blocks, chunks, count_tokens, 128)
     assert [(c.page_start, c.page_end) for c in chunks] == [(1, 2), (5, 5)]
+    chunks = chunk_blocks(blocks, count_tokens, max_tokens=128)
+    assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2), (5, 5)]
 
 
 def test_long_paragraph_splits_at_sentences_with_overlap(count_tokens):

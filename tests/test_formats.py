@@ -91,9 +91,11 @@ def test_each_format_is_found_by_keyword_and_by_meaning(formats_library, ext):
     lib, _, _ = formats_library
     codeword = PHRASES[ext][0]
     assert [os.path.basename(r.path) for r in lib.search(codeword, mode="keyword", k=5)] == [f"sample{ext}"]
-    best = lib.search(QUESTIONS[ext], mode="dense", k=1)
+    best = lib.search(QUESTIONS[ext], mode="dense", k=2)
     assert os.path.basename(best[0].path) == f"sample{ext}"
-    assert codeword in best[0].text
+    # A passage is one paragraph (issue 16): the file's other paragraph on the same theme
+    # ("Ice shapes the land.") may come first; the phrase's own paragraph is next to it.
+    assert any(codeword in r.text for r in best if os.path.basename(r.path) == f"sample{ext}")
 
 
 def test_script_style_and_hidden_text_is_never_indexed(formats_library):

@@ -48,7 +48,7 @@ def progress_line(p: Any) -> str:
         return WAITING_TEXT
     if p.phase in ("done", "cancelled"):
         return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
-    verb = "Re-encoding" if p.phase == "embedding" else "Indexing"
+    verb = {"embedding": "Re-encoding", "splitting": "Upgrading to paragraphs"}.get(p.phase, "Indexing")
     bits = [f"{verb} {p.files_done}/{p.files_total} files"]
     total = getattr(p, "chunks_total", 0)
     if total:
@@ -175,6 +175,7 @@ class ProgressDetails(QDialog):
             return
         phase = {"scanning": "Scanning folders", "indexing": "Reading and encoding files",
                  "embedding": "Re-encoding with a new model", "done": "Finished",
+                 "splitting": "Cutting passages into paragraphs (library upgrade)",
                  "cancelled": "Stopped", "idle": "Idle",
                  "waiting": "Waiting for another Likewise that is indexing this library"}.get(p.phase, p.phase)
         self.fields["phase"].setText(phase)

@@ -24,7 +24,7 @@ from core.catalog import Catalog
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
 from core.dupes.mine import all_pairs, query_pairs
-from core.dupes.normalize import norm_hash
+from core.dupes.normalize import TRIVIAL, mining_hash
 from core.dupes.types import (
     EXACT,
     NEAR,
@@ -289,7 +289,7 @@ class Miner:
     # -- passages, hashes and vectors --------------------------------------------------------
     def _fill_norm_hashes(self, doc_ids: list[int] | None) -> int:
         """Compute the normalized-text hash of passages that lack one."""
-        sql = ("SELECT c.id, c.text FROM chunks c LEFT JOIN dupes_norm n ON n.chunk_id = c.id "
+        sql = ("SELECT c.id, c.text, c.heading FROM chunks c LEFT JOIN dupes_norm n ON n.chunk_id = c.id "
                "WHERE n.chunk_id IS NULL")
         params: tuple = ()
         if doc_ids is not None:
@@ -297,7 +297,7 @@ class Miner:
                 return 0
             sql += f" AND c.document_id IN ({','.join('?' * len(doc_ids))})"
             params = tuple(int(d) for d in doc_ids)
-        rows = [(cid, norm_hash(text)) for cid, text in self.store.query(sql, params)]
+        rows = [(cid, mining_hash(text, heading)) for cid, text, heading in self.store.query(sql, params)]
         if rows:
             with self.store.write() as conn:
                 conn.executemany(
@@ -357,7 +357,7 @@ class Miner:
             r[0]: r[1:]
             for r in self.store.query(
                 "SELECT c.id, c.document_id, c.char_start, c.char_end, n.norm_hash FROM chunks c "
-                "JOIN dupes_norm n ON n.chunk_id = c.id"
+                "JOIN dupes_norm n ON n.chunk_id = c.id WHERE n.norm_hash != ?", (TRIVIAL,)
             )
         }
         keep = np.array([int(c) in meta for c in ids], dtype=bool) if ids.size else np.zeros(0, bool)

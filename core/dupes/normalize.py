@@ -30,3 +30,25 @@ def normalize_text(text: str) -> str:
 
 def norm_hash(text: str) -> str:
     return hashlib.blake2b(normalize_text(text).encode("utf-8"), digest_size=16).hexdigest()
+
+
+# Paragraphs too slight to be a copy worth showing (a page number, "Test", a heading on
+# its own): they get this hash and are left out of mining altogether.
+TRIVIAL = ""
+MIN_WORDS = 4
+MIN_LETTERS = 20
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_trivial(text: str, heading: str | None = None) -> bool:
+    """True for a paragraph that must not form pairs or clusters: fewer than MIN_WORDS
+    words of two letters or more, fewer than MIN_LETTERS letters, or only its heading."""
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS or sum(len(w) for w in words) < MIN_LETTERS:
+        return True
+    return heading is not None and normalize_text(text) == normalize_text(heading)
+
+
+def mining_hash(text: str, heading: str | None = None) -> str:
+    """The normalized-text hash mining keys exact copies by, or TRIVIAL."""
+    return TRIVIAL if is_trivial(text, heading) else norm_hash(text)

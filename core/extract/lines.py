@@ -59,3 +59,40 @@ def _ends_paragraph(line: str, following: str, typical: int) -> bool:
     if _SENTENCE_END.search(line) and len(line) < 0.8 * typical:
         return True
     return starts_upper and len(line) < 0.5 * typical and not line.endswith((",", "-"))
+
+
+_PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
+
+
+def join_across_pages(blocks: list) -> list:
+    """A paragraph cut by a page break is one block again: the last paragraph of a page
+    that does not end a sentence, followed by a first paragraph of the next page that
+    starts in lower case, are joined (page = the first page, page_end = the last). A page
+    number printed between them (a lone "12", "Page 3 of 9") does not stop the join; it
+    stays as its own block after the joined paragraph."""
+    out: list = []
+    for block in blocks:
+        prev_i = _last_paragraph(out, block)
+        if prev_i is not None:
+            prev = out[prev_i]
+            if not _SENTENCE_END.search(prev.text) and block.text[:1].islower():
+                prev.text = _join(prev.text, block.text)
+                prev.page_end = block.page_end or block.page
+                continue
+        out.append(block)
+    return out
+
+
+def _last_paragraph(out: list, block) -> int | None:
+    """Index in ``out`` of the paragraph ``block`` (the first on its page) may continue."""
+    if block.page is None or not out or out[-1].page == block.page:
+        return None
+    i = len(out) - 1
+    while i >= 0 and _PAGE_NUMBER.match(out[i].text.strip()):
+        i -= 1
+    if i < 0:
+        return None
+    prev = out[i]
+    if (prev.page_end or prev.page) != block.page - 1 or prev.ocr != block.ocr or prev.kind != block.kind:
+        return None
+    return i

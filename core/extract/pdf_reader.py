@@ -39,7 +39,7 @@ from pathlib import Path
 
 from core.extract.clean import clean_line, short_reason
 from core.extract.furniture import strip_furniture
-from core.extract.lines import page_paragraphs
+from core.extract.lines import join_across_pages, page_paragraphs
 from core.extract.options import ExtractOptions, PageProgress
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
@@ -124,6 +124,7 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
             raise
         except Exception as exc:  # noqa: BLE001 - OCR failing keeps the text layer
             ocr_error = exc
+    blocks = join_across_pages(blocks)
     chars = sum(_alnum(b.text) for b in blocks)
     if chars < MIN_TEXT_CHARS:
         if first_error is not None:

@@ -29,6 +29,7 @@ from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.reconcile import Reconciler
+from core.index.split import run_split_jobs
 from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.pathnames import from_db
@@ -257,6 +258,7 @@ class Indexer:
                     self._run_file_jobs(report, tracker, cancel, touched)
                     self._run_delete_jobs(report, tracker, cancel)
                     self._run_embed_jobs(report, tracker, cancel)
+                    run_split_jobs(self, report, tracker, cancel, touched)
                     self.versions.maybe_finish_switch()
                 except Cancelled:
                     report.cancelled = True
@@ -392,6 +394,7 @@ class Indexer:
             enc.count_tokens,
             max_tokens=max_tokens,
             overlap_sentences=self.settings.chunk_overlap_sentences,
+            merge_paragraphs=self.settings.chunk_merge_paragraphs,
         )
 
     # -- encoding and writing -------------------------------------------------------------
