@@ -13,6 +13,10 @@ import core.offline  # noqa: F401
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
+# Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py),
+# set at import so that session fixtures (e.g. test_encoder's `likewise eval sts`) see it too.
+os.environ["LIKEWISE_PRECISION"] = "fp32"
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory, monkeypatch):

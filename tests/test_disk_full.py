@@ -86,7 +86,7 @@ def test_cli_says_the_disk_is_full_and_resumes(tmp_path, tiny_model_dir, capsys,
     lib_file = tmp_path / "cli.sqlite"
     common = ["--library", str(lib_file), "--model", str(tiny_model_dir)]
     assert main(common + ["add-folder", str(folder)]) == 0
-    write_notes(folder, 5, 10)
+    write_notes(folder, 5, 40)   # more than the three pages left can hold
     capsys.readouterr()
 
     real_connect = db_module.connect
@@ -108,7 +108,7 @@ def test_cli_says_the_disk_is_full_and_resumes(tmp_path, tiny_model_dir, capsys,
     assert "0 not indexed" in capsys.readouterr().out
     assert_consistent(lib_file)
     with Library(path=lib_file, model_path=tiny_model_dir) as lib:
-        assert len(lib.documents(status="indexed")) == 15
+        assert len(lib.documents(status="indexed")) == 45
 
 
 @pytest.fixture

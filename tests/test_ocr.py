@@ -72,9 +72,18 @@ def test_scanned_pages_and_images_are_indexed(scanned_library):
 def test_a_known_phrase_is_found_by_keyword_on_its_page(scanned_library, name):
     lib, _, _ = scanned_library
     phrase, page = PHRASES[name]
-    hits = [r for r in lib.search(phrase, mode="keyword", k=20) if r.path.endswith(name)]
-    assert hits, f"{phrase!r} not found in {name}"
-    assert hits[0].page_start == page and hits[0].ocr
+    results = lib.search(phrase, mode="keyword", k=20)
+    hits = [r for r in results if r.path.endswith(name)]
+    if hits:
+        assert hits[0].page_start == page and hits[0].ocr
+        return
+    # The rotations read the same words: an exact repeat of a passage listed first is
+    # named in that result's also_in ("also in 3 other files"), at its own page.
+    repeats = [r for r in results if any(p.endswith(name) for p in r.also_in)]
+    assert repeats and repeats[0].ocr, f"{phrase!r} not found in {name}"
+    doc = next(d for d in lib.documents() if d.path.endswith(name))
+    pages = [c.page_start for c in lib.chunks_of(doc.id) if phrase.lower() in c.text.lower()]
+    assert pages and pages[0] == page
 
 
 def test_passages_read_by_ocr_are_marked_and_filterable(scanned_library):

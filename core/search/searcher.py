@@ -159,7 +159,7 @@ class Searcher:
             kw = pending.result()
         ranked = self._drop_exact_repeats(_rank(mode, dense, kw))
         if group_by_document:
-            ranked = self._group(ranked, k)
+            ranked = self._group(ranked[:depth], k)   # other hits among exactly depth candidates
         else:
             ranked = ranked[:k]
         if mode == "keyword":
