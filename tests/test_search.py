@@ -22,7 +22,7 @@ DOCS = {
 MODES = ("dense", "keyword", "hybrid")
 
 # What the query asks, in words the target passage does not use.
-PARAPHRASE = "detectives cooperated with police officers and doctors"   # no word FTS5 (porter) matches there
+PARAPHRASE = "cooperation with police and doctors"   # shares no content word with the target
 PARAPHRASE_TARGET = "collaborated with law enforcement and medical personnel"
 RARE_CODE = "150109-DSP-Milw-505"
 
