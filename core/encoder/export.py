@@ -15,6 +15,7 @@ bundle's fast-models/ folder are searched in)
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import warnings
@@ -127,8 +128,20 @@ def _quantize(source: Path, target: Path) -> None:
 
     graph = onnx.load(str(source), load_external_data=False).graph
     embeddings = [n.name for n in graph.node if n.op_type == "EmbedLayerNormalization"]
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     nodes_to_exclude=embeddings, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    root = logging.getLogger()
+    advice = _DropAdvice()
+    root.addFilter(advice)   # ORT's quantizer advises "pre-processing" for image models on the console
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=embeddings,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.removeFilter(advice)
+
+
+class _DropAdvice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith("Please consider to run pre-processing")
 
 
 def _save_tokenizer(ref: Any, target: Path) -> None:
