@@ -22,15 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-
-
-def _files(limit: int | None) -> list[Path]:
-    pdfs = sorted((SHARED / "pdf_real").rglob("*.pdf"))
-    docx = sorted((SHARED / "docx" / "valid").rglob("*.docx"))
-    if limit:
-        pdfs, docx = pdfs[:limit], docx[:limit]
-    return pdfs + docx
+from bench.bench_index import _files  # noqa: E402 - the same files as make bench-index
 
 
 def _short(text: str, n: int = 150) -> str:

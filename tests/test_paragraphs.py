@@ -15,6 +15,7 @@ from core.dupes.normalize import is_trivial
 from core.extract.lines import join_across_pages
 from core.index.split import split_passages
 from core.types import Block
+from tests.hostile import _pdf as assemble_pdf
 
 
 def _words(texts: list[str]) -> list[int]:
@@ -88,17 +89,7 @@ def _pdf(pages: list[list[str]]) -> bytes:
         objects.append(b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content
                        + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return assemble_pdf(objects)
 
 
 def test_pdf_reader_joins_a_paragraph_across_the_page_break(tmp_path):
