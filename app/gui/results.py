@@ -5,6 +5,7 @@ sentence highlighted and the matching words in bold, a relevance bar)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,36 +135,21 @@ class ResultDelegate(QStyledItemDelegate):
         if doc.size().height() <= limit:
             return int(doc.size().height())
         fit = 0.0
-        layout = doc.documentLayout()
-        block = doc.begin()
-        while block.isValid():
-            top = layout.blockBoundingRect(block).top()
-            bl = block.layout()
-            for i in range(bl.lineCount()):
-                ln = bl.lineAt(i)
-                bottom = top + ln.y() + ln.height()
-                if bottom > limit:
-                    return int(max(fit, line))
-                fit = bottom
-            block = block.next()
+        for _block, _ln, bottom in _laid_out_lines(doc):
+            if bottom > limit:
+                break
+            fit = bottom
         return int(max(fit, line))
 
     def shown_text(self, r: Any, width: int, font: QFont) -> str:
         """The passage text a card shows (the whole lines within its height)."""
         doc = self._doc(r, width, font, False, False)
         limit = self._text_height(doc, font, False)
-        layout = doc.documentLayout()
         out = []
-        block = doc.begin()
-        while block.isValid():
-            top = layout.blockBoundingRect(block).top()
-            bl = block.layout()
-            for i in range(bl.lineCount()):
-                ln = bl.lineAt(i)
-                if top + ln.y() + ln.height() > limit + 0.5:
-                    return "".join(out)
-                out.append(block.text()[ln.textStart():ln.textStart() + ln.textLength()])
-            block = block.next()
+        for block, ln, bottom in _laid_out_lines(doc):
+            if bottom > limit + 0.5:
+                break
+            out.append(block.text()[ln.textStart():ln.textStart() + ln.textLength()])
         return "".join(out)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -295,3 +281,16 @@ class ResultDelegate(QStyledItemDelegate):
         paint_ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
         doc.documentLayout().draw(painter, paint_ctx)
         painter.restore()
+
+
+def _laid_out_lines(doc: QTextDocument) -> Iterator[tuple[Any, Any, float]]:
+    """(block, line, bottom) of each line of a laid-out document, top to bottom."""
+    layout = doc.documentLayout()
+    block = doc.begin()
+    while block.isValid():
+        top = layout.blockBoundingRect(block).top()
+        bl = block.layout()
+        for i in range(bl.lineCount()):
+            ln = bl.lineAt(i)
+            yield block, ln, top + ln.y() + ln.height()
+        block = block.next()
