@@ -18,6 +18,7 @@ from core.encoder.device import choose_device
 from core.encoder.folder_format import read_json, write_json
 from core.encoder.normalize import Normalize
 from core.encoder.pooling import Pooling
+from core.encoder.texts import check_texts
 from core.encoder.transformer import Transformer
 from core.errors import ModelError
 
@@ -165,12 +166,12 @@ class SentenceEncoder(nn.Module):
     # -- tokens -------------------------------------------------------------------------
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens of each text, special tokens included, before truncation."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         return self.transformer.count_tokens(texts) if texts else []
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, Tensor]:
         """A padded, truncated batch on this encoder's device (for training)."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             raise ValueError("tokenize needs at least one text")
         device = self.device
@@ -200,7 +201,7 @@ class SentenceEncoder(nn.Module):
     ) -> np.ndarray:
         """float32 vectors [len(texts), dim], in input order. Batches are sorted by token
         length (longest first); ``cancel`` is checked before each batch."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         total = len(texts)
@@ -251,19 +252,6 @@ class SentenceEncoder(nn.Module):
     def __repr__(self) -> str:
         parts = ", ".join(type(m).__name__ for m in self.children())
         return f"SentenceEncoder({self.name!r}: {parts}; dim={self.dim}, max_seq_length={self.max_seq_length})"
-
-
-def _check_texts(texts: Any) -> list[str]:
-    if isinstance(texts, str | bytes):
-        raise TypeError("texts must be a list of strings, not a single " + type(texts).__name__)
-    try:
-        items = list(texts)
-    except TypeError:
-        raise TypeError(f"texts must be a list of strings, not {type(texts).__name__}") from None
-    for i, t in enumerate(items):
-        if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] is {type(t).__name__}, not str")
-    return items
 
 
 def _load_st_modules(folder: Path, dtype: torch.dtype) -> list[nn.Module]:

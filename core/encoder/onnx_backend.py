@@ -20,6 +20,7 @@ import numpy as np
 
 import core.offline  # noqa: F401  (ONNX Runtime's telemetry off, before it is imported)
 from core.cancel import CancelToken, check
+from core.encoder.texts import check_texts
 from core.errors import ModelError
 
 MANIFEST = "fast.json"
@@ -97,7 +98,7 @@ class OnnxEncoder:
     # -- tokens --------------------------------------------------------------------------
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens of each text, special tokens included, before truncation."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         return [len(e.ids) for e in self._counter.encode_batch(texts)] if texts else []
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -116,7 +117,7 @@ class OnnxEncoder:
         """float32 vectors [len(texts), dim], in input order. Texts are sorted by length
         (longest first); a batch holds ``batch_size`` texts, or more short ones up to the
         tokens of ``batch_size`` full-length texts. ``cancel`` is checked per batch."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         total = len(texts)
@@ -209,13 +210,3 @@ def read_manifest(folder: Path) -> dict:
         return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"no usable export in {folder}: {exc}") from exc
-
-
-def _check_texts(texts: Any) -> list[str]:
-    if isinstance(texts, str | bytes):
-        raise TypeError("texts must be a list of strings, not a single " + type(texts).__name__)
-    items = list(texts)
-    for i, t in enumerate(items):
-        if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] is {type(t).__name__}, not str")
-    return items
