@@ -255,6 +255,35 @@ def test_a_result_arriving_after_shutdown_is_dropped(qtbot):
     assert seen == []
 
 
+def test_throttled_progress_still_shows_the_end_of_every_phase(qtbot):
+    """Progress is thinned to one report per interval, but the last step of a phase is
+    never swallowed by the next phase, and the final report always arrives."""
+    from types import SimpleNamespace as P
+
+    from app.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    shown: list = []
+
+    def work(ctx):
+        for step in range(1, 6):
+            ctx.progress(P(phase="measuring", step=step))
+        for step in range(1, 4):
+            ctx.progress(P(phase="training", step=step))
+        ctx.progress(P(phase="saving", step=0))
+        ctx.progress(P(phase="done", step=0))
+        return "ok"
+
+    # an interval no run can outlast: only phase changes and the end let reports through
+    task = runner.run(work, on_progress=lambda p: shown.append((p.phase, p.step)),
+                      min_progress_interval=3600)
+    qtbot.waitUntil(lambda: task.is_done and not runner.running(), timeout=10_000)
+    qtbot.waitUntil(lambda: shown and shown[-1] == ("done", 0), timeout=5_000)
+    assert shown == [("measuring", 1), ("measuring", 5), ("training", 1), ("training", 3),
+                     ("saving", 0), ("done", 0)]
+    runner.shutdown(1)
+
+
 def test_broken_files_are_listed_with_reasons(qtbot, tmp_path, shared_data, tiny_model_dir, monkeypatch):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -92,7 +92,7 @@ class Task:
         self.finished_at: float | None = None
         self.superseded = False
         self._min_interval = min_progress_interval
-        self._last_progress = 0.0
+        self._last_progress = float("-inf")   # the first report always goes through
         self._pending_progress: Any = None
         self._progress_lock = threading.Lock()
         self._done = threading.Event()
@@ -111,13 +111,20 @@ class Task:
 
     # -- worker thread ------------------------------------------------------------------------
     def _report(self, value: Any) -> None:
+        # Throttled to one report per interval, keeping the latest; but a report that
+        # starts a new phase (its ``phase`` differs) first delivers the held one and then
+        # itself, so that the last step of every phase is shown and none is skipped.
         now = time.monotonic()
         with self._progress_lock:
-            if now - self._last_progress < self._min_interval:
+            held = self._pending_progress
+            new_phase = held is not None and getattr(held, "phase", None) != getattr(value, "phase", None)
+            if not new_phase and now - self._last_progress < self._min_interval:
                 self._pending_progress = value
                 return
             self._last_progress = now
             self._pending_progress = None
+        if new_phase:
+            self.signals.progress.emit(held)
         self.signals.progress.emit(value)
 
     def _flush_progress(self) -> None:

@@ -104,8 +104,10 @@ class Training:
         report["model_id"] = model_id
         (target / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
         if progress:
+            # the last word of the run carries the whole fraction: a throttled reporter may
+            # drop the "saving" step before it, and the bar must still end full
             progress(TrainProgress("done", run.total_steps, run.total_steps, None, 0.0,
-                                   message=f"saved as model {model_id}"))
+                                   message=f"saved as model {model_id}", fraction=1.0))
         return TrainResult(
             model_id=model_id, name=folder_name, path=str(target), loss=plan.loss, loss_reason=plan.reason,
             before=report["before"], after=report["after"], forgetting=report.get("forgetting"),
