@@ -148,8 +148,19 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         dlg.activate_btn.click()
         # the library is re-encoded with the new version in the background, then it is used
         qtbot.waitUntil(lambda: w.lib.active_model_id() == new_id, timeout=120_000)
+        # Settings names the version in use (it said "Bundled" whatever was active) and
+        # leads to the list of versions
+        w.tabs.setCurrentIndex(0)
+        w.open_settings()
+        qtbot.waitUntil(lambda: w._extra_views.get("settings") is not None
+                        and w._extra_views["settings"].isVisible(), timeout=10_000)
+        settings = w._extra_views["settings"]
+        assert "fine-tuned on your labels" in settings.in_use.text()
+        assert dlg.result.name in settings.in_use.text()
+        shot(settings, "14-settings-model-in-use")
+        settings.manage_btn.click()
+        assert w.tabs.currentWidget() is w.labels_view and not settings.isVisible()
         view = w.labels_view.models
-        w.tabs.setCurrentWidget(w.labels_view)
         qtbot.waitUntil(lambda: len(view.models) == 2 and view.active() is not None
                         and view.active().id == new_id, timeout=30_000)
         assert view.back_btn.isEnabled()
@@ -161,6 +172,11 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         qtbot.waitUntil(lambda: view.active() is not None and view.active().id == original, timeout=30_000)
         assert not view.back_btn.isEnabled()
         assert "Search now uses" in view.note.text()
+        w.open_settings()
+        qtbot.waitUntil(lambda: w._extra_views["settings"] is not settings
+                        and w._extra_views["settings"].isVisible(), timeout=10_000)
+        assert "the original model" in w._extra_views["settings"].in_use.text()
+        w._extra_views["settings"].reject()
         # delete the fine-tuned version (after the person confirms)
         asked = []
         monkeypatch.setattr(view, "confirm", lambda text: asked.append(text) or True)

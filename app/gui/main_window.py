@@ -488,9 +488,29 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings, about, errors
     def open_settings(self) -> None:
-        dlg = SettingsDialog(self.settings, self)
-        if dlg.exec() != SettingsDialog.DialogCode.Accepted:
+        """The dialog shows which model version search uses; the versions are read off the
+        UI thread first (a few milliseconds), so the dialog opens once they are here."""
+        lib = self.lib
+        if lib is None:
+            self._settings_dialog(None)
             return
+        self.runner.query(lambda ctx: lib.models(), name="model versions", key="settings-models",
+                          on_done=self._settings_dialog)
+
+    def show_model_versions(self) -> None:
+        """The Labels tab, scrolled to its list of model versions."""
+        self.tabs.setCurrentWidget(self.labels_view)
+        self.labels_view.models.refresh()
+        self.labels_view.models.tree.setFocus()
+
+    def _settings_dialog(self, models: list | None) -> None:
+        dlg = SettingsDialog(self.settings, self, models=models, manage=self.show_model_versions)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._extra_views["settings"] = dlg
+        dlg.accepted.connect(lambda: self._settings_saved(dlg))
+        dlg.open()      # window-modal, without a nested event loop
+
+    def _settings_saved(self, dlg: SettingsDialog) -> None:
         restart = dlg.needs_restart()
         new = dlg.result_settings()
         try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -55,12 +59,51 @@ class _PathField(QWidget):
         return self.edit.text().strip()
 
 
+def model_in_use_words(models: list[Any] | None) -> str:
+    """What search uses now, in words: the version's name and how it came to be."""
+    if models is None:
+        return "The library is still opening."
+    active = next((m for m in models if m.active), None)
+    if active is None:
+        return "No model version is in use yet."
+    if active.kind == "finetuned":
+        words = f"<b>{escape(active.name)}</b>, fine-tuned on your labels"
+        parent = next((m for m in models if m.id == active.parent_id), None)
+        if parent is not None:
+            words += f" from {escape(parent.name)}"
+    else:
+        words = f"<b>{escape(active.name)}</b>, the original model"
+    target = next((m for m in models if m.target), None)
+    if target is not None:
+        words += f"; switching to {escape(target.name)} once the library is re-encoded"
+    return words
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: Any = None) -> None:
+    """``models``: the library's model versions (None while it opens); ``manage``: opens
+    the list of versions (Labels tab), where a version is used, rolled back or deleted."""
+
+    def __init__(self, settings: Settings, parent: Any = None, models: list[Any] | None = None,
+                 manage: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.original = settings
-        self.model = _PathField(settings.model_path, "Bundled all-MiniLM-L6-v2", "dir")
+        self.in_use = QLabel(model_in_use_words(models))
+        self.in_use.setWordWrap(True)
+        self.in_use.setTextFormat(Qt.TextFormat.RichText)
+        in_use_row = QWidget()
+        in_use_lay = QHBoxLayout(in_use_row)
+        in_use_lay.setContentsMargins(0, 0, 0, 0)
+        in_use_lay.addWidget(self.in_use, 1)
+        self.manage_btn = QPushButton("Versions\u2026")
+        self.manage_btn.setToolTip("Use another version, go back to the original, or delete one")
+        self.manage_btn.setEnabled(manage is not None and models is not None)
+        if manage is not None:
+            self.manage_btn.clicked.connect(lambda: (self.reject(), manage()))
+        in_use_lay.addWidget(self.manage_btn)
+        self.model = _PathField(settings.model_path, "The bundled all-MiniLM-L6-v2", "dir")
+        self.model.setToolTip("The model a library starts with. Fine-tuned versions are chosen "
+                              "with Versions\u2026, not here.")
         self.device = QComboBox()
         for key, label in DEVICES:
             self.device.addItem(label, key)
@@ -91,7 +134,8 @@ class SettingsDialog(QDialog):
                             "by text recognition on this computer (a few seconds a page). Off: they "
                             "are listed as having no text.")
         form = QFormLayout()
-        form.addRow("Model folder", self.model)
+        form.addRow("Model in use", in_use_row)
+        form.addRow("Original model folder", self.model)
         form.addRow("Device", self.device)
         form.addRow("Passage length", self.max_tokens)
         form.addRow("Passage overlap", self.overlap)
@@ -112,7 +156,9 @@ class SettingsDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(note)
         lay.addWidget(buttons)
-        self.resize(560, 300)
+        # tall enough for the wrapped lines of "Model in use" at any width
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.resize(620, self.sizeHint().height())
 
     def result_settings(self) -> Settings:
         return replace(
