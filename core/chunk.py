@@ -12,7 +12,9 @@ How blocks become chunks:
    counts special tokens too), all blocks in one batched call.
 2. A passage is one paragraph (issue 16: a paragraph copied between different neighbours
    must exist on its own to be found): a block is merged only with the heading blocks
-   right above it. With ``merge_paragraphs=True`` (the behaviour before issue 16),
+   right above it, and fragments in a row (blocks of fewer than 4 words or 20 letters:
+   table cells, single-word list items; core.text.is_fragment) are merged with each
+   other, never with a paragraph. With ``merge_paragraphs=True`` (the behaviour before issue 16),
    consecutive blocks with the same heading, on the same or adjacent pages, are merged
    while the merge fits ``max_tokens``. A merge's count is estimated as the sum of its
    parts' counts without their special tokens (exact for WordPiece, whose pieces never
@@ -37,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import InvalidInputError
-from core.text import split_sentences
+from core.text import is_fragment, split_sentences
 from core.types import Block, Chunk
 
 CountTokens = Callable[[list[str]], list[int]]
@@ -82,7 +84,8 @@ def chunk_blocks(
         if counts[i] <= max_tokens:
             atom = _Atom(starts[i], starts[i] + len(block.text), counts[i], i)
             if run and not (_mergeable(blocks[run[-1].block], block)
-                            and (merge_paragraphs or _only_headings(blocks, run))):
+                            and (merge_paragraphs or _only_headings(blocks, run)
+                                 or _fragment_run(blocks, run, block))):
                 groups += _pack(run, max_tokens, overhead, 0)
                 run = []
             run.append(atom)
@@ -127,6 +130,14 @@ def _mergeable(prev: Block, block: Block) -> bool:
 def _only_headings(blocks: Sequence[Block], run: list[_Atom]) -> bool:
     """A paragraph passage takes the headings right above it, nothing else."""
     return all(blocks[a.block].kind == "heading" for a in run)
+
+
+def _fragment_run(blocks: Sequence[Block], run: list[_Atom], block: Block) -> bool:
+    """Fragments in a row (table cells, a list of single words, form fields) make one
+    passage together: alone, "Capital" or "273.879.750" would fill result lists and
+    find nothing. A real paragraph never joins them, nor they it."""
+    return (block.kind != "heading" and is_fragment(block.text)
+            and all(blocks[a.block].kind == "heading" or is_fragment(blocks[a.block].text) for a in run))
 
 
 def _estimate(atoms: Sequence[_Atom], overhead: int) -> int:

@@ -1,5 +1,6 @@
 """Sentence boundaries, shared by the chunker (splitting long paragraphs) and search
-(the best-matching sentence of a passage).
+(the best-matching sentence of a passage); and what counts as a fragment of text (a table
+cell, a page number, a list of single words), shared by the chunker and mining.
 
 `split_sentences(text)` returns (start, end) spans into `text`, in order, each without
 leading or trailing whitespace; together they cover every non-space character.
@@ -98,3 +99,15 @@ def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
         end -= 1
     if start < end:
         spans.append((start, end))
+
+
+# A paragraph too slight to stand alone: fewer than FRAGMENT_WORDS words of two letters
+# or more, or fewer than FRAGMENT_LETTERS letters ("Capital", "273.879.750", "* now.").
+FRAGMENT_WORDS = 4
+FRAGMENT_LETTERS = 20
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_fragment(text: str) -> bool:
+    words = _WORD.findall(text)
+    return len(words) < FRAGMENT_WORDS or sum(len(w) for w in words) < FRAGMENT_LETTERS

@@ -57,7 +57,7 @@ def test_a_paragraph_over_a_page_break_is_one_block_on_both_pages():
         Block("The supplier shall keep all data within the", page=1),
         Block("4", page=1),                                   # the page number in the footer
         Block("union and shall notify the customer.", page=2),
-        Block("Next paragraph.", page=2),
+        Block("Next paragraph starts on page two.", page=2),
         Block("Capitalised start of page three.", page=3),
     ]
     out = join_across_pages(blocks)
@@ -65,7 +65,7 @@ def test_a_paragraph_over_a_page_break_is_one_block_on_both_pages():
         ("Intro paragraph ends here.", 1, None),
         ("The supplier shall keep all data within the union and shall notify the customer.", 1, 2),
         ("4", 1, None),
-        ("Next paragraph.", 2, None),
+        ("Next paragraph starts on page two.", 2, None),
         ("Capitalised start of page three.", 3, None),
     ]
     chunks = chunk_blocks(out, _words, max_tokens=64)
@@ -302,3 +302,23 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
         assert lib.store.count("SELECT COUNT(*) FROM jobs") == 0
     finally:
         lib.close()
+
+
+def test_table_cells_make_one_passage_and_never_swallow_a_paragraph():
+    """A PDF table comes out as one short block per cell ("Capital", "Berlin",
+    "83,190,556"): each alone would be a result of its own that matches nothing. Cells in a
+    row become one passage; the paragraphs around them keep passages of their own."""
+    cells = ["Continent", "Asia", "Europe", "Capital", "Jakarta", "Berlin", "Currency", "Rupia",
+             "EUR (\u20ac) - Population", "273.879.750", "83,190,556", "2020 estimate"]
+    before = "The table below lists the countries of the example with their capitals."
+    after = "If the implementation is hard to explain, it is a bad idea for everyone."
+    blocks = [Block(before, page=1), *[Block(c, page=1) for c in cells], Block(after, page=1),
+              Block("* now.", page=1), Block(before.replace("below", "above"), page=1)]
+    chunks = chunk_blocks(blocks, _words, max_tokens=64)
+    assert [c.text for c in chunks] == [before, "\n\n".join(cells), after, "* now.",
+                                        before.replace("below", "above")]
+    # a run longer than the budget is cut into passages that fit, still without a paragraph
+    many = chunk_blocks([Block(f"cell {i}", page=1) for i in range(100)] + [Block(after, page=1)],
+                        _words, max_tokens=40)
+    assert len(many) > 2 and many[-1].text == after
+    assert all(c.text.startswith("cell") and after not in c.text for c in many[:-1])

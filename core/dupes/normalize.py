@@ -7,6 +7,8 @@ import hashlib
 import re
 import unicodedata
 
+from core.text import is_fragment
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -35,16 +37,13 @@ def norm_hash(text: str) -> str:
 # Paragraphs too slight to be a copy worth showing (a page number, "Test", a heading on
 # its own): they get this hash and are left out of mining altogether.
 TRIVIAL = ""
-MIN_WORDS = 4
-MIN_LETTERS = 20
-_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def is_trivial(text: str, heading: str | None = None) -> bool:
-    """True for a paragraph that must not form pairs or clusters: fewer than MIN_WORDS
-    words of two letters or more, fewer than MIN_LETTERS letters, or only its heading."""
-    words = _WORD.findall(text)
-    if len(words) < MIN_WORDS or sum(len(w) for w in words) < MIN_LETTERS:
+    """True for a paragraph that must not form pairs or clusters: a fragment (fewer than
+    4 words of two letters or more, or fewer than 20 letters: core.text.is_fragment) or
+    only its heading."""
+    if is_fragment(text):
         return True
     return heading is not None and normalize_text(text) == normalize_text(heading)
 
