@@ -152,6 +152,16 @@ def best_sentences(
             else:
                 rest.append((cid, text))
         items = rest
+    # A passage of one sentence (most paragraphs, every table row) is its own best
+    # sentence: nothing to encode.
+    rest = []
+    for cid, text in items:
+        spans = split_sentences(text)
+        if len(spans) > 1:
+            rest.append((cid, text))
+        else:
+            out[cid] = spans[0] if spans else None
+    items = rest
     todo: dict[int, list[tuple[int, int]]] = {}
     budget = max_encoded if max_encoded is not None else 1 << 30
     for cid, text in items:
@@ -176,9 +186,6 @@ def best_sentences(
             out[cid] = None
             continue
         spans, vecs = cached
-        if not spans:
-            out[cid] = (0, len(text)) if text else None
-            continue
         norms = np.linalg.norm(vecs, axis=1)
         norms[norms == 0] = 1.0
         best = int(np.argmax((vecs @ q) / norms))
