@@ -279,8 +279,8 @@ def _verify(text: str, groups: list[list[_Atom]], count_tokens: CountTokens, max
 def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) -> Chunk:
     start, end = group[0].start, group[-1].end
     covered = range(group[0].block, group[-1].block + 1)
-    pages = [blocks[i].page for i in covered if blocks[i].page is not None]
-    ends = [blocks[i].page_end or blocks[i].page for i in covered if blocks[i].page is not None]
+    pages = [page for i in covered if (page := blocks[i].page) is not None]
+    ends = [blocks[i].page_end or page for i in covered if (page := blocks[i].page) is not None]
     return Chunk(
         ord=n,
         text=text[start:end],

@@ -18,6 +18,7 @@ This module owns the ``exclusions`` table (migration 0010).
 
 from __future__ import annotations
 
+import builtins
 import os
 import time
 from collections import Counter
@@ -106,7 +107,7 @@ class Exclusions:
         for e in matcher.patterns:
             self.kept_out[(folder_id, e)] = matcher.kept_out.get(e, 0)
 
-    def count_now(self, folders: list[FolderRow]) -> None:
+    def count_now(self, folders: builtins.list[FolderRow]) -> None:   # list: the method above
         """Walk the folders (queueing nothing) to count what each pattern keeps out."""
         from core.index.scan import Walk
 

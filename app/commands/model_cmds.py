@@ -198,11 +198,12 @@ def _sqlite_info() -> dict:
     import apsw
 
     from core.store.db import connect
+    from core.store.rows import one_row
 
     with tempfile.TemporaryDirectory(prefix="likewise-doctor-") as tmp:
         conn = connect(Path(tmp) / "doctor.sqlite")
         try:
-            vec = conn.execute("select vec_version()").fetchone()[0]
+            vec = one_row(conn.execute("select vec_version()"))[0]
             conn.execute("CREATE VIRTUAL TABLE doctor_fts USING fts5(body)")
         finally:
             conn.close()

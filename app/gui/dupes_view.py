@@ -269,8 +269,9 @@ class DupesView(QWidget):
         if pending:
             text += f" \u00b7 {pending} new passages not compared yet"
         self.summary.setText(text)
-        if items:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if items and first is not None:
+            self.tree.setCurrentItem(first)
         else:
             self._show_pair(None)
             self.detail_label.setText(
@@ -399,8 +400,11 @@ class DupesView(QWidget):
 
         words = {"confirmed": "confirmed as alike", "rejected": "marked not similar",
                  "ignore": "ignored"}
-        self.runner.run(work, name="decide", lane=WRITE,
-                        on_done=lambda _r: (self.status.emit(
-                            ("Group " if cluster is not None else "Pair ") + words[decision]
-                            + (" (a labelled pair for training)" if decision != "ignore" else "")),
-                            self.refresh()))
+
+        def done(_r: Any) -> None:
+            self.status.emit(
+                ("Group " if cluster is not None else "Pair ") + words[decision]
+                + (" (a labelled pair for training)" if decision != "ignore" else ""))
+            self.refresh()
+
+        self.runner.run(work, name="decide", lane=WRITE, on_done=done)

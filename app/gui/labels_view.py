@@ -143,8 +143,12 @@ class LabelsView(QWidget):
         if not ids or self.lib is None:
             return
         lib = self.lib
-        self.runner.run(lambda ctx: lib.delete_labels(ids), name="delete labels", lane=WRITE,
-                        on_done=lambda n: (self.status.emit(f"Deleted {n} labels"), self.refresh()))
+
+        def done(n: Any) -> None:
+            self.status.emit(f"Deleted {n} labels")
+            self.refresh()
+
+        self.runner.run(lambda ctx: lib.delete_labels(ids), name="delete labels", lane=WRITE, on_done=done)
 
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import labels", "",

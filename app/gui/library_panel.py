@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,10 +66,10 @@ class DocumentsModel(QAbstractTableModel):
         self.docs = list(docs)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.docs)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -70,7 +77,7 @@ class DocumentsModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         d = self.docs[index.row()]
@@ -115,15 +122,17 @@ class _SortProxy(QSortFilterProxyModel):
         self.status_filter: set[str] | None = None
         self.text_filter = ""
 
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+    def lessThan(
+        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
+    ) -> bool:
         a = left.data(Qt.ItemDataRole.UserRole)
         b = right.data(Qt.ItemDataRole.UserRole)
         if a is not None and b is not None:
             return a < b
         return str(left.data() or "").lower() < str(right.data() or "").lower()
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
-        d = self.sourceModel().docs[row]
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        d = cast(DocumentsModel, self.sourceModel()).docs[row]
         if self.status_filter is not None and d.status not in self.status_filter:
             return False
         return not self.text_filter or self.text_filter in d.path.lower()

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from typing import cast
 
 import core.offline  # noqa: F401  (no network, before anything imports transformers)
 
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.gui.resources import app_icon
     from core.settings import Settings
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # The app is always a QApplication (this process creates it, or a test did).
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Likewise")
     app.setOrganizationName("Likewise")
     app.setDesktopFileName("likewise")

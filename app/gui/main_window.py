@@ -547,7 +547,9 @@ class MainWindow(QMainWindow):
         self.shutting_down = True
         self.status_label.setText("Closing: stopping the indexer and saving the library\u2026")
         self.progress.set_idle()
-        self.centralWidget().setEnabled(False)
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(False)
         self.session.close()
         QTimer.singleShot(20_000, self._force_close)
 

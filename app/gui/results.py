@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -60,10 +60,10 @@ class ResultsModel(QAbstractListModel):
     def clear(self) -> None:
         self.set_rows([])
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
@@ -152,7 +152,7 @@ class ResultDelegate(QStyledItemDelegate):
             out.append(block.text()[ln.textStart():ln.textStart() + ln.textLength()])
         return "".join(out)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         r = index.data(ResultRole)
         if r is None:
             return super().sizeHint(option, index)
@@ -169,7 +169,9 @@ class ResultDelegate(QStyledItemDelegate):
             text_h = fm.lineSpacing() * self.LINES + 2
         return QSize(width, int(title_h + text_h + 2 * self.PAD + 2))
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         r = index.data(ResultRole)
         if r is None:
             return super().paint(painter, option, index)

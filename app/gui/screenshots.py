@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import core.offline  # noqa: F401
 
@@ -76,7 +77,8 @@ def render(out_dir: Path, work: Path) -> list[Path]:
     from app.gui.resources import app_icon
     from core.settings import Settings
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # The app is always a QApplication (this process creates it, or a test did).
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Likewise")
     app.setWindowIcon(app_icon())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -105,11 +107,11 @@ def render(out_dir: Path, work: Path) -> list[Path]:
     _wait(app, lambda: w.results.rowCount() > 0, 60)
     shot("02-indexing.png")
 
-    _wait(app, lambda: w.lib.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
+    _wait(app, lambda: w.lib is not None and w.lib.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
           and w.progress.last is not None and w.progress.last.phase == "done", 900)
     _settle(app, 1.5)
     w.mode_combo.setCurrentIndex(w.mode_combo.findData("hybrid"))
-    got = []
+    got: list[str] = []
     w.results_shown.connect(got.append)
     w.set_query(QUERY)
     _wait(app, lambda: "search" in got and w.preview.result is not None, 120)
@@ -135,8 +137,9 @@ def render(out_dir: Path, work: Path) -> list[Path]:
     view.mine()
     _wait(app, lambda: view.mine_btn.isEnabled() and view.tree.topLevelItemCount() > 0, 600)
     _settle(app, 1.0)
-    if view.items:
-        view.tree.setCurrentItem(view.tree.topLevelItem(0))
+    first = view.tree.topLevelItem(0)
+    if view.items and first is not None:
+        view.tree.setCurrentItem(first)
         _wait(app, lambda: view.right.ref is not None or view.current is not None, 60)
     shot("06-similar-paragraphs.png")
 

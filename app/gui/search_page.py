@@ -13,10 +13,10 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -88,7 +88,7 @@ class _SearchKeys(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress:
             return False
-        key = event.key()
+        key = cast(QKeyEvent, event).key()   # a KeyPress event is a QKeyEvent
         if obj is self.w.search_edit and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
             if self.w.results.rowCount():
                 self.w.list.setFocus()
@@ -168,11 +168,11 @@ class SearchPage(QWidget):
         for value, label in TYPES:
             self.type_combo.addItem(label, value)
         self.date_combo = QComboBox()
-        for value, label in DATES:
-            self.date_combo.addItem(label, value)
+        for days, label in DATES:
+            self.date_combo.addItem(label, days)
         self.ocr_combo = QComboBox()
-        for value, label in SOURCES:
-            self.ocr_combo.addItem(label, value)
+        for ocr, label in SOURCES:
+            self.ocr_combo.addItem(label, ocr)
         self.ocr_combo.setToolTip("Passages read by OCR from scanned pages and images")
         self.group_check = QCheckBox("Group by document")
         bar = QHBoxLayout()
@@ -237,8 +237,8 @@ class SearchPage(QWidget):
         keys = _SearchKeys(self)
         self.search_edit.installEventFilter(keys)
         self.list.installEventFilter(keys)
-        QShortcut(QKeySequence.StandardKey.Find, shortcut_parent, activated=self.focus_search)
-        QShortcut(QKeySequence("Ctrl+L"), shortcut_parent, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, shortcut_parent).activated.connect(self.focus_search)
+        QShortcut(QKeySequence("Ctrl+L"), shortcut_parent).activated.connect(self.focus_search)
 
         self.preview.open_requested.connect(lambda r: self.open_result(r, at_page=False))
         self.preview.open_page_requested.connect(lambda r: self.open_result(r, at_page=True))

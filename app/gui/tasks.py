@@ -195,7 +195,7 @@ class TaskRunner(QObject):
         fn: Callable[[TaskContext], Any],
         *,
         name: str = "",
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
@@ -232,7 +232,7 @@ class TaskRunner(QObject):
         fn: Callable[[TaskContext], Any],
         *,
         name: str = "",
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         key: str | None = None,
     ) -> Task:
@@ -245,7 +245,7 @@ class TaskRunner(QObject):
         *,
         changes: set[str] | frozenset[str],
         name: str = "",
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Task:
         """A short write on the edit lane; when it succeeds, ``on_done`` runs and then
@@ -260,7 +260,7 @@ class TaskRunner(QObject):
         return self.run(fn, name=name, on_done=done, on_error=on_error, lane=EDIT)
 
     # -- UI thread --------------------------------------------------------------------------
-    def _deliver(self, task: Task, callback: Callable[[Any], None], result: Any) -> None:
+    def _deliver(self, task: Task, callback: Callable[[Any], object], result: Any) -> None:
         # After shutdown (the window is closing) a result still queued for the UI thread
         # is dropped: its callback would start follow-up work that can no longer run.
         if task.superseded or self._closed:

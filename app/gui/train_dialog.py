@@ -360,9 +360,13 @@ class TrainDialog(QDialog):
 
     def activate(self) -> None:
         lib, mid = self.lib, self.result.model_id
+
+        def done(now: Any) -> None:
+            self.activated.emit(mid, bool(now))
+            self.close()
+
         self.runner.write(lambda ctx: lib.activate_model(mid), changes={MODELS}, name="activate",
-                          on_done=lambda now: (self.activated.emit(mid, bool(now)), self.close()),
-                          on_error=self._failed)
+                          on_done=done, on_error=self._failed)
 
     def discard(self) -> None:
         lib, mid = self.lib, self.result.model_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 import torch
@@ -33,6 +33,12 @@ GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "latest", "c
 CHARS_PER_TOKEN_CUT = 40
 
 Progress = Callable[[int, int], Any]
+
+
+class _Saves(Protocol):
+    """What every module of the encoder (Transformer, Pooling, Normalize, ...) has."""
+
+    def save(self, folder: Path) -> None: ...
 
 
 class SentenceEncoder(nn.Module):
@@ -106,7 +112,7 @@ class SentenceEncoder(nn.Module):
         for idx, module in enumerate(self.children()):
             kind = type(module).__name__
             sub = "" if idx == 0 and isinstance(module, Transformer) else f"{idx}_{kind}"
-            module.save(folder / sub if sub else folder)
+            cast(_Saves, module).save(folder / sub if sub else folder)
             entries.append({"idx": idx, "name": str(idx), "path": sub, "type": ST_TYPE.format(kind)})
         write_json(folder / MODULES_JSON, entries)
         write_json(folder / ST_CONFIG, {

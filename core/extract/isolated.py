@@ -52,6 +52,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import overload
 
 from core.errors import ExtractionError
 from core.extract.options import ExtractOptions, PageProgress
@@ -101,6 +102,14 @@ def from_plain(answer: dict) -> ExtractResult:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@overload
+def valid_text(text: str) -> str: ...
+
+
+@overload
+def valid_text(text: None) -> None: ...
 
 
 def valid_text(text: str | None) -> str | None:
@@ -253,7 +262,8 @@ class IsolatedExtractor:
             self._kill(proc)
             return
         try:
-            proc.stdin.close()
+            if proc.stdin is not None:   # always a pipe (see _ensure_worker)
+                proc.stdin.close()
         except OSError:
             pass
         try:

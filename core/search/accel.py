@@ -96,6 +96,8 @@ class _ExactMatrix:
         self.n = 0
         self.row: dict[int, int] = {}
         if n:
+            if ids is None or mat is None:   # n > 0 only with ids; they come with their vectors
+                raise ValueError("_ExactMatrix: ids given without their vectors")
             self.mat[:n] = _normalize(mat)
             self.ids[:n] = ids
             self.n = n
@@ -146,7 +148,9 @@ class _Ann:
         from usearch.index import Index
 
         self.dim = dim
-        self.index = index or Index(
+        # Any: usearch's Index declares its expansion_search setter in a way mypy reads
+        # as a read-only property (candidates() sets it).
+        self.index: Any = index or Index(
             ndim=dim, metric="cos", dtype="i8", connectivity=ANN_CONNECTIVITY,
             expansion_add=ANN_EXPANSION_ADD, expansion_search=ANN_EXPANSION_SEARCH,
         )

@@ -30,10 +30,12 @@ import re
 import threading
 import time
 import unicodedata
+from typing import Any
 
 import apsw
 
 from core.errors import InvalidInputError
+from core.store.rows import one_row
 
 WORD_RE = re.compile(r"\w", re.UNICODE)
 MAX_QUERY_TOKENS = 64
@@ -72,7 +74,7 @@ class TermStats:
         """Rows from which a word is common; read once per query."""
         # max(id) is one index step; ids are not reused, so after deletions it
         # overstates the count, which only makes fewer words common.
-        rows = int(conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
+        rows = int(one_row(conn.execute("SELECT coalesce(max(id), 0) FROM chunks"))[0])
         now = time.monotonic()
         with self._lock:
             if now - self._since > self.ttl or abs(rows - self._rows) > self._rows / 10:
@@ -95,7 +97,7 @@ class TermStats:
             if known is None:
                 sql = "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"
                 try:
-                    found = int(conn.execute(sql, ('"' + part + '"', limit)).fetchone()[0])
+                    found = int(one_row(conn.execute(sql, ('"' + part + '"', limit)))[0])
                 except apsw.SQLError:
                     found = 0
                 known = found >= limit
@@ -200,7 +202,7 @@ def _run(
         # matching row before the sort (88 ms -> 42 ms for a 5-word query at 100k).
         sql = "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
     try:
-        rows = conn.execute(sql, (expr, *where_params, int(limit))).fetchall()
+        rows: list[tuple[Any, ...]] = conn.execute(sql, (expr, *where_params, int(limit))).fetchall()
     except apsw.SQLError as exc:
         if advanced_text is None:  # cannot happen with quoted strings; keep the promise anyway
             return []

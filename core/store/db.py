@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import apsw
 import numpy as np
@@ -21,6 +22,7 @@ import sqlite_vec
 from core.errors import ExtensionError, LikewiseError, StoreError
 from core.store.failures import translate
 from core.store.health import check_library_file
+from core.store.rows import one_row
 
 BUSY_TIMEOUT_MS = 10_000
 MMAP_SIZE = 1 << 40          # SQLite caps it to its compile-time maximum
@@ -62,7 +64,7 @@ def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
         conn.enable_load_extension(True)
         conn.load_extension(sqlite_vec.loadable_path())
         conn.enable_load_extension(False)
-        (version,) = conn.execute("select vec_version()").fetchone()
+        (version,) = one_row(conn.execute("select vec_version()"))
     except (apsw.Error, AttributeError) as exc:
         raise ExtensionError(
             f"sqlite-vec could not be loaded into SQLite ({exc}); reinstall the sqlite-vec package"
@@ -92,10 +94,10 @@ class Store:
             self.conn = connect(self.path)
         try:
             with self._failures():
-                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = one_row(self.conn.execute("PRAGMA journal_mode = WAL"))[0]
                 if str(mode).lower() != "wal":
                     raise StoreError(f"the library file {self.path} cannot use WAL mode (got {mode})")
-                self.vec_version = self.conn.execute("select vec_version()").fetchone()[0]
+                self.vec_version = one_row(self.conn.execute("select vec_version()"))[0]
                 self.migrate()
         except BaseException:
             self.conn.close()
@@ -122,7 +124,7 @@ class Store:
             ).fetchone()
             if not exists:
                 return 0
-            row = self.conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            row = one_row(self.conn.execute("SELECT MAX(version) FROM schema_migrations"))
             return int(row[0] or 0)
 
     def migrate(self, upto: int | None = None) -> int:
@@ -255,7 +257,8 @@ class Store:
 
     def model_ids_with_vectors(self, conn: apsw.Connection | None = None) -> list[int]:
         c = conn or self.reader()
-        rows = c.execute("SELECT name FROM sqlite_master WHERE name GLOB 'vec_m[0-9]*' AND sql IS NOT NULL").fetchall()
+        rows: list[tuple[Any, ...]] = c.execute(
+            "SELECT name FROM sqlite_master WHERE name GLOB 'vec_m[0-9]*' AND sql IS NOT NULL").fetchall()
         return sorted(int(r[0][5:]) for r in rows if r[0][5:].isdigit())
 
     def delete_vectors(self, conn: apsw.Connection, chunk_ids: list[int]) -> None:

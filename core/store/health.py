@@ -14,6 +14,7 @@ import apsw
 
 from core.errors import LibraryTooNewError
 from core.store.failures import damaged
+from core.store.rows import one_row
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -90,7 +91,7 @@ def _schema_version(path: Path, thorough: bool = False) -> int:
         ).fetchone()
         if not has_table:
             return 0
-        row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        row = one_row(conn.execute("SELECT MAX(version) FROM schema_migrations"))
         return int(row[0] or 0)
     except (apsw.CorruptError, apsw.NotADBError) as exc:
         raise damaged(path, str(exc)) from exc

@@ -103,8 +103,8 @@ def _delimited_rows(path: Path, delimiter: str) -> Iterator[tuple[int, dict | No
         start += 1
     if start == len(lines):
         raise InvalidInputError(f"{path.name}: the file has no header and no rows")
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(lines[start:], delimiter=delimiter, quoting=quoting, strict=False)
+    reader = csv.reader(lines[start:], delimiter=delimiter, strict=False,
+                        quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:

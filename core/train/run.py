@@ -137,9 +137,10 @@ class TrainingRun:
             self.progress(p)
 
     def _general(self) -> tuple[list[Example], str] | None:
-        if self.general_pairs is False:
+        pairs = self.general_pairs
+        if pairs is False:
             return None
-        path = Path(self.general_pairs) if self.general_pairs else STS_DEV
+        path = STS_DEV if pairs is None or pairs is True else Path(pairs)
         return read_examples(path), str(path)
 
     def execute(self, target: Path) -> dict:

@@ -292,9 +292,9 @@ class Watcher:
         new_ids: list[int] = []
         with self._lock:
             for fid in [f for f in self._folders if f not in wanted]:
-                f = self._folders.pop(fid)
-                _stop_observer(f.observer)
-                self._debouncer.discard_under(f.root)
+                gone = self._folders.pop(fid)
+                _stop_observer(gone.observer)
+                self._debouncer.discard_under(gone.root)
         for fid, root in wanted.items():
             with self._lock:
                 f = self._folders.get(fid)

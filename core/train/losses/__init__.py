@@ -26,7 +26,7 @@ LOSS_DESCRIPTIONS = {
     "triplet": "triplet with a margin (euclidean distance, margin 5)",
     "mnrl": "multiple-negatives ranking (in-batch negatives, scale 20)",
 }
-_CLASSES = {
+_CLASSES: dict[str, type[PairLoss]] = {
     "contrastive": OnlineContrastiveLoss, "cosent": CoSENTLoss, "cosine": CosineSimilarityLoss,
     "softmax": SoftmaxLoss, "triplet": TripletLoss, "mnrl": MultipleNegativesRankingLoss,
 }
