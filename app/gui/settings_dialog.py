@@ -99,7 +99,11 @@ class SettingsDialog(QDialog):
         self.manage_btn.setToolTip("Use another version, go back to the original, or delete one")
         self.manage_btn.setEnabled(manage is not None and models is not None)
         if manage is not None:
-            self.manage_btn.clicked.connect(lambda: (self.reject(), manage()))
+            def go_to_versions() -> None:
+                self.reject()
+                manage()
+
+            self.manage_btn.clicked.connect(go_to_versions)
         in_use_lay.addWidget(self.manage_btn)
         self.model = _PathField(settings.model_path, "The bundled all-MiniLM-L6-v2", "dir")
         self.model.setToolTip("The model a library starts with. Fine-tuned versions are chosen "
