@@ -85,7 +85,12 @@ def _feeds(enc, texts: list[str], batch: int = 16) -> list[dict]:
 
 
 def _ort_static(fp32_onnx: Path, out: Path, feeds: list[dict]) -> Path:
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
