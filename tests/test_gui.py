@@ -13,30 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.gui_window import close_window as _close
+from tests.gui_window import open_window as _window
+
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT_INDEX_MS = 240_000
-
-
-def _window(qtbot, tmp_path, model_dir, **kw):
-    from app.gui.main_window import MainWindow
-    from core.settings import Settings
-
-    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite",
-                   model_path=model_dir, **kw)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    qtbot.waitUntil(lambda: w.lib is not None, timeout=120_000)
-    return w
-
-
-def _close(qtbot, w):
-    if not w.shutdown_done:
-        w.close()
-        qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
 
 
 def _wait_indexed(qtbot, w, timeout=WAIT_INDEX_MS):

@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from tests.gui_shots import shot
+from tests.gui_window import close_window as _close
+from tests.gui_window import index_texts, open_window
 
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
@@ -29,37 +31,19 @@ SHARED = ("The supplier shall indemnify the buyer against every claim arising fr
 
 
 def _window(qtbot, tmp_path, model_dir, watch=False):
-    from app.gui.main_window import MainWindow
-    from core.settings import Settings
-
-    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite", model_path=model_dir, watch=watch)
-    qtbot.addWidget(w)
-    w.resize(1000, 700)
-    w.show()
-    w.start()
-    qtbot.waitUntil(lambda: w.lib is not None and w.model_loaded, timeout=120_000)
-    return w
-
-
-def _close(qtbot, w):
-    w.close()
-    qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+    return open_window(qtbot, tmp_path, model_dir, watch=watch, size=(1000, 700),
+                       ready=lambda w: w.model_loaded)
 
 
 def test_the_best_sentence_is_on_the_card_when_the_list_arrives(qtbot, tmp_path, tiny_model_dir):
     from PySide6.QtGui import QFont
 
     from app.gui.results import RESULT
-    from core.library import Library
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
     # one long paragraph: the sentence with the query words comes last, far past 4 lines
-    (docs / "minutes.txt").write_text(FILLER + BEST + "\n", encoding="utf-8")
-    (docs / "other.txt").write_text("Bees carry pollen back to the hive in spring.\n", encoding="utf-8")
-    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        lib.add_folder(docs)
-        lib.index()
+    index_texts(tmp_path / "docs", {"minutes.txt": FILLER + BEST + "\n",
+                                    "other.txt": "Bees carry pollen back to the hive in spring.\n"},
+                tmp_path / "lib.sqlite", tiny_model_dir)
     w = _window(qtbot, tmp_path, tiny_model_dir)
     try:
         w.mode_combo.setCurrentIndex(w.mode_combo.findData("hybrid"))
@@ -129,16 +113,10 @@ def test_similarity_words_from_the_measured_thresholds():
 def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path, tiny_model_dir):
     from app.gui.results import DOCUMENT, RESULT
     from app.gui.similarity_words import WORD_COLOURS
-    from core.library import Library
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for i in range(3):
-        (docs / f"contract{i}.md").write_text(f"# Agreement\n\nPayment within {i + 20} days.\n\n{SHARED}\n",
-                                             encoding="utf-8")
-    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        lib.add_folder(docs)
-        lib.index()
+    index_texts(tmp_path / "docs",
+                {f"contract{i}.md": f"# Agreement\n\nPayment within {i + 20} days.\n\n{SHARED}\n"
+                 for i in range(3)}, tmp_path / "lib.sqlite", tiny_model_dir)
     w = _window(qtbot, tmp_path, tiny_model_dir)
     try:
         chunk = next(c for c in w.lib.search(SHARED, mode="keyword", k=5) if SHARED in c.text)
@@ -165,17 +143,11 @@ def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path,
 
 
 def test_similar_paragraph_groups_are_still_there_after_reopening(qtbot, tmp_path, tiny_model_dir):
-    from core.library import Library
 
-    docs = tmp_path / "contracts"
-    docs.mkdir()
-    for i, topic in enumerate(["Payment is due within thirty days.", "The museum opens at nine.",
-                               "Rainfall doubled in the valley."]):
-        (docs / f"contract{i}.md").write_text(f"# Contract {i}\n\n{topic}\n\n# Liability\n\n{SHARED}\n",
-                                             encoding="utf-8")
-    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        lib.add_folder(docs)
-        lib.index()
+    topics = ["Payment is due within thirty days.", "The museum opens at nine.", "Rainfall doubled in the valley."]
+    index_texts(tmp_path / "contracts",
+                {f"contract{i}.md": f"# Contract {i}\n\n{topic}\n\n# Liability\n\n{SHARED}\n"
+                 for i, topic in enumerate(topics)}, tmp_path / "lib.sqlite", tiny_model_dir)
     w = _window(qtbot, tmp_path, tiny_model_dir)
     try:
         view = w.dupes_view

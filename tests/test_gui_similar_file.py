@@ -8,6 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from tests.gui_window import close_window as _close
+from tests.gui_window import index_texts, open_window
+
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
@@ -20,32 +23,13 @@ TEXTS = {
 
 @pytest.fixture
 def indexed(tmp_path, tiny_model_dir):
-    from core.library import Library
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in TEXTS.items():
-        (docs / name).write_text(text + "\n", encoding="utf-8")
-    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        lib.add_folder(docs)
-        lib.index()
-    return docs
+    return index_texts(tmp_path / "docs", {name: text + "\n" for name, text in TEXTS.items()},
+                       tmp_path / "lib.sqlite", tiny_model_dir)
 
 
 def _window(qtbot, tmp_path, tiny_model_dir):
-    from app.gui.main_window import MainWindow
-    from core.settings import Settings
-
-    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite",
-                   model_path=tiny_model_dir, watch=False)
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-def _close(qtbot, w):
-    w.close()
-    qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+    """Shown, not started: each test starts it when it wants."""
+    return open_window(qtbot, tmp_path, tiny_model_dir, start=False, watch=False)
 
 
 def test_similar_file_given_at_start_shows_similar_documents(qtbot, tmp_path, tiny_model_dir, indexed):

@@ -10,6 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from tests.gui_shots import shot
+from tests.gui_window import close_window as _close
+from tests.gui_window import index_texts, open_window
 
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
@@ -40,35 +42,14 @@ def _label_file(path, n):
 
 @pytest.fixture
 def indexed(tmp_path, tiny_model_dir):
-    from core.library import Library
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for i, topic in enumerate(TOPICS):
-        (docs / f"note{i}.txt").write_text(f"{topic.capitalize()}.\n\nMore about it, part {i}.\n",
-                                           encoding="utf-8")
-    with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        lib.add_folder(docs)
-        lib.index()
-    return docs
+    return index_texts(tmp_path / "docs",
+                       {f"note{i}.txt": f"{topic.capitalize()}.\n\nMore about it, part {i}.\n"
+                        for i, topic in enumerate(TOPICS)}, tmp_path / "lib.sqlite", tiny_model_dir)
 
 
 def _window(qtbot, tmp_path, tiny_model_dir):
-    from app.gui.main_window import MainWindow
-    from core.settings import Settings
-
-    w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite",
-                   model_path=tiny_model_dir, watch=False)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    qtbot.waitUntil(lambda: w.lib is not None and w.labels_view.lib is not None, timeout=120_000)
-    return w
-
-
-def _close(qtbot, w):
-    w.close()
-    qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+    return open_window(qtbot, tmp_path, tiny_model_dir, watch=False,
+                       ready=lambda w: w.labels_view.lib is not None)
 
 
 def test_few_labels_warn_below_the_minimum_and_say_what_to_label(qtbot, tmp_path, tiny_library):
