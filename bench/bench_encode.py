@@ -55,6 +55,16 @@ def _rate(fn, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+def mean_rates(peers: list, texts: list[str], rounds: int = 2) -> dict[str, float]:
+    """Texts per second of each (name, encode) peer, averaged over ``rounds`` rounds run
+    in turn, so that the machine's load falls on every peer alike."""
+    rates: dict[str, list[float]] = {n: [] for n, _ in peers}
+    for _ in range(rounds):
+        for n, fn in peers:
+            rates[n].append(_rate(fn, texts))
+    return {n: sum(r) / len(r) for n, r in rates.items()}
+
+
 def _st_onnx(path: Path):
     """sentence-transformers' own ONNX backend, where it can be had offline (it needs optimum)."""
     try:
@@ -97,11 +107,7 @@ def main() -> None:
     print(f"{'texts':<28}" + "".join(f"{n + '/s':>18}" for n, _ in peers) + f"{'default/st':>12}{'cos':>8}")
     for name, texts in ((f"{len(sentences)} short sentences", sentences),
                         (f"{len(paragraphs)} 256-token paragraphs", paragraphs)):
-        rates = {n: [] for n, _ in peers}
-        for _ in range(2):   # interleaved, so the machine's load falls on every peer alike
-            for n, fn in peers:
-                rates[n].append(_rate(fn, texts))
-        mean = {n: sum(r) / len(r) for n, r in rates.items()}
+        mean = mean_rates(peers, texts)
         cos = cosine_rows(fast.encode(texts), fp32.encode(texts)).mean()
         default, st = mean[peers[0][0]], mean["sent-tr fp32"]
         print(f"{name:<28}" + "".join(f"{mean[n]:>18.1f}" for n, _ in peers) + f"{default / st:>12.2f}{cos:>8.4f}")

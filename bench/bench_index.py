@@ -34,6 +34,14 @@ def _files(limit: int | None) -> list[Path]:
     return pdfs + docx
 
 
+def linked_folder(folder: Path, files: list[Path]) -> Path:
+    """A new folder of links to ``files``, numbered so that equal names stay apart."""
+    folder.mkdir()
+    for i, f in enumerate(files):
+        os.symlink(f, folder / f"{i:04d}-{f.name}")
+    return folder
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -44,10 +52,7 @@ def run_likewise(limit: int | None) -> dict:
 
     files = _files(limit)
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "docs"
-        src.mkdir()
-        for i, f in enumerate(files):
-            os.symlink(f, src / f"{i:04d}-{f.name}")
+        src = linked_folder(Path(tmp) / "docs", files)
         start = time.perf_counter()
         lib = Library(path=Path(tmp) / "lib.sqlite")
         lib.add_folder(src, follow_links=True)   # the files are links to the shared data

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 import core.offline  # noqa: E402,F401
-from bench.bench_encode import _paragraphs, _rate, _sentences  # noqa: E402
+from bench.bench_encode import _paragraphs, _sentences, mean_rates  # noqa: E402
 
 
 class _Runtime:
@@ -190,16 +190,13 @@ def main() -> None:
     paragraphs = _paragraphs(args.paragraphs, fp32.tokenizer)
     for name, texts in ((f"{len(sentences)} short sentences", sentences),
                         (f"{len(paragraphs)} 256-token paragraphs", paragraphs)):
-        rates: dict[str, list[float]] = {n: [] for n, _ in routes}
-        for _ in range(2):   # interleaved, so the machine's load falls on every route alike
-            for n, fn in routes:
-                rates[n].append(_rate(fn, texts))
+        rates = mean_rates(routes, texts)
         reference = fp32.encode(texts)
-        peer = sum(rates["sent-tr fp32"]) / 2
+        peer = rates["sent-tr fp32"]
         print(f"\n{name}")
         print(f"{'route':<18}{'texts/s':>10}{'x sent-tr':>11}{'cosine':>9}")
         for n, fn in routes:
-            rate = sum(rates[n]) / 2
+            rate = rates[n]
             cos = cosine_rows(np.asarray(fn(texts)), reference).mean()
             print(f"{n:<18}{rate:>10.1f}{rate / peer:>11.2f}{cos:>9.4f}")
     print("\nSTS benchmark test, Spearman x 100")

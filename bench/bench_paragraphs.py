@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.bench_index import _files  # noqa: E402 - the same files as make bench-index
+from bench.bench_index import _files, linked_folder  # noqa: E402 - the same files as make bench-index
 
 
 def _short(text: str, n: int = 150) -> str:
@@ -38,10 +37,7 @@ def run(merge: bool, limit: int | None, show: int) -> dict:
     options = {"chunk_merge_paragraphs": merge} if hasattr(Settings, "chunk_merge_paragraphs") else {}
     files = _files(limit)
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "docs"
-        src.mkdir()
-        for i, f in enumerate(files):
-            os.symlink(f, src / f"{i:04d}-{f.name}")
+        src = linked_folder(Path(tmp) / "docs", files)
         lib = Library(path=Path(tmp) / "lib.sqlite", settings=Settings(**options))
         try:
             start = time.perf_counter()
