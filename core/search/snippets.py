@@ -154,19 +154,19 @@ def best_sentences(
         items = rest
     # A passage of one sentence (most paragraphs, every table row) is its own best
     # sentence: nothing to encode.
-    rest = []
+    sentences: dict[int, list[tuple[int, int]]] = {}
     for cid, text in items:
         spans = split_sentences(text)
         if len(spans) > 1:
-            rest.append((cid, text))
+            sentences[cid] = spans
         else:
             out[cid] = spans[0] if spans else None
-    items = rest
+    items = [(cid, text) for cid, text in items if cid in sentences]
     todo: dict[int, list[tuple[int, int]]] = {}
     budget = max_encoded if max_encoded is not None else 1 << 30
-    for cid, text in items:
+    for cid, _text in items:
         if cache.get((model_id, cid)) is None:
-            spans = _limit(split_sentences(text))
+            spans = _limit(sentences[cid])
             if len(spans) > budget:
                 continue
             budget -= len(spans)
