@@ -6,7 +6,10 @@ fixed windows of 200 words -> sentence-transformers encode (batch 32) -> one sql
 INSERT per row, each its own transaction. Both use all-MiniLM-L6-v2 on the CPU.
 Each pipeline runs in its own child process so that peak RSS is its own.
 
-Usage: python bench/bench_index.py [--limit N]   (N files per folder, for a quick look)
+Usage: python bench/bench_index.py [--limit N] [--no-ocr]
+  --limit N   N files per folder, for a quick look
+  --no-ocr    Likewise leaves scanned pages unread, as the naive pipeline does (by default
+              it reads them by OCR: the corpus's scanned PDFs cost it about 50 s)
 """
 
 from __future__ import annotations
@@ -46,15 +49,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_likewise(limit: int | None) -> dict:
+def run_likewise(limit: int | None, ocr: bool = True) -> dict:
     import core.offline  # noqa: F401
     from core.library import Library
+    from core.settings import Settings
 
     files = _files(limit)
     with tempfile.TemporaryDirectory() as tmp:
         src = linked_folder(Path(tmp) / "docs", files)
         start = time.perf_counter()
-        lib = Library(path=Path(tmp) / "lib.sqlite")
+        lib = Library(path=Path(tmp) / "lib.sqlite", settings=Settings(ocr_enabled=ocr))
         lib.add_folder(src, follow_links=True)   # the files are links to the shared data
         report = lib.index()
         seconds = time.perf_counter() - start
@@ -120,8 +124,9 @@ def run_naive(limit: int | None) -> dict:
     }
 
 
-def _child(which: str, limit: int | None) -> dict:
-    cmd = [sys.executable, __file__, "--child", which] + (["--limit", str(limit)] if limit else [])
+def _child(which: str, limit: int | None, ocr: bool = True) -> dict:
+    cmd = ([sys.executable, __file__, "--child", which] + (["--limit", str(limit)] if limit else [])
+           + ([] if ocr else ["--no-ocr"]))
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -130,13 +135,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--child", choices=["likewise", "naive"])
+    ap.add_argument("--no-ocr", action="store_true")
     args = ap.parse_args()
     if args.child:
-        fn = run_likewise if args.child == "likewise" else run_naive
-        print(json.dumps(fn(args.limit)))
+        print(json.dumps(run_likewise(args.limit, not args.no_ocr) if args.child == "likewise"
+                         else run_naive(args.limit)))
         return
-    print(f"bench-index: {len(_files(args.limit))} files from pdf_real + docx/valid, CPU, all-MiniLM-L6-v2")
-    ours = _child("likewise", args.limit)
+    print(f"bench-index: {len(_files(args.limit))} files from pdf_real + docx/valid, CPU, all-MiniLM-L6-v2, "
+          f"Likewise's OCR {'off' if args.no_ocr else 'on'}")
+    ours = _child("likewise", args.limit, not args.no_ocr)
     naive = _child("naive", args.limit)
     rows = [
         ("pages/s", ours["pages"] / ours["seconds"], naive["pages"] / naive["seconds"]),

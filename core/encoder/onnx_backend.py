@@ -30,6 +30,11 @@ FORMAT = 1
 POOLING_SUPPORTED = ("mean", "cls", "max", "mean_sqrt_len_tokens")
 CHARS_PER_TOKEN_CUT = 40   # as SentenceEncoder: huge texts are cut before tokenizing
 MAX_BATCH_GROWTH = 8   # a batch of short texts holds up to 8x batch_size rows
+# Tokens (rows x longest row) per batch and ONNX Runtime thread: larger batches spill
+# the attention and feed-forward activations out of the caches. Measured on the shared
+# corpus's 11,171 passages, length-sorted, 2 threads (issue 17): a budget of
+# 2,048 tokens encoded 190 passages/s, 8,192 (batch_size 32 x 256) 164/s.
+TOKENS_PER_THREAD = 1024
 
 Progress = Callable[[int, int], Any]
 
@@ -83,12 +88,17 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # Idle threads sleep rather than spin: while indexing, the extraction worker (and
+        # its OCR) needs the same cores. Whole shared corpus (bench/bench_index.py):
+        # 150 s with sleeping threads, 162-166 s spinning; encoding alone is no slower.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(
                 str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own kinds
             raise ModelError(f"cannot load the exported model in {self.folder}: {exc}") from exc
         self._inputs = [i.name for i in self._session.get_inputs()]
+        self._token_budget = TOKENS_PER_THREAD * options.intra_op_num_threads
 
     # -- shape ---------------------------------------------------------------------------
     @property
@@ -116,7 +126,8 @@ class OnnxEncoder:
     ) -> np.ndarray:
         """float32 vectors [len(texts), dim], in input order. Texts are sorted by length
         (longest first); a batch holds ``batch_size`` texts, or more short ones up to the
-        tokens of ``batch_size`` full-length texts. ``cancel`` is checked per batch."""
+        tokens of ``batch_size`` full-length texts, and no batch more tokens than fit the
+        caches (TOKENS_PER_THREAD per thread). ``cancel`` is checked per batch."""
         texts = check_texts(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -129,9 +140,10 @@ class OnnxEncoder:
         check(cancel)
         ids = self.token_ids(texts)
         order = sorted(range(total), key=lambda i: -len(ids[i]))
-        budget = max(batch_size, 1) * self.max_seq_length
+        budget = min(max(batch_size, 1) * self.max_seq_length, self._token_budget)
+        rows_min = max(1, min(batch_size, budget // self.max_seq_length))
         done = 0
-        for rows in _batches(order, ids, batch_size, budget):
+        for rows in _batches(order, ids, rows_min, budget):
             check(cancel)
             out[rows] = self._run([ids[i] for i in rows], normalize)
             done += len(rows)

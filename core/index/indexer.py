@@ -1,8 +1,9 @@
 """The indexer: runs the job queue until it is empty.
 
     queue (jobs.py) -> extract-ahead thread: prepare each file (prepare.py: look, hash,
-    extract in the isolated worker, chunk) -> group until ENCODE_GROUP_CHUNKS chunks
-    wait -> grouped encode (encode.py) -> write each document in its own transaction
+    extract in the isolated worker, chunk) -> group until GROUP_PASSAGES passages wait
+    (or the extraction falls behind) -> grouped encode (encode.py, length-sorted batches
+    across the group's documents) -> write each document in its own transaction
     (catalog.write_document) -> events.documents_indexed
 
 A document row is written only together with all its chunks, words and vectors, in one
@@ -43,7 +44,13 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[IndexProgress], None]
 
-ENCODE_GROUP_CHUNKS = 64  # documents are encoded together until this many chunks wait
+# Documents are encoded together until this many passages wait (or GROUP_DOCUMENTS
+# documents), so that the encoder's length-sorted batches hold passages of about the same
+# length: on the shared corpus's 11,171 passages, groups of 64 padded the batches to 1.70x
+# their real tokens, groups of 1,024 to 1.09x. A group still ends as soon as the
+# extraction falls behind (the queue is empty), so one saved file is written at once.
+GROUP_PASSAGES = 1024
+GROUP_DOCUMENTS = 256
 READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
 BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
 FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
@@ -353,7 +360,8 @@ class Indexer:
                 if isinstance(item, Prepared):
                     tracker.emit(current_file=item.path)
                     group.append(item)
-                    if sum(len(p.chunks) for p in group) >= ENCODE_GROUP_CHUNKS:
+                    if (sum(len(p.chunks) for p in group) >= GROUP_PASSAGES
+                            or len(group) >= GROUP_DOCUMENTS):
                         self._commit_group(group, report, tracker, cancel, touched)
                         group = []
                 else:
