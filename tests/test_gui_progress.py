@@ -116,3 +116,53 @@ def test_progress_moves_while_a_long_document_is_encoded(qtbot, tmp_path, tiny_m
         gate.release.set()
         w.close()
         qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_eta_counts_the_pages_left_to_ocr_and_not_the_encoder_waiting(monkeypatch):
+    """A scanned file read by OCR stalls the passage count; the ETA must come from the
+    pages still to read, not from passages per second of the run (which fall towards
+    zero while the OCR runs: the old ETA showed 1,060 s with 35 s left)."""
+    import core.index.indexer as ix
+
+    clock = FakeClock()
+    monkeypatch.setattr(ix.time, "monotonic", clock)
+    seen = []
+    t = ix.Tracker(3, seen.append)
+    t.plan({"/a/first.pdf": 100_000, "/a/scan.pdf": 100_000, "/a/last.pdf": 100_000})
+    clock.now += 1.0
+    t.read("/a/first.pdf", 100, 1.0)          # 1 s for 100,000 bytes, 100 passages
+    t.encode_began()
+    for done in (50, 100):                    # the encoder: 50 passages per second
+        clock.now += 1.0
+        t.encoding(done)
+    t.written(100)
+    t.group_done()
+    # the second file is a scan of 20 pages; each takes 2 s
+    for page in range(1, 6):
+        t.ocr_page("/a/scan.pdf", page, 20)
+        clock.now += 2.0
+    t.ocr_page("/a/scan.pdf", 6, 20)
+    clock.now += 60.0                          # a minute later: nothing else happened...
+    t.ocr_page("/a/scan.pdf", 7, 20)          # ...page 6 took a minute
+    t.emit()
+    per_page = (5 * 2.0 + 60.0) / 6
+    # pages 7..20 of the scan, then the encoding of the passages of the scan and of the
+    # last file (200, estimated from the first file's passages per byte: 4 s), which
+    # is longer than the last file's extraction (1 s)
+    assert seen[-1].eta_s == pytest.approx(14 * per_page + 4.0, rel=1e-6)
+    # the scan is read: its OCR is not counted in the seconds per byte of extraction
+    clock.now += 5.0
+    t.ocr_page("/a/scan.pdf", 0, 0)
+    t.read("/a/scan.pdf", 100, 76.0)          # 75 s of OCR and 1 s for its text layer
+    t.emit()
+    # 100 passages waiting (2 s), the last file's 100 (2 s); its extraction, 1 s, goes
+    # on while the encoder works
+    assert seen[-1].eta_s == pytest.approx(4.0, rel=1e-6)

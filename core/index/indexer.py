@@ -55,6 +55,7 @@ READ_AHEAD = 16           # files extracted ahead of the encoder (the passage to
 BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
 FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
 RATE_WINDOW_S = 12.0      # the ETA's speed is that of the last dozen seconds (the start is slower)
+ENCODER_PACE_S = 4.0      # the encoder's pace is that of its last 4 s of work
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
 
 
@@ -65,7 +66,15 @@ class Tracker:
     Passages count as done when encoded (after each encoder batch, so a long document's
     progress moves while it is encoded), and the total is estimated from the bytes of the
     files still to read times the passages per byte of the files read so far (per file
-    type): the ETA comes from passages, not files."""
+    type).
+
+    The ETA is the longer of the two stages' remaining work, each at its own measured
+    pace: the encoder's (passages left / passages per second of encoding, its idle time
+    not counted) and the extraction's (bytes left x seconds per byte of the files read,
+    per type, plus the pages left of a file being read by OCR x seconds per OCR page).
+    One pace alone misled: a scanned file read by OCR for 50 s stalls the passage count
+    while the extraction is what is left, and once the extraction has run ahead the
+    encoder's pace is all that matters."""
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
         self.lock = threading.RLock()    # the extraction thread reports scanned pages too
@@ -80,6 +89,14 @@ class Tracker:
         self.committed = 0                           # passages written
         self.in_flight = 0                           # passages of the group being encoded, encoded so far
         self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
+        self.extract_s_by_type: dict[str, float] = {}    # suffix -> seconds extracting (OCR apart)
+        self.extract_bytes_by_type: dict[str, int] = {}  # suffix -> bytes those seconds read
+        self.ocr_s = 0.0                             # seconds of OCR, all files
+        self.ocr_pages = 0                           # pages those seconds read
+        self._ocr_now: tuple[str, int, int, float] | None = None  # file, page, pages, since
+        self._ocr_s_of: dict[str, float] = {}        # OCR seconds of files not read yet
+        self._batches: list[tuple[float, int]] = []  # (seconds, passages) of the last encoder batches
+        self._batch_from: tuple[float, int] | None = None  # (time, passages) the next batch starts at
 
     # -- what the indexer tells it --------------------------------------------------------
     def plan(self, sizes: dict[str, int]) -> None:
@@ -91,14 +108,21 @@ class Tracker:
                 t = _file_type(path)
                 self.left_by_type[t] = self.left_by_type.get(t, 0) + size
 
-    def read(self, path: str, passages: int | None) -> None:
-        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)."""
+    def read(self, path: str, passages: int | None, seconds: float | None = None) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
+        in ``seconds`` (its OCR included)."""
         with self.lock:
             size = self.sizes.pop(path, None)
+            ocr_s = self._ocr_s_of.pop(path, 0.0)
+            if self._ocr_now is not None and self._ocr_now[0] == path:
+                self._ocr_now = None
             if size is None:
                 return
             t = _file_type(path)
             self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
+            if seconds is not None and passages is not None:
+                self.extract_s_by_type[t] = self.extract_s_by_type.get(t, 0.0) + max(seconds - ocr_s, 0.0)
+                self.extract_bytes_by_type[t] = self.extract_bytes_by_type.get(t, 0) + size
             if passages is not None:
                 seen = self.read_by_type.setdefault(t, [0, 0])
                 seen[0] += size
@@ -110,8 +134,42 @@ class Tracker:
         batch is told (batches are sized to about a second: Indexer.encode); dropping one
         could leave a stale count on screen while the next batch runs."""
         with self.lock:
+            now = time.monotonic()
+            if self._batch_from is not None and done > self._batch_from[1]:
+                self._batches.append((now - self._batch_from[0], done - self._batch_from[1]))
+                del self._batches[:-256]
+            self._batch_from = (now, done)
             self.in_flight = max(self.in_flight, done)
             self._emit()
+
+    def ocr_page(self, path: str, page: int, pages: int) -> None:
+        """The worker started OCR page ``page`` of ``pages`` of ``path`` ((0, 0): done)."""
+        now = time.monotonic()
+        with self.lock:
+            held = self._ocr_now
+            if held is not None and held[0] == path and page != held[1]:
+                took = now - held[3]
+                self.ocr_s += took
+                self.ocr_pages += 1
+                self._ocr_s_of[path] = self._ocr_s_of.get(path, 0.0) + took
+            self._ocr_now = (path, page, pages, now) if pages else None
+
+    def encode_began(self) -> None:
+        """The encoder starts on a group (its batches are timed from here)."""
+        with self.lock:
+            self._batch_from = (time.monotonic(), 0)
+
+    def encoder_pace(self) -> float | None:
+        """Seconds per passage over the encoder's last ENCODER_PACE_S of work (its idle
+        time, waiting for the extraction, not counted; the first batches, slower, are
+        forgotten once enough later ones are known)."""
+        seconds = passages = 0.0
+        for s, n in reversed(self._batches):
+            seconds += s
+            passages += n
+            if seconds >= ENCODER_PACE_S:
+                break
+        return seconds / passages if passages else None
 
     def written(self, passages: int) -> None:
         """A document's passages were written (its group was encoded before)."""
@@ -122,6 +180,7 @@ class Tracker:
     def group_done(self) -> None:
         with self.lock:
             self.in_flight = 0
+            self._batch_from = None
 
     def estimated_total(self) -> int | None:
         """Passages of this run: those read plus bytes left times passages per byte."""
@@ -152,8 +211,11 @@ class Tracker:
             self.p.chunks_total = max(total, self.p.chunks_done)
         rate = self._recent_rate(now)
         left = self.p.files_total - self.p.files_done
+        staged = self._stage_eta(now)
         if left <= 0:
             self.p.eta_s = 0.0
+        elif staged is not None:
+            self.p.eta_s = staged
         elif total is not None and rate:
             self.p.eta_s = max(self.p.chunks_total - self.p.chunks_done, 0) / rate
         elif self.p.files_done:
@@ -163,6 +225,33 @@ class Tracker:
         if self.fn:
             self.fn(self.p)
 
+
+    def _stage_eta(self, now: float) -> float | None:
+        """Seconds left (None until both paces are measured). The passages already read
+        can be encoded now; those of the files still to read only once the extraction,
+        which takes files in turn, has read them: after the OCR of the file in hand and
+        alongside the other files' extraction."""
+        pace = self.encoder_pace()
+        if pace is None:
+            return None
+        waiting = max(self.passages_read - self.p.chunks_done, 0) * pace
+        unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * pace
+        if not any(self.left_by_type.values()):
+            return waiting + unread
+        spent = sum(self.extract_s_by_type.values())
+        read = sum(self.extract_bytes_by_type.values())
+        if not read:
+            return None
+        extracting = 0.0
+        for t, left in self.left_by_type.items():
+            b = self.extract_bytes_by_type.get(t, 0)
+            extracting += left * (self.extract_s_by_type[t] / b if b else spent / read)
+        ocr = 0.0
+        if self._ocr_now is not None and self.ocr_pages:
+            _path, page, pages, since = self._ocr_now
+            per_page = self.ocr_s / self.ocr_pages
+            ocr = max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
+        return max(waiting + unread, ocr + max(extracting, unread))
 
     def _recent_rate(self, now: float) -> float | None:
         """Passages per second over the last RATE_WINDOW_S (the start, model loading and
@@ -313,6 +402,7 @@ class Indexer:
 
         def scanned(path: str, n: int, total: int) -> None:
             """OCR progress from the worker: "reading scanned page n/total"."""
+            tracker.ocr_page(path, n, total)
             if total or tracker.p.scanned_pages:
                 tracker.emit(current_file=path, scanned_page=n, scanned_pages=total,
                              message=f"reading scanned page {n}/{total}" if total else None)
@@ -324,10 +414,12 @@ class Indexer:
                     job = self.jobs.claim_file_job(claimed, claimed_lock)
                     if job is None:
                         break
+                    began = time.monotonic()
                     item = self.preparer.prepare(job, extractor, report, stop, scanned)
                     if item is None:
                         break
-                    tracker.read(job.path or "", len(item.chunks) if isinstance(item, Prepared) else None)
+                    tracker.read(job.path or "", len(item.chunks) if isinstance(item, Prepared) else None,
+                                 time.monotonic() - began)
                     while not stop.is_set():
                         try:
                             work.put(item, timeout=0.2)
@@ -414,6 +506,7 @@ class Indexer:
         its own transaction. When encoding the group fails for a reason that is not the
         library's, each document is encoded alone, so only the one at fault is failed."""
         try:
+            tracker.encode_began()
             vectors = self.encode(group, report, cancel, tracker.encoding)
         except Exception as exc:  # noqa: BLE001 - narrowed to the document below
             tracker.group_done()
