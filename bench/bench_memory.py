@@ -5,7 +5,10 @@ with the default model, train on 300 scored pairs (STS benchmark train), activat
 version and re-encode the library, search a little; RSS after each step and at the end,
 idle. Prints JSON.
 
-Usage: python bench/bench_memory.py [--files N] [--pairs N]
+With --window the steps run on the library of a real main window (offscreen Qt), so
+Qt's own memory is counted too.
+
+Usage: python bench/bench_memory.py [--files N] [--pairs N] [--precision P] [--window]
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=8)
     ap.add_argument("--pairs", type=int, default=300)
+    ap.add_argument("--precision", default="fp32", help="fp32, int8 or auto (the window's default)")
+    ap.add_argument("--window", action="store_true", help="in a main window (offscreen Qt)")
     args = ap.parse_args()
-    os.environ.setdefault("LIKEWISE_PRECISION", "fp32")
+    os.environ["LIKEWISE_PRECISION"] = args.precision
     from bench.bench_progress import pick_files
     from core.memory import rss_mb
 
@@ -52,7 +57,10 @@ def main() -> int:
                     g.write(f"{row[5]}\t{row[6]}\t{row[4]}\n")
                     n += 1
         out["rss_mb"]["start"] = rss_mb()
-        with Library(path=Path(tmp) / "lib.sqlite") as lib:
+        window = _open_window(Path(tmp) / "lib.sqlite") if args.window else None
+        if window is not None:
+            out["rss_mb"]["window_open"] = rss_mb()
+        with (window.lib if window is not None else Library(path=Path(tmp) / "lib.sqlite")) as lib:
             lib.add_folder(folder, follow_links=True)
             report = lib.index()
             out["passages"] = report.chunks_encoded
@@ -66,9 +74,40 @@ def main() -> int:
             out["rss_mb"]["after_re_encoding"] = rss_mb()
             for q in ("how a trace compiler works", "a cat sits on a mat", "income tax form"):
                 lib.search(q, k=10)
+            if window is not None:
+                _pump(2.0)
             out["rss_mb"]["idle_after_session"] = rss_mb()
     print(json.dumps(out, indent=2))
     return 0
+
+
+def _pump(seconds: float, until=None) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until and until()):
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def _open_window(library: Path):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.main_window import MainWindow
+
+    _app = QApplication.instance() or QApplication([])
+    w = MainWindow(library_path=library, watch=False)
+    w.resize(1100, 700)
+    w.show()
+    w.start()
+    _pump(180.0, lambda: w.lib is not None and w.model_loaded)
+    if w.lib is None:
+        raise SystemExit("the window did not open its library")
+    w._bench_app = _app   # kept alive with the window
+    return w
 
 
 if __name__ == "__main__":
