@@ -97,6 +97,8 @@ class Tracker:
         self._ocr_s_of: dict[str, float] = {}        # OCR seconds of files not read yet
         self._batches: list[tuple[float, int]] = []  # (seconds, passages) of the last encoder batches
         self._batch_from: tuple[float, int] | None = None  # (time, passages) the next batch starts at
+        self._group_work: tuple[float, int] = (0.0, 0)   # (seconds, passages) of the group in hand
+        self._groups: list[tuple[float, int]] = []       # (seconds, passages) of the last groups
 
     # -- what the indexer tells it --------------------------------------------------------
     def plan(self, sizes: dict[str, int]) -> None:
@@ -136,8 +138,10 @@ class Tracker:
         with self.lock:
             now = time.monotonic()
             if self._batch_from is not None and done > self._batch_from[1]:
-                self._batches.append((now - self._batch_from[0], done - self._batch_from[1]))
+                took, n = now - self._batch_from[0], done - self._batch_from[1]
+                self._batches.append((took, n))
                 del self._batches[:-256]
+                self._group_work = (self._group_work[0] + took, self._group_work[1] + n)
             self._batch_from = (now, done)
             self.in_flight = max(self.in_flight, done)
             self._emit()
@@ -160,14 +164,16 @@ class Tracker:
             self._batch_from = (time.monotonic(), 0)
 
     def encoder_pace(self) -> float | None:
-        """Seconds per passage over the encoder's last ENCODER_PACE_S of work (its idle
-        time, waiting for the extraction, not counted; the first batches, slower, are
-        forgotten once enough later ones are known)."""
+        """Seconds per passage of the encoder's work (its idle time, waiting for the
+        extraction, not counted): over its last whole groups, RATE_WINDOW_S of them, once
+        one is done; before, over its last ENCODER_PACE_S of batches. A group's batches
+        go longest passages first, so a batch's pace says little about the group's."""
         seconds = passages = 0.0
-        for s, n in reversed(self._batches):
+        window = RATE_WINDOW_S if self._groups else ENCODER_PACE_S
+        for s, n in reversed(self._groups or self._batches):
             seconds += s
             passages += n
-            if seconds >= ENCODER_PACE_S:
+            if seconds >= window:
                 break
         return seconds / passages if passages else None
 
@@ -181,6 +187,10 @@ class Tracker:
         with self.lock:
             self.in_flight = 0
             self._batch_from = None
+            if self._group_work[1]:
+                self._groups.append(self._group_work)
+                del self._groups[:-256]
+            self._group_work = (0.0, 0)
 
     def estimated_total(self) -> int | None:
         """Passages of this run: those read plus bytes left times passages per byte."""
