@@ -228,6 +228,10 @@ class Tracker:
             self.p.eta_s = staged
         elif total is not None and rate:
             self.p.eta_s = max(self.p.chunks_total - self.p.chunks_done, 0) / rate
+        elif total is not None:
+            # passages are coming but none is encoded yet (a scan read by OCR first):
+            # files done say nothing of the time left ("ETA 1 h 24 min" after 2 files)
+            self.p.eta_s = None
         elif self.p.files_done:
             self.p.eta_s = elapsed / self.p.files_done * left
         if self.events is not None:
