@@ -58,7 +58,7 @@ class EncoderGate:
 
 
 def test_tracker_estimates_passages_from_bytes_and_counts_encoded_batches():
-    from core.index.indexer import Tracker
+    from core.index.progress import Tracker
 
     seen = []
     t = Tracker(3, seen.append)
@@ -130,7 +130,7 @@ def test_eta_counts_the_pages_left_to_ocr_and_not_the_encoder_waiting(monkeypatc
     """A scanned file read by OCR stalls the passage count; the ETA must come from the
     pages still to read, not from passages per second of the run (which fall towards
     zero while the OCR runs: the old ETA showed 1,060 s with 35 s left)."""
-    import core.index.indexer as ix
+    import core.index.progress as ix
 
     clock = FakeClock()
     monkeypatch.setattr(ix.time, "monotonic", clock)

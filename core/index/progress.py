@@ -1,0 +1,247 @@
+"""Indexing progress: files and passages done, the passage total estimated, and the ETA
+(core.index.indexer's run tells its Tracker what happens; the Tracker tells the window
+through ``events.index_progress`` and the caller's ``progress``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from core.events import Events
+from core.types import IndexProgress
+
+ProgressFn = Callable[[IndexProgress], None]
+
+RATE_WINDOW_S = 12.0      # the ETA's speed is that of the last dozen seconds (the start is slower)
+ENCODER_PACE_S = 4.0      # the encoder's pace is that of its last 4 s of work
+
+
+class Tracker:
+    """Progress accounting: files, passages, rate and ETA; told to ``progress`` and to
+    ``events.index_progress``.
+
+    Passages count as done when encoded (after each encoder batch, so a long document's
+    progress moves while it is encoded), and the total is estimated from the bytes of the
+    files still to read times the passages per byte of the files read so far (per file
+    type).
+
+    The ETA is the longer of the two stages' remaining work, each at its own measured
+    pace: the encoder's (passages left / passages per second of encoding, its idle time
+    not counted) and the extraction's (bytes left x seconds per byte of the files read,
+    per type, plus the pages left of a file being read by OCR x seconds per OCR page).
+    One pace alone misled: a scanned file read by OCR for 50 s stalls the passage count
+    while the extraction is what is left, and once the extraction has run ahead the
+    encoder's pace is all that matters."""
+
+    def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
+        self.lock = threading.RLock()    # the extraction thread reports scanned pages too
+        self.p = IndexProgress(files_total=total, phase="indexing")
+        self.fn = progress
+        self.events = events
+        self.start = time.monotonic()
+        self.sizes: dict[str, int] = {}              # stored path -> bytes, files not read yet
+        self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
+        self.read_by_type: dict[str, list[int]] = {}  # suffix -> [bytes read, passages]
+        self.passages_read = 0                       # passages of the files read (exact)
+        self.committed = 0                           # passages written
+        self.in_flight = 0                           # passages of the group being encoded, encoded so far
+        self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
+        self.extract_s_by_type: dict[str, float] = {}    # suffix -> seconds extracting (OCR apart)
+        self.extract_bytes_by_type: dict[str, int] = {}  # suffix -> bytes those seconds read
+        self.ocr_s = 0.0                             # seconds of OCR, all files
+        self.ocr_pages = 0                           # pages those seconds read
+        self._ocr_now: tuple[str, int, int, float] | None = None  # file, page, pages, since
+        self._ocr_s_of: dict[str, float] = {}        # OCR seconds of files not read yet
+        self._batches: list[tuple[float, int]] = []  # (seconds, passages) of the last encoder batches
+        self._batch_from: tuple[float, int] | None = None  # (time, passages) the next batch starts at
+        self._group_work: tuple[float, int] = (0.0, 0)   # (seconds, passages) of the group in hand
+        self._groups: list[tuple[float, int]] = []       # (seconds, passages) of the last groups
+
+    # -- what the indexer tells it --------------------------------------------------------
+    def plan(self, sizes: dict[str, int]) -> None:
+        """The file jobs to read and their sizes in bytes (for the passage estimate)."""
+        with self.lock:
+            self.sizes = dict(sizes)
+            self.left_by_type = {}
+            for path, size in sizes.items():
+                t = _file_type(path)
+                self.left_by_type[t] = self.left_by_type.get(t, 0) + size
+
+    def read(self, path: str, passages: int | None, seconds: float | None = None) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
+        in ``seconds`` (its OCR included)."""
+        with self.lock:
+            size = self.sizes.pop(path, None)
+            ocr_s = self._ocr_s_of.pop(path, 0.0)
+            if self._ocr_now is not None and self._ocr_now[0] == path:
+                self._ocr_now = None
+            if size is None:
+                return
+            t = _file_type(path)
+            self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
+            if seconds is not None and passages is not None:
+                self.extract_s_by_type[t] = self.extract_s_by_type.get(t, 0.0) + max(seconds - ocr_s, 0.0)
+                self.extract_bytes_by_type[t] = self.extract_bytes_by_type.get(t, 0) + size
+            if passages is not None:
+                seen = self.read_by_type.setdefault(t, [0, 0])
+                seen[0] += size
+                seen[1] += passages
+                self.passages_read += passages
+
+    def encoding(self, done: int) -> None:
+        """The encoder finished a batch: ``done`` passages of the current group. Every
+        batch is told (batches are sized to about a second: Indexer.encode); dropping one
+        could leave a stale count on screen while the next batch runs."""
+        with self.lock:
+            now = time.monotonic()
+            if self._batch_from is not None and done > self._batch_from[1]:
+                took, n = now - self._batch_from[0], done - self._batch_from[1]
+                self._batches.append((took, n))
+                del self._batches[:-256]
+                self._group_work = (self._group_work[0] + took, self._group_work[1] + n)
+            self._batch_from = (now, done)
+            self.in_flight = max(self.in_flight, done)
+            self._emit()
+
+    def ocr_page(self, path: str, page: int, pages: int) -> None:
+        """The worker started OCR page ``page`` of ``pages`` of ``path`` ((0, 0): done)."""
+        now = time.monotonic()
+        with self.lock:
+            held = self._ocr_now
+            if held is not None and held[0] == path and page != held[1]:
+                took = now - held[3]
+                self.ocr_s += took
+                self.ocr_pages += 1
+                self._ocr_s_of[path] = self._ocr_s_of.get(path, 0.0) + took
+            self._ocr_now = (path, page, pages, now) if pages else None
+
+    def encode_began(self) -> None:
+        """The encoder starts on a group (its batches are timed from here)."""
+        with self.lock:
+            self._batch_from = (time.monotonic(), 0)
+
+    def encoder_pace(self) -> float | None:
+        """Seconds per passage of the encoder's work (its idle time, waiting for the
+        extraction, not counted): over its last whole groups, RATE_WINDOW_S of them, once
+        one is done; before, over its last ENCODER_PACE_S of batches. A group's batches
+        go longest passages first, so a batch's pace says little about the group's."""
+        seconds = passages = 0.0
+        window = RATE_WINDOW_S if self._groups else ENCODER_PACE_S
+        for s, n in reversed(self._groups or self._batches):
+            seconds += s
+            passages += n
+            if seconds >= window:
+                break
+        return seconds / passages if passages else None
+
+    def written(self, passages: int) -> None:
+        """A document's passages were written (its group was encoded before)."""
+        with self.lock:
+            self.committed += passages
+            self.in_flight = max(self.in_flight - passages, 0)
+
+    def group_done(self) -> None:
+        with self.lock:
+            self.in_flight = 0
+            self._batch_from = None
+            if self._group_work[1]:
+                self._groups.append(self._group_work)
+                del self._groups[:-256]
+            self._group_work = (0.0, 0)
+
+    def estimated_total(self) -> int | None:
+        """Passages of this run: those read plus bytes left times passages per byte."""
+        bytes_read = sum(b for b, _ in self.read_by_type.values())
+        if not bytes_read:
+            return None
+        overall = self.passages_read / bytes_read
+        rest = 0.0
+        for t, left in self.left_by_type.items():
+            b, n = self.read_by_type.get(t, (0, 0))
+            rest += left * (n / b if b else overall)
+        return int(round(self.passages_read + rest))
+
+    def emit(self, **changes: Any) -> None:
+        with self.lock:
+            self._emit(**changes)
+
+    def _emit(self, **changes: Any) -> None:
+        for k, v in changes.items():
+            setattr(self.p, k, v)
+        if self.committed or self.in_flight:
+            self.p.chunks_done = max(self.p.chunks_done, self.committed + self.in_flight)
+        now = time.monotonic()
+        elapsed = max(now - self.start, 1e-6)
+        self.p.chunks_per_s = self.p.chunks_done / elapsed
+        total = self.estimated_total()
+        if total is not None:
+            self.p.chunks_total = max(total, self.p.chunks_done)
+        rate = self._recent_rate(now)
+        left = self.p.files_total - self.p.files_done
+        staged = self._stage_eta(now)
+        if left <= 0:
+            self.p.eta_s = 0.0
+        elif staged is not None:
+            self.p.eta_s = staged
+        elif total is not None and rate:
+            self.p.eta_s = max(self.p.chunks_total - self.p.chunks_done, 0) / rate
+        elif total is not None:
+            # passages are coming but none is encoded yet (a scan read by OCR first):
+            # files done say nothing of the time left ("ETA 1 h 24 min" after 2 files)
+            self.p.eta_s = None
+        elif self.p.files_done:
+            self.p.eta_s = elapsed / self.p.files_done * left
+        if self.events is not None:
+            self.events.index_progress.emit(self.p)
+        if self.fn:
+            self.fn(self.p)
+
+
+    def _stage_eta(self, now: float) -> float | None:
+        """Seconds left (None until both paces are measured). The passages already read
+        can be encoded now; those of the files still to read only once the extraction,
+        which takes files in turn, has read them: after the OCR of the file in hand and
+        alongside the other files' extraction."""
+        pace = self.encoder_pace()
+        if pace is None:
+            return None
+        waiting = max(self.passages_read - self.p.chunks_done, 0) * pace
+        unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * pace
+        if not any(self.left_by_type.values()):
+            return waiting + unread
+        spent = sum(self.extract_s_by_type.values())
+        read = sum(self.extract_bytes_by_type.values())
+        if not read:
+            return None
+        extracting = 0.0
+        for t, left in self.left_by_type.items():
+            b = self.extract_bytes_by_type.get(t, 0)
+            extracting += left * (self.extract_s_by_type[t] / b if b else spent / read)
+        ocr = 0.0
+        if self._ocr_now is not None and self.ocr_pages:
+            _path, page, pages, since = self._ocr_now
+            per_page = self.ocr_s / self.ocr_pages
+            ocr = max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
+        return max(waiting + unread, ocr + max(extracting, unread))
+
+    def _recent_rate(self, now: float) -> float | None:
+        """Passages per second over the last RATE_WINDOW_S (the start, model loading and
+        the first extraction, is not the pace of the rest)."""
+        done = self.p.chunks_done
+        if not done:
+            return None
+        if not self._history or self._history[-1][1] != done:
+            self._history.append((now, done))
+        while len(self._history) > 2 and now - self._history[1][0] >= RATE_WINDOW_S:
+            self._history.pop(0)
+        t0, d0 = self._history[0]
+        if done > d0 and now - t0 > 0:
+            return (done - d0) / (now - t0)
+        return done / max(now - self.start, 1e-6)
+
+
+def _file_type(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
