@@ -63,12 +63,18 @@ class TaskContext:
         self._task._report(value)
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-    cancelled = Signal()
-    progress = Signal(object)
-    finished = Signal()            # after done/failed/cancelled
+class _Bridge(QObject):
+    """The runner's one carrier of task news to the UI thread: each signal carries its
+    task first, and the runner hands the news to that task's own callbacks. (Earlier each
+    task had its own QObject of signals, freed with the task; under a full test run a
+    new task's object could take a freed one's place and a result reached another
+    task's callback: a cluster went to the diff view.)"""
+
+    done = Signal(object, object)        # (task, result)
+    failed = Signal(object, object)      # (task, exception)
+    cancelled = Signal(object)           # (task)
+    progress = Signal(object, object)    # (task, value)
+    finished = Signal(object)            # (task), after done/failed/cancelled
 
 
 class Task:
@@ -81,13 +87,19 @@ class Task:
         key: str | None,
         lane: str,
         min_progress_interval: float,
+        bridge: _Bridge,
     ) -> None:
         self.fn = fn
         self.name = name
         self.key = key
         self.lane = lane
         self.token = CancelToken()
-        self.signals = _Signals()
+        self._bridge = bridge
+        self.on_done: Callable[[Any], object] | None = None
+        self.on_error: Callable[[BaseException], None] | None = None
+        self.on_progress: Callable[[Any], None] | None = None
+        self.on_cancelled: Callable[[], None] | None = None
+        self.on_finished: Callable[[], None] | None = None
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.superseded = False
@@ -124,14 +136,14 @@ class Task:
             self._last_progress = now
             self._pending_progress = None
         if new_phase:
-            self.signals.progress.emit(held)
-        self.signals.progress.emit(value)
+            self._bridge.progress.emit(self, held)
+        self._bridge.progress.emit(self, value)
 
     def _flush_progress(self) -> None:
         with self._progress_lock:
             value, self._pending_progress = self._pending_progress, None
         if value is not None:
-            self.signals.progress.emit(value)
+            self._bridge.progress.emit(self, value)
 
     def _execute(self) -> None:
         self.started_at = time.monotonic()
@@ -142,20 +154,20 @@ class Task:
         except Cancelled:
             self._flush_progress()
             self._finish()
-            self.signals.cancelled.emit()
+            self._bridge.cancelled.emit(self)
         except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
             log.debug("task %s failed", self.name, exc_info=True)
             self._flush_progress()
             self._finish()
-            self.signals.failed.emit(exc)
+            self._bridge.failed.emit(self, exc)
         else:
             self._flush_progress()
             self._finish()
             if self.token.cancelled and self.superseded:
-                self.signals.cancelled.emit()
+                self._bridge.cancelled.emit(self)
             else:
-                self.signals.done.emit(result)
-        self.signals.finished.emit()
+                self._bridge.done.emit(self, result)
+        self._bridge.finished.emit(self)
 
     def _finish(self) -> None:
         self.finished_at = time.monotonic()
@@ -189,6 +201,12 @@ class TaskRunner(QObject):
         self._live: set[Task] = set()
         self._keyed: dict[str, Task] = {}
         self._closed = False
+        self._bridge = _Bridge(self)
+        self._bridge.done.connect(self._on_done)
+        self._bridge.failed.connect(self._on_failed)
+        self._bridge.cancelled.connect(self._on_cancelled)
+        self._bridge.progress.connect(self._on_progress)
+        self._bridge.finished.connect(self._on_finished)
 
     def run(
         self,
@@ -207,22 +225,15 @@ class TaskRunner(QObject):
         """Start ``fn(ctx)`` on a worker thread. Callbacks run on the UI thread."""
         if self._closed:
             raise RuntimeError("the task runner is shut down")
-        task = Task(fn, name or getattr(fn, "__name__", "task"), key, lane, min_progress_interval)
+        task = Task(fn, name or getattr(fn, "__name__", "task"), key, lane, min_progress_interval, self._bridge)
         if key is not None:
             old = self._keyed.get(key)
             if old is not None and not old.is_done:
                 old.superseded = True
                 old.cancel()
             self._keyed[key] = task
-        s = task.signals
-        if on_done is not None:
-            s.done.connect(lambda result, t=task: self._deliver(t, on_done, result))
-        if on_progress is not None:
-            s.progress.connect(lambda value, t=task: None if t.superseded else on_progress(value))
-        s.failed.connect(lambda exc, t=task: self._failed(t, exc, on_error))
-        if on_cancelled is not None:
-            s.cancelled.connect(on_cancelled)
-        s.finished.connect(lambda t=task: self._forget(t, on_finished))
+        task.on_done, task.on_error, task.on_progress = on_done, on_error, on_progress
+        task.on_cancelled, task.on_finished = on_cancelled, on_finished
         self._live.add(task)
         self._pools[lane].start(_Runnable(task))
         return task
@@ -260,6 +271,24 @@ class TaskRunner(QObject):
         return self.run(fn, name=name, on_done=done, on_error=on_error, lane=EDIT)
 
     # -- UI thread --------------------------------------------------------------------------
+    def _on_done(self, task: Task, result: Any) -> None:
+        if task.on_done is not None:
+            self._deliver(task, task.on_done, result)
+
+    def _on_failed(self, task: Task, exc: BaseException) -> None:
+        self._failed(task, exc, task.on_error)
+
+    def _on_cancelled(self, task: Task) -> None:
+        if task.on_cancelled is not None:
+            task.on_cancelled()
+
+    def _on_progress(self, task: Task, value: Any) -> None:
+        if task.on_progress is not None and not task.superseded:
+            task.on_progress(value)
+
+    def _on_finished(self, task: Task) -> None:
+        self._forget(task, task.on_finished)
+
     def _deliver(self, task: Task, callback: Callable[[Any], object], result: Any) -> None:
         # After shutdown (the window is closing) a result still queued for the UI thread
         # is dropped: its callback would start follow-up work that can no longer run.
