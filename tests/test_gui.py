@@ -220,6 +220,34 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         _close(qtbot, w)
 
 
+def test_each_result_reaches_its_own_task_among_many(qtbot):
+    """Many short tasks in a row, their objects freed as they finish: each callback gets
+    its own task's result and progress."""
+    import gc
+
+    from app.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    results: list = []
+    progress: list = []
+
+    def work(ctx, i):
+        ctx.progress(("step", i))
+        return ("result", i)
+
+    for batch in range(6):
+        for i in range(batch * 50, batch * 50 + 50):
+            runner.query(lambda ctx, i=i: work(ctx, i), on_done=lambda r, i=i: results.append((i, r)))
+            runner.run(lambda ctx, i=i: work(ctx, i), on_progress=lambda p, i=i: progress.append((i, p)),
+                       min_progress_interval=0.0)
+        qtbot.waitUntil(lambda n=batch: len(results) == (n + 1) * 50, timeout=30_000)
+        gc.collect()
+    qtbot.waitUntil(lambda: len(progress) == 300, timeout=30_000)
+    assert all(r == ("result", i) for i, r in results)
+    assert all(p == ("step", i) for i, p in progress)
+    runner.shutdown(timeout_s=5)
+
+
 def test_a_result_arriving_after_shutdown_is_dropped(qtbot):
     """A search that finishes while the window closes must not start its follow-up
     (best sentences) on the shut-down runner: the result is dropped, nothing raises."""
@@ -497,6 +525,14 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         qtbot.waitUntil(lambda: view.items and all(doc.id in (p.a.document_id, p.b.document_id)
                                                    for p in view.items), timeout=10_000)
         assert view.tree.topLevelItemCount() == len(view.items)
+        # a list that arrives after the user switched views (groups loaded, "pairs" now
+        # chosen) is read as what it holds: a group is never opened as a pair
+        assert view.show_combo.currentData() == "pairs"
+        clusters = w.lib.duplicate_clusters()
+        assert clusters
+        view._loaded(("clusters", clusters, 0))
+        qtbot.waitUntil(lambda: "group of" in view.detail_label.text(), timeout=10_000)
+        assert view.current_cluster is clusters[0] and view.current is None
     finally:
         _close(qtbot, w)
 

@@ -116,6 +116,7 @@ class DupesView(QWidget):
         self.lib: Any = None
         self.document_filter: tuple[int, str] | None = None
         self.items: list[Any] = []
+        self.items_show = "clusters"
         self.current: Any = None          # a DuplicatePair being shown
         self.current_cluster: Any = None
         self.mine_btn = QPushButton("Find repeated paragraphs")
@@ -248,6 +249,7 @@ class DupesView(QWidget):
     def _loaded(self, data: tuple) -> None:
         show, items, pending = data
         self.items = items
+        self.items_show = show     # what the list holds now; the combo may have moved on
         self.tree.clear()
         for it in items:
             if show == "clusters":
@@ -317,7 +319,7 @@ class DupesView(QWidget):
             self._show_pair(None)
             return
         it = self.items[self.tree.indexOfTopLevelItem(item)]
-        if self.show_combo.currentData() == "clusters":
+        if self.items_show == "clusters":
             self.current_cluster = it
             self.member_combo.blockSignals(True)
             self.member_combo.clear()
@@ -341,16 +343,17 @@ class DupesView(QWidget):
         def work(ctx: TaskContext) -> tuple:
             from core.dupes.diff import word_diff
 
-            return rep, member, word_diff(rep.text, member.text)
+            return cluster, rep, member, word_diff(rep.text, member.text)
 
         self.runner.run(work, name="difference", key="dupes-diff", on_done=self._show_members)
 
     def _show_members(self, data: tuple) -> None:
-        a, b, ops = data
+        c, a, b, ops = data
+        if c is not self.current_cluster:
+            return           # the list moved on (another group, or the pairs) meanwhile
         self.current = None
         self.left.show_ref(a, diff_html(a.text, ops, "a"))
         self.right.show_ref(b, diff_html(b.text, ops, "b"))
-        c = self.current_cluster
         self.detail_label.setText(
             f"{KIND_WORDS.get(c.kind, c.kind)} group of {c.size} passages in {c.documents} documents; "
             "left: its representative passage" + (f" \u00b7 marked {c.decision}" if c.decision else ""))
@@ -362,7 +365,8 @@ class DupesView(QWidget):
         def work(ctx: TaskContext) -> tuple:
             return pair, lib.pair_diff(pair.id)
 
-        self.runner.run(work, name="difference", key="dupes-diff", on_done=lambda d: self._show_pair(*d))
+        self.runner.run(work, name="difference", key="dupes-diff",
+                        on_done=lambda d: self._show_pair(*d) if self.items_show == "pairs" else None)
 
     def _show_pair(self, pair: Any, ops: list | None = None) -> None:
         self.current = pair

@@ -65,10 +65,8 @@ class TaskContext:
 
 class _Bridge(QObject):
     """The runner's one carrier of task news to the UI thread: each signal carries its
-    task first, and the runner hands the news to that task's own callbacks. (Earlier each
-    task had its own QObject of signals, freed with the task; under a full test run a
-    new task's object could take a freed one's place and a result reached another
-    task's callback: a cluster went to the diff view.)"""
+    task first, and the runner hands the news to that task's own callbacks, so no QObject
+    is made and freed per task."""
 
     done = Signal(object, object)        # (task, result)
     failed = Signal(object, object)      # (task, exception)
