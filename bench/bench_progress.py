@@ -12,7 +12,8 @@
    no encoding), and of the second pass that encodes sentences (sentence cache emptied
    before each list): p50 and p90 in ms, and how many results got a sentence.
 
-Usage: python bench/bench_progress.py [--files N] [--precision fp32|int8|auto]
+Usage: python bench/bench_progress.py [--files N | --corpus] [--precision fp32|int8|auto]
+  --corpus   index the whole of pdf_real + docx/valid (bench-index's 342 files) instead
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=12)
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--no-sentences", action="store_true", help="measure the progress only")
+    ap.add_argument("--corpus", action="store_true", help="the whole of pdf_real + docx/valid")
     args = ap.parse_args()
     os.environ["LIKEWISE_PRECISION"] = args.precision
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,10 +164,15 @@ def main() -> int:
         os.environ.setdefault("LIKEWISE_CONFIG_DIR", str(Path(tmp) / "config"))
         from core.library import Library
 
-        folder = Path(tmp) / "pdfs"
-        folder.mkdir()
-        for p in pick_files(args.files):
-            (folder / p.name).symlink_to(p)
+        if args.corpus:
+            from bench.bench_index import _files, linked_folder
+
+            folder = linked_folder(Path(tmp) / "pdfs", _files(None))
+        else:
+            folder = Path(tmp) / "pdfs"
+            folder.mkdir()
+            for p in pick_files(args.files):
+                (folder / p.name).symlink_to(p)
         with Library(path=Path(tmp) / "lib.sqlite") as lib:
             out = {"progress": measure_progress(lib, folder)}
             if not args.no_sentences:
