@@ -63,9 +63,9 @@ def test_tracker_estimates_passages_from_bytes_and_counts_encoded_batches():
     seen = []
     t = Tracker(3, seen.append)
     t.plan({"/a/one.txt": 1000, "/a/two.txt": 3000, "/a/three.pdf": 5000})
-    t.read("/a/one.txt", 10)                 # 10 passages per 1000 bytes of text
+    t.read("/a/one.txt", 10, 0.1)               # 10 passages per 1000 bytes of text
     assert t.estimated_total() == 10 + 30 + 50
-    t.read("/a/three.pdf", 20)               # pdf has its own rate; text keeps its own
+    t.read("/a/three.pdf", 20, 0.5)             # pdf has its own rate; text keeps its own
     assert t.estimated_total() == 10 + 30 + 20
     t.encoding(8)                            # a batch of the first group is encoded
     assert seen[-1].chunks_done == 8 and seen[-1].chunks_total == 60
@@ -73,7 +73,7 @@ def test_tracker_estimates_passages_from_bytes_and_counts_encoded_batches():
     t.group_done()
     t.emit()
     assert seen[-1].chunks_done == 10
-    t.read("/a/two.txt", None)               # unchanged: it needs no passages
+    t.read("/a/two.txt", None, 0.1)             # unchanged: it needs no passages
     t.emit()
     assert seen[-1].chunks_total == 30 and seen[-1].eta_s is not None
 

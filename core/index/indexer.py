@@ -29,7 +29,7 @@ from core.events import Events
 from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
-from core.index.progress import Tracker
+from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
 from core.index.split import run_split_jobs
 from core.memory import release_memory
@@ -42,8 +42,6 @@ from core.types import ExtractResult, IndexProgress, IndexReport
 
 if TYPE_CHECKING:
     from core.exclusions import Exclusions
-
-ProgressFn = Callable[[IndexProgress], None]
 
 # Documents are encoded together until this many passages wait (or GROUP_DOCUMENTS
 # documents), so that the encoder's length-sorted batches hold passages of about the same

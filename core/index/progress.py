@@ -44,13 +44,11 @@ class Tracker:
         self.start = time.monotonic()
         self.sizes: dict[str, int] = {}              # stored path -> bytes, files not read yet
         self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
-        self.read_by_type: dict[str, list[int]] = {}  # suffix -> [bytes read, passages]
+        self.read_by_type: dict[str, list[float]] = {}  # suffix -> [bytes read, passages, seconds extracting (OCR apart)]
         self.passages_read = 0                       # passages of the files read (exact)
         self.committed = 0                           # passages written
         self.in_flight = 0                           # passages of the group being encoded, encoded so far
         self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
-        self.extract_s_by_type: dict[str, float] = {}    # suffix -> seconds extracting (OCR apart)
-        self.extract_bytes_by_type: dict[str, int] = {}  # suffix -> bytes those seconds read
         self.ocr_s = 0.0                             # seconds of OCR, all files
         self.ocr_pages = 0                           # pages those seconds read
         self._ocr_now: tuple[str, int, int, float] | None = None  # file, page, pages, since
@@ -70,7 +68,7 @@ class Tracker:
                 t = _file_type(path)
                 self.left_by_type[t] = self.left_by_type.get(t, 0) + size
 
-    def read(self, path: str, passages: int | None, seconds: float | None = None) -> None:
+    def read(self, path: str, passages: int | None, seconds: float) -> None:
         """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
         in ``seconds`` (its OCR included)."""
         with self.lock:
@@ -82,13 +80,11 @@ class Tracker:
                 return
             t = _file_type(path)
             self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
-            if seconds is not None and passages is not None:
-                self.extract_s_by_type[t] = self.extract_s_by_type.get(t, 0.0) + max(seconds - ocr_s, 0.0)
-                self.extract_bytes_by_type[t] = self.extract_bytes_by_type.get(t, 0) + size
             if passages is not None:
-                seen = self.read_by_type.setdefault(t, [0, 0])
+                seen = self.read_by_type.setdefault(t, [0, 0, 0.0])
                 seen[0] += size
                 seen[1] += passages
+                seen[2] += max(seconds - ocr_s, 0.0)
                 self.passages_read += passages
 
     def encoding(self, done: int) -> None:
@@ -154,13 +150,13 @@ class Tracker:
 
     def estimated_total(self) -> int | None:
         """Passages of this run: those read plus bytes left times passages per byte."""
-        bytes_read = sum(b for b, _ in self.read_by_type.values())
+        bytes_read = sum(b for b, _, _ in self.read_by_type.values())
         if not bytes_read:
             return None
         overall = self.passages_read / bytes_read
         rest = 0.0
         for t, left in self.left_by_type.items():
-            b, n = self.read_by_type.get(t, (0, 0))
+            b, n, _ = self.read_by_type.get(t, (0, 0, 0.0))
             rest += left * (n / b if b else overall)
         return int(round(self.passages_read + rest))
 
@@ -212,14 +208,14 @@ class Tracker:
         unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * pace
         if not any(self.left_by_type.values()):
             return waiting + unread
-        spent = sum(self.extract_s_by_type.values())
-        read = sum(self.extract_bytes_by_type.values())
+        spent = sum(s for _, _, s in self.read_by_type.values())
+        read = sum(b for b, _, _ in self.read_by_type.values())
         if not read:
             return None
         extracting = 0.0
         for t, left in self.left_by_type.items():
-            b = self.extract_bytes_by_type.get(t, 0)
-            extracting += left * (self.extract_s_by_type[t] / b if b else spent / read)
+            b, _, s = self.read_by_type.get(t, (0, 0, 0.0))
+            extracting += left * (s / b if b else spent / read)
         ocr = 0.0
         if self._ocr_now is not None and self.ocr_pages:
             _path, page, pages, since = self._ocr_now
