@@ -76,6 +76,15 @@ def _st_onnx(path: Path):
         return None
 
 
+def _other_runtimes(fast) -> list:
+    """The export's model for the runtime not chosen on this CPU, measured beside it."""
+    from core.encoder.onnx_backend import OnnxEncoder, runtimes_of
+
+    if not isinstance(fast, OnnxEncoder):
+        return []
+    return [OnnxEncoder(fast.folder, runtime=r) for r in runtimes_of(fast.manifest) if r != fast.runtime]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sentences", type=int, default=1000)
@@ -98,19 +107,23 @@ def main() -> None:
     sentences = _sentences(args.sentences)
     paragraphs = _paragraphs(args.paragraphs, fp32.tokenizer)
     print(f"bench-encode: all-MiniLM-L6-v2, CPU ({torch.get_num_threads()} threads), batch 32; "
-          f"Likewise default = {fast.precision}; load average {os.getloadavg()[0]:.2f}")
-    peers = [("likewise " + fast.precision, lambda t: fast.encode(t, batch_size=32)),
-             ("likewise fp32", lambda t: fp32.encode(t, batch_size=32)),
-             ("sent-tr fp32", lambda t: theirs.encode(t, batch_size=32))]
+          f"Likewise default = {fast.precision} on {getattr(fast, 'runtime', 'torch')}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    default_name = f"likewise {fast.precision} {getattr(fast, 'runtime', '')}".strip()
+    peers = [(default_name, lambda t: fast.encode(t, batch_size=32))]
+    for other in _other_runtimes(fast):
+        peers.append((f"likewise int8 {other.runtime}", lambda t, o=other: o.encode(t, batch_size=32)))
+    peers += [("likewise fp32", lambda t: fp32.encode(t, batch_size=32)),
+              ("sent-tr fp32", lambda t: theirs.encode(t, batch_size=32))]
     if st_onnx is not None:
         peers.append(("sent-tr onnx", lambda t: st_onnx.encode(t, batch_size=32)))
-    print(f"{'texts':<28}" + "".join(f"{n + '/s':>18}" for n, _ in peers) + f"{'default/st':>12}{'cos':>8}")
+    print(f"{'texts':<28}" + "".join(f"{n + '/s':>29}" for n, _ in peers) + f"{'default/st':>12}{'cos':>8}")
     for name, texts in ((f"{len(sentences)} short sentences", sentences),
                         (f"{len(paragraphs)} 256-token paragraphs", paragraphs)):
         mean = mean_rates(peers, texts)
         cos = cosine_rows(fast.encode(texts), fp32.encode(texts)).mean()
         default, st = mean[peers[0][0]], mean["sent-tr fp32"]
-        print(f"{name:<28}" + "".join(f"{mean[n]:>18.1f}" for n, _ in peers) + f"{default / st:>12.2f}{cos:>8.4f}")
+        print(f"{name:<28}" + "".join(f"{mean[n]:>29.1f}" for n, _ in peers) + f"{default / st:>12.2f}{cos:>8.4f}")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ same pooling (core/encoder/onnx_backend.py); only the graph and the runtime diff
 Quality: mean cosine to our torch fp32 encoder on the measured texts, and Spearman on the
 STS benchmark test set (the gate the shipped export passes is cosine >= 0.99).
 
-OpenVINO and NNCF are not dependencies of Likewise; to run this:
-    pip install --target /tmp/ov openvino nncf   (then remove numpy from /tmp/ov)
-    PYTHONPATH=/tmp/ov python bench/bench_openvino.py [--paragraphs 200] [--sentences 1000]
+Since issue 17's last step, Likewise ships the OpenVINO int8 route too (core/encoder/runtimes.py),
+calibrated on its own shipped texts; this study keeps its own calibration (below).
+    python bench/bench_openvino.py [--paragraphs 200] [--sentences 1000]
 """
 
 from __future__ import annotations
@@ -40,13 +40,15 @@ from bench.bench_encode import _paragraphs, _sentences, mean_rates  # noqa: E402
 
 
 class _Runtime:
-    """What OnnxEncoder asks of its ONNX Runtime session, answered by another runtime."""
+    """What OnnxEncoder asks of its runner, answered by another graph or runtime."""
+
+    name = "study"
 
     def __init__(self, run_fn) -> None:
         self._run_fn = run_fn
 
-    def run(self, _outputs, feed: dict) -> list[np.ndarray]:
-        return [self._run_fn(feed)]
+    def run(self, feed: dict) -> np.ndarray:
+        return self._run_fn(feed)
 
 
 def _calibration_texts(n: int) -> list[str]:
@@ -141,6 +143,7 @@ def main() -> None:
 
     path = default_model_path()
     fp32 = SentenceEncoder.load(path, device="cpu")
+    os.environ["LIKEWISE_RUNTIME"] = "onnxruntime"   # the study's base: ONNX Runtime's dynamic int8
     shipped = load_encoder(path, device="cpu", precision="int8", notify=print)
     theirs = SentenceTransformer(str(path), device="cpu")
     work = Path(tempfile.mkdtemp(prefix="likewise-ov-"))
@@ -148,8 +151,8 @@ def main() -> None:
     _trace(fp32, path, plain)
 
     def clone(run_fn) -> OnnxEncoder:
-        enc = OnnxEncoder(shipped.folder)
-        enc._session = _Runtime(run_fn)
+        enc = OnnxEncoder(shipped.folder, runtime="onnxruntime")
+        enc._runner = _Runtime(run_fn)
         return enc
 
     calib = _feeds(shipped, _calibration_texts(args.calibration))

@@ -1,5 +1,6 @@
-"""The fast CPU encoder (int8 ONNX on ONNX Runtime): export, quality gates, fallback,
-the default path of the CLI and the library, and start-up without torch."""
+"""The fast CPU encoder (int8 on ONNX Runtime or OpenVINO): export, quality gates for
+each runtime, the choice of runtime, fallback, the default path of the CLI and the
+library, and start-up without torch."""
 
 from __future__ import annotations
 
@@ -35,17 +36,27 @@ def use_fast(monkeypatch, fast_cache):
 
 
 @pytest.fixture(scope="session")
-def real_pair(fast_cache, default_model_dir):
-    """The bundled model's int8 export (made once) and its fp32 torch encoder."""
+def real_export(fast_cache, default_model_dir):
+    """The bundled model's int8 export (made once, both runtimes) and its fp32 encoder."""
     from core.encoder.identity import model_content_hash
     from core.encoder.model import SentenceEncoder
-    from core.encoder.onnx_backend import OnnxEncoder
 
     ref = SentenceEncoder.load(default_model_dir, device="cpu")
     key = model_content_hash(default_model_dir)
     result = build_checked(default_model_dir, fast_cache / key, ref, source_hash=key)
     assert result.passed, result.describe()
-    return OnnxEncoder(result.folder, path=default_model_dir), ref
+    assert set(result.reports) == {"onnxruntime", "openvino"}, result.describe()
+    assert all(r.passed for r in result.reports.values()), result.describe()
+    return result.folder, ref
+
+
+@pytest.fixture(scope="session", params=["onnxruntime", "openvino"])
+def real_pair(request, real_export, default_model_dir):
+    """Each runtime's int8 encoder of the bundled model, and its fp32 torch encoder."""
+    from core.encoder.onnx_backend import OnnxEncoder
+
+    folder, ref = real_export
+    return OnnxEncoder(folder, path=default_model_dir, runtime=request.param), ref
 
 
 # -- the real model: quality gates --------------------------------------------------------
@@ -88,19 +99,24 @@ def test_int8_handles_any_batch_size_and_length(real_pair):
     texts = ["a", "A man is playing a guitar on stage.", "word " * 400, "Short one.", "x y z " * 30]
     together = fast.encode(texts, batch_size=5)
     alone = np.vstack([fast.encode([t], batch_size=1) for t in texts])
-    # Dynamic int8 scales activations per batch: a text's vector moves a little with its
-    # batch-mates, never more than the gate allows.
-    assert cosine_rows(together, alone).min() > 0.98
+    if fast.runtime == "openvino":
+        # Static int8: a text's vector does not depend on its batch-mates.
+        assert cosine_rows(together, alone).min() > 0.9999
+    else:
+        # Dynamic int8 scales activations per batch: a text's vector moves a little with
+        # its batch-mates, never more than the gate allows.
+        assert cosine_rows(together, alone).min() > 0.98
     assert cosine_rows(together, ref.encode(texts)).min() > 0.97
     assert fast.count_tokens(["word " * 400])[0] == ref.count_tokens(["word " * 400])[0]
 
 
 # -- the CLI and the library use the fast path by default ---------------------------------
 @pytest.mark.slow
-def test_cli_encode_defaults_to_int8_and_fp32_gives_torch_vectors(real_pair, use_fast, capsys):
+def test_cli_encode_defaults_to_int8_and_fp32_gives_torch_vectors(real_pair, use_fast, capsys, monkeypatch):
     from app.cli import main
 
     fast, ref = real_pair
+    monkeypatch.setenv("LIKEWISE_RUNTIME", fast.runtime)
     texts = ["The cat sits on the mat.", "Quarterly revenue grew by four percent."]
     os.environ.pop("LIKEWISE_PRECISION")
     assert main(["encode", *texts]) == 0
@@ -108,14 +124,18 @@ def test_cli_encode_defaults_to_int8_and_fp32_gives_torch_vectors(real_pair, use
     assert main(["encode", "--precision", "fp32", *texts]) == 0
     exact = json.loads(capsys.readouterr().out)
     assert default["precision"] == "int8" and exact["precision"] == "fp32"
+    assert np.allclose(np.array(default["vectors"]), fast.encode(texts), atol=1e-5)
     assert np.allclose(np.array(exact["vectors"]), ref.encode(texts), atol=1e-5)
     assert cosine_rows(np.array(default["vectors"]), np.array(exact["vectors"])).min() > 0.98
 
 
 @pytest.mark.slow
-def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, use_fast, tmp_path):
+def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, use_fast, tmp_path,
+                                                                    monkeypatch):
     from core.library import Library
 
+    runtime = real_pair[0].runtime
+    monkeypatch.setenv("LIKEWISE_RUNTIME", runtime)
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "cats.txt").write_text("Cats sleep most of the day and purr when content.\n", encoding="utf-8")
@@ -124,11 +144,12 @@ def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, 
     with Library(path=library) as lib:
         lib.add_folder(docs)
         lib.index()
-        assert lib.encoder().precision == "int8"
+        assert lib.encoder().precision == "int8" and lib.encoder().runtime == runtime
         assert lib.vector_precisions() == {"int8": 2}
     probe = ("import sys, json; from app.cli import main; code = main(sys.argv[1:]); "
              "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules,"
-             " 'onnxruntime': 'onnxruntime' in sys.modules}), file=sys.stderr); sys.exit(code)")
+             " 'nncf': 'nncf' in sys.modules, 'onnxruntime': 'onnxruntime' in sys.modules,"
+             " 'openvino': 'openvino' in sys.modules}), file=sys.stderr); sys.exit(code)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for mode, loads_model in (("dense", True), ("keyword", False)):
         run = subprocess.run([sys.executable, "-c", probe, "--library", str(library), "search",
@@ -137,7 +158,9 @@ def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, 
         assert run.returncode == 0, run.stderr
         modules = json.loads(run.stderr.strip().splitlines()[-1])
         assert "cats.txt" in run.stdout
-        assert modules == {"torch": False, "transformers": False, "onnxruntime": loads_model}, mode
+        assert modules == {"torch": False, "transformers": False, "nncf": False,
+                           "onnxruntime": loads_model and runtime == "onnxruntime",
+                           "openvino": loads_model and runtime == "openvino"}, mode
 
 
 # -- export, cache and fallback (the tiny model: what it means does not matter) ---------------

@@ -1,4 +1,5 @@
-"""Export a sentence-transformers folder to the fast CPU path: ONNX, fused, int8.
+"""Export a sentence-transformers folder to the fast CPU path: ONNX, fused, int8, and
+static int8 for OpenVINO (core.encoder.openvino_export) where NNCF is installed.
 
 The route (measured on this project's 2-core AMD EPYC machine; see README "Fast CPU
 encoding"): the transformer is traced with eager attention (the SDPA graph carries
@@ -24,6 +25,8 @@ from typing import Any
 
 import core.offline  # noqa: F401  (before transformers is imported)
 from core.encoder.onnx_backend import FORMAT, MANIFEST, ONNX_FILE, POOLING_SUPPORTED, TOKENIZER_FILE
+from core.encoder.openvino_export import nncf_available, quantize_openvino
+from core.encoder.runtimes import ONNXRUNTIME, OPENVINO
 from core.errors import ModelError
 
 OPSET = 17
@@ -50,10 +53,20 @@ def export_fast_model(model_dir: Path | str, out_dir: Path | str, reference: Any
         inputs = _trace(ref, model_dir, work / "fp32.onnx")
         fused = _fuse(work / "fp32.onnx", work / "fused.onnx", ref.transformer.auto_model.config)
         _quantize(fused, work / ONNX_FILE)
+        _save_tokenizer(ref, work / TOKENIZER_FILE)
+        runtimes = {ONNXRUNTIME: ONNX_FILE}
+        notes = {}
+        if nncf_available():
+            try:
+                xml = quantize_openvino(work / "fp32.onnx", work, _truncating(work, ref.max_seq_length), inputs)
+                runtimes[OPENVINO] = xml.name
+            except Exception as exc:  # noqa: BLE001 - the ONNX Runtime model still serves
+                notes[OPENVINO] = f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            notes[OPENVINO] = "nncf is not installed"
         for name in ("fp32.onnx", "fused.onnx"):
             (work / name).unlink(missing_ok=True)
-        _save_tokenizer(ref, work / TOKENIZER_FILE)
-        _write_manifest(work, ref, pooling, inputs, source_hash)
+        _write_manifest(work, ref, pooling, inputs, source_hash, runtimes, notes)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.rename(out_dir)
@@ -151,17 +164,38 @@ def _save_tokenizer(ref: Any, target: Path) -> None:
     target.write_text(backend.to_str(), encoding="utf-8")
 
 
-def _write_manifest(folder: Path, ref: Any, pooling: Any, inputs: list[str], source_hash: str) -> None:
+def _truncating(folder: Path, max_len: int) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    tok.no_padding()
+    tok.enable_truncation(max_len)
+    return tok
+
+
+def _write_manifest(folder: Path, ref: Any, pooling: Any, inputs: list[str], source_hash: str,
+                    runtimes: dict[str, str], notes: dict[str, str]) -> None:
     import onnxruntime
 
     manifest = {
         "format": FORMAT, "precision": "int8", "name": ref.name, "source_hash": source_hash,
         "max_seq_length": ref.max_seq_length, "word_dim": pooling.word_dim, "pooling": list(pooling.modes),
         "normalize": ref.normalizes, "pad_token_id": int(ref.tokenizer.pad_token_id), "inputs": inputs,
-        "route": "onnx eager attention, ORT BERT fusion, dynamic int8 per-channel weights",
-        "onnxruntime": onnxruntime.__version__,
+        "runtimes": runtimes, "not_made": notes,
+        "routes": {ONNXRUNTIME: "onnx eager attention, ORT BERT fusion, dynamic int8 per-channel weights",
+                   OPENVINO: "onnx eager attention, NNCF static int8 (transformer preset), OpenVINO IR"},
+        "onnxruntime": onnxruntime.__version__, "openvino": _version("openvino"),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 class _TokenEmbeddings:  # a torch.nn.Module, built lazily so that torch is imported only here

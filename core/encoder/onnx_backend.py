@@ -1,7 +1,8 @@
-"""The fast CPU encoder: an exported (int8) model run by ONNX Runtime, without torch.
+"""The fast CPU encoder: an exported (int8) model run by ONNX Runtime or OpenVINO, without torch.
 
 A folder made by core.encoder.export holds ``model.onnx`` (the transformer, fused and
-quantized), ``tokenizer.json`` (the fast `tokenizers` tokenizer, lower-casing included
+quantized for ONNX Runtime), often ``model.xml``/``.bin`` (static int8 for OpenVINO; the
+runtime is chosen by core.encoder.runtimes), ``tokenizer.json`` (the fast `tokenizers` tokenizer, lower-casing included
 when the model asks for it) and ``fast.json`` (pooling, normalization, length, gates).
 Pooling and normalization follow the model's modules.json, done here in numpy.
 It offers the part of SentenceEncoder's surface that indexing and search use.
@@ -20,13 +21,14 @@ import numpy as np
 
 import core.offline  # noqa: F401  (ONNX Runtime's telemetry off, before it is imported)
 from core.cancel import CancelToken, check
+from core.encoder.runtimes import ONNXRUNTIME, OPENVINO, OpenVinoRunner, OrtRunner, choose_runtime
 from core.encoder.texts import check_texts
 from core.errors import ModelError
 
 MANIFEST = "fast.json"
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-FORMAT = 1
+FORMAT = 2   # 2: a model per runtime, listed in the manifest's "runtimes"
 POOLING_SUPPORTED = ("mean", "cls", "max", "mean_sqrt_len_tokens")
 CHARS_PER_TOKEN_CUT = 40   # as SentenceEncoder: huge texts are cut before tokenizing
 MAX_BATCH_GROWTH = 8   # a batch of short texts holds up to 8x batch_size rows
@@ -57,11 +59,12 @@ def cpu_cores() -> int:
 
 
 class OnnxEncoder:
-    """Texts -> float32 vectors with an exported model on ONNX Runtime (CPU)."""
+    """Texts -> float32 vectors with an exported model on ONNX Runtime or OpenVINO (CPU);
+    ``runtime`` None: the one core.encoder.runtimes chooses for this CPU."""
 
     def __init__(self, folder: Path | str, name: str = "", path: Path | None = None,
-                 threads: int | None = None) -> None:
-        import onnxruntime as ort
+                 threads: int | None = None, runtime: str | None = None,
+                 compile_cache: Path | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.folder = Path(folder)
@@ -83,22 +86,11 @@ class OnnxEncoder:
         self._counter.no_padding()
         self._counter.no_truncation()
         self._pad_id = int(self.manifest["pad_token_id"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or cpu_cores()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        # Idle threads sleep rather than spin: while indexing, the extraction worker (and
-        # its OCR) needs the same cores. Whole shared corpus (bench/bench_index.py):
-        # 150 s with sleeping threads, 162-166 s spinning; encoding alone is no slower.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(
-                str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own kinds
-            raise ModelError(f"cannot load the exported model in {self.folder}: {exc}") from exc
-        self._inputs = [i.name for i in self._session.get_inputs()]
-        self._token_budget = TOKENS_PER_THREAD * options.intra_op_num_threads
+        threads = threads or cpu_cores()
+        self._runner = _open_runner(self.folder, self.manifest, runtime, threads, compile_cache)
+        self.runtime = self._runner.name
+        self._inputs = self._runner.inputs
+        self._token_budget = TOKENS_PER_THREAD * threads
 
     # -- shape ---------------------------------------------------------------------------
     @property
@@ -160,7 +152,7 @@ class OnnxEncoder:
             mask[row, :len(seq)] = 1
         feed = {"input_ids": input_ids, "attention_mask": mask,
                 "token_type_ids": np.zeros_like(input_ids)}
-        tokens = self._session.run(None, {k: feed[k] for k in self._inputs})[0]
+        tokens = self._runner.run({k: feed[k] for k in self._inputs})
         vectors = pool(tokens, mask, self.pooling)
         if normalize or (normalize is None and self.normalizes):
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -183,7 +175,7 @@ class OnnxEncoder:
         return text
 
     def __repr__(self) -> str:
-        return (f"OnnxEncoder({self.name!r}: {self.precision}, pooling={'+'.join(self.pooling)}, "
+        return (f"OnnxEncoder({self.name!r}: {self.precision} on {self.runtime}, pooling={'+'.join(self.pooling)}, "
                 f"dim={self.dim}, max_seq_length={self.max_seq_length})")
 
 
@@ -215,6 +207,27 @@ def _batches(order: list[int], ids: list[list[int]], batch_size: int, budget: in
         size = min(max(batch_size, budget // width), batch_size * MAX_BATCH_GROWTH)
         yield order[start:start + size]
         start += size
+
+
+def runtimes_of(manifest: dict) -> dict[str, str]:
+    """Runtime -> model file of an export (those that passed its gate)."""
+    return dict(manifest.get("runtimes") or {ONNXRUNTIME: ONNX_FILE})
+
+
+def _open_runner(folder: Path, manifest: dict, runtime: str | None, threads: int,
+                 compile_cache: Path | None) -> Any:
+    files = runtimes_of(manifest)
+    name = runtime or choose_runtime(list(files))
+    if name not in files:
+        raise ModelError(f"{folder} holds no {name} model")
+    if name == OPENVINO:
+        try:
+            return OpenVinoRunner(folder / files[name], threads, compile_cache)
+        except (ImportError, ModelError):
+            if runtime is not None or ONNXRUNTIME not in files:
+                raise
+            # e.g. OpenVINO missing or unable to run here: the ONNX Runtime model serves
+    return OrtRunner(folder / files[ONNXRUNTIME], threads)
 
 
 def read_manifest(folder: Path) -> dict:

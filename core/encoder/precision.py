@@ -18,12 +18,12 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.encoder.identity import model_content_hash
-from core.encoder.onnx_backend import MANIFEST, OnnxEncoder, read_manifest
+from core.encoder.onnx_backend import FORMAT, MANIFEST, OnnxEncoder, read_manifest, runtimes_of
 from core.errors import ModelError
 
 PRECISION_ENV = "LIKEWISE_PRECISION"
@@ -39,13 +39,15 @@ Notify = Callable[[str], Any]
 class BuildResult:
     folder: Path
     passed: bool
-    report: Any = None     # a GateReport
+    report: Any = None     # the GateReport of the first runtime gated (ONNX Runtime)
     error: str | None = None
+    reports: dict[str, Any] = field(default_factory=dict)   # runtime -> GateReport
 
     def describe(self) -> str:
         if self.error:
             return f"fast path unavailable: {self.error}"
-        return f"int8 export in {self.folder}: {self.report.describe()}"
+        gates = "; ".join(f"{runtime}: {report.describe()}" for runtime, report in self.reports.items())
+        return f"int8 export in {self.folder}: {gates or self.report.describe()}"
 
 
 def requested_precision(setting: str | None) -> str:
@@ -62,6 +64,11 @@ def cache_dir() -> Path:
     from core.paths import data_dir
 
     return data_dir() / "fast-models"
+
+
+def compiled_dir() -> Path:
+    """Where OpenVINO keeps its compiled models (a cache: deleting it costs ~0.5 s once)."""
+    return cache_dir() / "compiled"
 
 
 def bundled_dirs() -> list[Path]:
@@ -112,18 +119,27 @@ def _cpu_only_torch() -> bool:
 
 
 def find_export(source_hash: str) -> Path | None:
-    """The cached export (passed or failed) of a model content hash, or None."""
+    """The cached export (passed or failed) of a model content hash, or None. An export
+    in an older format is not found: it is made again in the current one."""
     for base in [*bundled_dirs(), cache_dir()]:
         folder = base / source_hash
-        if (folder / GATE_FILE).is_file():
+        if (folder / GATE_FILE).is_file() and not _older_format(folder):
             return folder
     return None
 
 
+def _older_format(folder: Path) -> bool:
+    try:
+        return read_manifest(folder).get("format") != FORMAT
+    except ModelError:
+        return False   # no manifest: an export that failed before it was written
+
+
 def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: Any = None,
                   source_hash: str = "") -> BuildResult:
-    """Export ``model_dir`` to ``out_dir``, run the shipped gate, record the verdict.
-    A failing export keeps only its verdict (gate.json), not its model."""
+    """Export ``model_dir`` to ``out_dir``, run the shipped gate on each runtime's model,
+    record the verdicts. A runtime whose model fails keeps only its verdict (gate.json),
+    and the manifest lists only the runtimes that passed."""
     from core.encoder.export import export_fast_model
     from core.encoder.gates import shipped_gate
     from core.encoder.model import SentenceEncoder
@@ -131,22 +147,53 @@ def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: A
     ref = reference if reference is not None else SentenceEncoder.load(model_dir, device="cpu")
     try:
         export_fast_model(model_dir, out_dir, ref, source_hash)
-        fast = OnnxEncoder(out_dir, path=model_dir)
+        manifest = read_manifest(out_dir)
     except (ImportError, ModelError, OSError, RuntimeError, ValueError) as exc:
         _write_gate(out_dir, {"passed": False, "error": str(exc)})
         return BuildResult(out_dir, False, error=f"{type(exc).__name__}: {exc}")
-    report = shipped_gate(fast, ref, spec)
-    _write_gate(out_dir, {"passed": report.passed, "gate": report.as_dict()})
-    if not report.passed:
-        (out_dir / "model.onnx").unlink(missing_ok=True)
-    return BuildResult(out_dir, report.passed, report)
+    verdicts: dict[str, dict] = {}
+    reports: dict[str, Any] = {}
+    kept: dict[str, str] = {}
+    for runtime, model_file in runtimes_of(manifest).items():
+        try:
+            report = shipped_gate(OnnxEncoder(out_dir, path=model_dir, runtime=runtime), ref, spec)
+        except (ImportError, ModelError, OSError, RuntimeError, ValueError) as exc:
+            verdicts[runtime] = {"passed": False, "error": f"{type(exc).__name__}: {exc}"}
+        else:
+            reports[runtime] = report
+            verdicts[runtime] = {"passed": report.passed, "gate": report.as_dict()}
+        if verdicts[runtime]["passed"]:
+            kept[runtime] = model_file
+        else:
+            for name in _model_files(model_file):
+                (out_dir / name).unlink(missing_ok=True)
+    manifest["runtimes"] = kept
+    _write_json(out_dir / MANIFEST, manifest)
+    first = next(iter(reports.values()), None)
+    verdict: dict[str, Any] = {"passed": bool(kept), "runtimes": verdicts}
+    if first is not None:
+        verdict["gate"] = first.as_dict()
+    else:
+        verdict["error"] = "; ".join(f"{r}: {v.get('error')}" for r, v in verdicts.items())
+    _write_gate(out_dir, verdict)
+    return BuildResult(out_dir, bool(kept), first, None if first is not None else verdict["error"], reports)
+
+
+def _model_files(model_file: str) -> list[str]:
+    """The files of one runtime's model: an OpenVINO IR keeps its weights beside its graph."""
+    path = Path(model_file)
+    return [path.name, path.with_suffix(".bin").name] if path.suffix == ".xml" else [path.name]
 
 
 def _write_gate(folder: Path, verdict: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / (GATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / GATE_FILE)
+    _write_json(folder / GATE_FILE, verdict)
+
+
+def _write_json(target: Path, data: dict) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def gate_verdict(folder: Path) -> dict:
@@ -174,7 +221,7 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
         verdict = gate_verdict(folder)
         if verdict.get("passed") and (folder / MANIFEST).is_file():
             try:
-                return OnnxEncoder(folder, name=_name(folder), path=model_dir)
+                return OnnxEncoder(folder, name=_name(folder), path=model_dir, compile_cache=compiled_dir())
             except (ImportError, ModelError) as exc:
                 _tell(notify, f"The fast (int8) encoder could not be loaded ({exc}); using fp32.")
                 return _fp32(model_dir, device)
@@ -185,7 +232,7 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
     if not result.passed:
         _tell(notify, _failed_message(gate_verdict(result.folder)))
         return ref if (device or "auto") in ("auto", "cpu") else _fp32(model_dir, device)
-    return OnnxEncoder(result.folder, name=ref.name, path=model_dir)
+    return OnnxEncoder(result.folder, name=ref.name, path=model_dir, compile_cache=compiled_dir())
 
 
 def _fp32(model_dir: Path, device: str | None) -> Any:
