@@ -137,3 +137,65 @@ def test_damaged_and_oversized_images_end_with_a_reason(tmp_path):
             result = ex.extract(tmp_path / name)
             assert result.status == "error" and result.error, (name, result)
         assert "megapixels" in ex.extract(tmp_path / "bomb.png").error
+
+
+def test_openvino_reads_the_same_text_as_onnx_runtime(shared_data):
+    """OCR runs its models on OpenVINO in fp32 (faster here); the text must be the very
+    text ONNX Runtime reads. Each runtime in its own process: the choice is made once."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("import json, sys; from core.extract import ExtractOptions, extract; "
+             "from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession as S; "
+             "r = extract(sys.argv[1], ExtractOptions(ocr=True)); "
+             "print(json.dumps({'openvino': getattr(S, '_likewise_openvino', False), "
+             "'text': [b.text for b in r.blocks]}))")
+    page = str(shared_data / SCANNED / "docling__sample_with_rotation_mismatch.pdf")
+    read = {}
+    for runtime in ("openvino", "onnxruntime"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LIKEWISE_OCR_RUNTIME": runtime}
+        out = subprocess.run([sys.executable, "-c", probe, page], env=env, capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        read[runtime] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert read["openvino"]["openvino"] and not read["onnxruntime"]["openvino"]
+    assert read["openvino"]["text"] and read["openvino"]["text"] == read["onnxruntime"]["text"]
+
+
+def test_a_worker_with_a_tight_address_space_reads_scans_on_onnx_runtime(shared_data):
+    """OpenVINO maps ~1.9 GB of address space (TAMReview.pdf ran out of memory under the
+    worker's old 2 GB limit); under such a limit (a user's older setting) OCR keeps to ONNX
+    Runtime, and the scan is still read."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = ("import json, resource, sys; limit = int(sys.argv[1]) * 2**20; "
+             "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
+             "from core.extract.ocr import OcrEngine; OcrEngine(threads=1); "
+             "from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession as S; "
+             "print(json.dumps(getattr(S, '_likewise_openvino', False)))")
+    env = {k: v for k, v in os.environ.items() if k != "LIKEWISE_OCR_RUNTIME"}
+    env["PYTHONPATH"] = str(ROOT)
+    chosen = {}
+    for limit in (2048, 3072):
+        out = subprocess.run([sys.executable, "-c", probe, str(limit)], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        chosen[limit] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert chosen == {2048: False, 3072: True}
+
+    from core.extract import ExtractOptions
+    from core.extract.isolated import IsolatedExtractor
+
+    with IsolatedExtractor(timeout_s=120, memory_mb=2048) as ex:
+        result = ex.extract(str(shared_data / SCANNED / "docling__ocr_test.pdf"), ExtractOptions(ocr=True))
+    assert result.status == "indexed", result.error
+    assert "self contained package" in " ".join(b.text for b in result.blocks).lower()
