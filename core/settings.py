@@ -22,7 +22,7 @@ class Settings:
     chunk_merge_paragraphs: bool = False   # True: a passage groups paragraphs up to the budget
     reconcile_interval_s: int = 600
     extract_timeout_s: float = 60.0
-    extract_memory_mb: int = 3072   # address space; OCR on OpenVINO needs ~2 GB of it (core/extract/ocr.py)
+    extract_memory_mb: int = 4096   # address space; OCR on OpenVINO maps ~2 GB of it (core/extract/ocr.py)
     batch_size: int = 32
     follow_links: bool = False    # follow links that lead outside the chosen folders
     ocr_enabled: bool = True      # read scanned PDF pages and images by OCR

@@ -1,6 +1,6 @@
 """Extraction in a worker process, so that one hostile file costs only itself.
 
-    with IsolatedExtractor(timeout_s=60, memory_mb=3072) as ex:
+    with IsolatedExtractor(timeout_s=60, memory_mb=4096) as ex:
         result = ex.extract(path)          # core.types.ExtractResult, never raises for a bad file
 
     for path, result in extract_many(paths, workers=2):   # a small pool, results in input order
@@ -123,7 +123,7 @@ def valid_text(text: str | None) -> str | None:
 class IsolatedExtractor:
     """One worker process at a time; extract() is serialized by a lock."""
 
-    def __init__(self, timeout_s: float = 60, memory_mb: int = 3072, max_file_mb: int = 512) -> None:
+    def __init__(self, timeout_s: float = 60, memory_mb: int = 4096, max_file_mb: int = 512) -> None:
         self.timeout_s = float(timeout_s)
         self.memory_mb = int(memory_mb)
         self.max_file_mb = int(max_file_mb)
@@ -307,7 +307,7 @@ def extract_many(
     paths: Iterable[str | os.PathLike],
     workers: int = 2,
     timeout_s: float = 60,
-    memory_mb: int = 3072,
+    memory_mb: int = 4096,
     max_file_mb: int = 512,
     options: ExtractOptions | None = None,
 ) -> Iterator[tuple[str, ExtractResult]]:

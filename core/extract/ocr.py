@@ -128,7 +128,7 @@ OCR_RUNTIME_ENV = "LIKEWISE_OCR_RUNTIME"   # "onnxruntime": leave OpenVINO out o
 # OpenVINO reserves address space generously: after one page the process maps ~1.9 GB
 # (ONNX Runtime ~1.2 GB) for about the same resident memory (480 MB against 400 MB). Under
 # a tighter address-space limit (the extraction worker's RLIMIT_AS) it would run out.
-OPENVINO_MIN_ADDRESS_SPACE_MB = 3000
+OPENVINO_MIN_ADDRESS_SPACE_MB = 3500
 
 
 def _address_space_mb() -> float:
@@ -148,7 +148,8 @@ def _use_openvino() -> None:
     text read is identical to ONNX Runtime's, in 30.8 s instead of 44.6 s and 55 CPU-s
     instead of 86 (2-core AMD EPYC, AVX-512). rapidocr's ONNX Runtime session is kept for
     what it reads from the model's metadata (the recogniser's character list); a model
-    OpenVINO cannot compile stays on ONNX Runtime."""
+    OpenVINO cannot compile stays on ONNX Runtime, and so does one whose run fails (from
+    then on), so a page is never lost to the faster runtime."""
     from rapidocr_onnxruntime.utils import infer_engine
 
     cls = infer_engine.OrtInferSession
@@ -176,10 +177,13 @@ def _use_openvino() -> None:
         self._likewise_request = compiled.create_infer_request()
 
     def call(self, input_content):
-        if self._likewise_request is None:
-            return original_call(self, input_content)
-        result = self._likewise_request.infer({self._likewise_input: input_content})
-        return [np.array(result[0])]
+        if self._likewise_request is not None:
+            try:
+                result = self._likewise_request.infer({self._likewise_input: input_content})
+                return [np.array(result[0])]
+            except Exception:  # noqa: BLE001 - e.g. out of address space: ONNX Runtime goes on
+                self._likewise_request = None
+        return original_call(self, input_content)
 
     cls.__init__, cls.__call__ = init, call
     cls._likewise_openvino = True
