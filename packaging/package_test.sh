@@ -112,8 +112,11 @@ traced "$APP/likewise" encode "a short sentence" > "$WORK/encode.json" || fail "
 python3 - "$WORK/encode.json" <<'PY' || fail "the bundle does not encode with its int8 export"
 import json, sys
 out = json.load(open(sys.argv[1]))
-print("encode: precision", out["precision"])
+print("encode: precision", out["precision"], "on", out["runtime"])
 assert out["precision"] == "int8", out
+flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "").split()
+if any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8")):   # OpenVINO's int8 is chosen here
+    assert out["runtime"] == "openvino", out
 PY
 
 step "likewise add-folder on a scanned PDF (OCR in the bundle), keyword search finds its phrase"

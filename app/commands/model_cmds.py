@@ -117,6 +117,7 @@ def cmd_encode(args: Any) -> int:
             "dim": enc.dim,
             "normalized": enc.normalizes,
             "precision": enc.precision,
+            "runtime": getattr(enc, "runtime", "torch"),
             "vectors": vectors.tolist(),
         })
     return 0
@@ -189,7 +190,7 @@ def _model_info(args: Any) -> dict:
     enc = load_encoder(args)
     return {"ok": True, "path": str(enc.path), "name": enc.name, "dim": enc.dim,
             "max_seq_length": enc.max_seq_length, "normalized": enc.normalizes, "device": str(enc.device),
-            "precision": enc.precision,
+            "precision": enc.precision, "runtime": getattr(enc, "runtime", "torch"),
             "modules": [type(m).__name__ for m in enc.children()] if hasattr(enc, "children") else
             ["onnx transformer", "pooling " + "+".join(enc.pooling)] + (["Normalize"] if enc.normalizes else [])}
 

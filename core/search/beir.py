@@ -122,7 +122,8 @@ def corpus_vectors(
     """Vectors of every corpus document (in corpus order), from the cache when present."""
     enc = lib.encoder()
     texts = [(t + " " + x).strip() for t, x in data.corpus.values()]
-    precision = getattr(enc, "precision", "fp32")   # int8 and fp32 vectors are cached apart
+    # int8 and fp32 vectors are cached apart, and so are the two int8 runtimes' vectors
+    precision = "-".join(filter(None, (getattr(enc, "precision", "fp32"), getattr(enc, "runtime", None))))
     key = f"{model_hash(Path(lib.model_row(lib.active_model_id())['path']))}-{precision}-{_file_hash([folder / 'corpus.jsonl'])}"
     cache = cache_dir / f"beir-{folder.name}-{key}.npy" if cache_dir else None
     if cache is not None and cache.is_file():
