@@ -66,10 +66,11 @@ def run_likewise(limit: int | None, ocr: bool = True) -> dict:
         pages = lib.store.query_one(
             "SELECT COALESCE(SUM(pages), 0) FROM documents WHERE status = 'indexed' AND ext = '.pdf'"
         )[0]
-        lib.close()
+        lib.close()     # ends the extraction workers, so their peak is counted below
     return {
         "seconds": seconds, "files": len(files), "pages": pages, "chunks": counts["chunks"],
         "documents": counts["indexed"], "peak_mb": _peak_mb(),
+        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
         "statuses": {k: counts[k] for k in ("indexed", "encrypted", "no_text", "error")},
         "encoded": report.chunks_encoded,
     }
@@ -159,6 +160,8 @@ def main() -> None:
     print(f"naive:    {naive['documents']} documents, {naive['pages']} PDF pages, {naive['chunks']} chunks "
           "(200-word windows, no page-aware paragraphs, no isolation)")
     print("likewise statuses: " + ", ".join(f"{k} {v}" for k, v in ours["statuses"].items()))
+    print(f"likewise extraction workers (separate processes; the naive pipeline has none): "
+          f"peak RSS {ours['worker_peak_mb']:.0f} MB, the largest one")
 
 
 if __name__ == "__main__":

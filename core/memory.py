@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import sys
+import threading
 
 
 def rss_mb() -> float | None:
@@ -23,8 +24,13 @@ def rss_mb() -> float | None:
 
 def release_memory() -> None:
     """Collect garbage, empty torch's CUDA cache (when torch is loaded) and hand the C
-    heap's free pages back to the system (glibc only; a no-op elsewhere)."""
-    gc.collect()
+    heap's free pages back to the system (glibc only; a no-op elsewhere).
+
+    With automatic collection turned off (the window collects on its UI thread,
+    app/gui/gc_main_thread.py), only the main thread collects: garbage holding Qt objects
+    must not be destroyed in a worker."""
+    if gc.isenabled() or threading.current_thread() is threading.main_thread():
+        gc.collect()
     torch = sys.modules.get("torch")
     if torch is not None:
         try:

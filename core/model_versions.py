@@ -67,8 +67,9 @@ class ModelVersions:
                             notify=self.encoder_notes.append)
 
     def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
-        """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (int8, fp32,
-        fp16): a model version's vectors made by different precisions are told apart."""
+        """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (fp32, fp16,
+        int8-openvino, int8-onnxruntime): a model version's vectors made by different
+        precisions are told apart."""
         if vectors <= 0:
             return
         key = PRECISION_KEY.format(model_id)

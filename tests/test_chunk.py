@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.chunk import chunk_blocks, document_text
+from core.chunk import SEPARATOR, chunk_blocks, document_text
 from core.errors import InvalidInputError
 from core.text import split_sentences
 from core.types import Block
@@ -172,9 +172,13 @@ def test_real_pdf_chunks(count_tokens, shared_data):
     chunks = chunk_blocks(result.blocks, count_tokens, max_tokens=256)
     _check(result.blocks, chunks, count_tokens, 256)
     pages = sorted({b.page for b in result.blocks})
+    spans, start = [], 0                      # each block's place in the document text
+    for b in result.blocks:
+        spans.append((start, start + len(b.text), b.page))
+        start += len(b.text) + len(SEPARATOR)
     for chunk in chunks:
-        covered = [b.page for b in result.blocks if b.text in chunk.text or chunk.text in b.text]
-        assert covered and chunk.page_start <= min(covered) and max(covered) <= chunk.page_end
+        covered = [page for a, z, page in spans if a < chunk.char_end and chunk.char_start < z]
+        assert covered and chunk.page_start == min(covered) and max(covered) == chunk.page_end
         assert pages[0] <= chunk.page_start <= chunk.page_end <= pages[-1]
 
 

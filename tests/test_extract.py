@@ -120,6 +120,30 @@ def test_pdf_pages_title_and_clean_text(shared_data):
     assert ack and ack[0].page == 13
 
 
+def test_pdf_text_layer_read_by_pdfium_and_by_pypdf_when_pdfium_cannot_open_it(shared_data, monkeypatch):
+    import pypdfium2
+
+    from core.extract import pdf_text
+
+    path = shared_data / "pdf_real/pdfjs/tracemonkey.pdf"
+    fast = extract(path)
+    slides = extract(next(shared_data.glob("pdf_real/**/nonfree__nlp2004slides.pdf")))
+    # PDFium maps CID fonts that pypdf turned into mojibake: the Japanese title is text
+    assert slides.status == "indexed" and "固有表現" in slides.title
+    assert "固有表現の発見" in " ".join(_texts(slides))
+
+    def refuse(*args, **kwargs):
+        raise pypdfium2.PdfiumError("Failed to load document (PDFium: Data format error).")
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", refuse)
+    assert pdf_text._open_pdfium(path, None) is None
+    slow = extract(path)
+    assert slow.status == "indexed" and slow.pages == fast.pages == 14 and slow.title == fast.title
+    for result in (fast, slow):
+        text = " ".join(_texts(result))
+        assert "difficult to compile" in text and "Acknowledgments" in text
+
+
 def test_pdf_glyph_names_are_not_indexed_as_text(shared_data):
     from core.extract.pdf_reader import unreadable
 

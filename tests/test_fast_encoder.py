@@ -145,7 +145,7 @@ def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, 
         lib.add_folder(docs)
         lib.index()
         assert lib.encoder().precision == "int8" and lib.encoder().runtime == runtime
-        assert lib.vector_precisions() == {"int8": 2}
+        assert lib.vector_precisions() == {f"int8-{runtime}": 2}
     probe = ("import sys, json; from app.cli import main; code = main(sys.argv[1:]); "
              "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules,"
              " 'nncf': 'nncf' in sys.modules, 'onnxruntime': 'onnxruntime' in sys.modules,"

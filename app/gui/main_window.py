@@ -27,6 +27,7 @@ from app.gui import viewer
 from app.gui.dupes_view import DupesView
 from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
+from app.gui.gc_main_thread import MainThreadCollector
 from app.gui.labels_view import LabelsView
 from app.gui.library_panel import LibraryPanel
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         watch_options: dict | None = None,
     ) -> None:
         super().__init__()
+        self.collector = MainThreadCollector(self)      # before any worker thread starts
         self.settings = settings or Settings.load()
         self.runner = TaskRunner(self)
         self.runner.error.connect(lambda exc, name: self.show_error(exc, name))
@@ -555,6 +557,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_closed(self) -> None:
         self.runner.shutdown(timeout_s=2)
+        self.collector.release()
         self.shutdown_done = True
         self.closed_cleanly.emit()
         self.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.tasks import READ, WRITE, TaskContext, TaskRunner
+from core.memory import release_memory
 from core.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -209,6 +210,8 @@ class LibrarySession(QObject):
             if value.files_done and not final:
                 self._schedule_changed()
         elif kind == "report":
+            if getattr(value, "chunks_encoded", 0):
+                release_memory()          # here, on the UI thread: see core.memory
             self.index_finished.emit(value)
             self._schedule_changed()
         elif kind == "event":

@@ -25,7 +25,7 @@ from typing import Any
 
 import core.offline  # noqa: F401  (before transformers is imported)
 from core.encoder.onnx_backend import FORMAT, MANIFEST, ONNX_FILE, POOLING_SUPPORTED, TOKENIZER_FILE
-from core.encoder.openvino_export import nncf_available, quantize_openvino
+from core.encoder.openvino_export import nncf_available, quantize_openvino_in_child
 from core.encoder.runtimes import ONNXRUNTIME, OPENVINO
 from core.errors import ModelError
 
@@ -58,7 +58,8 @@ def export_fast_model(model_dir: Path | str, out_dir: Path | str, reference: Any
         notes = {}
         if nncf_available():
             try:
-                xml = quantize_openvino(work / "fp32.onnx", work, _truncating(work, ref.max_seq_length), inputs)
+                xml = quantize_openvino_in_child(work / "fp32.onnx", work, work / TOKENIZER_FILE,
+                                                 ref.max_seq_length, list(inputs))
                 runtimes[OPENVINO] = xml.name
             except Exception as exc:  # noqa: BLE001 - the ONNX Runtime model still serves
                 notes[OPENVINO] = f"{type(exc).__name__}: {exc}"[:300]
@@ -164,13 +165,6 @@ def _save_tokenizer(ref: Any, target: Path) -> None:
     target.write_text(backend.to_str(), encoding="utf-8")
 
 
-def _truncating(folder: Path, max_len: int) -> Any:
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-    tok.no_padding()
-    tok.enable_truncation(max_len)
-    return tok
 
 
 def _write_manifest(folder: Path, ref: Any, pooling: Any, inputs: list[str], source_hash: str,

@@ -92,6 +92,13 @@ class OnnxEncoder:
         self._inputs = self._runner.inputs
         self._token_budget = TOKENS_PER_THREAD * threads
 
+    @property
+    def vector_kind(self) -> str:
+        """What the library records its vectors as: the two int8 runtimes quantize
+        differently (static for OpenVINO, dynamic for ONNX Runtime), so their vectors of
+        one model version are told apart ("int8-openvino", "int8-onnxruntime")."""
+        return f"{self.precision}-{self.runtime}"
+
     # -- shape ---------------------------------------------------------------------------
     @property
     def dim(self) -> int:

@@ -11,6 +11,11 @@ Benchmark train sentences, never the dev or test ones the gates and benchmarks u
 short sentences as they are, and paragraphs joined from the rest, so that activations
 of long sequences are measured too. Needs ``nncf`` (the dev and package extras); where
 it is missing, the export holds the ONNX Runtime model alone.
+
+The quantization runs in a child Python (``python -m core.encoder.openvino_export``):
+NNCF's imports and calibration buffers leave a few hundred MB behind in the process that
+ran them, which would otherwise stay in the window for the rest of its life, and a crash
+inside NNCF costs only the OpenVINO half of the export.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,7 @@ XML_FILE = "model.xml"
 SHORT_TEXTS = 250
 LONG_TEXTS = 40
 LONG_WORDS = 160
+CHILD_TIMEOUT_S = 1800
 
 
 def calibration_texts(path: Path = CALIBRATION) -> list[str]:
@@ -79,6 +88,35 @@ def quantize_openvino(fp32_onnx: Path, target_dir: Path, tokenizer: Any, inputs:
     return target
 
 
+def quantize_openvino_in_child(fp32_onnx: Path, target_dir: Path, tokenizer_file: Path, max_len: int,
+                               inputs: list[str]) -> Path:
+    """quantize_openvino in a child Python; its error, if any, is raised here as
+    RuntimeError with the child's last words."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    cmd = [sys.executable, "-m", "core.encoder.openvino_export", str(fp32_onnx), str(target_dir),
+           str(tokenizer_file), str(max_len), ",".join(inputs)]
+    done = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S,
+                          check=False)
+    target = target_dir / XML_FILE
+    if done.returncode != 0 or not target.is_file():
+        last = " ".join((done.stderr or "").strip().splitlines()[-3:])[-300:]
+        raise RuntimeError(f"the quantizing process ended with code {done.returncode}: {last}")
+    return target
+
+
+def _child(argv: list[str]) -> int:
+    from tokenizers import Tokenizer
+
+    fp32_onnx, target_dir, tokenizer_file, max_len, inputs = argv
+    tokenizer = Tokenizer.from_file(tokenizer_file)
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(int(max_len))
+    quantize_openvino(Path(fp32_onnx), Path(target_dir), tokenizer, inputs.split(","))
+    return 0
+
+
 def _feed(ids: list[int], inputs: list[str]) -> dict[str, np.ndarray]:
     """One text as a batch of one: no padding enters the activation ranges."""
     row = np.asarray([ids], dtype=np.int64)
@@ -90,3 +128,7 @@ def nncf_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("nncf") is not None and importlib.util.find_spec("openvino") is not None
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""PDF with pypdf, page by page.
+"""PDF, page by page: the text layer from PDFium, checked and backed by pypdf (core.extract.pdf_text).
 
 - Pages are numbered from 1. A page whose text cannot be extracted is skipped (the rest
   of the document is still indexed); if no page yields text and some raised, the first
@@ -19,7 +19,7 @@
   encrypted only to set permissions); otherwise the status is "encrypted". AES needs
   the `cryptography` package; its absence is reported as such.
 - Scanned pages: a page with (almost) no readable text layer that shows an image, or
-  whose text layer is glyph garbage, is read by OCR (core.extract.scanned; the blocks
+  whose text layer is mostly glyph garbage, is read by OCR (core.extract.scanned; the blocks
   keep their page and are marked ocr=True) unless options.ocr is False. OCR text
   replaces what little the text layer of that page had.
 - Fewer than MIN_TEXT_CHARS letters or digits in the whole document (after OCR) means a
@@ -41,6 +41,7 @@ from core.extract.clean import clean_line, short_reason
 from core.extract.furniture import strip_furniture
 from core.extract.lines import join_across_pages, page_paragraphs
 from core.extract.options import ExtractOptions, PageProgress
+from core.extract.pdf_text import read_pages
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
 MIN_TEXT_CHARS = 4
@@ -59,7 +60,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 # cluster of garbage).
 _GLYPH_NAMES = re.compile(r"/[A-Za-z]{1,3}\d{1,5}|/uni[0-9A-Fa-f]{4,6}|\(cid:\d+\)")
 GLYPH_SHARE_MAX = 0.5
-UNMAPPED_REASON = "its fonts have no Unicode map: pypdf gives glyph names, not text"
+UNMAPPED_REASON = "its fonts have no Unicode map: the text layer holds glyph codes, not text"
 
 
 def unreadable(paragraph: str) -> bool:
@@ -89,32 +90,28 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
     except Exception as exc:  # noqa: BLE001
         return ExtractResult(status=ERROR, error=f"malformed PDF ({short_reason(exc)})")
 
+    try:
+        text = read_pages(reader, path, "" if reader.is_encrypted else None)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return ExtractResult(status=ERROR, error=f"malformed PDF ({short_reason(exc)})")
     blocks: list[Block] = []
-    first_error: Exception | None = None
-    garbage: set[int] = set()
+    first_error = text.first_error
+    hidden = dict(text.garbage)   # page -> characters of glyph garbage left out
     few: list[int] = []           # pages with (almost) no readable text: OCR candidates
-    numbers: list[int] = []
-    pages: list[list[str]] = []
-    for number in range(1, count + 1):
-        try:
-            raw = reader.pages[number - 1].extract_text() or ""
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one bad page costs that page
-            first_error = first_error or exc
-            continue
-        numbers.append(number)
-        pages.append([clean_line(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
-    for number, lines in zip(numbers, strip_furniture(pages), strict=True):
+    for number, lines in zip(text.numbers, strip_furniture(text.lines), strict=True):
         readable = 0
         for paragraph in page_paragraphs("\n".join(lines)):
             if unreadable(paragraph):
-                garbage.add(number)
+                hidden[number] = hidden.get(number, 0) + len(paragraph)
             else:
                 blocks.append(Block(text=paragraph, page=number))
                 readable += _alnum(paragraph)
-        if readable < SCANNED_MAX_CHARS:
+        # a scan, or a page whose body is glyph garbage under a readable heading
+        if readable < SCANNED_MAX_CHARS or hidden.get(number, 0) > readable:
             few.append(number)
+    garbage = set(hidden)
 
     ocr_read, ocr_error = False, None
     if options.ocr and few:

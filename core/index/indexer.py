@@ -28,6 +28,7 @@ from core.errors import Cancelled, NotFoundError
 from core.events import Events
 from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
+from core.index.lanes import ExtractionLanes
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
@@ -177,52 +178,15 @@ class Indexer:
     def _run_file_jobs(
         self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int]
     ) -> None:
-        extractor = self._warm_extractor()
-        work: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-        stop = threading.Event()
-        claimed: set[int] = set()
-        claimed_lock = threading.Lock()
-
-        def scanned(path: str, n: int, total: int) -> None:
-            """OCR progress from the worker: "reading scanned page n/total"."""
-            tracker.ocr_page(path, n, total)
-            if total or tracker.p.scanned_pages:
-                tracker.emit(current_file=path, scanned_page=n, scanned_pages=total,
-                             message=f"reading scanned page {n}/{total}" if total else None)
-
-        def extract_ahead() -> None:
-            """Takes file jobs in order and prepares them ahead of the encoder."""
-            try:
-                while not stop.is_set():
-                    job = self.jobs.claim_file_job(claimed, claimed_lock)
-                    if job is None:
-                        break
-                    began = time.monotonic()
-                    item = self.preparer.prepare(job, extractor, report, stop, scanned)
-                    if item is None:
-                        break
-                    tracker.read(job.path or "", len(item.chunks) if isinstance(item, Prepared) else None,
-                                 time.monotonic() - began)
-                    while not stop.is_set():
-                        try:
-                            work.put(item, timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                work.put(exc)
-            finally:
-                work.put(None)
-
+        lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self._new_extractor, READ_AHEAD)
         tracker.plan(self._file_job_sizes())
-        thread = threading.Thread(target=extract_ahead, name="likewise-extract", daemon=True)
-        thread.start()
+        lanes.start()
         group: list[Prepared] = []
         try:
             while True:
                 self._wait_if_paused(cancel)
                 try:
-                    item = work.get(timeout=0.1 if group else 0.5)
+                    item = lanes.get(timeout=0.1 if group else 0.5)
                 except queue.Empty:
                     if group:
                         self._commit_group(group, report, tracker, cancel, touched)
@@ -247,13 +211,10 @@ class Indexer:
             if group:
                 self._commit_group(group, report, tracker, cancel, touched)
         finally:
-            stop.set()
-            if thread.is_alive():
-                # An extraction is still running (cancel, error): end it at once; the
-                # next run starts a fresh worker.
-                extractor.close()
+            if not lanes.close():
+                # An extraction was still running (cancel, error): its worker was ended
+                # at once; the next run starts a fresh one.
                 self._extractor = None
-            thread.join(timeout=5)
 
     def _warm_extractor(self) -> Any:
         """One extraction worker kept between runs, so a watched file's save costs no
@@ -265,6 +226,12 @@ class Indexer:
                 timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb
             )
         return self._extractor
+
+    def _new_extractor(self) -> Any:
+        """A second worker for this run only (core.index.lanes)."""
+        from core.extract.isolated import IsolatedExtractor
+
+        return IsolatedExtractor(timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb)
 
     def chunk(self, result: ExtractResult) -> list:
         """Cut an extracted file into chunks that fit the active model's token budget."""
