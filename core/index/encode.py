@@ -69,7 +69,8 @@ def vectors_for_texts(
             known[hashes[i]] = mat[row]
         report.chunks_encoded += len(missing)
         if counted is not None:   # int8 and fp32 vectors of one version are told apart
-            counted(model_id, getattr(enc, "vector_kind", None) or getattr(enc, "precision", "fp32"), len(missing))
+            kind = getattr(enc, "vector_kind", None) or getattr(enc, "precision", "fp32")
+            counted(model_id, str(kind), len(missing))
     report.chunks_reused += len(texts) - len(missing)
     for i, h in enumerate(hashes):
         out[i] = known[h]
