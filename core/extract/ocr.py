@@ -76,7 +76,6 @@ class OcrEngine:
         # limit_type "min" with a tiny side: the detector never rescales; we do.
         self._ocr = RapidOCR(det_limit_type="min", det_limit_side_len=32, intra_op_num_threads=threads,
                              inter_op_num_threads=1, print_verbose=False, rec_batch_num=REC_BATCH)
-        self._ocr.text_rec.rec_batch_num = REC_BATCH
 
     def read(self, image: np.ndarray) -> list[str]:
         """Paragraphs of text on a BGR (or grey) uint8 image, in reading order."""

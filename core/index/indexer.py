@@ -219,16 +219,13 @@ class Indexer:
     def _warm_extractor(self) -> Any:
         """One extraction worker kept between runs, so a watched file's save costs no
         process start-up."""
-        from core.extract.isolated import IsolatedExtractor
-
         if self._extractor is None:
-            self._extractor = IsolatedExtractor(
-                timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb
-            )
+            self._extractor = self._new_extractor()
         return self._extractor
 
     def _new_extractor(self) -> Any:
-        """A second worker for this run only (core.index.lanes)."""
+        """A fresh extraction worker (the kept one, or a second lane's for one run:
+        core.index.lanes)."""
         from core.extract.isolated import IsolatedExtractor
 
         return IsolatedExtractor(timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb)
