@@ -165,8 +165,6 @@ def _save_tokenizer(ref: Any, target: Path) -> None:
     target.write_text(backend.to_str(), encoding="utf-8")
 
 
-
-
 def _write_manifest(folder: Path, ref: Any, pooling: Any, inputs: list[str], source_hash: str,
                     runtimes: dict[str, str], notes: dict[str, str]) -> None:
     import onnxruntime
