@@ -95,8 +95,8 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from core.encoder import SentenceEncoder
-    from core.encoder.evaluate import cosine_rows
     from core.encoder.precision import load_encoder
+    from core.evaluation.stats import cosine_rows
     from core.paths import default_model_path
 
     path = default_model_path()

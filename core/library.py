@@ -55,12 +55,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.index.indexer import ProgressFn
     from core.search.accel import Accelerator
     from core.search.filters import SearchFilters
-    from core.train.types import ImportReport, LabelInfo, ModelInfo, TrainPlan, TrainResult
+    from core.train.types import ImportReport, LabelInfo, TrainPlan, TrainResult
     from core.types import (
         ChunkInfo,
         DocumentInfo,
         FolderInfo,
         IndexReport,
+        ModelInfo,
         SearchResult,
         SimilarDocument,
     )

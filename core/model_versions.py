@@ -22,7 +22,7 @@ from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events
 from core.settings import Settings
 from core.store import Store, vec_table
-from core.train.types import ModelInfo
+from core.types import ModelInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.encoder import SentenceEncoder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Final statuses of a document.
 INDEXED = "indexed"
@@ -162,3 +163,23 @@ class SimilarDocument:
     matched_passages: int = 0        # source passages whose best match lies in this document
     source_passages: int = 0         # source passages compared
     pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (source chunk, target chunk, cosine)
+
+
+@dataclass
+class ModelInfo:
+    id: int
+    name: str
+    path: str
+    dim: int
+    kind: str                        # base | finetuned | custom
+    parent_id: int | None
+    created_at: float
+    active: bool
+    target: bool
+    vectors: int                     # chunks with a vector of this version
+    chunks: int                      # chunks in the library
+    report: dict[str, Any] | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.vectors >= self.chunks

@@ -22,8 +22,9 @@ import torch
 from core.cancel import CancelToken
 from core.encoder import SentenceEncoder, choose_device
 from core.encoder.device import cpu_cores
-from core.encoder.evaluate import rankdata, read_sts, spearman
 from core.errors import Cancelled, ModelError, UnsafeWeightsError
+from core.evaluation.stats import rankdata, spearman
+from core.evaluation.sts import read_sts
 
 TOL = 1e-5
 PUBLISHED_STSB = 82.03

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.encoder.evaluate import StsData, cosine_rows, read_sts
 from core.encoder.gates import GateSpec, check_gates
 from core.encoder.precision import build_checked, load_encoder
+from core.evaluation.stats import cosine_rows
+from core.evaluation.sts import StsData, read_sts
 from tests.conftest import ROOT
 
 LENIENT = GateSpec(min_cosine=0.5, max_sts_drop=100.0)   # for the tiny random model
@@ -38,8 +39,8 @@ def use_fast(monkeypatch, fast_cache):
 @pytest.fixture(scope="session")
 def real_export(fast_cache, default_model_dir):
     """The bundled model's int8 export (made once, both runtimes) and its fp32 encoder."""
-    from core.encoder.identity import model_content_hash
     from core.encoder.model import SentenceEncoder
+    from core.model_identity import content_hash as model_content_hash
 
     ref = SentenceEncoder.load(default_model_dir, device="cpu")
     key = model_content_hash(default_model_dir)
@@ -75,7 +76,7 @@ def test_int8_export_of_the_bundled_model_holds_quality_on_sts_test(real_pair, s
 def test_int8_retrieval_on_scifact_matches_fp32(real_pair, shared_data):
     """Dense nDCG@10 on 40 SciFact test queries over their relevant abstracts and 300
     others: int8 no more than 0.5 points (x100) below fp32."""
-    from core.search.beir import load_beir, ndcg_at
+    from core.evaluation.beir import load_beir, ndcg_at
 
     fast, ref = real_pair
     data = load_beir(shared_data / "beir_scifact")

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from app.cli import main
-from core.search.beir import ndcg_at, recall_at
+from core.evaluation.beir import ndcg_at, recall_at
 
 NOTES = {
     "harbour.md": "# Harbour\n\nThe pilot boarded the ship at dawn. Invoice QX-7731 covers the towing.\n\n"

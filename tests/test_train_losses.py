@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from core.evaluation.stats import average_precision, best_accuracy, best_f1, spearman
 from core.train.data import epoch_batches, split_held_out
 from core.train.losses import LOSS_NAMES, choose_loss, make_loss, usable
-from core.train.metrics import average_precision, best_accuracy, best_f1, spearman
 from core.train.trainer import Trainer, TrainSettings, seed_everything
 from core.train.types import Example
 

@@ -125,7 +125,7 @@ def cmd_encode(args: Any) -> int:
 
 # -- eval sts -------------------------------------------------------------------------------
 def cmd_eval_sts(args: Any) -> int:
-    from core.encoder.evaluate import evaluate_sts, read_sts
+    from core.evaluation.sts import evaluate_sts, read_sts
 
     data = read_sts(args.data)
     enc = load_encoder(args)

@@ -183,7 +183,13 @@ def _short(text: str, n: int = 90) -> str:
 # -- eval beir ---------------------------------------------------------------------------
 def cmd_eval_beir(args: Any) -> int:
     from app.commands.bars import Bar
-    from core.search.beir import evaluate_beir
+    from core.evaluation.beir import evaluate_beir
+    from core.library import Library
+    from core.settings import Settings
+
+    settings = Settings()
+    if args.device:
+        settings.device = args.device
 
     bar = Bar("encoding the corpus", unit="passage")
 
@@ -192,9 +198,10 @@ def cmd_eval_beir(args: Any) -> int:
             bar.update(done, total)
 
     report = evaluate_beir(
-        args.data, model_path=args.model, modes=tuple(args.modes), limit_queries=args.limit_queries,
+        args.data, lambda path: Library(path=path, settings=settings, model_path=args.model),
+        modes=tuple(args.modes), limit_queries=args.limit_queries,
         cache_dir=None if args.no_cache else ROOT / "bench" / "out", sweep=args.sweep,
-        device=args.device, progress=progress,
+        progress=progress,
     )
     bar.close()
     if args.json:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from core.encoder.evaluate import StsData, cosine_rows, spearman
+from core.evaluation.stats import cosine_rows, spearman
+from core.evaluation.sts import StsData
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SHIPPED_STS = RESOURCES / "sts-dev.tsv"

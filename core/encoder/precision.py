@@ -5,7 +5,7 @@ LIKEWISE_PRECISION overrides it. "auto" and "int8" use the fast path where torch
 run on the CPU and the model's export passes its gates (core.encoder.gates); otherwise,
 and always for "fp32", the torch encoder serves (exact vectors; CUDA/MPS; training).
 
-Exports are cached by the model's content hash (core.encoder.identity): first in a
+Exports are cached by the model's content hash (core.model_identity): first in a
 folder bundled with the application (LIKEWISE_FAST_BUNDLED, or fast-models/ beside a
 frozen executable), then in <user data>/fast-models (LIKEWISE_FAST_CACHE overrides it).
 A model whose export failed its gate is remembered there too, so it is not exported again
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.encoder.identity import model_content_hash
 from core.encoder.onnx_backend import FORMAT, MANIFEST, OnnxEncoder, read_manifest, runtimes_of
 from core.errors import ModelError
+from core.model_identity import content_hash
 
 PRECISION_ENV = "LIKEWISE_PRECISION"
 CACHE_ENV = "LIKEWISE_FAST_CACHE"
@@ -215,7 +215,7 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
         return _fp32(model_dir, device)
     if not model_dir.is_dir():
         raise ModelError(f"model folder not found: {model_dir}")
-    key = model_content_hash(model_dir)
+    key = content_hash(model_dir)
     folder = find_export(key)
     if folder is not None:
         verdict = gate_verdict(folder)
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 2:
         print("usage: python -m core.encoder.precision MODEL_DIR BASE_DIR", file=sys.stderr)
         return 2
-    key = model_content_hash(Path(args[0]))
+    key = content_hash(Path(args[0]))
     result = build_checked(Path(args[0]), Path(args[1]) / key, source_hash=key)
     print(result.describe())
     return 0 if result.passed else 1

@@ -13,8 +13,8 @@ import numpy as np
 
 from core.cancel import CancelToken
 from core.errors import InvalidInputError
+from core.evaluation.stats import average_precision, best_accuracy, best_f1, pearson, spearman
 from core.train.labels import parse_label_file
-from core.train.metrics import average_precision, best_accuracy, best_f1, pearson, spearman
 from core.train.types import PAIR_BINARY, PAIR_SCORE, POSITIVE_PAIR, TRIPLET, Example, RowError
 
 FORGETTING_LIMIT = 1.0      # Spearman points (x100) the new model may lose
@@ -45,14 +45,23 @@ def _cos(vecs: dict[str, np.ndarray], a: list[str], b: list[str]) -> np.ndarray:
     return np.array([float(vecs[x] @ vecs[y]) for x, y in zip(a, b, strict=True)])
 
 
+def _defined(correlation: Any, x: np.ndarray, y: np.ndarray) -> float:
+    """A correlation the report can show: 0 where it is undefined (fewer than two pairs,
+    or a side that never varies)."""
+    if len(x) < 2:
+        return 0.0
+    value = correlation(x, y)
+    return 0.0 if np.isnan(value) else float(value)
+
+
 def metrics_for(kind: str, examples: list[Example], vecs: dict[str, np.ndarray]) -> dict[str, float]:
     a = [e.texts[0] for e in examples]
     b = [e.texts[1] for e in examples]
     out: dict[str, float] = {"n": float(len(examples))}
     if kind == PAIR_SCORE:
         sims, gold = _cos(vecs, a, b), np.array([e.label for e in examples], dtype=np.float64)
-        out["spearman"] = 100.0 * spearman(sims, gold)
-        out["pearson"] = 100.0 * pearson(sims, gold)
+        out["spearman"] = 100.0 * _defined(spearman, sims, gold)
+        out["pearson"] = 100.0 * _defined(pearson, sims, gold)
     elif kind == PAIR_BINARY:
         sims, gold = _cos(vecs, a, b), np.array([e.label for e in examples], dtype=np.float64)
         f1, f1_t = best_f1(sims, gold)

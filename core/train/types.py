@@ -108,23 +108,3 @@ class TrainResult:
     warnings: list[str]
     seconds: float
     report: dict[str, Any]
-
-
-@dataclass
-class ModelInfo:
-    id: int
-    name: str
-    path: str
-    dim: int
-    kind: str                        # base | finetuned | custom
-    parent_id: int | None
-    created_at: float
-    active: bool
-    target: bool
-    vectors: int                     # chunks with a vector of this version
-    chunks: int                      # chunks in the library
-    report: dict[str, Any] | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.vectors >= self.chunks

@@ -1,34 +1,55 @@
-"""Metrics of the evaluation before and after training (numpy only)."""
+"""The statistics every evaluation uses (numpy only): correlations for STS and for the
+before/after report of training, ranks, cosines, and the threshold sweeps of pair
+classification."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks starting at 1, ties get their average rank."""
+def rankdata(values: Any) -> np.ndarray:
+    """Ranks 1..n, ties given the average of the ranks they span."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    n = x.size
     order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(len(x), dtype=np.float64)
     xs = x[order]
-    i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and xs[j + 1] == xs[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    bounds = np.r_[starts, n]
+    average = (bounds[:-1] + bounds[1:] + 1) / 2.0   # mean of ranks start+1 .. end
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[order] = np.repeat(average, np.diff(bounds))
     return ranks
 
 
-def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    x = np.asarray(x, dtype=np.float64) - np.mean(x)
-    y = np.asarray(y, dtype=np.float64) - np.mean(y)
-    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
-    return float((x * y).sum() / denom) if denom > 0 else 0.0
+def pearson(a: Any, b: Any) -> float:
+    """Pearson's correlation in [-1, 1]; NaN when either side is constant."""
+    x = np.asarray(a, dtype=np.float64).ravel()
+    y = np.asarray(b, dtype=np.float64).ravel()
+    if x.size != y.size:
+        raise ValueError(f"lengths differ: {x.size} and {y.size}")
+    if x.size < 2:
+        raise ValueError("a correlation needs at least 2 values")
+    x = x - x.mean()
+    y = y - y.mean()
+    denom = np.sqrt((x * x).sum() * (y * y).sum())
+    if denom == 0:
+        return float("nan")
+    return float((x * y).sum() / denom)
 
 
-def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    return pearson(_ranks(np.asarray(x, dtype=np.float64)), _ranks(np.asarray(y, dtype=np.float64)))
+def spearman(a: Any, b: Any) -> float:
+    """Spearman's rank correlation (average ranks for ties), in [-1, 1]."""
+    return pearson(rankdata(a), rankdata(b))
+
+
+def cosine_rows(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cosine of each row of ``u`` with the same row of ``v``."""
+    u = np.asarray(u, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    norms = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1)
+    return (u * v).sum(axis=1) / np.maximum(norms, 1e-12)
 
 
 def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import InvalidInputError
+from core.model_identity import content_hash
 from core.search.fusion import RRF_K, rrf
 
 CUTOFF_NDCG = 10
@@ -110,11 +111,6 @@ def _file_hash(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
-def model_hash(model_dir: Path) -> str:
-    files = sorted(p for p in Path(model_dir).rglob("*") if p.is_file() and p.suffix in (".safetensors", ".json"))
-    return _file_hash(files) if files else hashlib.blake2b(str(model_dir).encode(), digest_size=12).hexdigest()
-
-
 def corpus_vectors(
     lib: Any, data: BeirData, folder: Path, cache_dir: Path | None,
     progress: Callable[[int, int], Any] | None = None,
@@ -124,7 +120,8 @@ def corpus_vectors(
     texts = [(t + " " + x).strip() for t, x in data.corpus.values()]
     # int8 and fp32 vectors are cached apart, and so are the two int8 runtimes' vectors
     precision = "-".join(filter(None, (getattr(enc, "precision", "fp32"), getattr(enc, "runtime", None))))
-    key = f"{model_hash(Path(lib.model_row(lib.active_model_id())['path']))}-{precision}-{_file_hash([folder / 'corpus.jsonl'])}"
+    model_key = content_hash(Path(lib.model_row(lib.active_model_id())["path"]))[:24]
+    key = f"{model_key}-{precision}-{_file_hash([folder / 'corpus.jsonl'])}"
     cache = cache_dir / f"beir-{folder.name}-{key}.npy" if cache_dir else None
     if cache is not None and cache.is_file():
         mat = np.load(cache)
@@ -160,27 +157,23 @@ def fill_library(lib: Any, data: BeirData, vectors: np.ndarray) -> dict[int, str
 
 def evaluate_beir(
     folder: Path | str,
-    model_path: Path | str | None = None,
+    open_library: Callable[[Path], Any],
     modes: tuple[str, ...] = ("dense", "keyword", "hybrid"),
     limit_queries: int | None = None,
     cache_dir: Path | None = None,
     sweep: bool = False,
-    device: str | None = None,
     progress: Callable[[int, int], Any] | None = None,
 ) -> BeirReport:
-    from core.library import Library
-    from core.settings import Settings
-
+    """Score the library's search on a BEIR folder. ``open_library(path)`` opens a new,
+    empty library at ``path`` with the model and settings to evaluate (the caller builds
+    it, so evaluation never reaches up to the composition root)."""
     folder = Path(folder)
     data = load_beir(folder)
     qids = sorted(data.qrels, key=lambda q: (len(q), q))
     if limit_queries:
         qids = qids[: int(limit_queries)]
-    settings = Settings()
-    if device:
-        settings.device = device
     with tempfile.TemporaryDirectory(prefix="likewise-beir-") as tmp:
-        lib = Library(path=Path(tmp) / "beir.sqlite", settings=settings, model_path=model_path)
+        lib = open_library(Path(tmp) / "beir.sqlite")
         try:
             vectors, cached, enc_s = corpus_vectors(lib, data, folder, cache_dir, progress)
             chunk_to_doc = fill_library(lib, data, vectors)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.errors import InvalidInputError
+from core.evaluation.stats import cosine_rows, pearson, spearman
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.cancel import CancelToken
@@ -67,48 +68,6 @@ def read_sts(path: Path | str) -> StsData:
     if len(scores) < 2:
         raise InvalidInputError(f"{path} holds {len(scores)} sentence pairs; at least 2 are needed")
     return StsData(s1, s2, np.asarray(scores, dtype=np.float64))
-
-
-def rankdata(values: Any) -> np.ndarray:
-    """Ranks 1..n, ties given the average of the ranks they span."""
-    x = np.asarray(values, dtype=np.float64).ravel()
-    n = x.size
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    bounds = np.r_[starts, n]
-    average = (bounds[:-1] + bounds[1:] + 1) / 2.0   # mean of ranks start+1 .. end
-    ranks = np.empty(n, dtype=np.float64)
-    ranks[order] = np.repeat(average, np.diff(bounds))
-    return ranks
-
-
-def pearson(a: Any, b: Any) -> float:
-    x = np.asarray(a, dtype=np.float64).ravel()
-    y = np.asarray(b, dtype=np.float64).ravel()
-    if x.size != y.size:
-        raise ValueError(f"lengths differ: {x.size} and {y.size}")
-    if x.size < 2:
-        raise ValueError("a correlation needs at least 2 values")
-    x = x - x.mean()
-    y = y - y.mean()
-    denom = np.sqrt((x * x).sum() * (y * y).sum())
-    if denom == 0:
-        return float("nan")
-    return float((x * y).sum() / denom)
-
-
-def spearman(a: Any, b: Any) -> float:
-    """Spearman's rank correlation (average ranks for ties), in [-1, 1]."""
-    return pearson(rankdata(a), rankdata(b))
-
-
-def cosine_rows(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Cosine of each row of ``u`` with the same row of ``v``."""
-    u = np.asarray(u, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
-    norms = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1)
-    return (u * v).sum(axis=1) / np.maximum(norms, 1e-12)
 
 
 def evaluate_sts(
