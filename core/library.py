@@ -51,7 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.cancel import CancelToken
     from core.dupes.mining import ProgressFn as MiningProgressFn
     from core.dupes.types import DiffOp, DuplicateCluster, DuplicatePair, MiningReport
-    from core.encoder import SentenceEncoder
     from core.index.indexer import ProgressFn
     from core.search.accel import Accelerator
     from core.search.filters import SearchFilters
@@ -59,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from core.types import (
         ChunkInfo,
         DocumentInfo,
+        Encoder,
         FolderInfo,
         IndexReport,
         ModelInfo,
@@ -187,7 +187,7 @@ class Library:
     def model_row(self, model_id: int) -> dict:
         return self.versions.model_row(model_id)
 
-    def encoder(self, model_id: int | None = None) -> SentenceEncoder:
+    def encoder(self, model_id: int | None = None) -> Encoder:
         return self.versions.encoder(model_id=model_id)
 
     def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:

@@ -14,18 +14,17 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from core import model_identity, paths
+from core import paths
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events
+from core.model_identity import content_hash, stamp
 from core.settings import Settings
 from core.store import Store, vec_table
-from core.types import ModelInfo
-
-if TYPE_CHECKING:  # pragma: no cover
-    from core.encoder import SentenceEncoder
+from core.types import Encoder, ModelInfo
 
 ACTIVE_MODEL_KEY = "active_model_id"
 TARGET_MODEL_KEY = "target_model_id"   # a version being encoded, not yet searchable
@@ -33,7 +32,7 @@ CHOSEN_MODEL_KEY = "chosen_model_path"  # the base model the settings named when
 #                                          its content hash (a path in libraries made before migration 6)
 PRECISION_KEY = "vector_precision:{}"   # JSON {precision: vectors encoded} per model version
 
-EncoderFactory = Callable[[Path], "SentenceEncoder"]
+EncoderFactory = Callable[[Path], Encoder]
 
 
 class ModelVersions:
@@ -49,13 +48,13 @@ class ModelVersions:
         self.settings = settings
         self.events = events
         self._encoder_factory = encoder_factory
-        self._encoders: dict[int, SentenceEncoder] = {}
+        self._encoders: dict[int, Encoder] = {}
         self._encoder_lock = threading.RLock()
         self._chosen_model: Path | None = None   # the base model the settings name
         self.encoder_notes: list[str] = []   # e.g. "the int8 export failed its gate: fp32"
 
     # -- loading ----------------------------------------------------------------------
-    def load_encoder_for_path(self, path: Path) -> SentenceEncoder:
+    def load_encoder_for_path(self, path: Path) -> Encoder:
         """The one place an encoder is loaded from a model folder: the fast int8 export
         on a CPU where it passes its gate, else the fp32 torch encoder
         (core/encoder/precision.py)."""
@@ -85,7 +84,7 @@ class ModelVersions:
         value = self.store.get_meta(PRECISION_KEY.format(model_id))
         return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
-    def encoder(self, model_id: int | None = None) -> SentenceEncoder:
+    def encoder(self, model_id: int | None = None) -> Encoder:
         """The encoder of a model version (the active one by default), loaded once."""
         model_id = self.active_model_id() if model_id is None else model_id
         with self._encoder_lock:
@@ -105,12 +104,12 @@ class ModelVersions:
         folder = Path(model_path)
         self._chosen_model = folder
         key = str(folder.resolve()) if folder.exists() else str(folder)
-        found, digest = model_identity.find_model(self.store, folder, key)
+        found, digest = find_model(self.store, folder, key)
         active = self.store.get_meta(ACTIVE_MODEL_KEY)
         chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
         if found is None:
             encoder = self.load_encoder_for_path(folder)
-            found = model_identity.adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            found = adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
             if found is not None:
                 self._encoders[found.id] = encoder
             else:
@@ -129,9 +128,9 @@ class ModelVersions:
             with self.store.write() as conn:
                 self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
 
-    def _add_base_model(self, encoder: SentenceEncoder, key: str, digest: str | None,
+    def _add_base_model(self, encoder: Encoder, key: str, digest: str | None,
                         active: str | None) -> None:
-        mark = model_identity.stamp(key) if digest else None
+        mark = stamp(key) if digest else None
         with self.store.write() as conn:
             conn.execute(
                 "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
@@ -162,7 +161,7 @@ class ModelVersions:
                 candidates.append(Path(where()))
             except LikewiseError:
                 continue
-        return model_identity.relocate(self.store, model_id, candidates) or path
+        return relocate(self.store, model_id, candidates) or path
 
     # -- which version ------------------------------------------------------------------
     def active_model_id(self) -> int:
@@ -191,7 +190,7 @@ class ModelVersions:
         row = self.store.query_one("SELECT content_hash FROM models WHERE id = ?", (model_id,))
         if row is None:
             raise NotFoundError(f"no model version {model_id}")
-        return row[0] or model_identity.content_hash(self.model_folder(model_id))
+        return row[0] or content_hash(self.model_folder(model_id))
 
     def model_id_by_hash(self, digest: str) -> int | None:
         """The model version with this content hash, if the library has one."""
@@ -239,7 +238,7 @@ class ModelVersions:
                 "INSERT INTO models(name, path, dim, kind, parent_id, created_at, report, "
                 "content_hash, content_stamp) VALUES (?,?,?,?,?,?,?,?,?)",
                 (name, str(path.resolve()), dim, "finetuned", parent_id, time.time(),
-                 json.dumps(report), model_identity.content_hash(path), model_identity.stamp(path)),
+                 json.dumps(report), content_hash(path), stamp(path)),
             )
             return int(conn.last_insert_rowid())
 
@@ -374,3 +373,82 @@ def _count_in(conn: Any, sql: str, params: tuple = ()) -> int:
     """A COUNT inside an open write."""
     row = conn.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
+
+
+# -- finding a models row by content (core/model_identity.py hashes) -------------------
+@dataclass
+class Found:
+    """A models row that holds the chosen folder's model."""
+
+    id: int
+    previous_path: str   # where the row said the model was before this match
+    digest: str | None   # None only when the folder does not exist
+
+
+def find_model(store: Any, folder: Path, key: str) -> tuple[Found | None, str | None]:
+    """The row of the model in ``folder`` (``key``: its resolved path), found by content.
+
+    Returns (row or None, the folder's content hash or None when the folder is missing).
+    A row found elsewhere is moved to ``key``; rows from before content hashes (NULL)
+    whose folder still exists are hashed on the way, so they are matched too.
+    """
+    if not folder.is_dir():
+        row = store.query_one("SELECT id FROM models WHERE path = ?", (key,))
+        return (Found(int(row[0]), key, None) if row else None), None
+    mark = stamp(folder)
+    row = store.query_one(
+        "SELECT id, content_hash FROM models WHERE path = ? AND content_stamp = ? "
+        "AND content_hash IS NOT NULL ORDER BY id LIMIT 1", (key, mark))
+    if row:
+        return Found(int(row[0]), key, row[1]), row[1]
+    digest = content_hash(folder)
+    _hash_legacy_rows(store, key, digest, mark)
+    row = store.query_one(
+        "SELECT id, path FROM models WHERE content_hash = ? ORDER BY (path = ?) DESC, id LIMIT 1",
+        (digest, key))
+    if row is None:
+        return None, digest
+    set_location(store, int(row[0]), key, digest, mark)
+    return Found(int(row[0]), row[1], digest), digest
+
+
+def _hash_legacy_rows(store: Any, key: str, digest: str, mark: str) -> None:
+    """Fill content_hash of rows made before it existed, where their folder still is."""
+    for model_id, path in store.query("SELECT id, path FROM models WHERE content_hash IS NULL"):
+        if path == key:
+            set_location(store, int(model_id), key, digest, mark)
+        elif Path(path).is_dir():
+            set_location(store, int(model_id), path, content_hash(path), stamp(path))
+
+
+def adopt_lost_row(store: Any, name: str, dim: int, key: str, digest: str | None) -> Found | None:
+    """A base model row from before content hashes whose folder is gone (the app that
+    held it moved): the chosen model of the same name and dimension takes it over."""
+    for model_id, path in store.query(
+        "SELECT id, path FROM models WHERE content_hash IS NULL AND kind = 'base' "
+        "AND name = ? AND dim = ? ORDER BY id", (name, dim)):
+        if not Path(path).exists():
+            set_location(store, int(model_id), key, digest, stamp(key) if digest else None)
+            return Found(int(model_id), path, digest)
+    return None
+
+
+def relocate(store: Any, model_id: int, candidates: list[Path]) -> Path | None:
+    """Find the folder of a model whose remembered path is gone among ``candidates``
+    (the bundled model, the chosen one, the user's models folder), by content."""
+    row = store.query_one("SELECT content_hash FROM models WHERE id = ?", (model_id,))
+    if row is None or row[0] is None:
+        return None
+    for folder in candidates:
+        if folder.is_dir() and content_hash(folder) == row[0]:
+            found = folder.resolve()
+            set_location(store, model_id, str(found), row[0], stamp(found))
+            return found
+    return None
+
+
+def set_location(store: Any, model_id: int, path: str, digest: str | None, mark: str | None) -> None:
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE models SET path = ?, content_hash = ?, content_stamp = ? WHERE id = ?",
+            (path, digest, mark, model_id))

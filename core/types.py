@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from core.cancel import CancelToken
 
 # Final statuses of a document.
 INDEXED = "indexed"
@@ -183,3 +189,21 @@ class ModelInfo:
     @property
     def complete(self) -> bool:
         return self.vectors >= self.chunks
+
+
+class Encoder(Protocol):
+    """What indexing, search, mining and evaluation ask of an encoder. The torch
+    SentenceEncoder (core/encoder/model.py) and the int8 OnnxEncoder
+    (core/encoder/onnx_backend.py) both are one; training needs the torch one itself."""
+
+    name: str
+    max_seq_length: int
+
+    @property
+    def dim(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32,
+               progress: Callable[[int, int], Any] | None = None,
+               cancel: CancelToken | None = None, normalize: bool | None = None) -> np.ndarray: ...

@@ -104,3 +104,45 @@ def test_no_source_file_over_600_lines():
     long = [str(p.relative_to(ROOT)) for p in [*(ROOT / "core").rglob("*.py"), *(ROOT / "app").rglob("*.py")]
             if len(p.read_text(encoding="utf-8").splitlines()) > 600]
     assert long == []
+
+
+# Layers, bottom to top: a module may import its own layer and those below, never above.
+# The longest matching prefix decides a module's layer. Within a layer, parts may use each
+# other (the circle test above keeps that acyclic).
+LAYERS: list[tuple[str, ...]] = [
+    # 0: words, values and plain helpers everything may use
+    ("core", "core.errors", "core.types", "core.text", "core.pathnames", "core.paths",
+     "core.offline", "core.cancel", "core.events", "core.faults", "core.memory",
+     "core.settings", "core.model_identity", "core.evaluation.stats", "core.evaluation.sts"),
+    # 1: the file, the readers, the encoder
+    ("core.store", "core.extract", "core.chunk", "core.encoder", "core.rebuild"),
+    # 2: leaf modules of indexing that the tables' owners use
+    ("core.index.jobs", "core.index.scan", "core.index.skip", "core.index.lanes", "core.index.progress"),
+    # 3: the owners of documents and of model versions
+    ("core.catalog", "core.model_versions"),
+    # 4: the parts
+    ("core.exclusions", "core.index", "core.search", "core.dupes", "core.train", "core.watch",
+     "core.cluster"),
+    # 5: the composition root
+    ("core.library",),
+    # 6: what stands on a whole library: evaluation of its search, the interfaces
+    ("core.evaluation.beir", "app"),
+]
+
+
+def _layer(module: str) -> int:
+    best, level = -1, None
+    for i, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, level = len(prefix), i
+    if level is None:
+        raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+    return level
+
+
+def test_no_import_climbs_to_a_higher_layer():
+    climbs = [f"{m} ({_layer(m)}) -> {t} ({_layer(t)})"
+              for m, targets in _import_graph().items() for t in sorted(targets)
+              if _layer(t) > _layer(m)]
+    assert climbs == []

@@ -25,6 +25,7 @@ from typing import Any
 from core.encoder.onnx_backend import FORMAT, MANIFEST, OnnxEncoder, read_manifest, runtimes_of
 from core.errors import ModelError
 from core.model_identity import content_hash
+from core.types import Encoder
 
 PRECISION_ENV = "LIKEWISE_PRECISION"
 CACHE_ENV = "LIKEWISE_FAST_CACHE"
@@ -204,7 +205,7 @@ def gate_verdict(folder: Path) -> dict:
 
 
 def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: str | None = "auto",
-                 notify: Notify | None = None, spec: Any = None) -> Any:
+                 notify: Notify | None = None, spec: Any = None) -> Encoder:
     """The encoder that serves ``model_dir``: an OnnxEncoder (int8) or a SentenceEncoder.
 
     Making a missing export (first use of a model) needs torch and takes some seconds;
@@ -235,7 +236,7 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
     return OnnxEncoder(result.folder, name=ref.name, path=model_dir, compile_cache=compiled_dir())
 
 
-def _fp32(model_dir: Path, device: str | None) -> Any:
+def _fp32(model_dir: Path, device: str | None) -> Encoder:
     from core.encoder.model import SentenceEncoder
 
     return SentenceEncoder.load(model_dir, device=device or "auto")

@@ -15,7 +15,7 @@ from core.evaluation.stats import cosine_rows, pearson, spearman
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.cancel import CancelToken
-    from core.encoder.model import SentenceEncoder
+    from core.types import Encoder
 
 
 @dataclass
@@ -71,7 +71,7 @@ def read_sts(path: Path | str) -> StsData:
 
 
 def evaluate_sts(
-    encoder: SentenceEncoder,
+    encoder: Encoder,
     data: StsData,
     batch_size: int = 32,
     progress: Callable[[int, int], Any] | None = None,

@@ -18,9 +18,9 @@ from core.catalog import Catalog, text_hash
 from core.types import IndexReport
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.encoder import SentenceEncoder
+    from core.types import Encoder
 
-EncoderOf = Callable[[int], "SentenceEncoder"]   # model id -> encoder (ModelVersions.encoder)
+EncoderOf = Callable[[int], "Encoder"]   # model id -> encoder (ModelVersions.encoder)
 Counted = Callable[[int, str, int], None]        # (model id, precision, vectors): ModelVersions.record_precision
 Encoded = Callable[[int], None]                  # texts of the group encoded so far (after each batch)
 
