@@ -44,6 +44,8 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return ""

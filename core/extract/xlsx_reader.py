@@ -6,7 +6,11 @@
   Excel stored with it, never as its formula text.
 - Every worksheet in workbook order is read by core.extract.sheet_rows (the sheet's name
   is the heading, rows carry their column names, a few rows per passage, bounded).
-  Chart sheets have no cells and are passed over.
+  Chart sheets have no cells and are passed over. The sheet's declared size is
+  forgotten before reading (reset_dimensions), so a sheet that claims a million rows or
+  16,384 columns is not padded out to them: only the cells it holds are read. (A sheet
+  without a declared size, which Excel and LibreOffice always write, costs openpyxl one
+  extra pass over its XML when the workbook opens.)
 - The title is the workbook's own title property, or the file name.
 """
 
@@ -34,6 +38,7 @@ def extract_xlsx(path: Path) -> ExtractResult:
         sheets = SheetBlocks()
         for sheet in book.worksheets:
             if hasattr(sheet, "iter_rows"):
+                sheet.reset_dimensions()
                 sheets.add_sheet(sheet.title, sheet.iter_rows(values_only=True))
         title = clean_line(book.properties.title or "") if book.properties else ""
     finally:
