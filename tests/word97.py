@@ -19,8 +19,11 @@ def doc_bytes(paragraphs: list[str]) -> bytes:
     word[_TEXT_AT:_TEXT_AT + len(text)] = text
     pieces = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, (_TEXT_AT * 2) | 0x40000000, 0)
     clx = b"\x02" + struct.pack("<I", len(pieces)) + pieces
+    # an empty style sheet: its header (STSHI) and no styles
+    stsh = struct.pack("<H", 18) + struct.pack("<HHHHHH", 0, 10, 1, 0, 0, 0) + struct.pack("<3H", 0, 0, 0)
     table = bytearray(_MIN_STREAM)
     table[:len(clx)] = clx
+    table[0x100:0x100 + len(stsh)] = stsh
     fib = bytearray(0x384)
     struct.pack_into("<HHHHHH", fib, 0, 0xA5EC, 0x00C1, 0, 0x0409, 0, 0x0200 | 0x1000)
     struct.pack_into("<H", fib, 0x0C, 0x00BF)
@@ -29,6 +32,7 @@ def doc_bytes(paragraphs: list[str]) -> bytes:
     struct.pack_into("<I", fib, 0x40, len(word))            # cbMac
     struct.pack_into("<I", fib, 0x4C, len(text))            # ccpText
     struct.pack_into("<H", fib, 0x98, 93)                   # cbRgFcLcb
+    struct.pack_into("<II", fib, 0xA2, 0x100, len(stsh))    # fcStshf, lcbStshf
     struct.pack_into("<II", fib, 0x1A2, 0, len(clx))        # fcClx, lcbClx
     word[:len(fib)] = fib
     return compound_file({"WordDocument": bytes(word), "1Table": bytes(table)})

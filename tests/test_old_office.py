@@ -1,0 +1,59 @@
+"""Word 97-2003 .doc (and .ppt) read through an installed program (antiword, catdoc),
+and without one: the file says which program it needs and how to install it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from core.extract import extract
+from core.extract.legacy_office import install_hint, needs_reason
+from tests.word97 import make_doc
+
+PARAGRAPHS = ["The quarterly zqdoccode report on lighthouse maintenance.",
+              "Keepers trimmed the wicks and polished the lens every evening."]
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None,
+                    reason="antiword is not installed (sudo apt-get install antiword)")
+def test_doc_is_read_with_antiword(tmp_path):
+    result = extract(make_doc(tmp_path / "report.doc", PARAGRAPHS))
+    assert result.status == "indexed", result.error
+    assert [b.text for b in result.blocks] == PARAGRAPHS
+    assert result.title == PARAGRAPHS[0]
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None,
+                    reason="antiword is not installed (sudo apt-get install antiword)")
+def test_a_damaged_doc_is_an_error_with_antiwords_reason(tmp_path):
+    (tmp_path / "broken.doc").write_bytes(b"\xd0\xcf\x11\xe0 this is no compound file")
+    result = extract(tmp_path / "broken.doc")
+    assert result.status == "error" and result.error.startswith("antiword could not read it")
+
+
+def test_without_the_program_the_file_needs_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    doc = extract(make_doc(tmp_path / "report.doc", PARAGRAPHS))
+    assert doc.status == "error"
+    assert doc.error == needs_reason(".doc") == f"needs antiword: install it with {install_hint('antiword')}"
+    (tmp_path / "slides.ppt").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert extract(tmp_path / "slides.ppt").error == f"needs catppt: install it with {install_hint('catdoc')}"
+
+
+def test_status_errors_lists_the_needed_program(tmp_path, tiny_model_dir, monkeypatch, capsys):
+    from app.cli import main
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    make_doc(folder / "report.doc", PARAGRAPHS)
+    (folder / "note.txt").write_text("A note about herons and egrets by the river.", encoding="utf-8")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    base = ["--library", str(tmp_path / "lib.sqlite"), "--model", str(tiny_model_dir)]
+    assert main([*base, "add-folder", str(folder)]) == 0
+    assert main([*base, "index"]) == 0
+    capsys.readouterr()
+    assert main([*base, "status", "--errors", "--json"]) == 0
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert [(e["path"].endswith("report.doc"), e["reason"]) for e in errors] == [(True, needs_reason(".doc"))]
