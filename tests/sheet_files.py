@@ -117,3 +117,34 @@ def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8", del
     with open(path, "w", encoding=encoding, newline="") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
     return path
+
+
+SAMPLE_CODE = "zqsheetcode"
+
+
+def write_samples(folder: str | Path) -> list[str]:
+    """One small spreadsheet of each kind (standard library only, so the packaging test
+    can make them with any Python; .xls only where xlwt is installed), each holding
+    SAMPLE_CODE. Returns the file names."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def rows(kind: str) -> list[list[object]]:     # a passage of its own in each file
+        return [["Harbour", "Berths", "Note"], ["Kiel", 12, f"{SAMPLE_CODE} pilots board at dawn ({kind})"],
+                ["Rostock", 9, "tugs wait by the north quay"]]
+
+    make_xlsx(folder / "harbours.xlsx", {"Harbours": rows("xlsx")}, dimension="A1:C3")
+    make_ods(folder / "harbours.ods", {"Harbours": [ods_row(*row) for row in rows("ods")]})
+    write_csv(folder / "harbours.csv", rows("csv"))
+    write_csv(folder / "harbours.tsv", rows("tsv"), delimiter="\t")
+    try:
+        import xlwt
+    except ImportError:
+        return sorted(p.name for p in folder.iterdir())
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Harbours")
+    for r, row in enumerate(rows("xls")):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(folder / "harbours.xls"))
+    return sorted(p.name for p in folder.iterdir())
