@@ -56,7 +56,8 @@ def cell_text(value: object) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return clean_line(str(value))
+    text = " ".join(str(value).split())         # a cell's line breaks and tabs become spaces
+    return text if text.isascii() and text.isprintable() else clean_line(text)
 
 
 def is_number_or_date(text: str) -> bool:
