@@ -72,6 +72,7 @@ def add_embedded_ocr(result: ExtractResult, path: Path, ext: str, progress: Page
 
 def _pictures(archive: zipfile.ZipFile, names: set[str], ext: str) -> list[tuple[str, int | None]]:
     """(member, page) of each picture to read, in order, each once."""
+    found: list[tuple[str, int | None]]
     if ext == ".docx":
         found = [(m, None) for m in _referenced(archive, names, "word/document.xml")]
     elif ext == ".pptx":
@@ -83,7 +84,7 @@ def _pictures(archive: zipfile.ZipFile, names: set[str], ext: str) -> list[tuple
     else:
         found = [(m, None) for m in archive.namelist()]
     seen: set[str] = set()
-    out = []
+    out: list[tuple[str, int | None]] = []
     for member, page in found:
         if member in names and member not in seen and member.lower().endswith(RASTER):
             seen.add(member)
