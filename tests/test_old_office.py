@@ -4,6 +4,7 @@ and without one: the file says which program it needs and how to install it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -12,6 +13,7 @@ from core.extract import extract
 from core.extract.legacy_office import install_hint, needs_reason
 from tests.word97 import make_doc
 
+_system_path = os.environ.get("PATH", "")
 PARAGRAPHS = ["The quarterly zqdoccode report on lighthouse maintenance.",
               "Keepers trimmed the wicks and polished the lens every evening."]
 
@@ -57,3 +59,17 @@ def test_status_errors_lists_the_needed_program(tmp_path, tiny_model_dir, monkey
     assert main([*base, "status", "--errors", "--json"]) == 0
     errors = json.loads(capsys.readouterr().out)["errors"]
     assert [(e["path"].endswith("report.doc"), e["reason"]) for e in errors] == [(True, needs_reason(".doc"))]
+    antiword = shutil.which("antiword", path=_system_path)
+    if antiword is None:
+        pytest.skip("antiword is not installed (sudo apt-get install antiword): its half is not checked")
+    # antiword installed afterwards: the next scan reads the file again, unchanged as it is
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "antiword").symlink_to(antiword)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert main([*base, "index"]) == 0
+    capsys.readouterr()
+    assert main([*base, "status", "--errors", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"] == [] and out["counts"]["indexed"] == 2
+    assert main([*base, "search", "zqdoccode", "--mode", "keyword", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"].endswith("report.doc")

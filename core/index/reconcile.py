@@ -51,7 +51,20 @@ class Reconciler:
             queued += self._reconcile_folder(f.id, walk)
             if matcher is not None and self.exclusions is not None:
                 self.exclusions.remember(f.id, matcher)
-        return queued
+        return queued + self.requeue_needing_programs()
+
+    def requeue_needing_programs(self) -> int:
+        """Queue again the old Office files that "need antiword" (or catdoc) when that
+        program is installed now (core/extract/legacy_office.py). Returns the jobs queued."""
+        from core.extract.legacy_office import find_program
+        from core.types import OLD_OFFICE_EXTENSIONS
+
+        marks = ",".join("?" * len(OLD_OFFICE_EXTENSIONS))
+        rows = self.store.query(
+            f"SELECT path, folder_id, ext FROM documents WHERE status = 'error' AND error LIKE 'needs %' "
+            f"AND ext IN ({marks})", OLD_OFFICE_EXTENSIONS)
+        ready = {ext: find_program(ext) is not None for ext in OLD_OFFICE_EXTENSIONS}
+        return self.jobs.put_many_stored("reindex", [(p, f) for p, f, ext in rows if ready.get(ext)])
 
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         """Queue index or delete jobs for these paths (files or folders, present or gone;
