@@ -75,7 +75,7 @@ def extract_legacy_office(path: Path) -> ExtractResult:
         try:
             done = subprocess.run([executable, *args, str(path.resolve())], cwd=private, env=env,
                                   stdin=subprocess.DEVNULL, capture_output=True, timeout=PROGRAM_TIMEOUT_S,
-                                  shell=False, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                  shell=False, preexec_fn=_death_signal() if sys.platform == "linux" else None)
         except subprocess.TimeoutExpired:
             return ExtractResult(status=ERROR, error=f"{name} timed out after {PROGRAM_TIMEOUT_S} s")
         except OSError as exc:
@@ -101,12 +101,14 @@ def _first_line(data: bytes) -> str:
     return ""
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed when the worker dies (Linux)."""
+def _death_signal():
+    """A function for the child to run before exec (Linux): be killed when the worker
+    dies. Made in the worker, so the child only calls prctl."""
     import ctypes
     import signal
 
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
     except OSError:
-        pass
+        return None
+    return lambda: prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
