@@ -142,3 +142,32 @@ def test_a_million_cells_are_read_boundedly_in_the_worker(tmp_path):
     lines = sum(b.text.count("\n") + 1 for b in result.blocks)
     assert lines == MAX_CELLS // 10
     assert result.blocks[-1].text.split("\n")[-1].startswith(f"A: {MAX_CELLS - 10}; B: {MAX_CELLS - 9}")
+
+
+def test_hostile_workbooks_are_refused_with_a_reason(tmp_path):
+    import zipfile
+
+    from tests.formats import LAUGHS
+
+    good = make_xlsx(tmp_path / "good.xlsx", {"S": [["a", "b"]]})
+    laughs = tmp_path / "laughs.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(laughs, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", LAUGHS.encode() + b"<worksheet", 1)
+            dst.writestr(info, data)
+    result = extract(laughs)
+    assert result.status == "error" and "declares XML entities" in result.error
+    ods = make_ods(tmp_path / "laughs.ods", {"S": [ods_row("&lol9;")]})
+    with zipfile.ZipFile(ods) as src:
+        content = src.read("content.xml").replace(b"?>", b"?>" + LAUGHS.encode(), 1)
+    with zipfile.ZipFile(tmp_path / "laughs2.ods", "w") as dst:
+        dst.writestr("content.xml", content)
+    result = extract(tmp_path / "laughs2.ods")
+    assert result.status == "error" and "entities" in result.error
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (80 * 1024 * 1024) + b">")
+    result = extract(bomb)
+    assert result.status == "error" and "zip bomb refused" in result.error
