@@ -41,6 +41,8 @@ def test_status_errors_and_the_library_list_them_and_an_exclusion_hides_them(tmp
     base = ["--library", str(tmp_path / "lib.sqlite"), "--model", str(tiny_model_dir)]
     assert main([*base, "add-folder", str(root)]) == 0
     capsys.readouterr()
+    assert main([*base, "status"]) == 0
+    assert "unsupported  6 files (not a supported type; see --errors)" in capsys.readouterr().out
     assert main([*base, "status", "--errors"]) == 0
     out = capsys.readouterr().out
     assert "unsupported: 6 files (not a supported type) - .exe 3, (no extension) 1, .iso 1, .o 1" in out
