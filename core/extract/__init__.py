@@ -84,7 +84,12 @@ def _read(ext: str, p: Path, options: ExtractOptions, progress: PageProgress | N
     if ext in EMBEDDING_EXTENSIONS and result.status in (INDEXED, NO_TEXT) and options.ocr:
         from core.extract.embedded_images import add_embedded_ocr
 
-        add_embedded_ocr(result, p, ext, progress)
+        try:
+            add_embedded_ocr(result, p, ext, progress)
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - pictures that cannot be read never cost the text read
+            pass
     return result
 
 
