@@ -73,3 +73,13 @@ def test_status_errors_lists_the_needed_program(tmp_path, tiny_model_dir, monkey
     assert out["errors"] == [] and out["counts"]["indexed"] == 2
     assert main([*base, "search", "zqdoccode", "--mode", "keyword", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["path"].endswith("report.doc")
+
+
+@pytest.mark.skipif(shutil.which("catdoc") is None, reason="catdoc is not installed (sudo apt-get install catdoc)")
+def test_without_antiword_catdoc_reads_the_doc(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "catdoc").symlink_to(shutil.which("catdoc"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    result = extract(make_doc(tmp_path / "report.doc", PARAGRAPHS))
+    assert result.status == "indexed", result.error
+    assert [b.text for b in result.blocks] == PARAGRAPHS

@@ -27,6 +27,7 @@ def doc_bytes(paragraphs: list[str]) -> bytes:
     fib = bytearray(0x384)
     struct.pack_into("<HHHHHH", fib, 0, 0xA5EC, 0x00C1, 0, 0x0409, 0, 0x0200 | 0x1000)
     struct.pack_into("<H", fib, 0x0C, 0x00BF)
+    struct.pack_into("<II", fib, 0x18, _TEXT_AT, _TEXT_AT + len(text))   # fcMin, fcMac (catdoc reads these)
     struct.pack_into("<H", fib, 0x20, 14)                   # csw
     struct.pack_into("<H", fib, 0x3E, 22)                   # cslw
     struct.pack_into("<I", fib, 0x40, len(word))            # cbMac
