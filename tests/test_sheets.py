@@ -65,6 +65,9 @@ def test_header_detection_all_text_columns(tmp_path):
     # a first row whose value repeats below is data, not names
     data = write_csv(tmp_path / "data.csv", [["red", "apple"], ["red", "cherry"], ["green", "pear"]])
     assert _texts(extract(data)) == [(None, "A: red; B: apple\nA: red; B: cherry\nA: green; B: pear")]
+    # a title row above the header is kept as a line, the header still names the columns
+    titled = write_csv(tmp_path / "titled.csv", [["Port calls 2024", ""], ["Ship", "Tonnes"], ["Aurora", "1200"]])
+    assert _texts(extract(titled)) == [(None, "Port calls 2024\nShip: Aurora; Tonnes: 1200")]
     # duplicated names, or a blank among them: not a header
     dup = write_csv(tmp_path / "dup.csv", [["x", "x"], ["1", "2"]])
     assert extract(dup).blocks[0].text.startswith("A: x; B: x")

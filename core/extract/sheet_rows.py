@@ -6,7 +6,8 @@
   come from the first row when it looks like a header (looks_like_header: every cell
   filled with a short text that is no number and no date, no name twice, and the rows
   below either hold a number or date under it or never repeat its texts); otherwise
-  the columns are named by their letters ("A: Germany; B: Berlin").
+  the columns are named by their letters ("A: Germany; B: Berlin"). Up to MAX_TITLE_ROWS
+  rows of a single cell above a header row are the table's title, kept as plain lines.
 - Several short rows share one block, up to ROW_GROUP_CHARS characters, so a passage
   is a few rows rather than one cell; a longer row is a block of its own (the chunker
   cuts it if it does not fit the encoder).
@@ -34,6 +35,7 @@ MAX_CELLS = 200_000
 MAX_VISITED = 5_000_000
 MAX_HEADER_CELL_CHARS = 60
 HEADER_SAMPLE_ROWS = 50
+MAX_TITLE_ROWS = 3
 _NUMBER = re.compile(r"^[-+]?(\d[\d,. ]*)?\d(e[-+]?\d+)?%?$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
@@ -120,9 +122,18 @@ class SheetBlocks:
                 if len(sample) > HEADER_SAMPLE_ROWS:
                     break
         names: list[str] | None = None
-        if sample and looks_like_header(_trimmed(sample[0]), sample[1:]):
-            names = _trimmed(sample.pop(0))
+        titles: list[str] = []
+        # a title or two above the table (rows of one filled cell) when a header row follows
+        lead = 0
+        while lead < min(len(sample) - 2, MAX_TITLE_ROWS) and sum(1 for t in sample[lead] if t) == 1:
+            lead += 1
+        if sample and looks_like_header(_trimmed(sample[lead]), sample[lead + 1:]):
+            titles = [next(t for t in row if t) for row in sample[:lead]]
+            names = _trimmed(sample[lead])
+            del sample[:lead + 1]
         group = _Group(heading, names)
+        for title in titles:
+            group.add_text(title, self.blocks)
         for row in sample:
             self._emit(group, row)
         if not self.full:
@@ -171,7 +182,9 @@ class _Group:
         return "; ".join(parts)
 
     def add(self, row: list[str], blocks: list[Block]) -> None:
-        line = self.line(row)
+        self.add_text(self.line(row), blocks)
+
+    def add_text(self, line: str, blocks: list[Block]) -> None:
         if self.lines and self.size + len(line) + 1 > ROW_GROUP_CHARS:
             self.flush(blocks)
         self.lines.append(line)
