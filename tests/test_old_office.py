@@ -83,3 +83,25 @@ def test_without_antiword_catdoc_reads_the_doc(tmp_path, monkeypatch):
     result = extract(make_doc(tmp_path / "report.doc", PARAGRAPHS))
     assert result.status == "indexed", result.error
     assert [b.text for b in result.blocks] == PARAGRAPHS
+
+
+def test_the_program_runs_in_a_private_folder_and_within_its_time(tmp_path, monkeypatch):
+    import core.extract.legacy_office as legacy
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "seen.txt"
+    fake = bin_dir / "antiword"
+    fake.write_text(f'#!/bin/sh\necho "$PWD $HOME $TMPDIR $#" > "{seen}"\n'
+                    'case "$5" in *slow*) exec /bin/sleep 30 ;; esac\necho "First line of the text"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    doc = make_doc(tmp_path / "odd name; rm -rf x.doc", PARAGRAPHS)
+    result = extract(doc)
+    assert [b.text for b in result.blocks] == ["First line of the text"]
+    cwd, home, tmp, argc = seen.read_text().split()
+    assert cwd == home == tmp and "likewise-office-" in cwd and not os.path.exists(cwd)   # gone after
+    assert argc == "5"           # -m UTF-8.txt -w 0 and the path as one argument: no shell
+    monkeypatch.setattr(legacy, "PROGRAM_TIMEOUT_S", 1)
+    slow = extract(make_doc(tmp_path / "slow.doc", PARAGRAPHS))
+    assert slow.status == "error" and slow.error == "antiword timed out after 1 s"
