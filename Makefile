@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,20 @@ run: $(STAMP)
 cli: $(STAMP)
 	$(VENV)/bin/likewise --help
 
-test: $(STAMP)
+test: $(STAMP) test-tools
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests
+
+# The programs that read Word/PowerPoint 97-2003 files (GPL, never bundled): installed when
+# missing so that tests/test_old_office.py checks both halves; without them that half is skipped.
+TEST_TOOLS := antiword:antiword catdoc:catdoc
+test-tools:
+	@missing=""; for t in $(TEST_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
+			|| echo "test: could not install$$missing: the tests that need them are skipped"; \
+	else echo "test: cannot install$$missing (not root, or no apt-get): the tests that need them are skipped"; fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app core tests bench
@@ -50,6 +62,7 @@ bench-encode: $(STAMP)
 
 bench-index: $(STAMP)
 	$(PY) bench/bench_index.py
+	$(PY) bench/bench_sheets.py
 
 # Needs the cluster extra: $(PIP) install -e ".[cluster]"
 bench-cluster: $(STAMP)

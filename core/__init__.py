@@ -5,6 +5,8 @@ Glossary (one word per thing, in the code, the CLI and the window):
 - library: one SQLite file with everything below (core/library.py builds its parts).
 - folder: a place the user chose; its files are indexed (table folders).
 - document: one file of a folder, with its status (indexed, no_text, error ...).
+- unsupported file: a file of a type Likewise does not read; never opened, only counted
+  by extension per folder (table unsupported_files) and listed as "not a supported type".
 - chunk: a piece of a document sized for the encoder (table chunks). The window and the
   CLI call a chunk a *passage*; code says chunk for the stored row, passage where it
   speaks to people. Since issue 16 a chunk is one *paragraph* (as the extractor saw it,

@@ -143,8 +143,12 @@ class Library:
 
     def add_exclusion(self, pattern: str, folder: Path | str | None = None) -> int:
         """Leave files matching a gitignore pattern out (of every folder, or of one):
-        its documents leave the library now. Returns how many went."""
-        return self.exclusions.add(pattern, self._folder_id(folder))
+        its documents leave the library now, and the unsupported files it matches are no
+        longer listed. Returns how many went."""
+        folder_id = self._folder_id(folder)
+        removed = self.exclusions.add(pattern, folder_id)
+        self.indexer.reconciler.recount_unsupported(folder_id)
+        return removed
 
     def remove_exclusion(self, pattern: str, folder: Path | str | None = None) -> int:
         """Forget a pattern and re-scan the folders it applied to (its files come back
@@ -168,6 +172,11 @@ class Library:
     def scan_problems(self) -> list[tuple[str, str]]:
         """(stored path, reason) of every place the last scans could not look at."""
         return self.indexer.reconciler.scan_problems()
+
+    def unsupported_files(self) -> list[tuple[str, int, int, str]]:
+        """(extension, files, bytes, an example stored path) of the files in the folders
+        that Likewise does not read ("not a supported type"), the most numerous first."""
+        return self.indexer.reconciler.unsupported()
 
     @property
     def indexing_paused(self) -> bool:

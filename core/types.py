@@ -20,8 +20,15 @@ PENDING = "pending"
 DOC_STATUSES = (INDEXED, ENCRYPTED, NO_TEXT, ERROR, PENDING)
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv")
+# Word 97-2003 and PowerPoint 97-2003: read by an external program when it is installed
+# (core/extract/legacy_office.py), otherwise "needs <program>"
+OLD_OFFICE_EXTENSIONS = (".doc", ".ppt")
 SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".pptx", ".epub", ".html", ".htm",
-                        ".odt", ".rtf") + IMAGE_EXTENSIONS
+                        ".odt", ".rtf") + IMAGE_EXTENSIONS + SHEET_EXTENSIONS + OLD_OFFICE_EXTENSIONS
+# Mail and archives are read by their own readers (issue 28's other half); never listed
+# as "not a supported type"
+CONTAINER_EXTENSIONS = (".eml", ".mbox", ".msg", ".zip", ".tar", ".tgz", ".gz")
 
 
 @dataclass

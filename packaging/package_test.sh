@@ -88,6 +88,19 @@ print("status:", counts)
 assert counts.get("indexed") == 2 and counts.get("chunks", 0) > 0, counts
 PY
 
+step "likewise add-folder (one spreadsheet of each kind: .xlsx .ods .csv .tsv, and .xls where xlwt is)"
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from tests.sheet_files import write_samples; print(" ".join(write_samples(sys.argv[2])))' \
+    "$ROOT" "$WORK/sheets" || fail "could not make the spreadsheet samples"
+traced "$APP/likewise" add-folder "$WORK/sheets" || fail "add-folder (spreadsheets) failed"
+traced "$APP/likewise" search zqsheetcode --mode keyword -k 10 --json > "$WORK/sheets.json"
+python3 - "$WORK/sheets.json" "$WORK/sheets" <<'PY' || fail "a spreadsheet was not read in the bundle"
+import json, os, sys
+found = sorted({h["path"].rsplit("/", 1)[-1] for h in json.load(open(sys.argv[1]))})
+made = sorted(os.listdir(sys.argv[2]))
+print("spreadsheets read:", found)
+assert found == made, (found, made)
+PY
+
 search() {   # the Zen of Python passages must come first
     local t0 out
     t0=$(now)

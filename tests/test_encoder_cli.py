@@ -66,6 +66,7 @@ def test_doctor_json(capsys, tiny_model_dir, monkeypatch):
     assert report["sqlite"]["sqlite_vec"].startswith("v") and report["sqlite"]["fts5"]
     assert report["libraries"]["transformers"]
     assert report["window"]["ok"]
+    assert report["office_programs"]["ok"] and "antiword" in report["office_programs"]
 
 
 def test_doctor_reports_a_broken_model_and_fails(capsys, tmp_path):

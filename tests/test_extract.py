@@ -81,7 +81,7 @@ def test_markdown_headings_become_headings(tmp_path):
 
 def test_unsupported_and_missing_files_are_errors(tmp_path):
     assert extract(tmp_path / "missing.txt").status == "error"
-    odd = tmp_path / "sheet.xlsx"
+    odd = tmp_path / "program.exe"
     odd.write_bytes(b"PK\x03\x04")
     result = extract(odd)
     assert result.status == "error" and "unsupported" in result.error

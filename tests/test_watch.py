@@ -241,7 +241,7 @@ def test_translate_applies_the_scanner_skip_rules():
     r = "/w"
     assert translate(FileCreatedEvent("/w/a.txt"), 1, r) == [Touch(1, "/w/a.txt")]
     for skipped in ("/w/~$report.docx", "/w/.~lock.a.docx#", "/w/x.pdf.part", "/w/.hidden.txt",
-                    "/w/.git/notes.md", "/w/sheet.xlsx", "/w/a.txt.crdownload"):
+                    "/w/.git/notes.md", "/w/setup.exe", "/w/a.txt.crdownload"):
         assert translate(FileCreatedEvent(skipped), 1, r) == [], skipped
     assert translate(FileOpenedEvent("/w/a.txt"), 1, r) == []
     assert translate(DirModifiedEvent("/w/sub"), 1, r) == []

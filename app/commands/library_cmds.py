@@ -146,13 +146,17 @@ def cmd_status(args: Any) -> int:
         counts = lib.status_counts()
         errors = lib.errors() if args.errors else []
         problems = lib.scan_problems() if args.errors else []
+        unsupported = lib.unsupported_files()
         if args.json:
             out: dict = {"library": str(lib.path), "counts": counts}
+            out["unsupported_files"] = sum(n for _, n, _, _ in unsupported)
             if args.errors:
                 out["errors"] = [
                     {"path": d.path, "status": d.status, "reason": d.error} for d in errors
                 ]
                 out["not_read"] = [{"path": p, "reason": r} for p, r in problems]
+                out["unsupported"] = [{"ext": ext, "files": n, "bytes": size, "example": example}
+                                      for ext, n, size, example in unsupported]
             print_json(out)
             return 0
         print(f"Library: {lib.path}")
@@ -160,11 +164,24 @@ def cmd_status(args: Any) -> int:
             label = {"no_text": "  no text", "encrypted": "  encrypted", "error": "  error",
                      "queued": "queued jobs", "chunks": "passages"}.get(key, key)
             print(f"  {label:<12} {counts.get(key, 0)}")
+        if unsupported and not args.errors:
+            print(f"  {'unsupported':<12} {sum(n for _, n, _, _ in unsupported)} files "
+                  "(not a supported type; see --errors)")
         for d in errors:
             print(f"{d.status:<9} {shown(d.path)}: {d.error}")
         for path, reason in problems:
             print(f"{'not read':<9} {shown(path)}: {reason}")
+        if unsupported and args.errors:
+            print(unsupported_summary(unsupported))
     return 0
+
+
+def unsupported_summary(rows: list[tuple[str, int, int, str]], shown_kinds: int = 12) -> str:
+    """"unsupported: 412 files (not a supported type) - .exe 200, .iso 3, ..." """
+    total = sum(n for _, n, _, _ in rows)
+    kinds = ", ".join(f"{ext} {n:,}" for ext, n, _, _ in rows[:shown_kinds])
+    more = f", and {len(rows) - shown_kinds} more types" if len(rows) > shown_kinds else ""
+    return f"unsupported: {total:,} files (not a supported type) - {kinds}{more}"
 
 
 def cmd_rebuild(args: Any) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -186,6 +187,18 @@ def _libraries_info() -> dict:
             "tokenizers": tokenizers.__version__}
 
 
+def _office_programs_info() -> dict:
+    """The optional programs that read Word/PowerPoint 97-2003 files (never a problem)."""
+    from core.extract.legacy_office import PROGRAMS, install_hint
+
+    out: dict[str, Any] = {"ok": True}
+    for ext, programs in PROGRAMS.items():
+        for program, _, package in programs:
+            found = shutil.which(program)
+            out[program] = found or f"not installed ({ext} files need it: {install_hint(package)})"
+    return out
+
+
 def _model_info(args: Any) -> dict:
     enc = load_encoder(args)
     return {"ok": True, "path": str(enc.path), "name": enc.name, "dim": enc.dim,
@@ -236,12 +249,13 @@ def doctor_report(args: Any) -> dict:
     _check(report, "model", lambda: _model_info(args))
     _check(report, "sqlite", _sqlite_info)
     _check(report, "window", _window_info)
+    _check(report, "office_programs", _office_programs_info)
     report["ok"] = all(part.get("ok", False) for part in report.values() if isinstance(part, dict))
     return report
 
 
 def _print_doctor(report: dict) -> None:
-    for section in ("python", "libraries", "torch", "model", "sqlite", "window"):
+    for section in ("python", "libraries", "torch", "model", "sqlite", "window", "office_programs"):
         part = report.get(section, {})
         mark = "ok" if part.get("ok") else "PROBLEM"
         print(f"[{mark}] {section}")

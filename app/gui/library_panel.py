@@ -36,12 +36,15 @@ from PySide6.QtWidgets import (
 from core.pathnames import display_stored
 
 STATUS_TEXT = {"indexed": "Indexed", "encrypted": "Encrypted", "no_text": "No text",
-               "error": "Error", "pending": "Waiting", "not_read": "Not read"}
+               "error": "Error", "pending": "Waiting", "not_read": "Not read",
+               "unsupported": "Not supported"}
 STATUS_COLOUR = {"indexed": "#2f855a", "encrypted": "#b7791f", "no_text": "#b7791f",
-                 "error": "#c53030", "pending": "#6b7280", "not_read": "#6b7280"}
+                 "error": "#c53030", "pending": "#6b7280", "not_read": "#6b7280", "unsupported": "#6b7280"}
 STATE_TEXT = {"watching": "Watching", "polling": "Watching (polling)", "unavailable": "Unavailable",
               "error": "Cannot watch", "idle": "Not watched", "paused": "Paused"}
-STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "not_read": 3, "pending": 4, "indexed": 5}
+STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "not_read": 3, "pending": 4, "indexed": 5,
+                "unsupported": 6}
+UNSUPPORTED = "unsupported"      # a row per extension of the files Likewise does not read
 DocRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -52,6 +55,16 @@ def _size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+def unsupported_rows(kinds: list[tuple[str, int, int, str]]) -> list[Any]:
+    """One row of the documents table per extension Likewise does not read
+    (core Library.unsupported_files): "412 .exe files", with an example path."""
+    from core.types import DocumentInfo
+
+    return [DocumentInfo(-1, f"{n:,} {ext} files", None, ext, size, 0.0, UNSUPPORTED,
+                         f"not a supported type, never read (e.g. {display_stored(example)})", None, 0, None)
+            for ext, n, size, example in kinds]
 
 
 class DocumentsModel(QAbstractTableModel):
@@ -208,6 +221,7 @@ class LibraryPanel(QWidget):
         self.status_combo.addItem("Problems (encrypted, no text, error, not read)",
                                   {"encrypted", "no_text", "error", "not_read"})
         self.status_combo.addItem("Waiting", {"pending"})
+        self.status_combo.addItem("Not a supported type (never read)", {UNSUPPORTED})
         self.status_combo.currentIndexChanged.connect(self._filter_changed)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by name")
@@ -271,6 +285,9 @@ class LibraryPanel(QWidget):
             bits.append(f"{not_read} links or folders not read")
         if counts.get("pending"):
             bits.append(f"{counts['pending']} waiting")
+        unsupported = sum(int(d.path.split(" ", 1)[0].replace(",", "")) for d in docs if d.status == UNSUPPORTED)
+        if unsupported:
+            bits.append(f"{unsupported:,} files of a type not read")
         self.summary.setText(", ".join(bits))
 
     def set_exclusions(self, counts: dict[Any, int]) -> None:
@@ -337,6 +354,6 @@ class LibraryPanel(QWidget):
         if not idx.isValid():
             return
         doc = idx.data(DocRole)
-        if doc.status == "not_read":
-            return      # a link not followed, a folder that cannot be listed: nothing to do
+        if doc.status in ("not_read", UNSUPPORTED):
+            return      # a link not followed, a folder that cannot be listed, a type not read
         self.document_menu(doc).popup(self.table.viewport().mapToGlobal(pos))

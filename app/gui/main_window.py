@@ -29,7 +29,7 @@ from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
 from app.gui.gc_main_thread import MainThreadCollector
 from app.gui.labels_view import LabelsView
-from app.gui.library_panel import LibraryPanel
+from app.gui.library_panel import LibraryPanel, unsupported_rows
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
 from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
 from app.gui.resources import app_icon
@@ -274,7 +274,8 @@ class MainWindow(QMainWindow):
         def work(ctx: TaskContext) -> tuple:
             not_read = [DocumentInfo(-1, path, None, "", 0, 0.0, "not_read", reason, None, 0, None)
                         for path, reason in lib.scan_problems()]
-            return lib.folders(), lib.documents() + not_read, lib.status_counts()
+            unsupported = unsupported_rows(lib.unsupported_files())
+            return lib.folders(), lib.documents() + not_read + unsupported, lib.status_counts()
 
         self.runner.run(work, name="refresh library", key="refresh-library",
                         on_done=self._library_loaded)

@@ -1,5 +1,10 @@
 """The preview pane: the passage in its context (neighbouring passages), the
-document's path, pages and status, and the actions on it."""
+document's path, pages and status, and the actions on it.
+
+A presentation's passage (.pptx, .ppt, .odp) is on a slide; no presentation program takes
+a slide to open at on its command line in a way that can be relied on, so its "Show
+slide N" button shows that whole slide here instead (show_slide: every passage of the
+slide, the one found marked), and "Open" opens the file."""
 
 from __future__ import annotations
 
@@ -20,8 +25,16 @@ from PySide6.QtWidgets import (
 from app.gui.highlight import page_label, passage_html
 from core.pathnames import display_stored, from_db
 
+SLIDE_EXTENSIONS = (".pptx", ".ppt", ".odp")
 STATUS_WORDS = {"indexed": "Indexed", "encrypted": "Encrypted (cannot be read)",
                 "no_text": "No text found (scanned?)", "error": "Error", "pending": "Waiting"}
+
+
+def slide_of(result: Any) -> int | None:
+    """The slide a presentation's passage is on (None for other documents)."""
+    if result.page_start is None or not result.path.lower().endswith(SLIDE_EXTENSIONS):
+        return None
+    return int(result.page_start)
 
 
 class PreviewPane(QWidget):
@@ -90,8 +103,24 @@ class PreviewPane(QWidget):
         has_file = os.path.exists(from_db(result.path))
         for b in (self.open_btn, self.reveal_btn):
             b.setEnabled(has_file)
-        self.page_btn.setEnabled(has_file and result.page_start is not None)
+        slide = slide_of(result)
+        self.page_btn.setText(f"Show slide {slide}" if slide is not None else "Open at page")
+        self.page_btn.setEnabled(slide is not None or (has_file and result.page_start is not None))
         self.similar_btn.setEnabled((getattr(result, "chunk_id", None) or -1) >= 0)
+        self._scroll_to_anchor()
+
+    def show_slide(self, result: Any, chunks: list, doc: Any = None) -> None:
+        """Show every passage of ``result``'s slide (ChunkInfos of its document), the
+        result's own marked."""
+        slide = slide_of(result)
+        if self.result is not result or slide is None:
+            return
+        on_slide = [c for c in chunks if c.page_start is not None
+                    and c.page_start <= slide <= (c.page_end or c.page_start)]
+        of = f" of {doc.pages}" if doc is not None and doc.pages else ""
+        heading = f" · “{result.heading}”" if result.heading else ""
+        self.meta.setText(html.escape(f"{display_stored(result.path)} · slide {slide}{of}{heading}"))
+        self.body.setHtml(self._context_html(result, on_slide))
         self._scroll_to_anchor()
 
     def _context_html(self, result: Any, neighbours: list) -> str:

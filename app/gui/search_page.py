@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.gui import viewer
 from app.gui.errors import describe
-from app.gui.preview import PreviewPane
+from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.similarity_words import calibrate_passages, document_words
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
@@ -490,7 +490,7 @@ class SearchPage(QWidget):
     def _activated(self, index: QModelIndex) -> None:
         r = index.data(ResultRole)
         if r is not None:
-            self.open_result(r, at_page=True)
+            self.open_result(r, at_page=slide_of(r) is None)     # a deck opens as a file
 
     def open_path(self, path: str, page: int | None) -> None:
         why = viewer.open_document_why(path, page)
@@ -498,6 +498,11 @@ class SearchPage(QWidget):
             self.status.emit(f"Could not open {display_stored(path)}: {why}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
+        if at_page and slide_of(r) is not None and self.lib is not None:
+            lib = self.lib       # a slide: shown whole in the preview (app/gui/preview.py)
+            self.runner.query(lambda ctx: (lib.chunks_of(r.document_id), lib.document(r.document_id)),
+                              name="slide", key="preview", on_done=lambda data: self.preview.show_slide(r, *data))
+            return
         self.open_path(r.path, r.page_start if at_page else None)
 
     def reveal_result(self, r: Any) -> None:
@@ -523,7 +528,9 @@ class SearchPage(QWidget):
             lambda: self.find_similar_documents(r.document_id, r.path))
         menu.addSeparator()
         menu.addAction("Open").triggered.connect(lambda: self.open_result(r, at_page=False))
-        page = menu.addAction(f"Open at page {r.page_start}" if r.page_start else "Open at page")
+        slide = slide_of(r)
+        page = menu.addAction(f"Show slide {slide}" if slide is not None
+                              else f"Open at page {r.page_start}" if r.page_start else "Open at page")
         page.setEnabled(r.page_start is not None)
         page.triggered.connect(lambda: self.open_result(r, at_page=True))
         menu.addAction("Show in folder").triggered.connect(lambda: self.reveal_result(r))

@@ -1,8 +1,9 @@
 """Extraction: a file -> blocks of text with page and heading (core.types.ExtractResult).
 
 `extract(path, options, progress)` picks the reader by extension (.pdf, .docx, .pptx,
-.epub, .odt, .rtf, .html/.htm, .txt/.md/.markdown, and the images .png .jpg .jpeg .tif
-.tiff read by OCR) and never raises for a bad file: the result's status is indexed (text found), encrypted,
+.epub, .odt, .rtf, .html/.htm, .txt/.md/.markdown, the spreadsheets .xlsx .xlsm .xls
+.ods .csv .tsv, Word/PowerPoint 97-2003 .doc .ppt through an installed program, and the
+images .png .jpg .jpeg .tif .tiff read by OCR) and never raises for a bad file: the result's status is indexed (text found), encrypted,
 no_text or error, with a reason a person can read in `error`. It runs in the calling
 process; the indexer runs it in a worker process with time and memory limits instead
 (core.extract.isolated.IsolatedExtractor).
@@ -23,7 +24,19 @@ from pathlib import Path
 from core.extract.archive import Refused
 from core.extract.clean import short_reason
 from core.extract.options import ExtractOptions, PageProgress
-from core.types import ERROR, IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, ExtractResult
+from core.types import (
+    ERROR,
+    IMAGE_EXTENSIONS,
+    INDEXED,
+    NO_TEXT,
+    OLD_OFFICE_EXTENSIONS,
+    SHEET_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    ExtractResult,
+)
+
+# packages whose pictures are read by OCR too (core.extract.embedded_images)
+EMBEDDING_EXTENSIONS = (".docx", ".pptx", ".odt", ".epub")
 
 __all__ = ["extract", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
 
@@ -65,7 +78,41 @@ def _read(ext: str, p: Path, options: ExtractOptions, progress: PageProgress | N
         from core.extract.image_reader import extract_image
 
         return extract_image(p, options, progress)
-    return _reader(ext)(p)
+    if ext in SHEET_EXTENSIONS or ext in OLD_OFFICE_EXTENSIONS:
+        return _other_reader(ext)(p)
+    result = _reader(ext)(p)
+    if ext in EMBEDDING_EXTENSIONS and result.status in (INDEXED, NO_TEXT) and options.ocr:
+        from core.extract.embedded_images import add_embedded_ocr
+
+        try:
+            add_embedded_ocr(result, p, ext, progress)
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - pictures that cannot be read never cost the text read
+            pass
+    return result
+
+
+def _other_reader(ext: str):
+    if ext in (".xlsx", ".xlsm"):
+        from core.extract.xlsx_reader import extract_xlsx
+
+        return extract_xlsx
+    if ext == ".xls":
+        from core.extract.xls_reader import extract_xls
+
+        return extract_xls
+    if ext == ".ods":
+        from core.extract.ods_reader import extract_ods
+
+        return extract_ods
+    if ext in (".csv", ".tsv"):
+        from core.extract.csv_reader import extract_csv
+
+        return extract_csv
+    from core.extract.legacy_office import extract_legacy_office
+
+    return extract_legacy_office
 
 
 def _reader(ext: str):

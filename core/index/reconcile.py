@@ -1,6 +1,7 @@
 """Finding what changed: scan the chosen folders (core/index/scan.py) and queue every
 difference with the catalog as a job (core/index/jobs.py). Also remembers the places a
-scan could not look at (table ``scan_problems``), so the user is told."""
+scan could not look at (table ``scan_problems``) and counts the files of a type Likewise
+does not read, per extension (table ``unsupported_files``), so the user is told."""
 
 from __future__ import annotations
 
@@ -50,7 +51,20 @@ class Reconciler:
             queued += self._reconcile_folder(f.id, walk)
             if matcher is not None and self.exclusions is not None:
                 self.exclusions.remember(f.id, matcher)
-        return queued
+        return queued + self.requeue_needing_programs()
+
+    def requeue_needing_programs(self) -> int:
+        """Queue again the old Office files that "need antiword" (or catdoc) when that
+        program is installed now (core/extract/legacy_office.py). Returns the jobs queued."""
+        from core.extract.legacy_office import find_program
+        from core.types import OLD_OFFICE_EXTENSIONS
+
+        marks = ",".join("?" * len(OLD_OFFICE_EXTENSIONS))
+        rows = self.store.query(
+            f"SELECT path, folder_id, ext FROM documents WHERE status = 'error' AND error LIKE 'needs %' "
+            f"AND ext IN ({marks})", OLD_OFFICE_EXTENSIONS)
+        ready = {ext: find_program(ext) is not None for ext in OLD_OFFICE_EXTENSIONS}
+        return self.jobs.put_many_stored("reindex", [(p, f) for p, f, ext in rows if ready.get(ext)])
 
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         """Queue index or delete jobs for these paths (files or folders, present or gone;
@@ -104,6 +118,7 @@ class Reconciler:
             self.catalog.note_reconciled(conn, fid)
             conn.execute("DELETE FROM scan_problems WHERE folder_id = ?", (fid,))
         self.note_problems(fid, walk.problems)
+        self.note_unsupported(fid, walk)
         return queued
 
     def note_problems(self, fid: int, problems: list[tuple[str, str]]) -> None:
@@ -117,6 +132,38 @@ class Reconciler:
                 "INSERT OR REPLACE INTO scan_problems(path, folder_id, reason, seen_at) VALUES (?,?,?,?)",
                 [(to_db(path), fid, reason, now) for path, reason in problems],
             )
+
+    def note_unsupported(self, fid: int, walk: Walk) -> None:
+        """Replace the folder's counts of unsupported files with what ``walk`` saw."""
+        now = time.time()
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM unsupported_files WHERE folder_id = ?", (fid,))
+            conn.executemany(
+                "INSERT INTO unsupported_files(folder_id, ext, files, bytes, example, seen_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [(fid, ext, n, size, to_db(example), now) for ext, (n, size, example) in walk.unsupported.items()],
+            )
+
+    def recount_unsupported(self, folder_id: int | None = None) -> None:
+        """Walk the folders (queueing nothing) and count their unsupported files again
+        (after an exclusion is added, so that what it matches is no longer listed)."""
+        rows = self.catalog.folder_rows()
+        roots = [r.root for r in rows]
+        for f in rows:
+            if (folder_id is not None and f.id != folder_id) or f.paused or not os.path.isdir(f.root):
+                continue
+            matcher = self._matcher(f.id, f.root)
+            walk = Walk(f.root, roots, f.follow_links, exclude=matcher.excluded if matcher else None)
+            for _ in walk:
+                pass
+            self.note_unsupported(f.id, walk)
+
+    def unsupported(self) -> list[tuple[str, int, int, str]]:
+        """(extension, files, bytes, an example stored path) of the files of a type
+        Likewise does not read, over every folder, the most numerous first."""
+        return [(ext, files, size, example) for ext, files, size, example in self.store.query(
+            "SELECT ext, SUM(files), SUM(bytes), MIN(example) FROM unsupported_files "
+            "GROUP BY ext ORDER BY SUM(files) DESC, ext")]
 
     def scan_problems(self) -> list[tuple[str, str]]:
         """(stored path, reason) of every place the last scans could not look at."""

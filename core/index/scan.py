@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.index.skip import should_skip, should_skip_dir
+from core.index.skip import should_skip, should_skip_dir, unsupported_kind
 
 LINK_OUTSIDE = "a link to a place outside the chosen folders (not followed)"
 PERMISSION_DENIED = "permission denied"
@@ -50,6 +50,8 @@ class Walk:
     problems: list[tuple[str, str]] = field(default_factory=list)   # (path, reason)
     # the user's exclusions: (path, is folder) -> left out? (core/exclusions.py Matcher.excluded)
     exclude: Callable[[str, bool], bool] | None = None
+    # files of a type Likewise does not read, never opened: extension -> [files, bytes, an example path]
+    unsupported: dict[str, list] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = os.path.abspath(self.root)
@@ -105,8 +107,11 @@ class Walk:
                 if not should_skip_dir(entry.path) and not self._excluded(entry.path, True):
                     subdirs.append(entry.path)
                 return None
-            if not entry.is_file(follow_symlinks=False) or should_skip(entry.path, self.root):
-                return None      # FIFOs, sockets, devices, unsupported or hidden files
+            if not entry.is_file(follow_symlinks=False):
+                return None      # FIFOs, sockets, devices
+            if should_skip(entry.path, self.root):
+                self._note_unsupported(entry)
+                return None      # unsupported or hidden files
             if self._excluded(entry.path, False):
                 return None
             est = entry.stat(follow_symlinks=False)
@@ -115,6 +120,16 @@ class Walk:
             return None
         self._seen_files.add((est.st_dev, est.st_ino))
         return entry.path, est.st_size, est.st_mtime
+
+    def _note_unsupported(self, entry: os.DirEntry) -> None:
+        """Count a file of a type Likewise does not read (hidden, temporary and excluded
+        files are not counted); only its size is looked at."""
+        kind = unsupported_kind(entry.name)
+        if kind is None or self._excluded(entry.path, False):
+            return
+        seen = self.unsupported.setdefault(kind, [0, 0, entry.path])
+        seen[0] += 1
+        seen[1] += entry.stat(follow_symlinks=False).st_size
 
     def _follow(self, link: str) -> Iterator[tuple[str, int, float]]:
         target = os.path.realpath(link)

@@ -7,7 +7,9 @@ import os
 import re
 from pathlib import Path
 
-from core.types import SUPPORTED_EXTENSIONS
+from core.types import CONTAINER_EXTENSIONS, SUPPORTED_EXTENSIONS
+
+NO_EXTENSION = "(no extension)"
 
 _TEMP_PATTERNS = (
     "~$*",          # Office owner/lock files
@@ -51,3 +53,15 @@ def should_skip(path: Path | str, root: Path | str | None = None) -> bool:
 
 def should_skip_dir(path: Path | str) -> bool:
     return is_hidden_or_temp(Path(path).name)
+
+
+def unsupported_kind(name: str) -> str | None:
+    """The extension under which a file Likewise does not read is listed ("not a
+    supported type"), or None when it is read, or hidden or temporary (ignored silently).
+    Mail and archives are read by their own readers and are never listed."""
+    if is_hidden_or_temp(name):
+        return None
+    ext = os.path.splitext(name)[1].lower()
+    if ext in SUPPORTED_EXTENSIONS or ext in CONTAINER_EXTENSIONS:
+        return None
+    return ext or NO_EXTENSION
