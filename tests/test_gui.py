@@ -195,7 +195,7 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         assert "p. 3" in w.preview.meta.text()
 
         # marking it relevant stores a labelled pair for this query
-        _action(w.result_menu(hit), "Mark relevant").trigger()
+        _action(w.result_menu(hit), "Mark similar").trigger()
         qtbot.waitUntil(lambda: len(w.lib.labels()) == 1, timeout=10_000)
         label = w.lib.labels()[0]
         assert label.query == "programs made for people who write films"

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.gui.highlight import page_label, passage_html
+from app.gui.label_marks import mark_words
 from app.gui.similarity_words import WORD_COLOURS
 from core.pathnames import display_stored
 
@@ -231,7 +232,8 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(text_col)
         painter.drawText(x, top + fm.ascent(), name)
         cursor = x + bfm.horizontalAdvance(name) + 8
-        extras = []
+        mark = mark_words(r)
+        extras = [mark] if mark else []      # labelled: the card says how
         title = (r.title or "").strip()
         if kind in (DOCUMENT, SOURCE) and title and title.lower() != os.path.splitext(base)[0].lower():
             extras.append(f"\u201c{title}\u201d")

@@ -23,7 +23,7 @@ from pathlib import Path
 from core.extract.archive import Refused
 from core.extract.clean import short_reason
 from core.extract.options import ExtractOptions, PageProgress
-from core.types import ERROR, IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, ExtractResult
+from core.types import ERROR, IMAGE_EXTENSIONS, NO_TEXT, SUPPORTED_EXTENSIONS, ExtractResult
 
 __all__ = ["extract", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
 
@@ -41,6 +41,9 @@ def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
             reason = ""  # a FIFO or device: let the reader try (and the isolated worker time out)
         if reason:
             return ExtractResult(status=ERROR, error=reason)
+    elif p.stat().st_size == 0:
+        # one reason in plain words for every format (python-docx said PackageNotFoundError)
+        return ExtractResult(status=NO_TEXT, error="the file is empty", title=p.stem)
     options = options or ExtractOptions()
     try:
         result = _read(ext, p, options, progress)
