@@ -53,7 +53,9 @@ class LibraryWatch(QObject):
         self._in_flight = False
 
     def _stamped(self, stamp: tuple[int, int]) -> None:
-        moved = self._last is not None and stamp != self._last
+        # the first stamp counts as a change too: the library may have moved between the
+        # window's first reading and this poll
+        moved = stamp != self._last
         self._last = stamp
         if moved:
             self.changed.emit()

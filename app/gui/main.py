@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.gui.main_window import MainWindow
     from app.gui.resources import app_icon
-    from app.gui.single_instance import InstanceServer, library_of, send_request, server_name
+    from app.gui.single_instance import claim_or_hand_over, library_of, server_name
     from core.settings import Settings
 
     # The app is always a QApplication (this process creates it, or a test did).
@@ -65,12 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         settings.device = args.device
     # One window per library: a window already open on it takes this launch's request.
     name = server_name(library_of(args.library, settings))
-    request = {"similar": os.path.abspath(args.similar) if args.similar else None}
-    if send_request(name, request):
+    server = claim_or_hand_over(name, {"similar": os.path.abspath(args.similar) if args.similar else None})
+    if server is None:
         return 0
-    server = InstanceServer()
-    if not server.listen(name) and send_request(name, request):
-        return 0               # another launch won the race to listen: it has the request
     window = MainWindow(settings=settings, library_path=args.library, model_path=args.model,
                         watch=not args.no_watch)
     server.request.connect(window.take_request)

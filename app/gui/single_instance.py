@@ -118,6 +118,19 @@ class InstanceServer(QObject):
         sock.deleteLater()
 
 
+def claim_or_hand_over(name: str, request: dict[str, Any]) -> InstanceServer | None:
+    """The server of this launch's window, or None when a running window took
+    ``request`` (this launch then exits)."""
+    if send_request(name, request):
+        return None
+    server = InstanceServer()
+    if server.listen(name):
+        return server
+    if send_request(name, request):
+        return None            # another launch won the race to listen: it has the request
+    return server              # nobody answers and the name cannot be taken: run alone
+
+
 def library_of(args_library: str | None, settings: Any) -> Path:
     """The library file a launch opens (its --library, or the settings' one)."""
     return Path(args_library) if args_library else Path(settings.resolved_library_path())

@@ -207,7 +207,9 @@ class Store:
             if self._stamp_conn is None:
                 self._stamp_conn = apsw.Connection(str(self.path), flags=apsw.SQLITE_OPEN_READONLY)
                 self._stamp_conn.setbusytimeout(BUSY_TIMEOUT_MS)
-            return int(one_row(self._stamp_conn.execute("PRAGMA data_version"))[0])
+            # read to the end: a statement left open would hold its read snapshot
+            rows = list(self._stamp_conn.execute("PRAGMA data_version"))
+            return int(rows[0][0])
 
     def close(self) -> None:
         with self._stamp_lock:
