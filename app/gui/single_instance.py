@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 CONNECT_MS = 1500
 REPLY_MS = 3000
@@ -45,9 +45,10 @@ def send_request(name: str, request: dict[str, Any], connect_ms: int = CONNECT_M
         return False
     sock.write((json.dumps(request) + "\n").encode())
     sock.flush()
-    if not sock.waitForBytesWritten(reply_ms):
-        sock.abort()
-        return False
+    while sock.bytesToWrite() > 0:        # (nothing left to write is no failure)
+        if not sock.waitForBytesWritten(reply_ms):
+            sock.abort()
+            return False
     reply = b""
     while b"\n" not in reply:
         if not sock.waitForReadyRead(reply_ms):
@@ -71,11 +72,8 @@ class InstanceServer(QObject):
 
     def listen(self, name: str) -> bool:
         """Listen on ``name``; False when another live window holds it. A name left by a
-        crashed window (nobody answers) is removed and taken over."""
-        if self.server.listen(name):
-            return True
-        if self.server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
-            return False
+        crashed window (nobody answers) is removed and taken over. (Asked first: with
+        its access option, Qt's listen replaces a live server's socket without a word.)"""
         probe = QLocalSocket()
         probe.connectToServer(name)
         if probe.waitForConnected(CONNECT_MS):
