@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.shutdown_done = False
         self.shutting_down = False
         self.opened_at: float | None = None
+        self.model_wait_text = "loading the model\u2026"     # what the status line says meanwhile
         self._details: ProgressDetails | None = None
         self.open_problem_dialog: QMessageBox | None = None   # a damaged library's offer
         self.rebuild_notice: QMessageBox | None = None        # what the rebuild kept and did
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         s.open_failed.connect(self._on_open_failed)
         s.rebuilt.connect(self._on_rebuilt)
         s.model_ready.connect(self._on_model_ready)
+        s.model_preparing.connect(self._on_model_preparing)
         s.progress.connect(self._on_progress)
         s.index_finished.connect(self._on_index_finished)
         s.changed.connect(self.refresh_library)
@@ -191,6 +193,16 @@ class MainWindow(QMainWindow):
         self.status_label.setText("Loading the model\u2026")
         self.search_page.show_message("Loading the model\u2026 you can type already.")
         self.refresh_library()
+
+    def _on_model_preparing(self, m: Any) -> None:
+        """First use of a model: its int8 export (a minute or more) says what it does."""
+        self.model_wait_text = (f"first start: preparing the model for this computer, step {m.step} of "
+                                f"{m.total}: {m.text}\u2026")
+        self._update_status()
+        if self.search_page.view_mode == "search" and not self.search_page.results.rowCount():
+            self.search_page.show_message(
+                f"Preparing the model for this computer (once, about a minute): step {m.step} of {m.total}, "
+                f"{m.text}.\nKeyword search works already; Meaning and Hybrid run as soon as it is done.")
 
     def _on_model_ready(self, seconds: float) -> None:
         self.search_page.model_loaded = True
@@ -229,7 +241,7 @@ class MainWindow(QMainWindow):
         if c.get("unreadable"):
             text += f" \u00b7 {c['unreadable']:,} not readable"
         if not self.model_loaded:
-            text += " \u00b7 loading the model\u2026"
+            text += " \u00b7 " + self.model_wait_text
         self.status_label.setText(text)
 
     # ------------------------------------------------------------------ library data

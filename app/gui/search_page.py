@@ -294,13 +294,18 @@ class SearchPage(QWidget):
             self._show_empty(self.idle_hint() if self.lib is not None else "")
             return
         lib = self.lib
-        if lib is None or not self.model_loaded:
+        mode = self.mode_combo.currentData()
+        if lib is None:
             self.pending_query = query
             self.header.setText("")
-            self._show_empty("Loading the model\u2026 your search will run in a moment.")
+            self._show_empty("Opening your library\u2026 your search will run in a moment.")
             return
         self.pending_query = None
-        mode = self.mode_combo.currentData()
+        if not self.model_loaded and mode != "keyword":
+            # Meaning needs the model: the words themselves are searched meanwhile, and the
+            # search runs again in the mode chosen once the model is ready (model_ready).
+            self.pending_query = query
+            mode = "keyword"
         filters = self.filters()
         grouped = self.group_check.isChecked()
         started = time.monotonic()
@@ -316,9 +321,13 @@ class SearchPage(QWidget):
                 r.best_sentence = by_words(r.text, r.word_spans or [])
             return results
 
+        waiting = self.pending_query is not None
+
         def shown(results: list) -> None:
             self._show_search(query, results, time.monotonic() - started)
-            if results:
+            if waiting:
+                self.header.setText(self.header.text() + " \u00b7 keywords only until the model is ready")
+            if results and not waiting:
                 def with_snippets(ctx: TaskContext) -> list:
                     # Copies: the rows on screen are not touched off the UI thread.
                     copies = [dataclasses.replace(r) for r in results]
