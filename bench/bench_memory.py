@@ -119,7 +119,7 @@ def _open_window(library: Path):
     w.resize(1100, 700)
     w.show()
     w.start()
-    _pump(180.0, lambda: w.lib is not None and w.model_loaded)
+    _pump(900.0, lambda: w.lib is not None and w.model_loaded)   # a first int8 export included
     if w.lib is None:
         raise SystemExit("the window did not open its library")
     w._bench_app = _app   # kept alive with the window

@@ -31,7 +31,7 @@ def _page(r: SearchResult) -> str:
 
 
 def _rows(results: Sequence[SearchResult]) -> list[tuple[str, ...]]:
-    return [(str(i), display_stored(r.path), _page(r), f"{r.score:.3f}", best_sentence(r), r.text.strip())
+    return [(str(i), display_stored(r.path), _page(r), f"{r.score:.4g}", best_sentence(r), r.text.strip())
             for i, r in enumerate(results, 1)]
 
 

@@ -74,6 +74,9 @@ def progress_line(p: Any) -> str:
     return f"{head} \u00b7 {name}" if name else head
 
 
+NAME_MIN_PX = 90      # the file name keeps at least this much (its two ends, "TAMRe…w.pdf")
+
+
 class FitLabel(QLabel):
     """A label whose last part (a file name) is shortened in its middle to fit the width
     the status bar gives it; the first part is always shown whole."""
@@ -100,7 +103,7 @@ class FitLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         # the head whole and a few letters of the name
         head = self.fontMetrics().horizontalAdvance(self.head + " \u00b7 \u2026") + 8
-        return QSize(head + (40 if self.tail else 0), super().minimumSizeHint().height())
+        return QSize(head + (NAME_MIN_PX if self.tail else 0), super().minimumSizeHint().height())
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -112,7 +115,7 @@ class FitLabel(QLabel):
             return
         metrics = self.fontMetrics()
         room = self.width() - metrics.horizontalAdvance(self.head + " \u00b7 ") - 8
-        name = metrics.elidedText(self.tail, Qt.TextElideMode.ElideMiddle, max(room, 30))
+        name = metrics.elidedText(self.tail, Qt.TextElideMode.ElideMiddle, max(room, NAME_MIN_PX))
         self.setText(f"{self.head} \u00b7 {name}")
 
 
