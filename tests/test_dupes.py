@@ -265,7 +265,7 @@ def test_fragments_never_wait_to_be_compared(lib, texts):
     to count them for ever after "Find repeated paragraphs" had finished."""
     _planted(lib, texts)
     lib.mine_duplicates()
-    add_document(lib, "/docs/slides.pptx", ["Body", "1", texts["sci"][12], "J"])
+    add_document(lib, "/docs/slides.pptx", ["Body", "1", texts["sci"][11], "J"])
     assert lib.duplicates_pending() == 1          # the paragraph, not the three fragments
     assert lib.mine_duplicates().mined == 1
     assert lib.duplicates_pending() == 0
