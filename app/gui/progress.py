@@ -62,8 +62,7 @@ def progress_parts(p: Any) -> tuple[str, str]:
         bits.append("ETA " + eta_text(p.eta_s))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
-    if p.chunks_per_s:
-        bits.append(f"{p.chunks_per_s:.1f} passages/s")
+    # (the speed is in Details: the line keeps to what a person needs at a glance)
     name = os.path.basename(display_stored(p.current_file)) if p.current_file else ""
     return " \u00b7 ".join(bits), name
 
@@ -115,7 +114,10 @@ class FitLabel(QLabel):
             return
         metrics = self.fontMetrics()
         room = self.width() - metrics.horizontalAdvance(self.head + " \u00b7 ") - 8
-        name = metrics.elidedText(self.tail, Qt.TextElideMode.ElideMiddle, max(room, NAME_MIN_PX))
+        if room < NAME_MIN_PX // 2:
+            self.setText(self.head)       # no room for a name: none, rather than "· ("
+            return
+        name = metrics.elidedText(self.tail, Qt.TextElideMode.ElideMiddle, room)
         self.setText(f"{self.head} \u00b7 {name}")
 
 
