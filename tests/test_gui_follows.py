@@ -136,3 +136,22 @@ def test_a_stale_could_not_open_gives_way_to_a_successful_open(qtbot, tmp_path, 
         assert w.status_label.text() == "Opened paper.pdf at page 2"
     finally:
         close_window(qtbot, w)
+
+
+def test_a_paused_folders_waiting_column_counts_a_file_that_arrives(qtbot, tmp_path, tiny_model_dir):
+    lib_path = tmp_path / "lib.sqlite"
+    docs = index_texts(tmp_path / "docs", {"a.md": "# A\n\nThe river floods every spring.\n"}, lib_path,
+                       tiny_model_dir)
+    w = open_window(qtbot, tmp_path, tiny_model_dir, watch_options={"debounce_s": 0.3, "reconcile_interval_s": 0},
+                    ready=lambda w: w.library_panel.folders.topLevelItemCount() == 1)
+    try:
+        w.pause_folder(str(docs), True)
+        item = w.library_panel.folders.topLevelItem
+        qtbot.waitUntil(lambda: item(0).text(1) == "Paused", timeout=10_000)
+        (docs / "arrived.md").write_text("# B\n\nA new note arrives while paused.\n", encoding="utf-8")
+        qtbot.waitUntil(lambda: item(0).text(3) == "1", timeout=30_000)
+        assert w.tabs.currentIndex() == 0 and item(0).text(2) == "1"      # not indexed meanwhile
+        w.pause_folder(str(docs), False)
+        qtbot.waitUntil(lambda: item(0).text(2) == "2" and item(0).text(3) == "", timeout=60_000)
+    finally:
+        close_window(qtbot, w)
