@@ -168,7 +168,7 @@ class DupesView(QWidget):
         self.right = _Side()
         for side in (self.left, self.right):
             side.open_requested.connect(lambda ref: self.open_requested.emit(ref.path, ref.page_start))
-        self.confirm_btn = QPushButton("Confirm: alike")
+        self.confirm_btn = QPushButton("Similar")
         self.reject_btn = QPushButton("Not similar")
         self.ignore_btn = QPushButton("Ignore")
         self.confirm_btn.clicked.connect(lambda: self.decide("confirmed"))
@@ -414,7 +414,7 @@ class DupesView(QWidget):
             else:
                 lib.decide_pair(pair.id, decision)
 
-        words = {"confirmed": "confirmed as alike", "rejected": "marked not similar",
+        words = {"confirmed": "marked similar", "rejected": "marked not similar",
                  "ignore": "ignored"}
 
         def done(_r: Any) -> None:
