@@ -79,8 +79,8 @@ def test_chart_labels_have_their_room_and_a_one_step_loss_is_a_line(qtbot):
 def test_marks_help_and_exports(qtbot, tmp_path, tiny_model_dir):
     from app.gui import exporting
     from app.gui.help_dialogs import shortcut_rows
-    from app.gui.label_marks import mark_words
     from app.gui.labels_view import SOURCE_WORDS
+    from app.gui.results import mark_words
 
     index_texts(tmp_path / "docs", TEXTS, tmp_path / "lib.sqlite", tiny_model_dir)
     w = open_window(qtbot, tmp_path, tiny_model_dir, watch=False, ready=lambda w: w.model_loaded)

@@ -1,24 +1,17 @@
 """Labelled cards show a mark: a result the person marked similar or not similar (for
 this query, or against the passage a find-similar started from) says so on its card.
-Read off the UI thread after each list and each mark; the cards repaint."""
+Read off the UI thread after each list and each mark; the cards repaint (results.py
+``mark_words`` paints them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-MARK_WORDS = {True: "\u2713 marked similar", False: "\u2717 marked not similar"}
-
-
-def mark_words(r: Any) -> str | None:
-    """The card's words for its label, or None when it carries none."""
-    mark = getattr(r, "mark", None)
-    return MARK_WORDS.get(mark) if mark is not None else None
+from app.gui.results import RESULT
 
 
 def refresh_marks(page: Any) -> None:
     """Ask the library which shown results are labelled and put the marks on the cards."""
-    from app.gui.results import RESULT  # (results.py paints the marks: imports this module)
-
     lib = page.lib
     if lib is None or page.view_mode not in ("search", "similar"):
         return

@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.gui.highlight import page_label, passage_html
-from app.gui.label_marks import mark_words
 from app.gui.similarity_words import WORD_COLOURS
 from core.pathnames import display_stored
 
@@ -91,6 +90,15 @@ def ext_badge(path: str) -> tuple[str, str]:
     ext = os.path.splitext(path)[1].lower()
     label = {".docx": "DOC", ".markdown": "MD"}.get(ext, ext[1:4].upper() or "?")
     return label, _BADGE_COLOURS.get(ext, "#6b7280")
+
+
+MARK_WORDS = {True: "\u2713 marked similar", False: "\u2717 marked not similar"}
+
+
+def mark_words(r: Any) -> str | None:
+    """A labelled card's words for its label (app/gui/label_marks.py sets ``mark``)."""
+    mark = getattr(r, "mark", None)
+    return MARK_WORDS.get(mark) if mark is not None else None
 
 
 class ResultDelegate(QStyledItemDelegate):
