@@ -8,7 +8,7 @@ idle. Prints JSON.
 With --window the steps run on the library of a real main window (offscreen Qt), so
 Qt's own memory is counted too.
 
-Usage: python bench/bench_memory.py [--files N] [--pairs N] [--precision P] [--window]
+Usage: python bench/bench_memory.py [--files N] [--pairs N] [--precision P] [--window] [--idle-s S]
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=300)
     ap.add_argument("--precision", default="fp32", help="fp32, int8 or auto (the window's default)")
     ap.add_argument("--window", action="store_true", help="in a main window (offscreen Qt)")
+    ap.add_argument("--idle-s", type=float, default=0.0,
+                    help="then stay idle this long and measure again (the extraction worker exits after 60 s)")
     args = ap.parse_args()
     os.environ["LIKEWISE_PRECISION"] = args.precision
     from bench.bench_progress import pick_files
@@ -77,8 +79,22 @@ def main() -> int:
             if window is not None:
                 _pump(2.0)
             out["rss_mb"]["idle_after_session"] = rss_mb()
+            out["rss_mb"]["extraction_worker_after_session"] = _children_rss_mb()
+            if args.idle_s:
+                # the extraction worker ends after IDLE_EXIT_S without a file
+                _pump(args.idle_s) if window is not None else __import__("time").sleep(args.idle_s)
+                out["rss_mb"][f"idle_{args.idle_s:g}_s_later"] = rss_mb()
+                out["rss_mb"][f"extraction_worker_{args.idle_s:g}_s_later"] = _children_rss_mb()
     print(json.dumps(out, indent=2))
     return 0
+
+
+def _children_rss_mb() -> float:
+    """Resident memory of this process's children (the extraction workers), MB."""
+    import psutil
+
+    return round(sum(c.memory_info().rss for c in psutil.Process().children(recursive=True)
+                     if c.status() != psutil.STATUS_ZOMBIE) / 1048576, 1)
 
 
 def _pump(seconds: float, until=None) -> None:
@@ -103,7 +119,7 @@ def _open_window(library: Path):
     w.resize(1100, 700)
     w.show()
     w.start()
-    _pump(180.0, lambda: w.lib is not None and w.model_loaded)
+    _pump(900.0, lambda: w.lib is not None and w.model_loaded)   # a first int8 export included
     if w.lib is None:
         raise SystemExit("the window did not open its library")
     w._bench_app = _app   # kept alive with the window

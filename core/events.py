@@ -60,6 +60,15 @@ class DocumentDeleted:
     document_id: int
 
 
+@dataclass(frozen=True)
+class ModelPreparing:
+    """First-use work on a model (its int8 export): what is being done, step of steps."""
+
+    text: str
+    step: int
+    total: int
+
+
 class Events:
     """Every topic of one library."""
 
@@ -76,3 +85,5 @@ class Events:
         self.index_finished: Topic[IndexReport] = Topic("index finished")
         # Another model version became the searched one (its id).
         self.model_switched: Topic[int] = Topic("model switched")
+        # A model is prepared for its first use (the int8 export, a minute or more).
+        self.model_preparing: Topic[ModelPreparing] = Topic("model preparing")

@@ -250,6 +250,11 @@ class Library:
     def status_counts(self) -> dict[str, int]:
         return self.catalog.status_counts()
 
+    def change_stamp(self) -> int:
+        """Moves whenever anything is committed to the library, by any process (a view
+        that shows the library polls it to know when to read again)."""
+        return self.store.change_stamp()
+
     def errors(self) -> list[DocumentInfo]:
         return self.catalog.errors()
 
@@ -403,6 +408,10 @@ class Library:
 
     def label_counts(self) -> dict[str, int]:
         return self.label_table.label_counts()
+
+    def label_marks(self, chunk_ids: list[int], query: str | None = None,
+                    source: int | None = None) -> dict[int, bool]:
+        return self.label_table.marks(chunk_ids, query=query, source=source)
 
     def delete_labels(self, ids: list[int]) -> int:
         return self.label_table.delete_labels(ids)

@@ -20,7 +20,7 @@ from typing import Any
 
 from core import paths
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
-from core.events import Events
+from core.events import Events, ModelPreparing
 from core.model_identity import content_hash, stamp
 from core.settings import Settings
 from core.store import Store, vec_table
@@ -63,7 +63,27 @@ class ModelVersions:
         from core.encoder.precision import load_encoder
 
         return load_encoder(path, device=self.settings.device, precision=self.settings.precision,
-                            notify=self.encoder_notes.append)
+                            notify=self.encoder_notes.append, stage=self._preparing)
+
+    def _preparing(self, text: str, step: int, total: int) -> None:
+        self.events.model_preparing.emit(ModelPreparing(text, step, total))
+
+    def _describe_new(self, folder: Path) -> tuple[str, int, Encoder | None]:
+        """Name and dimension of a model seen for the first time, and its encoder when
+        loading it costs no more. A model whose int8 export is still to be made is read
+        at fp32 for its shape only: the library opens in seconds, and the export (a
+        minute or more) is made when the encoder is first asked for (in the window, in
+        the background, with its progress told through ``events.model_preparing``)."""
+        if self._encoder_factory is None:
+            from core.encoder.precision import will_export
+
+            if will_export(folder, self.settings.device, self.settings.precision):
+                from core.encoder.model import SentenceEncoder as Fp32
+
+                shape = Fp32.load(folder, device="cpu")
+                return shape.name, shape.dim, None
+        encoder = self.load_encoder_for_path(folder)
+        return encoder.name, encoder.dim, encoder
 
     def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
         """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (fp32, fp16,
@@ -108,12 +128,13 @@ class ModelVersions:
         active = self.store.get_meta(ACTIVE_MODEL_KEY)
         chosen = self.store.get_meta(CHOSEN_MODEL_KEY)
         if found is None:
-            encoder = self.load_encoder_for_path(folder)
-            found = adopt_lost_row(self.store, encoder.name, encoder.dim, key, digest)
+            name, dim, encoder = self._describe_new(folder)
+            found = adopt_lost_row(self.store, name, dim, key, digest)
             if found is not None:
-                self._encoders[found.id] = encoder
+                if encoder is not None:
+                    self._encoders[found.id] = encoder
             else:
-                self._add_base_model(encoder, key, digest, active)
+                self._add_base_model(name, dim, encoder, key, digest, active)
         if found is not None:
             same_choice = chosen in (None, key, found.previous_path, digest)
             if active is None:
@@ -128,20 +149,21 @@ class ModelVersions:
             with self.store.write() as conn:
                 self.store.set_meta(conn, CHOSEN_MODEL_KEY, identity)
 
-    def _add_base_model(self, encoder: Encoder, key: str, digest: str | None,
-                        active: str | None) -> None:
+    def _add_base_model(self, name: str, dim: int, encoder: Encoder | None, key: str,
+                        digest: str | None, active: str | None) -> None:
         mark = stamp(key) if digest else None
         with self.store.write() as conn:
             conn.execute(
                 "INSERT INTO models(name, path, dim, kind, created_at, content_hash, content_stamp) "
                 "VALUES (?,?,?,?,?,?,?)",
-                (encoder.name, key, encoder.dim, "base", time.time(), digest, mark),
+                (name, key, dim, "base", time.time(), digest, mark),
             )
             model_id = conn.last_insert_rowid()
-            self.store.ensure_vec_table(conn, model_id, encoder.dim)
+            self.store.ensure_vec_table(conn, model_id, dim)
             if active is None:
                 self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
-        self._encoders[model_id] = encoder
+        if encoder is not None:
+            self._encoders[model_id] = encoder
         if active is not None and int(active) != model_id:
             # A different base model was chosen in the settings: it becomes the
             # target; the library is re-encoded in the background, then switched.

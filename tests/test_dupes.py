@@ -260,6 +260,17 @@ def test_new_document_only_its_passages_are_mined(lib, texts):
     assert doc in lib.duplicate_clusters(document_id=doc)[0].document_ids
 
 
+def test_fragments_never_wait_to_be_compared(lib, texts):
+    """Mining leaves fragments out ("Body", "1"); "N new passages not compared yet" used
+    to count them for ever after "Find repeated paragraphs" had finished."""
+    _planted(lib, texts)
+    lib.mine_duplicates()
+    add_document(lib, "/docs/slides.pptx", ["Body", "1", texts["sci"][11], "J"])
+    assert lib.duplicates_pending() == 1          # the paragraph, not the three fragments
+    assert lib.mine_duplicates().mined == 1
+    assert lib.duplicates_pending() == 0
+
+
 def test_decisions_survive_restart_and_reindexing(lib, texts, tmp_path, default_model_dir, shared_encoder):
     from core.library import Library
 

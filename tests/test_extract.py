@@ -55,6 +55,16 @@ def test_empty_text_file_is_no_text(tmp_path):
     assert result.status == "no_text" and result.error
 
 
+@pytest.mark.parametrize("name", ["empty.docx", "empty.pdf", "empty.pptx", "empty.epub", "empty.txt"])
+def test_an_empty_file_says_so_in_plain_words(tmp_path, name):
+    """Not "not a .docx python-docx can read (PackageNotFoundError ...)": one reason, for
+    every format, made in one place."""
+    path = tmp_path / name
+    path.write_bytes(b"")
+    result = extract(path)
+    assert result.status == "no_text" and result.error == "the file is empty"
+
+
 def test_markdown_headings_become_headings(tmp_path):
     path = tmp_path / "guide.md"
     path.write_text(
@@ -172,7 +182,7 @@ def test_pdf_statuses(shared_data):
     scanned = extract(edge / "scanned_image_only/docling__ocr_test.pdf", ExtractOptions(ocr=False))
     assert scanned.status == "no_text" and "OCR" in scanned.error
     empty = extract(edge / "empty_or_blank/pdfplumber__empty.pdf")
-    assert empty.status == "error" and "empty file" in empty.error
+    assert empty.status == "no_text" and empty.error == "the file is empty"
     broken = extract(edge / "malformed/pdfminer__simple1.pdf")
     assert broken.status == "error" and "PdfReadError" in broken.error
 

@@ -158,3 +158,33 @@ def test_close_from_another_thread_ends_a_running_extraction(tmp_path):
     with pytest.raises(ExtractionError):
         ex.extract(fifo)
     assert _children() == []
+
+
+def test_an_idle_worker_exits_and_the_next_file_starts_a_fresh_one(tmp_path):
+    """The worker held ~1 GB for ever after a scan's OCR; now it ends after a while
+    without a file, and the next file is read by a new worker, all the same."""
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("First file.", encoding="utf-8")
+    b.write_text("Second file.", encoding="utf-8")
+    with IsolatedExtractor(timeout_s=30, memory_mb=1024, idle_exit_s=3600) as ex:
+        assert ex.extract(a).status == "indexed"
+        pid = ex._proc.pid
+        assert ex.worker_running
+        assert not ex.end_if_idle(now=time.monotonic() + 10)        # not idle long enough
+        assert ex.end_if_idle(now=time.monotonic() + 3601)
+        assert not ex.worker_running and pid not in [p.pid for p in _children()]
+        assert ex.extract(b).blocks[0].text == "Second file."
+        assert ex.workers_started == 2
+    assert _children() == []
+
+
+def test_the_idle_timer_ends_the_worker_by_itself(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("Text.", encoding="utf-8")
+    with IsolatedExtractor(timeout_s=30, memory_mb=1024, idle_exit_s=0.2) as ex:
+        assert ex.extract(f).status == "indexed"
+        deadline = time.monotonic() + 30          # a deadline for the condition, not a guess
+        while (ex.worker_running or _children()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not ex.worker_running and _children() == []
+        assert ex.extract(f).status == "indexed"

@@ -195,7 +195,7 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         assert "p. 3" in w.preview.meta.text()
 
         # marking it relevant stores a labelled pair for this query
-        _action(w.result_menu(hit), "Mark relevant").trigger()
+        _action(w.result_menu(hit), "Mark similar").trigger()
         qtbot.waitUntil(lambda: len(w.lib.labels()) == 1, timeout=10_000)
         label = w.lib.labels()[0]
         assert label.query == "programs made for people who write films"
@@ -528,6 +528,8 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         # a list that arrives after the user switched views (groups loaded, "pairs" now
         # chosen) is read as what it holds: a group is never opened as a pair
         assert view.show_combo.currentData() == "pairs"
+        w.library_watch.stop()       # no refresh from the library while the late list is read
+        qtbot.waitUntil(lambda: not w.runner.running(), timeout=10_000)
         clusters = w.lib.duplicate_clusters()
         assert clusters
         view._loaded(("clusters", clusters, 0))

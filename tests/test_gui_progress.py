@@ -166,3 +166,32 @@ def test_eta_counts_the_pages_left_to_ocr_and_not_the_encoder_waiting(monkeypatc
     # 100 passages waiting (2 s), the last file's 100 (2 s); its extraction, 1 s, goes
     # on while the encoder works
     assert seen[-1].eta_s == pytest.approx(4.0, rel=1e-6)
+
+
+def test_no_passage_total_nor_eta_before_a_fair_sample_was_read(monkeypatch):
+    """The first file alone is no basis: one dense file once promised "~10,396 passages,
+    ETA 2 min 53 s" for a run of 3,395 passages and 90 s. Until three files (or a
+    quarter of the bytes) are read, the line says "estimating…"."""
+    import core.index.progress as ix
+    from app.gui.progress import progress_line
+
+    clock = FakeClock()
+    monkeypatch.setattr(ix.time, "monotonic", clock)
+    seen = []
+    t = ix.Tracker(10, seen.append)
+    t.plan({f"/a/f{i}.txt": 10_000 for i in range(10)})
+    clock.now += 1.0
+    t.read("/a/f0.txt", 300, 1.0)               # a dense first file
+    t.encode_began()
+    clock.now += 1.0
+    t.encoding(100)
+    t.emit(files_done=1)
+    assert seen[-1].chunks_total == 0 and seen[-1].eta_s is None
+    assert "ETA estimating\u2026" in progress_line(seen[-1]) and "of ~" not in progress_line(seen[-1])
+    t.read("/a/f1.txt", 40, 1.0)
+    t.read("/a/f2.txt", 40, 1.0)                # three files: now there is a basis
+    clock.now += 1.0
+    t.encoding(200)
+    t.emit(files_done=3)
+    assert seen[-1].chunks_total == round(380 + 70_000 * 380 / 30_000)    # 1,267
+    assert seen[-1].eta_s is not None and "ETA estimating" not in progress_line(seen[-1])

@@ -542,3 +542,22 @@ def test_watch_command_logs_and_stops_cleanly_on_ctrl_c(tmp_path, tiny_model_dir
     with Library(path=lib_path, model_path=tiny_model_dir) as lib:
         assert fts_paths(lib, "cliword") == {str(folder.resolve() / "cli.txt")}
         assert_consistent(lib)
+
+
+def test_a_file_arriving_in_a_paused_folder_waits_counted_and_runs_on_resume(env):
+    """The Library tab's "Waiting" stayed empty when a file arrived in a paused folder:
+    the folder was not watched. It is now; the file waits in the queue until resume."""
+    f = env.folder
+    write(f / "first.txt", note("firstword"))
+    env.lib.index()
+    env.lib.set_folder_paused(f, True)
+    start(env)
+    write(f / "arrived.txt", note("arrivedword"))
+    wait_until(lambda: env.lib.folders()[0].pending == 1, what="the arrival counted")
+    assert env.lib.pending_jobs() == 0                 # nothing an indexing run would take
+    assert env.lib.process_jobs().indexed == 0      # a run leaves it waiting
+    assert fts_paths(env.lib, "arrivedword") == set()
+    env.lib.set_folder_paused(f, False)
+    wait_until(lambda: fts_paths(env.lib, "arrivedword") == {str(f / "arrived.txt")}, what="indexed on resume")
+    wait_until(lambda: env.lib.folders()[0].pending == 0, what="nothing waits")
+    assert_consistent(env.lib)

@@ -27,6 +27,7 @@ from app.gui.highlight import page_label
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
 from core.pathnames import display_stored, from_db
+from core.words import count, plural_noun
 
 KIND_WORDS = {"exact": "Exact copy", "near": "Near copy", "related": "Related"}
 DEL_BG = "#fed7d7"
@@ -116,7 +117,7 @@ class DupesView(QWidget):
         self.lib: Any = None
         self.document_filter: tuple[int, str] | None = None
         self.items: list[Any] = []
-        self.items_show = "clusters"
+        self.items_show = ""         # nothing listed yet
         self.current: Any = None          # a DuplicatePair being shown
         self.current_cluster: Any = None
         self.mine_btn = QPushButton("Find repeated paragraphs")
@@ -167,7 +168,7 @@ class DupesView(QWidget):
         self.right = _Side()
         for side in (self.left, self.right):
             side.open_requested.connect(lambda ref: self.open_requested.emit(ref.path, ref.page_start))
-        self.confirm_btn = QPushButton("Confirm: alike")
+        self.confirm_btn = QPushButton("Similar")
         self.reject_btn = QPushButton("Not similar")
         self.ignore_btn = QPushButton("Ignore")
         self.confirm_btn.clicked.connect(lambda: self.decide("confirmed"))
@@ -248,13 +249,17 @@ class DupesView(QWidget):
 
     def _loaded(self, data: tuple) -> None:
         show, items, pending = data
+        self.summary.setText(self._summary_text(show, items, pending))
+        if show == self.items_show and items == self.items:
+            if not items:
+                self.detail_label.setText(self._empty_text(pending))
+            return       # a refresh that found the same list keeps the selection and the view
         self.items = items
         self.items_show = show     # what the list holds now; the combo may have moved on
         self.tree.clear()
         for it in items:
             if show == "clusters":
-                docs = it.documents
-                where = f"{it.size} passages in {docs} document{'s' if docs != 1 else ''}"
+                where = f"{count(it.size, 'passage')} in {count(it.documents, 'document')}"
                 row = [KIND_WORDS.get(it.kind, it.kind), f"{it.score:.2f}", where,
                        _short(it.representative.text)]
             else:
@@ -266,20 +271,26 @@ class DupesView(QWidget):
                 item.setText(0, f"{row[0]} ({it.decision})")
             item.setToolTip(3, it.representative.text if show == "clusters" else it.a.text)
             self.tree.addTopLevelItem(item)
-        noun = "groups" if show == "clusters" else "pairs"
-        text = f"{len(items)} {noun}"
-        if pending:
-            text += f" \u00b7 {pending} new passages not compared yet"
-        self.summary.setText(text)
         first = self.tree.topLevelItem(0)
         if items and first is not None:
             self.tree.setCurrentItem(first)
         else:
             self._show_pair(None)
-            self.detail_label.setText(
-                "Nothing repeated found yet. Click \u201cFind repeated paragraphs\u201d to compare "
-                "every passage with every other." if not pending and not self.items
-                else "Click \u201cFind repeated paragraphs\u201d to compare the new passages.")
+            self.detail_label.setText(self._empty_text(pending))
+
+    @staticmethod
+    def _empty_text(pending: int) -> str:
+        if pending:
+            return "Click \u201cFind repeated paragraphs\u201d to compare the new passages."
+        return ("Nothing repeated found yet. Click \u201cFind repeated paragraphs\u201d to compare "
+                "every passage with every other.")
+
+    @staticmethod
+    def _summary_text(show: str, items: list[Any], pending: int) -> str:
+        text = count(len(items), "group" if show == "clusters" else "pair")
+        if pending:
+            text += f" \u00b7 {count(pending, 'new passage')} not compared yet"
+        return text
 
     # -- mining ---------------------------------------------------------------------------
     def mine(self) -> None:
@@ -305,8 +316,9 @@ class DupesView(QWidget):
 
     def _mined(self, report: Any) -> None:
         self.status.emit(
-            f"Compared {report.mined} passages in {report.seconds:.1f} s: {report.clusters} groups, "
-            f"{report.pairs_exact} exact, {report.pairs_near} near and {report.pairs_related} related pairs")
+            f"Compared {count(report.mined, 'passage')} in {report.seconds:.1f} s: "
+            f"{count(report.clusters, 'group')}, {report.pairs_exact} exact, {report.pairs_near} near "
+            f"and {report.pairs_related} related {plural_noun('pair', report.pairs_related)}")
         self.refresh()
 
     def _mine_finished(self) -> None:
@@ -381,7 +393,7 @@ class DupesView(QWidget):
         changed = sum(1 for op in ops or [] if op.op != "equal")
         self.detail_label.setText(
             f"{KIND_WORDS.get(pair.kind, pair.kind)} \u00b7 cosine {pair.cosine:.3f} \u00b7 "
-            f"{changed} difference{'s' if changed != 1 else ''}"
+            + count(changed, "difference")
             + (f" \u00b7 marked {pair.decision}" if pair.decision else ""))
         self._enable_actions(True)
 
@@ -402,7 +414,7 @@ class DupesView(QWidget):
             else:
                 lib.decide_pair(pair.id, decision)
 
-        words = {"confirmed": "confirmed as alike", "rejected": "marked not similar",
+        words = {"confirmed": "marked similar", "rejected": "marked not similar",
                  "ignore": "ignored"}
 
         def done(_r: Any) -> None:

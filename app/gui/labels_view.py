@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
 
 from app.gui.models_view import ModelsView
 from app.gui.tasks import WRITE, TaskContext, TaskRunner
+from core.words import count
 
 KIND_WORDS = {"pair_binary": "Similar / not", "pair_score": "Score", "triplet": "Triplet",
               "positive_pair": "Alike pair"}
+# where a label came from, in the words the window uses for those places
+SOURCE_WORDS = {"window": "Search", "dupes": "Similar paragraphs", "import": "imported file"}
 LOSSES = [(None, "Automatic (from the labels)"), ("cosent", "CoSENT"),
           ("contrastive", "Online contrastive"), ("mnrl", "Multiple negatives ranking"),
           ("cosine", "Cosine similarity (MSE)"), ("softmax", "Softmax classification"),
@@ -125,7 +128,7 @@ class LabelsView(QWidget):
             first = f"\u201c{lab.query}\u201d" if lab.query else lab.sentence1
             item = QTreeWidgetItem([KIND_WORDS.get(lab.kind, lab.kind), label_value(lab),
                                     " ".join(first.split())[:200], " ".join(lab.sentence2.split())[:200],
-                                    lab.source])
+                                    SOURCE_WORDS.get(lab.source, lab.source)])
             item.setToolTip(2, lab.sentence1)
             item.setToolTip(3, lab.sentence2 + (f"\n\nnegative: {lab.sentence3}" if lab.sentence3 else ""))
             self.tree.addTopLevelItem(item)
@@ -134,8 +137,9 @@ class LabelsView(QWidget):
         self.tree.verticalScrollBar().setValue(scroll)
         total = sum(counts.values())
         parts = [f"{n} {KIND_WORDS.get(k, k).lower()}" for k, n in counts.items() if n]
-        self.summary.setText(f"{total} labels" + (f" ({', '.join(parts)})" if parts else "")
-                             + ". Mark results relevant or not, or import a file, then train.")
+        self.summary.setText(count(total, "label") + (f" ({', '.join(parts)})" if parts else "")
+                             + ". Mark results similar or not similar (right-click), or import a file, "
+                             "then train.")
         self.train_btn.setEnabled(total > 0)
 
     def delete_selected(self) -> None:

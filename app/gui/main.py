@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.gui.main_window import MainWindow
     from app.gui.resources import app_icon
+    from app.gui.single_instance import claim_or_hand_over, library_of, server_name
     from core.settings import Settings
 
     # The app is always a QApplication (this process creates it, or a test did).
@@ -62,8 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     if args.device:
         settings.device = args.device
+    # One window per library: a window already open on it takes this launch's request.
+    name = server_name(library_of(args.library, settings))
+    server = claim_or_hand_over(name, {"similar": os.path.abspath(args.similar) if args.similar else None})
+    if server is None:
+        return 0
     window = MainWindow(settings=settings, library_path=args.library, model_path=args.model,
                         watch=not args.no_watch)
+    server.request.connect(window.take_request)
     window.show()
     window.start()
     if args.similar:
@@ -71,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("LIKEWISE_STARTUP_TRACE"):
         print(f"window shown after {time.monotonic() - started:.3f} s", file=sys.stderr)
     code = app.exec()
+    server.close()
     if window.runner.running():
         # A worker that would not stop (a hung extraction or model load): the library
         # was closed or its journal protects it; do not hang the user's desktop.

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -30,13 +30,14 @@ from app.gui.first_run import FirstRunPage
 from app.gui.gc_main_thread import MainThreadCollector
 from app.gui.labels_view import LabelsView
 from app.gui.library_panel import LibraryPanel, unsupported_rows
+from app.gui.library_watch import LibraryWatch
+from app.gui.menus import build_menus
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget
 from app.gui.rebuild_offer import offer_rebuild, rebuilt_text
 from app.gui.resources import app_icon
 from app.gui.search_page import SearchPage
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.shard_import import add_import_action
 from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
 from app.gui.train_dialog import TrainDialog
 from app.gui.widgets import fill_folder_combo
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.shutdown_done = False
         self.shutting_down = False
         self.opened_at: float | None = None
+        self.model_wait_text = "loading the model\u2026"     # what the status line says meanwhile
         self._details: ProgressDetails | None = None
         self.open_problem_dialog: QMessageBox | None = None   # a damaged library's offer
         self.rebuild_notice: QMessageBox | None = None        # what the rebuild kept and did
@@ -90,8 +92,10 @@ class MainWindow(QMainWindow):
         self._flash_timer.timeout.connect(self._end_flash)
         self._build_search_page()
         self._build_layout()
-        self._build_menus()
+        build_menus(self)
         self._connect_session()
+        self.library_watch = LibraryWatch(self.runner, lambda: self.session.lib, parent=self)
+        self.library_watch.changed.connect(self._library_moved)
         self._show_loading("Opening your library\u2026")
 
     # ------------------------------------------------------------------ construction
@@ -147,6 +151,9 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
+        # the counts give way to the indexing line when both do not fit (the line is what
+        # is happening now; the counts come back when it ends)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.status_label, 1)
         self.progress = ProgressWidget()
         self.statusBar().addPermanentWidget(self.progress)
@@ -155,48 +162,13 @@ class MainWindow(QMainWindow):
         self.progress.resume_clicked.connect(self.session.resume_indexing)
         self.progress.details_clicked.connect(self.show_progress_details)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add folder\u2026", self)
-        add.triggered.connect(self.choose_folder)
-        file_menu.addAction(add)
-        self.import_shards_action = add_import_action(self, file_menu)
-        settings = QAction("&Settings\u2026", self)
-        settings.setShortcut(QKeySequence.StandardKey.Preferences)
-        settings.triggered.connect(self.open_settings)
-        file_menu.addAction(settings)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        lib_menu = self.menuBar().addMenu("&Library")
-        self.index_action = QAction("&Index now", self)
-        self.index_action.triggered.connect(self.index_now)
-        lib_menu.addAction(self.index_action)
-        stop = QAction("&Stop indexing", self)
-        stop.triggered.connect(self.session.stop_indexing)
-        lib_menu.addAction(stop)
-        problems = QAction("Show files that could not be read", self)
-        problems.triggered.connect(self._show_problem_documents)
-        lib_menu.addAction(problems)
-        self.view_menu = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("&Search", "&Library", "Similar &paragraphs", "La&bels")):
-            act = QAction(name, self)
-            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
-            self.view_menu.addAction(act)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About Likewise", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
-
     def _connect_session(self) -> None:
         s = self.session
         s.opened.connect(self._on_opened)
         s.open_failed.connect(self._on_open_failed)
         s.rebuilt.connect(self._on_rebuilt)
         s.model_ready.connect(self._on_model_ready)
+        s.model_preparing.connect(self._on_model_preparing)
         s.progress.connect(self._on_progress)
         s.index_finished.connect(self._on_index_finished)
         s.changed.connect(self.refresh_library)
@@ -221,9 +193,20 @@ class MainWindow(QMainWindow):
 
     def _on_opened(self, lib: Library) -> None:
         self.opened_at = time.monotonic()
+        self.library_watch.start()
         self.status_label.setText("Loading the model\u2026")
         self.search_page.show_message("Loading the model\u2026 you can type already.")
         self.refresh_library()
+
+    def _on_model_preparing(self, m: Any) -> None:
+        """First use of a model: its int8 export (a minute or more) says what it does."""
+        self.model_wait_text = (f"first start: preparing the model for this computer, step {m.step} of "
+                                f"{m.total}: {m.text}\u2026")
+        self._update_status()
+        if self.search_page.view_mode == "search" and not self.search_page.results.rowCount():
+            self.search_page.show_message(
+                f"Preparing the model for this computer (once, about a minute): step {m.step} of {m.total}, "
+                f"{m.text}.\nKeyword search works already; Meaning and Hybrid run as soon as it is done.")
 
     def _on_model_ready(self, seconds: float) -> None:
         self.search_page.model_loaded = True
@@ -255,14 +238,14 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        if self.lib is None:
-            return
+        if self.lib is None or self._flash_timer.isActive():
+            return       # a message is showing; the counts come back when it expires
         c = self.counts
         text = f"{c.get('chunks', 0):,} passages in {c.get('documents', 0):,} documents"
         if c.get("unreadable"):
             text += f" \u00b7 {c['unreadable']:,} not readable"
         if not self.model_loaded:
-            text += " \u00b7 loading the model\u2026"
+            text += " \u00b7 " + self.model_wait_text
         self.status_label.setText(text)
 
     # ------------------------------------------------------------------ library data
@@ -315,14 +298,14 @@ class MainWindow(QMainWindow):
     def add_folder(self, path: str) -> None:
         lib = self.lib
         if lib is None:
-            self.status_label.setText("The library is still opening; try again in a moment.")
+            self.flash_status("The library is still opening; try again in a moment.")
             return
         follow = self.settings.follow_links
         self.runner.write(lambda ctx: lib.add_folder(path, follow_links=follow), name="add folder",
                           changes={FOLDERS}, on_done=self._folder_added)
 
     def _folder_added(self, info: Any) -> None:
-        self.status_label.setText(f"Added {display_stored(info.path)}; reading its documents\u2026")
+        self.flash_status(f"Added {display_stored(info.path)}; reading its documents\u2026")
         self.search_stack.setCurrentWidget(self.search_page)
         self.search_page.show_message(self._idle_hint())
 
@@ -337,7 +320,7 @@ class MainWindow(QMainWindow):
         if lib is None:
             return
         self.runner.write(lambda ctx: lib.remove_folder(path), name="remove folder", changes={FOLDERS},
-                          on_done=lambda n: self.status_label.setText(f"Removed {path} ({n} documents)"))
+                          on_done=lambda n: self.flash_status(f"Removed {path} ({n} documents)"))
 
     def open_exclusions(self, selected: str | None) -> None:
         """The folder settings' exclusions (app/gui/exclusions_dialog.py)."""
@@ -346,7 +329,7 @@ class MainWindow(QMainWindow):
         if self.lib is None:
             return
         dialog = ExclusionsDialog(self.runner, self.lib, self.folders, selected, self)
-        dialog.changed.connect(self.status_label.setText)
+        dialog.changed.connect(self.flash_status)
         dialog.changed.connect(lambda _text: self.index_now())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -363,7 +346,7 @@ class MainWindow(QMainWindow):
         if lib is None:
             return
         self.runner.write(lambda ctx: lib.reindex_document(doc.id), name="re-index", changes={DOCUMENTS},
-                          on_done=lambda _r: self.status_label.setText(
+                          on_done=lambda _r: self.flash_status(
                               f"{os.path.basename(display_stored(doc.path))} will be read again"))
 
     def index_now(self) -> None:
@@ -397,9 +380,9 @@ class MainWindow(QMainWindow):
 
     def _model_activated(self, model_id: int, now: bool) -> None:
         if now:
-            self.status_label.setText("The new model is active.")
+            self.flash_status("The new model is active.")
         else:
-            self.status_label.setText("Re-encoding the library with the new model; search uses "
+            self.flash_status("Re-encoding the library with the new model; search uses "
                                       "the current one until it is done.")
 
     # ------------------------------------------------------------------ progress
@@ -452,6 +435,16 @@ class MainWindow(QMainWindow):
         if MODELS in what:
             self.labels_view.models.refresh()
 
+    def _library_moved(self) -> None:
+        """Something was committed to the library (by any task of this window, the indexer,
+        or another process): the status line, the library lists and the tab in view follow."""
+        self.refresh_library()
+        current = self.tabs.currentWidget()
+        if current is self.labels_view:
+            self.labels_view.models.refresh()
+        elif current is self.dupes_view:
+            self.dupes_view.refresh()
+
     # ------------------------------------------------------------------ the Search tab
     def _show_search_tab(self) -> None:
         self.tabs.setCurrentWidget(self.search_stack)
@@ -481,6 +474,19 @@ class MainWindow(QMainWindow):
 
     def find_similar_to_file(self, path: str) -> None:
         self.search_page.find_similar_to_file(path)
+
+    def take_request(self, request: dict) -> None:
+        """A second launch on this library handed its request over (app/gui/single_instance.py):
+        this window comes to the front and shows what was asked for."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        similar = request.get("similar")
+        if isinstance(similar, str) and similar:
+            self._show_search_tab()
+            self.find_similar_to_file(similar)
 
     def result_menu(self, r: Any) -> QMenu:
         """The context menu of a result (built on demand; tests trigger its actions)."""
@@ -529,15 +535,10 @@ class MainWindow(QMainWindow):
         msg = "Settings saved."
         if restart:
             msg += " Restart Likewise for them to take effect."
-        self.status_label.setText(msg)
-
-    def _about(self) -> None:
-        QMessageBox.about(self, "About Likewise",
-                          "<b>Likewise</b><br>Find passages alike across your own documents, "
-                          "on your own machine.<br>Sentence-BERT bi-encoder, SQLite, Qt.")
+        self.flash_status(msg)
 
     def show_error(self, exc: BaseException, name: str = "") -> None:
-        self.status_label.setText(describe(exc))
+        self.flash_status(describe(exc))
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:
@@ -548,6 +549,7 @@ class MainWindow(QMainWindow):
         if self.shutting_down:
             return
         self.shutting_down = True
+        self.library_watch.stop()
         self.status_label.setText("Closing: stopping the indexer and saving the library\u2026")
         self.progress.set_idle()
         central = self.centralWidget()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.pathnames import display_stored
+from core.words import count
 
 
 def eta_text(seconds: float | None) -> str:
@@ -40,30 +42,83 @@ WAITING_TEXT = ("Another Likewise is indexing this library; "
                 "this one will continue when that one ends")
 
 
-def progress_line(p: Any) -> str:
-    """One line about an IndexProgress."""
+def progress_parts(p: Any) -> tuple[str, str]:
+    """(what is happening, the name of the file in hand). The name comes last: where the
+    status bar is narrow, the name is shortened, never what is being done."""
     if p.phase == "scanning":
-        return "Looking for new and changed files\u2026"
+        return "Looking for new and changed files\u2026", ""
     if p.phase == "waiting":
-        return WAITING_TEXT
+        return WAITING_TEXT, ""
     if p.phase in ("done", "cancelled"):
-        return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
+        return ("Indexing stopped" if p.phase == "cancelled" else "Up to date"), ""
     verb = {"embedding": "Re-encoding", "splitting": "Upgrading to paragraphs"}.get(p.phase, "Indexing")
-    bits = [f"{verb} {p.files_done}/{p.files_total} files"]
+    bits = [f"{verb} {p.files_done}/{count(p.files_total, 'file')}"]
     total = getattr(p, "chunks_total", 0)
     if total:
-        bits.append(f"{p.chunks_done:,} of ~{total:,} passages")
+        bits.append(f"{p.chunks_done:,} of ~{count(total, 'passage')}")
     elif p.chunks_done:
-        bits.append(f"{p.chunks_done:,} passages")
+        bits.append(count(p.chunks_done, "passage"))
     if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
-        bits.append("ETA " + eta_text(p.eta_s))     # before the file name: a narrow bar cuts the end
-    if p.current_file:
-        bits.append(os.path.basename(display_stored(p.current_file)))
+        bits.append("ETA " + eta_text(p.eta_s))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
-    if p.chunks_per_s:
-        bits.append(f"{p.chunks_per_s:.1f} passages/s")
-    return " \u00b7 ".join(bits)
+    # (the speed is in Details: the line keeps to what a person needs at a glance)
+    name = os.path.basename(display_stored(p.current_file)) if p.current_file else ""
+    return " \u00b7 ".join(bits), name
+
+
+def progress_line(p: Any) -> str:
+    """One line about an IndexProgress."""
+    head, name = progress_parts(p)
+    return f"{head} \u00b7 {name}" if name else head
+
+
+NAME_MIN_PX = 90      # the file name keeps at least this much (its two ends, "TAMRe…w.pdf")
+
+
+class FitLabel(QLabel):
+    """A label whose last part (a file name) is shortened in its middle to fit the width
+    the status bar gives it; the first part is always shown whole."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.head = ""
+        self.tail = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_parts(self, head: str, tail: str = "") -> None:
+        self.head, self.tail = head, tail
+        self.setToolTip(f"{head} \u00b7 {tail}" if tail else "")
+        self._fit()
+        self.updateGeometry()
+
+    def full_text(self) -> str:
+        return f"{self.head} \u00b7 {self.tail}" if self.tail else self.head
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self.full_text()) + 8, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        # the head whole and a few letters of the name
+        head = self.fontMetrics().horizontalAdvance(self.head + " \u00b7 \u2026") + 8
+        return QSize(head + (NAME_MIN_PX if self.tail else 0), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self.tail:
+            self.setText(self.head)
+            return
+        metrics = self.fontMetrics()
+        room = self.width() - metrics.horizontalAdvance(self.head + " \u00b7 ") - 8
+        if room < NAME_MIN_PX // 2:
+            self.setText(self.head)       # no room for a name: none, rather than "· ("
+            return
+        name = metrics.elidedText(self.tail, Qt.TextElideMode.ElideMiddle, room)
+        self.setText(f"{self.head} \u00b7 {name}")
 
 
 class ProgressWidget(QWidget):
@@ -76,7 +131,7 @@ class ProgressWidget(QWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = FitLabel()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(160)
         self.bar.setMaximumHeight(14)
@@ -110,13 +165,13 @@ class ProgressWidget(QWidget):
         self.pause_toggled.emit(self.paused)
 
     def set_idle(self, text: str = "") -> None:
-        self.label.setText(text)
+        self.label.set_parts(text)
         for w in (self.bar, self.pause_btn, self.stop_btn, self.resume_btn):
             w.setVisible(False)
         self.details_btn.setVisible(self.last is not None and bool(text))
 
     def set_stopped(self, waiting: int) -> None:
-        self.label.setText(f"Indexing stopped \u00b7 {waiting} waiting" if waiting else "Indexing stopped")
+        self.label.set_parts(f"Indexing stopped \u00b7 {waiting} waiting" if waiting else "Indexing stopped")
         for w in (self.bar, self.pause_btn, self.stop_btn):
             w.setVisible(False)
         self.resume_btn.setVisible(True)
@@ -128,10 +183,10 @@ class ProgressWidget(QWidget):
             self.pause_btn.setText("Pause")
             self.set_idle(progress_line(p) if p.phase == "cancelled" else "")
             return
-        text = progress_line(p)
+        head, name = progress_parts(p)
         if self.paused:
-            text = "Paused \u00b7 " + text
-        self.label.setText(text)
+            head = "Paused \u00b7 " + head
+        self.label.set_parts(head, name)
         self.bar.setVisible(True)
         total = getattr(p, "chunks_total", 0)
         if total and p.phase == "indexing":      # passages move inside a long document
@@ -184,7 +239,7 @@ class ProgressDetails(QDialog):
         self.fields["chunks"].setText(str(p.chunks_done))
         self.fields["rate"].setText(f"{p.chunks_per_s:.1f} passages per second")
         self.fields["eta"].setText(eta_text(p.eta_s) if p.phase not in ("done", "cancelled") else "\u2014")
-        self.fields["failed"].setText(f"{p.failed} file(s)")
+        self.fields["failed"].setText(count(p.failed, "file"))
 
 
 class FailureNotice(QFrame):
@@ -218,7 +273,7 @@ class FailureNotice(QFrame):
             return
         n = len(self.failures)
         self.label.setText(
-            f"{n} file{'s' if n != 1 else ''} could not be read. The rest of the library is fine."
+            f"{count(n, 'file')} could not be read. The rest of the library is fine."
         )
         self.show()
 

@@ -92,6 +92,15 @@ def ext_badge(path: str) -> tuple[str, str]:
     return label, _BADGE_COLOURS.get(ext, "#6b7280")
 
 
+MARK_WORDS = {True: "\u2713 marked similar", False: "\u2717 marked not similar"}
+
+
+def mark_words(r: Any) -> str | None:
+    """A labelled card's words for its label (app/gui/label_marks.py sets ``mark``)."""
+    mark = getattr(r, "mark", None)
+    return MARK_WORDS.get(mark) if mark is not None else None
+
+
 class ResultDelegate(QStyledItemDelegate):
     """Paints a result as a card. Text layout is cached per (row object, width)."""
 
@@ -231,7 +240,8 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(text_col)
         painter.drawText(x, top + fm.ascent(), name)
         cursor = x + bfm.horizontalAdvance(name) + 8
-        extras = []
+        mark = mark_words(r)
+        extras = [mark] if mark else []      # labelled: the card says how
         title = (r.title or "").strip()
         if kind in (DOCUMENT, SOURCE) and title and title.lower() != os.path.splitext(base)[0].lower():
             extras.append(f"\u201c{title}\u201d")

@@ -10,6 +10,7 @@ this tab) is told through signals.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.gui import viewer
 from app.gui.errors import describe
+from app.gui.label_marks import refresh_marks
 from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.similarity_words import calibrate_passages, document_words
@@ -43,6 +45,7 @@ from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.search.snippets import by_words
 from core.types import SearchResult
+from core.words import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.library import Library
@@ -291,13 +294,18 @@ class SearchPage(QWidget):
             self._show_empty(self.idle_hint() if self.lib is not None else "")
             return
         lib = self.lib
-        if lib is None or not self.model_loaded:
+        mode = self.mode_combo.currentData()
+        if lib is None:
             self.pending_query = query
             self.header.setText("")
-            self._show_empty("Loading the model\u2026 your search will run in a moment.")
+            self._show_empty("Opening your library\u2026 your search will run in a moment.")
             return
         self.pending_query = None
-        mode = self.mode_combo.currentData()
+        if not self.model_loaded and mode != "keyword":
+            # Meaning needs the model: the words themselves are searched meanwhile, and the
+            # search runs again in the mode chosen once the model is ready (model_ready).
+            self.pending_query = query
+            mode = "keyword"
         filters = self.filters()
         grouped = self.group_check.isChecked()
         started = time.monotonic()
@@ -313,9 +321,13 @@ class SearchPage(QWidget):
                 r.best_sentence = by_words(r.text, r.word_spans or [])
             return results
 
+        waiting = self.pending_query is not None
+
         def shown(results: list) -> None:
             self._show_search(query, results, time.monotonic() - started)
-            if results:
+            if waiting:
+                self.header.setText(self.header.text() + " \u00b7 keywords only until the model is ready")
+            if results and not waiting:
                 def with_snippets(ctx: TaskContext) -> list:
                     # Copies: the rows on screen are not touched off the UI thread.
                     copies = [dataclasses.replace(r) for r in results]
@@ -339,7 +351,8 @@ class SearchPage(QWidget):
     def _show_search(self, query: str, results: list, seconds: float) -> None:
         self._set_rows([Row(RESULT, r) for r in results])
         n = len(results)
-        self.header.setText(f"{n} passage{'s' if n != 1 else ''} \u00b7 {seconds * 1000:.0f} ms")
+        self.header.setText(f"{count(n, 'passage')} \u00b7 {seconds * 1000:.0f} ms")
+        refresh_marks(self)
         if not results:
             self._show_empty(f"Nothing found for \u201c{query}\u201d. Try other words, or the "
                              "Meaning mode.")
@@ -403,7 +416,8 @@ class SearchPage(QWidget):
         self.current_query = ""
         self.search_edit.clear()
         self._set_rows([Row(SOURCE, source)] + [Row(RESULT, r) for r in found])
-        self.header.setText(f"{len(found)} similar passages in other documents")
+        self.header.setText(f"{count(len(found), 'similar passage')} in other documents")
+        refresh_marks(self)
         self.results_shown.emit("similar")
 
     def find_similar_documents(self, doc_id: int, path: str = "") -> None:
@@ -458,7 +472,7 @@ class SearchPage(QWidget):
                               f"{doc.chunks} passages \u00b7 {doc.pages or '?'} pages", 1.0)
         rows = [Row(SOURCE, source)] + [Row(DOCUMENT, r) for r in found]
         self._set_rows(rows)
-        self.header.setText(f"{len(found)} similar documents")
+        self.header.setText(count(len(found), "similar document"))
         self.results_shown.emit("similar_docs")
 
     # ------------------------------------------------------------------ preview
@@ -496,6 +510,9 @@ class SearchPage(QWidget):
         why = viewer.open_document_why(path, page)
         if why:
             self.status.emit(f"Could not open {display_stored(path)}: {why}")
+        else:      # replaces an earlier "could not open": that is over
+            where = f" at page {page}" if page else ""
+            self.status.emit(f"Opened {os.path.basename(display_stored(path))}{where}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
         if at_page and slide_of(r) is not None and self.lib is not None:
@@ -541,8 +558,9 @@ class SearchPage(QWidget):
             lambda: QGuiApplication.clipboard().setText(display_stored(r.path)))
         if has_chunk and self.view_mode == "search" and self.current_query:
             menu.addSeparator()
-            menu.addAction("Mark relevant").triggered.connect(lambda: self.mark_relevant(r, True))
-            menu.addAction("Mark not relevant").triggered.connect(
+            # one word set for labels everywhere: similar (to the question) / not similar
+            menu.addAction("Mark similar").triggered.connect(lambda: self.mark_relevant(r, True))
+            menu.addAction("Mark not similar").triggered.connect(
                 lambda: self.mark_relevant(r, False))
         elif (has_chunk and self.view_mode == "similar" and self.similar_source is not None
               and r.chunk_id != self.similar_source.chunk_id):
@@ -555,10 +573,10 @@ class SearchPage(QWidget):
         lib, query = self.lib, self.current_query
         if lib is None:
             return
-        word = "relevant" if relevant else "not relevant"
+        word = "similar" if relevant else "not similar"
         self.runner.write(lambda ctx: lib.label_relevance(query, r.chunk_id, relevant),
                           name="label", changes={LABELS},
-                          on_done=lambda _id: self.status.emit(
+                          on_done=lambda _id: self._marked(
                               f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
 
     def mark_similar(self, r: Any, similar: bool) -> None:
@@ -568,6 +586,9 @@ class SearchPage(QWidget):
         word = "similar" if similar else "not similar"
         self.runner.write(lambda ctx: lib.label_pair(source.chunk_id, r.chunk_id, similar),
                           name="label", changes={LABELS},
-                          on_done=lambda _id: self.status.emit(
-                              f"Marked {word} (a labelled pair for training)"))
+                          on_done=lambda _id: self._marked(f"Marked {word} (a labelled pair for training)"))
+
+    def _marked(self, text: str) -> None:
+        refresh_marks(self)          # the card shows its new mark
+        self.status.emit(text)
 

@@ -33,6 +33,7 @@ def open_gui_library(settings: Settings, path: Any = None, model_path: Any = Non
     if listener is not None:
         lib.events.index_progress.subscribe(lambda p: listener("progress", p))
         lib.events.index_finished.subscribe(lambda r: listener("report", r))
+        lib.events.model_preparing.subscribe(lambda m: listener("preparing", m))
     return lib
 
 
@@ -43,6 +44,7 @@ class LibrarySession(QObject):
     open_failed = Signal(object)         # the exception
     rebuilt = Signal(object)             # core.rebuild.Rebuilt, just before ``opened``
     model_ready = Signal(float)          # seconds the model took to load
+    model_preparing = Signal(object)     # core.events.ModelPreparing: first-use work (the int8 export)
     progress = Signal(object)            # IndexProgress (throttled)
     index_finished = Signal(object)      # IndexReport
     watch_event = Signal(object)         # core.watch.status.WatchEvent
@@ -217,6 +219,8 @@ class LibrarySession(QObject):
         elif kind == "event":
             self.watch_event.emit(value)
             self._schedule_changed()
+        elif kind == "preparing":
+            self.model_preparing.emit(value)
 
     def _emit_latest_progress(self) -> None:
         if self.last_progress is not None and not self.closing:

@@ -33,19 +33,19 @@ def import_shards(window: Any, folder: str) -> Any:
     """Import the shards below ``folder`` into the window's library; returns the task."""
     lib = window.lib
     if lib is None:
-        window.status_label.setText("The library is still opening; try again in a moment.")
+        window.flash_status("The library is still opening; try again in a moment.")
         return None
-    window.status_label.setText("Importing encoded shards\u2026")
+    window.flash_status("Importing encoded shards\u2026")
 
     def failed(exc: BaseException) -> None:
-        window.status_label.setText("The shards could not be imported.")
+        window.flash_status("The shards could not be imported.")
         box = QMessageBox(QMessageBox.Icon.Warning, "Likewise", describe(exc), parent=window)
         box.open()     # window-modal, without blocking
         window.shard_import_message = box
 
     def imported(report: Any) -> None:
         window.shard_import_report = report
-        window.status_label.setText(imported_text(report))
+        window.flash_status(imported_text(report))
 
     return window.runner.write(lambda ctx: lib.import_shards(folder, cancel=ctx.cancel),
                                name="import shards", changes={DOCUMENTS}, on_done=imported,

@@ -309,6 +309,11 @@ class TaskRunner(QObject):
         if on_finished is not None:
             on_finished()
 
+    @property
+    def closed(self) -> bool:
+        """Shut down: no task can start any more."""
+        return self._closed
+
     def running(self, lane: str | None = None) -> list[Task]:
         return [t for t in self._live if not t.is_done and (lane is None or t.lane == lane)]
 

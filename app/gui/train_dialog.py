@@ -85,6 +85,10 @@ class LossCurve(QWidget):
         path = QPainterPath()
         for i, (s, v) in enumerate(self.points):
             path.moveTo(at(s, v)) if i == 0 else path.lineTo(at(s, v))
+        if len(self.points) == 1:
+            # a run of one step has one loss: a level line across, not a lone dot
+            path.moveTo(QPointF(r.left(), at(x0, ys[0]).y()))
+            path.lineTo(QPointF(r.right(), at(x0, ys[0]).y()))
         p.setPen(QPen(QColor(AFTER_COLOUR), 2))
         p.drawPath(path)
         p.setBrush(QColor(AFTER_COLOUR))
@@ -115,6 +119,11 @@ class BeforeAfterChart(QWidget):
         self.setMinimumHeight(34 + self.ROW * len(rows) + (22 if note else 0))
         self.update()
 
+    def label_width(self) -> int:
+        """The room of the row labels: what the longest needs, up to half the width."""
+        longest = max((self.fontMetrics().horizontalAdvance(name) for name, _b, _a in self.rows), default=0)
+        return min(longest + 12, max(self.width() // 2, 120))
+
     def paintEvent(self, _event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -124,14 +133,17 @@ class BeforeAfterChart(QWidget):
         for i, (word, colour) in enumerate((("before", BEFORE_COLOUR), ("after", AFTER_COLOUR))):
             p.fillRect(QRectF(x + 70 * i, 5, 12, 10), QColor(colour))
             p.drawText(QPointF(x + 70 * i + 16, 14), word)
-        label_w, number_w = 230, 150
+        # the labels get the room their words need (up to half the width) and wrap
+        # beyond it: never cut ("imilar / not: average precision")
+        number_w = 150
+        label_w = self.label_width()
         width = max(self.width() - label_w - number_w - 8, 40)
         top = 22
         for i, (name, before, after) in enumerate(self.rows):
             y = top + self.ROW * i
             p.setPen(QColor("#374151"))
-            p.drawText(QRectF(0, y, label_w - 8, 26), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       name)
+            p.drawText(QRectF(0, y - 3, label_w - 8, self.ROW - 2),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, name)
             scale = 100.0 if max(before, after) <= 100.0 and min(before, after) >= 0 else max(abs(before), abs(after))
             for j, (value, colour) in enumerate(((before, BEFORE_COLOUR), (after, AFTER_COLOUR))):
                 w = max(width * max(value, 0.0) / (scale or 1.0), 1)

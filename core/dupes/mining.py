@@ -82,14 +82,16 @@ class Miner:
         return (float(row[0]), float(row[1])) if row else (DEFAULT_NEAR, DEFAULT_RELATED)
 
     def duplicates_pending(self) -> int:
-        """Passages with a vector under the active model that mining has not seen yet."""
+        """Passages with a vector under the active model that mining has not seen yet;
+        fragments (a TRIVIAL normalized hash) are never compared, so they never wait."""
         model_id = self.versions.active_model_id()
         if not self.store.vec_table_exists(model_id):
             return 0
         return self.store.count(
             f"SELECT COUNT(*) FROM {vec_table(model_id)} v LEFT JOIN dupes_mined m "
-            "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL",
-            (model_id,),
+            "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM dupes_norm n WHERE n.chunk_id = v.chunk_id AND n.norm_hash = ?)",
+            (model_id, TRIVIAL),
         )
 
     # -- hooks from the rest of the library ----------------------------------------------

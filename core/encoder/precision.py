@@ -136,8 +136,28 @@ def _older_format(folder: Path) -> bool:
         return False   # no manifest: an export that failed before it was written
 
 
+Stage = Callable[[str, int, int], None]     # (what is being done, step, of steps)
+
+
+def _step(stage: Stage | None, text: str, step: int, total: int) -> None:
+    if stage is not None:
+        try:
+            stage(text, step, total)
+        except Exception:  # noqa: BLE001 - a display never stops the export
+            pass
+
+
+def will_export(model_dir: Path | str, device: str | None = "auto", precision: str | None = "auto") -> bool:
+    """Whether serving ``model_dir`` first makes its int8 export (about a minute and a
+    half on a laptop's CPU): a CPU is used, int8 is wanted and no export is cached."""
+    folder = Path(model_dir).expanduser()
+    if requested_precision(precision) == "fp32" or not torch_would_use_cpu(device) or not folder.is_dir():
+        return False
+    return find_export(content_hash(folder)) is None
+
+
 def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: Any = None,
-                  source_hash: str = "") -> BuildResult:
+                  source_hash: str = "", stage: Stage | None = None) -> BuildResult:
     """Export ``model_dir`` to ``out_dir``, run the shipped gate on each runtime's model,
     record the verdicts. A runtime whose model fails keeps only its verdict (gate.json),
     and the manifest lists only the runtimes that passed."""
@@ -146,6 +166,8 @@ def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: A
     from core.encoder.model import SentenceEncoder
 
     ref = reference if reference is not None else SentenceEncoder.load(model_dir, device="cpu")
+    steps = 4          # the reference, the export, a check per runtime (two, usually)
+    _step(stage, "making the int8 model (quantizing for this CPU)", 2, steps)
     try:
         export_fast_model(model_dir, out_dir, ref, source_hash)
         manifest = read_manifest(out_dir)
@@ -155,7 +177,10 @@ def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: A
     verdicts: dict[str, dict] = {}
     reports: dict[str, Any] = {}
     kept: dict[str, str] = {}
-    for runtime, model_file in runtimes_of(manifest).items():
+    runtimes = runtimes_of(manifest)
+    steps = 2 + len(runtimes)
+    for i, (runtime, model_file) in enumerate(runtimes.items()):
+        _step(stage, f"checking the int8 model against the original ({runtime})", 3 + i, steps)
         try:
             report = shipped_gate(OnnxEncoder(out_dir, path=model_dir, runtime=runtime), ref, spec)
         except (ImportError, ModelError, OSError, RuntimeError, ValueError) as exc:
@@ -205,7 +230,7 @@ def gate_verdict(folder: Path) -> dict:
 
 
 def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: str | None = "auto",
-                 notify: Notify | None = None, spec: Any = None) -> Encoder:
+                 notify: Notify | None = None, spec: Any = None, stage: Stage | None = None) -> Encoder:
     """The encoder that serves ``model_dir``: an OnnxEncoder (int8) or a SentenceEncoder.
 
     Making a missing export (first use of a model) needs torch and takes some seconds;
@@ -228,8 +253,9 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
                 return _fp32(model_dir, device)
         _tell(notify, _failed_message(verdict))
         return _fp32(model_dir, device)
+    _step(stage, "loading the original model", 1, 4)
     ref = _fp32(model_dir, "cpu")
-    result = build_checked(model_dir, cache_dir() / key, ref, spec, key)
+    result = build_checked(model_dir, cache_dir() / key, ref, spec, key, stage=stage)
     if not result.passed:
         _tell(notify, _failed_message(gate_verdict(result.folder)))
         return ref if (device or "auto") in ("auto", "cpu") else _fp32(model_dir, device)

@@ -54,6 +54,9 @@ def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
             reason = ""  # a FIFO or device: let the reader try (and the isolated worker time out)
         if reason:
             return ExtractResult(status=ERROR, error=reason)
+    elif p.stat().st_size == 0:
+        # one reason in plain words for every format (python-docx said PackageNotFoundError)
+        return ExtractResult(status=NO_TEXT, error="the file is empty", title=p.stem)
     options = options or ExtractOptions()
     try:
         result = _read(ext, p, options, progress)

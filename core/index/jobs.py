@@ -24,6 +24,8 @@ from core.store import Store
 JOB_ORDER = ("CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, "
              "(id * 2654435761) % 4294967296, id")
 _COLS = "id, kind, path, folder_id, attempts, document_id, model_id"
+# A paused folder's jobs wait (they are counted in its "Waiting"; they run once it resumes).
+RUNNABLE = "(folder_id IS NULL OR folder_id NOT IN (SELECT id FROM folders WHERE paused = 1))"
 
 
 class Job(NamedTuple):
@@ -74,12 +76,13 @@ class JobQueue:
         return total
 
     def pending(self) -> int:
-        return self.store.count("SELECT COUNT(*) FROM jobs")
+        """Jobs an indexing run would take now (a paused folder's are left out)."""
+        return self.store.count(f"SELECT COUNT(*) FROM jobs WHERE {RUNNABLE}")
 
     def next(self, kinds: tuple[str, ...]) -> Job | None:
         marks = ",".join("?" * len(kinds))
         row = self.store.query_one(
-            f"SELECT {_COLS} FROM jobs WHERE kind IN ({marks}) ORDER BY {JOB_ORDER} LIMIT 1", kinds)
+            f"SELECT {_COLS} FROM jobs WHERE kind IN ({marks}) AND {RUNNABLE} ORDER BY {JOB_ORDER} LIMIT 1", kinds)
         return Job(*row) if row else None
 
     def claim_file_job(self, claimed: set[int], lock: threading.Lock) -> Job | None:
@@ -87,7 +90,8 @@ class JobQueue:
         order while the encoder still holds earlier ones)."""
         with lock:
             rows = self.store.query(
-                f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') ORDER BY {JOB_ORDER} LIMIT ?",
+                f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') AND {RUNNABLE} "
+                f"ORDER BY {JOB_ORDER} LIMIT ?",
                 (len(claimed) + 1,),
             )
             for row in rows:
@@ -99,7 +103,7 @@ class JobQueue:
     def file_jobs(self) -> list[Job]:
         """Every queued file job (index, reindex), in the order a local run takes them."""
         return [Job(*r) for r in self.store.query(
-            f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') ORDER BY {JOB_ORDER}")]
+            f"SELECT {_COLS} FROM jobs WHERE kind IN ('index', 'reindex') AND {RUNNABLE} ORDER BY {JOB_ORDER}")]
 
     def done(self, job_id: int, conn: apsw.Connection | None = None) -> None:
         """The job is finished (inside ``conn``'s write when given)."""

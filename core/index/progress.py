@@ -15,6 +15,8 @@ from core.types import IndexProgress
 
 ProgressFn = Callable[[IndexProgress], None]
 
+BASIS_FILES = 3           # the passage total and the ETA are told once this many files were read
+BASIS_SHARE = 0.25        # ... or this share of the bytes to read (one big file is a basis)
 RATE_WINDOW_S = 12.0      # the ETA's speed is that of the last dozen seconds (the start is slower)
 ENCODER_PACE_S = 4.0      # the encoder's pace is that of its last 4 s of work
 
@@ -46,6 +48,10 @@ class Tracker:
         self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
         self.read_by_type: dict[str, list[float]] = {}  # suffix -> [bytes read, passages, seconds extracting (OCR apart)]
         self.passages_read = 0                       # passages of the files read (exact)
+        self.planned_files = 0                       # file jobs planned and their bytes
+        self.planned_bytes = 0
+        self.files_read = 0                          # of those, read with passages, and their bytes
+        self.bytes_read = 0
         self.committed = 0                           # passages written
         self.in_flight = 0                           # passages of the group being encoded, encoded so far
         self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
@@ -63,6 +69,7 @@ class Tracker:
         """The file jobs to read and their sizes in bytes (for the passage estimate)."""
         with self.lock:
             self.sizes = dict(sizes)
+            self.planned_files, self.planned_bytes = len(sizes), sum(sizes.values())
             self.left_by_type = {}
             for path, size in sizes.items():
                 t = _file_type(path)
@@ -86,6 +93,11 @@ class Tracker:
                 seen[1] += passages
                 seen[2] += max(seconds - ocr_s, 0.0)
                 self.passages_read += passages
+                self.files_read += 1
+                self.bytes_read += size
+            else:                    # unchanged or failed: one file fewer to sample
+                self.planned_files -= 1
+                self.planned_bytes -= size
 
     def encoding(self, done: int) -> None:
         """The encoder finished a batch: ``done`` passages of the current group. Every
@@ -148,6 +160,15 @@ class Tracker:
                 del self._groups[:-256]
             self._group_work = (0.0, 0)
 
+    def has_basis(self) -> bool:
+        """Whether enough was read for an estimate that is not a wild guess: BASIS_FILES
+        files (or all there are), or BASIS_SHARE of the bytes. Until then the window says
+        "estimating…" (the first file alone once promised 10,396 passages for 3,395)."""
+        if not self.files_read:
+            return False
+        return (self.files_read >= min(BASIS_FILES, max(self.planned_files, 1))
+                or self.bytes_read >= BASIS_SHARE * self.planned_bytes)
+
     def estimated_total(self) -> int | None:
         """Passages of this run: those read plus bytes left times passages per byte."""
         bytes_read = sum(b for b, _, _ in self.read_by_type.values())
@@ -172,14 +193,17 @@ class Tracker:
         now = time.monotonic()
         elapsed = max(now - self.start, 1e-6)
         self.p.chunks_per_s = self.p.chunks_done / elapsed
-        total = self.estimated_total()
+        basis = self.has_basis() or not self.planned_files
+        total = self.estimated_total() if basis else None
         if total is not None:
             self.p.chunks_total = max(total, self.p.chunks_done)
         rate = self._recent_rate(now)
         left = self.p.files_total - self.p.files_done
-        staged = self._stage_eta(now)
+        staged = self._stage_eta(now) if basis else None
         if left <= 0:
             self.p.eta_s = 0.0
+        elif not basis:
+            self.p.eta_s = None
         elif staged is not None:
             self.p.eta_s = staged
         elif total is not None and rate:

@@ -68,8 +68,9 @@ class Reconciler:
 
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         """Queue index or delete jobs for these paths (files or folders, present or gone;
-        OS paths, as the file system or the user gives them)."""
-        rows = [r for r in self.catalog.folder_rows() if not r.paused]
+        OS paths, as the file system or the user gives them). A paused folder's paths are
+        queued too: they wait, counted, until it resumes (core/index/jobs.py RUNNABLE)."""
+        rows = self.catalog.folder_rows()
         roots = [r.root for r in rows]
         jobs: list[tuple[str, str, int | None]] = []
         matchers: dict[int, Matcher | None] = {}

@@ -88,6 +88,8 @@ class Store:
         self._local = threading.local()
         self._readers: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
+        self._stamp_conn: apsw.Connection | None = None    # change_stamp's own connection
+        self._stamp_lock = threading.Lock()
         with self._failures():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             check_library_file(self.path, latest_version())
@@ -197,7 +199,23 @@ class Store:
         row = self.query_one(sql, params)
         return int(row[0]) if row is not None and row[0] is not None else 0
 
+    def change_stamp(self) -> int:
+        """A number that moves whenever anyone commits to the library file: this process's
+        writer or another process (the CLI). SQLite's ``PRAGMA data_version`` on a
+        connection of its own, which never writes; a read of the WAL index, no table."""
+        with self._stamp_lock, self._failures():
+            if self._stamp_conn is None:
+                self._stamp_conn = apsw.Connection(str(self.path), flags=apsw.SQLITE_OPEN_READONLY)
+                self._stamp_conn.setbusytimeout(BUSY_TIMEOUT_MS)
+            # read to the end: a statement left open would hold its read snapshot
+            rows = list(self._stamp_conn.execute("PRAGMA data_version"))
+            return int(rows[0][0])
+
     def close(self) -> None:
+        with self._stamp_lock:
+            if self._stamp_conn is not None:
+                self._stamp_conn.close()
+                self._stamp_conn = None
         with self._readers_lock:
             for conn in self._readers:
                 try:

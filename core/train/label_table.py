@@ -144,6 +144,25 @@ class Labels:
         return self.add_label(PAIR_BINARY, a.text, b.text, label=bool(similar), chunk1=first,
                               chunk2=second, source=source)
 
+    def marks(self, chunk_ids: list[int], query: str | None = None, source: int | None = None) -> dict[int, bool]:
+        """How the person marked these passages (True: similar, False: not similar): for
+        the search ``query``, or against the passage ``source`` (find similar)."""
+        ids = [int(c) for c in chunk_ids]
+        if not ids or (query is None and source is None):
+            return {}
+        marks = ",".join("?" * len(ids))
+        if query is not None:
+            rows = self.store.query(
+                f"SELECT chunk2, label FROM labels WHERE kind = ? AND query = ? AND chunk2 IN ({marks})",
+                (PAIR_BINARY, _clean_text(query, "the query"), *ids))
+        else:
+            rows = self.store.query(
+                f"SELECT CASE WHEN chunk1 = ?1 THEN chunk2 ELSE chunk1 END, label FROM labels "
+                f"WHERE kind = ?2 AND query IS NULL AND (chunk1 = ?1 OR chunk2 = ?1) "
+                f"AND CASE WHEN chunk1 = ?1 THEN chunk2 ELSE chunk1 END IN ({marks})",
+                (source, PAIR_BINARY, *ids))
+        return {int(c): (label or 0) >= 0.5 for c, label in rows}
+
     def labels(self, kind: str | None = None, limit: int | None = None, search: str | None = None) -> list[LabelInfo]:
         """Labels, newest first; ``search`` matches any of the texts or the query."""
         where, params = [], []

@@ -133,6 +133,7 @@ class Watcher:
         self._started = threading.Event()       # first reconcile done
         self._thread: threading.Thread | None = None
         self._next_reconcile = 0.0
+        self._paused: set[int] = set()          # folders paused at the last check
         self._next_check = 0.0
         self._retry_jobs_at = 0.0
         self._suspended = False
@@ -288,8 +289,12 @@ class Watcher:
     def _check_folders(self) -> None:
         """Follow the folder list and each folder's presence."""
         self._next_check = time.monotonic() + self.availability_check_s
-        wanted = {r.id: r.root for r in self.catalog.folder_rows() if not r.paused}
-        new_ids: list[int] = []
+        # paused folders are watched too: what arrives in them waits in the queue, counted
+        rows = self.catalog.folder_rows()
+        wanted = {r.id: r.root for r in rows}
+        paused = {r.id for r in rows if r.paused}
+        resumed, self._paused = self._paused - paused, paused
+        new_ids: list[int] = [fid for fid in resumed if fid in wanted]
         with self._lock:
             for fid in [f for f in self._folders if f not in wanted]:
                 gone = self._folders.pop(fid)
