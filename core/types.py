@@ -13,8 +13,10 @@ PENDING = "pending"
 DOC_STATUSES = (INDEXED, ENCRYPTED, NO_TEXT, ERROR, PENDING)
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+MAIL_EXTENSIONS = (".eml", ".mbox", ".msg")
+ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz")   # .gz only as .tar.gz (core/extract/containers.py)
 SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".pptx", ".epub", ".html", ".htm",
-                        ".odt", ".rtf") + IMAGE_EXTENSIONS
+                        ".odt", ".rtf") + IMAGE_EXTENSIONS + MAIL_EXTENSIONS + ARCHIVE_EXTENSIONS
 
 
 @dataclass
@@ -30,12 +32,38 @@ class Block:
 
 
 @dataclass
+class MailFacts:
+    """Who sent a message, to whom, when (stored on its document, shown and filterable)."""
+
+    sender: str | None = None
+    recipients: str | None = None
+    sent_at: float | None = None   # seconds since the epoch
+
+
+@dataclass
 class ExtractResult:
     status: str                    # indexed (= text found) | encrypted | no_text | error
     blocks: list[Block] = field(default_factory=list)
-    pages: int | None = None
+    pages: int | None = None       # pages; for a container, the members it holds
     title: str | None = None
     error: str | None = None       # a reason a person can read, when not indexed
+    mail: MailFacts | None = None  # a mail message's sender, recipients and date
+    members: list[Member] = field(default_factory=list)   # when not streamed (see Member)
+    notes: list[str] = field(default_factory=list)        # parts not read, with why (broken MIME)
+
+
+@dataclass
+class Member:
+    """A document inside a container file: a message of an mbox, an attachment of a
+    message, a member of an archive. ``names`` locate it, outermost first
+    (core/pathnames.py member_path); ``span`` is its byte range in an mbox."""
+
+    names: tuple[str, ...]
+    result: ExtractResult
+    size: int = 0
+    digest: str = ""               # sha256 of the member's bytes
+    ext: str = ""
+    span: tuple[int, int] | None = None
 
 
 @dataclass
@@ -114,6 +142,10 @@ class DocumentInfo:
     indexed_at: float | None
     available: bool = True
     folder_id: int | None = None
+    container_id: int | None = None  # the file's document when this one is inside it (core/catalog_members.py)
+    sender: str | None = None        # a mail message's
+    recipients: str | None = None
+    sent_at: float | None = None
 
 
 @dataclass
@@ -151,6 +183,7 @@ class SearchResult:
     # stored paths of the other documents that hold exactly this passage's text; repeats of
     # it further down a result list are left out ("also in 2 other files")
     also_in: list[str] = field(default_factory=list)
+    sender: str | None = None                                # a mail message's sender
 
 
 @dataclass

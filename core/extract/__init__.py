@@ -2,7 +2,9 @@
 
 `extract(path, options, progress)` picks the reader by extension (.pdf, .docx, .pptx,
 .epub, .odt, .rtf, .html/.htm, .txt/.md/.markdown, and the images .png .jpg .jpeg .tif
-.tiff read by OCR) and never raises for a bad file: the result's status is indexed (text found), encrypted,
+.tiff read by OCR). Containers (mail: .eml .msg mbox; archives: .zip .tar .tar.gz) give
+their own text and, in ``result.members``, the documents inside them
+(``extract_members`` streams those instead: core/extract/containers.py) and never raises for a bad file: the result's status is indexed (text found), encrypted,
 no_text or error, with a reason a person can read in `error`. It runs in the calling
 process; the indexer runs it in a worker process with time and memory limits instead
 (core.extract.isolated.IsolatedExtractor).
@@ -18,20 +20,55 @@ called before each scanned page.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from core.extract.archive import Refused
 from core.extract.clean import short_reason
 from core.extract.options import ExtractOptions, PageProgress
-from core.types import ERROR, IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, ExtractResult
+from core.types import ERROR, IMAGE_EXTENSIONS, SUPPORTED_EXTENSIONS, ExtractResult, Member
 
-__all__ = ["extract", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
+__all__ = ["extract", "extract_members", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
 
 
 def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
             progress: PageProgress | None = None) -> ExtractResult:
     """Read one file into blocks. MemoryError propagates (the isolated worker reports it)."""
     p = Path(path)
+    ext = p.suffix.lower()
+    from core.extract.containers import container_kind
+
+    if container_kind(p) is not None:
+        members: list[Member] = []
+        result = extract_members(p, members.append, options)
+        result.members = members
+        return result
+    return _extract_file(p, options, progress)
+
+
+def extract_members(path: str | os.PathLike, emit: Callable[[Member], None],
+                    options: ExtractOptions | None = None, start: int = 0, first: int = 1) -> ExtractResult:
+    """Read a container file (mail, archive: core/extract/containers.py), handing each
+    document inside it to ``emit`` as it is read; never raises for a bad file."""
+    from core.extract.containers import extract_container
+
+    p = Path(path)
+    if not p.is_file():
+        return ExtractResult(status=ERROR, error="file not found" if not p.exists() else "not a regular file")
+    try:
+        result = extract_container(p, options or ExtractOptions(), emit,
+                                   lambda f, o: _extract_file(f, o, None), start, first)
+    except MemoryError:
+        raise
+    except Refused as exc:
+        return ExtractResult(status=ERROR, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug in a parser costs one file, never the run
+        return ExtractResult(status=ERROR, error=f"could not read the file ({short_reason(exc)})")
+    result.blocks = [b for b in result.blocks if b.text and b.text.strip()]
+    return result
+
+
+def _extract_file(p: Path, options: ExtractOptions | None, progress: PageProgress | None) -> ExtractResult:
     ext = p.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         return ExtractResult(status=ERROR, error=f"unsupported file type '{ext or p.name}'")

@@ -29,6 +29,7 @@ from core.events import Events
 from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.lanes import ExtractionLanes
+from core.index.containers import write_member_failure, write_prepared
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
@@ -276,8 +277,9 @@ class Indexer:
                 self._fail_prepared(p, exc, report, tracker)
                 continue
             touched.append(doc_id)
-            report.indexed += 1
-            tracker.p.files_done += 1
+            if p.finishes_job:            # a container's members are not files of the run
+                report.indexed += 1
+                tracker.p.files_done += 1
             tracker.written(len(p.chunks))
             tracker.emit(current_file=p.path)
         tracker.group_done()
@@ -315,12 +317,20 @@ class Indexer:
 
     def _write(self, p: Prepared, vectors: dict) -> int:
         with self.store.write() as conn:
-            doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
-                                                 p.chunks, vectors)
-            self.jobs.done(p.job_id, conn)
+            if p.member is not None or p.container is not None:
+                doc_id = write_prepared(self.catalog, conn, p, vectors)
+            else:
+                doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
+                                                     p.chunks, vectors)
+            if p.finishes_job:
+                self.jobs.done(p.job_id, conn)
         return doc_id
 
     def _fail_prepared(self, p: Prepared, exc: BaseException, report: IndexReport, tracker: Tracker) -> None:
+        if p.member is not None:          # one document inside a container: recorded on it alone
+            with self.store.write() as conn:
+                write_member_failure(self.catalog, conn, p, f"could not be indexed ({describe(exc)})")
+            return
         self.preparer.fail(p.job_id, p.facts, "error", f"could not be indexed ({describe(exc)})", report)
         tracker.p.files_done += 1
         tracker.p.failed += 1
