@@ -113,6 +113,13 @@ def is_member(stored: str) -> bool:
     return MEMBER_SEP in stored
 
 
+def display_name(stored: str) -> str:
+    """The name people know a document by: a file's name ("report.pdf"), or a member
+    with the name of the file holding it ("archive.zip › folder/report.pdf")."""
+    container, names = split_member(stored)
+    return " › ".join([os.path.basename(display(from_db(container))), *(display(n) for n in names)])
+
+
 def raw_bytes(path: str) -> bytes:
     """The exact bytes of an OS path (for --json output of names that are not UTF-8)."""
     return os.fsencode(path)

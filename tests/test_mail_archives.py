@@ -16,7 +16,14 @@ from core.extract.mail import MAX_ATTACHMENTS
 from core.extract.mbox import iter_mbox, looks_like_mbox
 from core.index.skip import should_skip
 from tests.mail_files import (
-    docx_bytes, mbox_bytes, message, pdf_bytes, tar_gz_bytes, write_eml, zip_bomb, zip_bytes,
+    docx_bytes,
+    mbox_bytes,
+    message,
+    pdf_bytes,
+    tar_gz_bytes,
+    write_eml,
+    zip_bomb,
+    zip_bytes,
 )
 
 

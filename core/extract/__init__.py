@@ -34,9 +34,9 @@ __all__ = ["extract", "extract_members", "ExtractOptions", "SUPPORTED_EXTENSIONS
 def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
             progress: PageProgress | None = None) -> ExtractResult:
     """Read one file into blocks. MemoryError propagates (the isolated worker reports it)."""
-    p = Path(path)
-    ext = p.suffix.lower()
     from core.extract.containers import container_kind
+
+    p = Path(path)
 
     if container_kind(p) is not None:
         members: list[Member] = []

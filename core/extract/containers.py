@@ -28,13 +28,26 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from core.extract.archive import MAX_MEMBER_BYTES, MAX_TOTAL_BYTES, Refused, check_members, read_member
+from core.extract.archive import (
+    MAX_MEMBER_BYTES,
+    MAX_TOTAL_BYTES,
+    Refused,
+    check_members,
+    read_member,
+)
 from core.extract.clean import short_reason
 from core.extract.mail import MailRead, read_mail
 from core.extract.mbox import MAX_MESSAGE_BYTES, iter_mbox, looks_like_mbox
 from core.extract.options import ExtractOptions
 from core.types import (
-    ARCHIVE_EXTENSIONS, ENCRYPTED, ERROR, INDEXED, NO_TEXT, SUPPORTED_EXTENSIONS, ExtractResult, Member,
+    ARCHIVE_EXTENSIONS,
+    ENCRYPTED,
+    ERROR,
+    INDEXED,
+    NO_TEXT,
+    SUPPORTED_EXTENSIONS,
+    ExtractResult,
+    Member,
 )
 
 MAX_DEPTH = 2                        # an archive inside an archive is read; one more level is not
@@ -120,12 +133,7 @@ class _Reader:
                                           error=f"could not read the message ({short_reason(exc)})"))
 
     def _attachments(self, read: MailRead, names: tuple[str, ...], depth: int) -> None:
-        seen: dict[str, int] = {}
-        for name, data in read.attachments:
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:
-                stem, ext = os.path.splitext(name)
-                name = f"{stem} ({seen[name]}){ext}"
+        for name, data in unique_names(read.attachments):
             self.member((*names, name), data, depth)
 
     # -- archives -------------------------------------------------------------------------
@@ -158,7 +166,7 @@ class _Reader:
                 if info.is_dir():
                     continue
                 mode = info.external_attr >> 16
-                refusal = _unsafe(info.filename) or (
+                refusal = unsafe_name(info.filename) or (
                     "a link inside the archive (not followed)" if stat.S_ISLNK(mode) else None)
                 if refusal is None and info.flag_bits & 0x1:
                     yield info.filename, None, ExtractResult(status=ENCRYPTED, error="the member is encrypted")
@@ -182,7 +190,7 @@ class _Reader:
                     raise Refused("tar archive with over 20,000 members (the limit)")
                 if info.isdir():
                     continue
-                refusal = _unsafe(info.name)
+                refusal = unsafe_name(info.name)
                 if refusal is None and (info.issym() or info.islnk()):
                     refusal = "a link inside the archive (not followed)"
                 elif refusal is None and not info.isreg():
@@ -272,7 +280,20 @@ class _Reader:
         return self.read_file(local, self.options)
 
 
-def _unsafe(name: str) -> str | None:
+def unique_names(attachments: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Attachments under names that tell them apart ("a.pdf", "a (2).pdf")."""
+    seen: dict[str, int] = {}
+    out = []
+    for name, data in attachments:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            stem, ext = os.path.splitext(name)
+            name = f"{stem} ({seen[name]}){ext}"
+        out.append((name, data))
+    return out
+
+
+def unsafe_name(name: str) -> str | None:
     """Why a member name must not be used (an absolute name, a ".." part), or None."""
     clean = name.replace("\\", "/")
     if clean.startswith("/") or re.match(r"^[A-Za-z]:", clean):

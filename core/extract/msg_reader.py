@@ -9,7 +9,7 @@ is then read like any mail body (quoted replies kept apart: core/extract/mail.py
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.extract.archive import Refused
@@ -20,7 +20,7 @@ from core.types import INDEXED, NO_TEXT, ExtractResult, MailFacts
 _SUBJECT, _BODY, _SENDER_NAME, _SENDER_ADDR, _TO, _CC = "0037", "1000", "0C1A", "0C1F", "0E04", "0E03"
 _ATTACH_LONG, _ATTACH_SHORT, _ATTACH_DATA = "3707", "3704", "3701"
 _SUBMIT_TIME = 0x0039
-_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
 
 def read_msg(path: Path) -> MailRead:

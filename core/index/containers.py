@@ -96,7 +96,7 @@ def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: 
         if found.digest and known.get(path) == (found.digest, status):
             return                            # unchanged since the last reading
         result.status = status
-        item = Prepared(job.id, path, facts.folder_id, found.size, facts.mtime, found.digest or None, result,
+        item = Prepared(job.id, path, facts.folder_id, found.size, facts.mtime, found.digest, result,
                         chunks, member=MemberOf(container_id, found.ext, found.span))
         if status != INDEXED:
             report.failures.append((path, status, result.error or status))

@@ -26,10 +26,10 @@ from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
+from core.index.containers import write_member_failure, write_prepared
 from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.lanes import ExtractionLanes
-from core.index.containers import write_member_failure, write_prepared
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
