@@ -84,9 +84,12 @@ def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: 
         container_id = catalog.members.begin(conn, facts)
     known = catalog.members.states(container_id)
     seen: set[str] = set()
+    matcher = preparer.member_matcher(facts.folder_id)
 
     def member(found: Member) -> None:
         path = member_path(facts.path, *found.names)
+        if matcher is not None and matcher(from_db(path)):
+            return                            # an exclusion pattern leaves it out (removed at the end)
         seen.add(path)
         result = found.result
         chunks = preparer.chunker(result) if result.status == INDEXED and result.blocks else []

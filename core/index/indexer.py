@@ -69,9 +69,17 @@ class Indexer:
         self.jobs = JobQueue(store)
         self.reconciler = Reconciler(store, catalog, self.jobs, exclusions)
         self.preparer = Preparer(store, catalog, self.jobs, self.chunk, self.extract_options)
+        self.preparer.member_matcher = self._member_matcher
         self._extractor: Any = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
+
+    def _member_matcher(self, folder_id: int | None) -> Any:
+        """The exclusion patterns of a folder, for the documents inside its containers
+        (a member's OS form reads as a path below its container: "a.zip/dir/b.docx")."""
+        root = self.catalog.folder_root(folder_id)
+        matcher = self.reconciler._matcher(folder_id, from_db(root)) if root and folder_id else None
+        return matcher.excluded if matcher else None
 
     def close(self) -> None:
         if self._extractor is not None:

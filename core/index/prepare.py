@@ -78,6 +78,9 @@ class Preparer:
         self.chunker = chunker
         self.options = options     # ExtractOptions for the next file (core/extract/options.py)
         self.held: list = []       # members put without a ``put`` (taken by the caller)
+        # folder id -> (OS path -> excluded?) or None: the exclusion patterns, for the
+        # documents inside a container (the Indexer sets it; core/exclusions.py)
+        self.member_matcher: Callable[[int | None], Callable[[str], bool] | None] = lambda _fid: None
 
     def prepare(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
                 scanned: ScannedPageFn | None = None, put: Callable[[Any], None] | None = None) -> Outcome:

@@ -1,0 +1,145 @@
+"""Mail and archives in a library: their documents are indexed under the container,
+found and shown by their member names, opened from a private copy, and follow the
+container when it changes, grows, moves or goes (issue 28)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+
+from core.extract.isolated import IsolatedExtractor
+from core.members import member_file, remove_member_files
+from core.pathnames import display_name, display_stored, member_path, to_db
+from core.search import SearchFilters
+from tests.mail_files import docx_bytes, mbox_bytes, message, write_eml, zip_bytes
+
+
+def _docs(lib):
+    return {display_name(d.path): d for d in lib.catalog.documents()}
+
+
+def _make_folder(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    write_eml(folder / "plan.eml", message(
+        "Harbour plan", "The breakwater zqbreakwater needs repair before winter.\n\n"
+        "On Mon, Bob wrote:\n> an old line about zqquotedword\n",
+        attachments=[("budget.txt", b"The budget zqbudget covers stone and labour.")]))
+    docx = docx_bytes(tmp_path, "The keeper zqkeeper trims the wick at dusk.")
+    (folder / "a.zip").write_bytes(zip_bytes({"dir/b.docx": docx, "dir/c.txt": b"Gulls zqgulls nest here."}))
+    (folder / "Inbox").write_bytes(mbox_bytes([
+        message("Tide tables", "High water zqhighwater at noon.", sender="Carol <carol@example.org>"),
+        message("Lamp oil", "Order more oil zqoil.", sender="Dan <dan@example.org>")]))
+    return folder
+
+
+def test_mail_and_zip_members_are_found_shown_and_opened(tiny_library, tmp_path):
+    lib = tiny_library
+    folder = _make_folder(tmp_path)
+    lib.add_folder(folder)
+    report = lib.index()
+    assert report.indexed == 3 and report.failed == 0
+    docs = _docs(lib)
+    assert docs["plan.eml"].sender == "Alice Example <alice@example.org>"
+    assert docs["plan.eml › budget.txt"].container_id == docs["plan.eml"].id
+    assert docs["Inbox › message 1"].title == "Tide tables"
+    assert docs["a.zip"].status == "indexed" and docs["a.zip"].pages == 2
+
+    hit = lib.search("zqhighwater", mode="keyword")[0]
+    assert (hit.title, hit.sender) == ("Tide tables", "Carol <carol@example.org>")
+    assert display_stored(hit.path).endswith("Inbox › message 1")
+    assert lib.search("zqquotedword", mode="keyword") == []          # quoted replies are not its text
+    assert display_name(lib.search("zqbudget", mode="keyword")[0].path) == "plan.eml › budget.txt"
+    only_dan = lib.search("zqoil zqhighwater", mode="keyword", filters=SearchFilters(sender="DAN@"))
+    assert {r.title for r in only_dan} == {"Lamp oil"}
+
+    hit = lib.search("zqkeeper", mode="keyword")[0]
+    assert display_name(hit.path) == "a.zip › dir/b.docx"
+    opened = member_file(hit.path)
+    try:
+        assert os.path.basename(opened) == "b.docx"
+        assert stat.S_IMODE(os.stat(os.path.dirname(os.path.dirname(opened))).st_mode) == 0o700
+        with zipfile.ZipFile(folder / "a.zip") as z:
+            assert open(opened, "rb").read() == z.read("dir/b.docx")
+        message_copy = member_file(lib.search("zqoil", mode="keyword")[0].path)
+        assert b"Subject: Lamp oil" in open(message_copy, "rb").read()
+    finally:
+        remove_member_files()
+    assert not os.path.exists(opened)
+
+
+def test_unchanged_run_keeps_members_and_changed_container_rereads(tiny_library, tmp_path):
+    lib = tiny_library
+    folder = _make_folder(tmp_path)
+    lib.add_folder(folder)
+    lib.index()
+    before = _docs(lib)
+    again = lib.index()
+    assert again.removed == 0 and again.indexed == 0
+    assert _docs(lib).keys() == before.keys()
+
+    (folder / "a.zip").write_bytes(zip_bytes({"dir/c.txt": b"Gulls zqgulls nest here.",
+                                              "new.txt": b"Terns zqterns arrived."}))
+    lib.index()
+    docs = _docs(lib)
+    assert "a.zip › dir/b.docx" not in docs and "a.zip › new.txt" in docs
+    assert docs["a.zip › dir/c.txt"].indexed_at == before["a.zip › dir/c.txt"].indexed_at   # not read again
+    assert lib.search("zqkeeper", mode="keyword") == []
+
+    os.rename(folder / "a.zip", folder / "moved.zip")
+    lib.index()
+    docs = _docs(lib)
+    assert "moved.zip › new.txt" in docs and not any(k.startswith("a.zip") for k in docs)
+
+    (folder / "moved.zip").unlink()
+    lib.index()
+    assert not any(k.startswith("moved.zip") for k in _docs(lib))
+
+
+def test_growing_mbox_reads_only_the_new_messages(tiny_library, tmp_path, monkeypatch):
+    lib = tiny_library
+    folder = _make_folder(tmp_path)
+    lib.add_folder(folder)
+    lib.index()
+    first = _docs(lib)
+    size = (folder / "Inbox").stat().st_size
+    with open(folder / "Inbox", "ab") as fh:
+        fh.write(mbox_bytes([message("Storm warning", "Gale zqgale tonight.")]))
+    calls = []
+    real = IsolatedExtractor.extract
+
+    def spy(self, path, *args, **kwargs):
+        calls.append((os.path.basename(path), kwargs.get("start"), kwargs.get("first")))
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(IsolatedExtractor, "extract", spy)
+    lib.index()
+    assert calls == [("Inbox", size, 3)]
+    docs = _docs(lib)
+    assert docs["Inbox › message 3"].title == "Storm warning"
+    assert docs["Inbox › message 1"].indexed_at == first["Inbox › message 1"].indexed_at
+    assert docs["Inbox"].pages == 3
+
+
+def test_exclusion_and_folder_removal_take_members(tiny_library, tmp_path):
+    lib = tiny_library
+    folder = _make_folder(tmp_path)
+    lib.add_folder(folder)
+    lib.index()
+    lib.exclusions.add("*.docx")
+    docs = _docs(lib)
+    assert "a.zip › dir/b.docx" not in docs and "a.zip › dir/c.txt" in docs
+    (folder / "a.zip").write_bytes((folder / "a.zip").read_bytes() + b"")
+    os.utime(folder / "a.zip", (1, 1))
+    lib.index()
+    assert "a.zip › dir/b.docx" not in _docs(lib)            # reading the zip again leaves it out
+    assert lib.catalog.remove_folder(folder) >= 1
+    assert lib.catalog.documents() == []
+
+
+def test_member_paths_cannot_collide_with_files(tmp_path):
+    odd = tmp_path / "a.zip\udcff"                            # a name that needs escaping
+    stored = member_path(to_db(str(odd)), "x.txt")
+    assert display_name(stored) == "a.zip\ufffd › x.txt"
+    assert to_db(str(tmp_path / "a.zip") + "/x.txt") != member_path(to_db(str(tmp_path / "a.zip")), "x.txt")
