@@ -11,16 +11,19 @@ finished last, when the members not met again are removed.
 
 from __future__ import annotations
 
+import os
 import time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import apsw
 import numpy as np
 
+from core.pathnames import display, from_db
 from core.types import INDEXED, PENDING, Chunk, ExtractResult, MailFacts
 
-if TYPE_CHECKING:
-    from core.catalog import Catalog, FileFacts
+Catalog = Any      # core.catalog.Catalog, which builds this part (no import: no circle)
+FileFacts = Any    # core.catalog.FileFacts
 
 
 class MemberRows:
@@ -51,12 +54,11 @@ class MemberRows:
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (facts.path,)).fetchone()
         if row:
             return int(row[0])
-        from core.catalog import ext_of, title_of
-
         conn.execute(
             "INSERT INTO documents(folder_id, path, title, ext, size, mtime, status, indexed_at) "
             "VALUES (?,?,?,?,0,0,?,?)",
-            (facts.folder_id, facts.path, title_of(facts.path), ext_of(facts.path), PENDING, time.time()))
+            (facts.folder_id, facts.path, Path(display(from_db(facts.path))).stem,
+             os.path.splitext(facts.path)[1].lower(), PENDING, time.time()))
         return int(conn.last_insert_rowid())
 
     def write(self, conn: apsw.Connection, container_id: int, facts: FileFacts, ext: str,

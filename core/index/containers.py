@@ -69,11 +69,11 @@ def grown_from(ospath: str, old_size: int, old_hash: str | None, new_size: int) 
 
 
 def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: Any, report: IndexReport,
-                      stop: threading.Event, put: Put) -> Any:
-    """The members of a container file handed to ``put``; returns the container's own
-    Prepared (or None when stopped: the job stays queued)."""
-    from core.index.prepare import Prepared
-
+                      stop: threading.Event, put: Put, prepared: type) -> Any:
+    """The members of a container file handed to ``put``, each a ``prepared``
+    (core/index/prepare.py Prepared); returns the container's own (or None when
+    stopped: the job stays queued)."""
+    Prepared = prepared   # noqa: N806 - the class, passed in (prepare.py imports this module)
     catalog, ospath = preparer.catalog, from_db(facts.path)
     start, first = 0, 1
     if doc is not None and doc.status == INDEXED and container_kind(ospath) == "mbox":

@@ -148,7 +148,8 @@ class Preparer:
             return DONE
         faults.checkpoint("extract")
         if is_container(ospath):
-            return prepare_container(self, job, extractor, facts, doc, report, stop, put or self.held.append)
+            return prepare_container(self, job, extractor, facts, doc, report, stop, put or self.held.append,
+                                     Prepared)
         pages = None if scanned is None else (lambda n, total: scanned(path, n, total))
         try:
             result = extractor.extract(ospath, self.options(), pages)
