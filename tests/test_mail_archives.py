@@ -194,3 +194,31 @@ def test_zip_member_names_never_become_paths(tmp_path):
     assert not Path("/tmp/zq-escaped.txt").exists()
     with zipfile.ZipFile(tmp_path / "t.zip") as z:
         assert z.namelist() == ["a/../../../../tmp/zq-escaped.txt"]
+
+
+def test_outlook_msg_subject_sender_date_body_attachment(tmp_path):
+    import struct
+
+    from tests.ole_file import write_ole
+
+    def u(s: str) -> bytes:
+        return s.encode("utf-16-le")
+
+    submit = struct.pack("<HHIQ", 0x0040, 0x0039, 6, (1796454000 + 11644473600) * 10_000_000)
+    path = write_ole(tmp_path / "q.msg", {
+        "__substg1.0_0037001F": u("Quarterly figures"),
+        "__substg1.0_0C1A001F": u("Erin Example"),
+        "__substg1.0_0C1F001F": u("erin@example.org"),
+        "__substg1.0_0E04001F": u("Frank"),
+        "__substg1.0_1000001F": u("The figures zqmsgword are in.\r\n\r\n-----Original Message-----\r\nold zqold"),
+        "__properties_version1.0": b"\0" * 32 + submit,
+        "__attach_version1.0_#00000000/__substg1.0_3707001F": u("sheet.txt"),
+        "__attach_version1.0_#00000000/__substg1.0_37010102": b"attached zqmsgattach text",
+    })
+    result = extract(path)
+    assert result.status == "indexed" and result.title == "Quarterly figures"
+    assert [b.text for b in result.blocks] == ["The figures zqmsgword are in."]
+    assert result.mail.sender == "Erin Example <erin@example.org>" and result.mail.recipients == "Frank"
+    assert result.mail.sent_at == 1796454000.0
+    assert [(m.names, m.result.blocks[0].text) for m in result.members] == [
+        (("sheet.txt",), "attached zqmsgattach text")]
