@@ -143,3 +143,21 @@ def test_member_paths_cannot_collide_with_files(tmp_path):
     stored = member_path(to_db(str(odd)), "x.txt")
     assert display_name(stored) == "a.zip\ufffd › x.txt"
     assert to_db(str(tmp_path / "a.zip") + "/x.txt") != member_path(to_db(str(tmp_path / "a.zip")), "x.txt")
+
+
+def test_window_opens_a_zip_member_from_its_private_copy(tmp_path, monkeypatch):
+    from app.gui import viewer
+
+    (tmp_path / "a.zip").write_bytes(zip_bytes({"dir/b.txt": b"member text", "../evil.txt": b"x"}))
+    opened: list[str] = []
+    monkeypatch.setattr(viewer, "open_document", lambda path, page=None, tried=False: opened.append(path) or True)
+    stored = member_path(to_db(str(tmp_path / "a.zip")), "dir/b.txt")
+    try:
+        assert viewer.open_document_why(stored, None) is None
+        assert opened and opened[0].endswith(os.sep + "b.txt") and not opened[0].startswith(str(tmp_path))
+        assert open(opened[0], "rb").read() == b"member text"
+        why = viewer.open_document_why(member_path(to_db(str(tmp_path / "a.zip")), "../evil.txt"), None)
+        assert why and "path traversal" in why
+        assert not (tmp_path / "evil.txt").exists() and not (tmp_path.parent / "evil.txt").exists()
+    finally:
+        remove_member_files()

@@ -3,7 +3,6 @@ that could not be read."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pathnames import display_stored
+from core.pathnames import display_name, display_stored
 
 
 def eta_text(seconds: float | None) -> str:
@@ -58,7 +57,7 @@ def progress_line(p: Any) -> str:
     if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
         bits.append("ETA " + eta_text(p.eta_s))     # before the file name: a narrow bar cuts the end
     if p.current_file:
-        bits.append(os.path.basename(display_stored(p.current_file)))
+        bits.append(display_name(p.current_file))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
     if p.chunks_per_s:
@@ -180,7 +179,7 @@ class ProgressDetails(QDialog):
                  "waiting": "Waiting for another Likewise that is indexing this library"}.get(p.phase, p.phase)
         self.fields["phase"].setText(phase)
         self.fields["files"].setText(f"{p.files_done} of {p.files_total}")
-        self.fields["current"].setText(p.current_file or "\u2014")
+        self.fields["current"].setText(display_stored(p.current_file) if p.current_file else "\u2014")
         self.fields["chunks"].setText(str(p.chunks_done))
         self.fields["rate"].setText(f"{p.chunks_per_s:.1f} passages per second")
         self.fields["eta"].setText(eta_text(p.eta_s) if p.phase not in ("done", "cancelled") else "\u2014")
@@ -235,7 +234,7 @@ class FailuresDialog(QDialog):
         tree.setHeaderLabels(["File", "Status", "Reason"])
         tree.setRootIsDecorated(False)
         for path, (status, reason) in sorted(failures.items()):
-            item = QTreeWidgetItem([os.path.basename(display_stored(path)), status, reason or ""])
+            item = QTreeWidgetItem([display_name(path), status, reason or ""])
             item.setToolTip(0, path)
             item.setToolTip(2, reason or "")
             tree.addTopLevelItem(item)

@@ -36,7 +36,7 @@ from core.index.reconcile import Reconciler
 from core.index.split import run_split_jobs
 from core.memory import release_memory
 from core.model_versions import ModelVersions
-from core.pathnames import from_db
+from core.pathnames import from_db, split_member
 from core.settings import Settings
 from core.store import Store
 from core.store.runlock import IndexRunLock
@@ -104,7 +104,7 @@ class Indexer:
         found = self.catalog.path_of(doc_id)
         if found is None:
             raise NotFoundError(f"no document {doc_id}")
-        self.jobs.put_stored("reindex", found[0], found[1])
+        self.jobs.put_stored("reindex", split_member(found[0])[0], found[1])   # a member: its container
 
     def reread_scans(self) -> int:
         """Queue the documents that OCR may now read (PDFs and images left without text,
