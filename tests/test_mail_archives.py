@@ -222,3 +222,12 @@ def test_outlook_msg_subject_sender_date_body_attachment(tmp_path):
     assert result.mail.sent_at == 1796454000.0
     assert [(m.names, m.result.blocks[0].text) for m in result.members] == [
         (("sheet.txt",), "attached zqmsgattach text")]
+
+
+def test_file_size_limit_spares_an_mbox_read_message_by_message(tmp_path):
+    box = _write(tmp_path / "Inbox", mbox_bytes([message("S", "text")]))
+    archive = _write(tmp_path / "a.zip", zip_bytes({"b.txt": b"text"}))
+    with IsolatedExtractor(timeout_s=30, memory_mb=2048, max_file_mb=0) as ex:
+        assert ex.extract(box).status == "indexed"
+        refused = ex.extract(archive)
+    assert refused.status == "error" and refused.error.startswith("file too large")

@@ -18,7 +18,7 @@ How and why:
 - The worker is long-lived: one process extracts file after file. It limits its own
   address space (RLIMIT_AS, where the OS has it) to memory_mb.
 - Per file: a file larger than max_file_mb is refused ("file too large") without being
-  read. The answer must come within timeout_s, otherwise the worker is killed and the
+  read (not an mbox, read message by message). The answer must come within timeout_s, otherwise the worker is killed and the
   file is an error "timed out after 60 s". OCR has a budget per scanned page instead:
   the worker reports each page it starts ("reading scanned page 3/40", passed to the
   caller's progress callback), and each report restarts the clock with
@@ -63,6 +63,13 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 OCR_PAGE_TIMEOUT_S = 180.0
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 _EOF = object()
+
+
+def _streamed(path: str) -> bool:
+    """An mbox is read message by message, each one bounded: no limit on the whole file."""
+    from core.extract.containers import container_kind
+
+    return container_kind(path) == "mbox"
 ANSWERS_AHEAD = 64          # worker messages read ahead of the caller (a container's members)
 MemberFn = Callable[[Member], None]
 
@@ -202,7 +209,7 @@ class IsolatedExtractor:
             size = os.stat(path).st_size
         except OSError as exc:
             return ExtractResult(status=ERROR, error=f"cannot read the file ({exc.strerror or exc})")
-        if size > self.max_file_mb * 1024 * 1024:
+        if size > self.max_file_mb * 1024 * 1024 and not _streamed(path):
             return ExtractResult(
                 status=ERROR,
                 error=f"file too large ({size / 1048576:.0f} MB; the limit is {self.max_file_mb} MB)",

@@ -127,8 +127,10 @@ def write_prepared(catalog: Any, conn: Any, p: Any, vectors: dict) -> int:
     end: ContainerEnd = p.container
     result = p.result
     status = result.status
-    if status == INDEXED or end.members:
-        status = INDEXED if status == INDEXED or end.members else status
+    if status == NO_TEXT and end.members:
+        status = INDEXED          # a message with attachments only, an archive: its members are read
+    # An error (a time-out, a crash, a bomb refused half way) stays the container's
+    # status with its reason; the members read before it stay findable.
     if status == INDEXED:
         doc_id = catalog.write_document(conn, p.facts, result.title, result.pages, p.chunks, vectors)
     else:
