@@ -231,3 +231,14 @@ def test_file_size_limit_spares_an_mbox_read_message_by_message(tmp_path):
         assert ex.extract(box).status == "indexed"
         refused = ex.extract(archive)
     assert refused.status == "error" and refused.error.startswith("file too large")
+
+
+def test_forwarded_message_is_its_own_document_not_the_body(tmp_path):
+    inner = message("Original plan", "The inner text zqinner stays in its own message.")
+    outer = message("Fwd: plan", "See below.")
+    outer.add_attachment(inner)
+    result = extract(write_eml(tmp_path / "fwd.eml", outer))
+    assert [b.text for b in result.blocks] == ["See below."]
+    (member,) = result.members
+    assert member.names[0].endswith(".eml") and member.result.title == "Original plan"
+    assert member.result.blocks[0].text == "The inner text zqinner stays in its own message."

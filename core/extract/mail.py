@@ -1,8 +1,10 @@
 """A mail message (RFC 5322 bytes: an .eml file, one message of an mbox) -> its new text,
 its sender/recipients/date, and its attachments.
 
-- Headers are read with the standard library's ``email`` (policy.default), which decodes
-  encoded words ("=?utf-8?q?...?="); a header that cannot be parsed is kept as it came.
+- The structure is parsed by the standard library's ``email`` (the compat32 parser: the
+  header objects of policy.default cost three times the whole parse, and an mbox may hold
+  100,000 messages); the headers shown are decoded with ``email.header`` (encoded words
+  "=?utf-8?q?...?=" in any declared charset); one that cannot be decoded is kept as it came.
 - Each text part is decoded with the charset it declares; an undeclared, unknown or
   wrong charset falls back on UTF-8, then cp1252 (never raises). HTML is read only when
   the message has no plain text.
@@ -22,9 +24,10 @@ from __future__ import annotations
 import email
 import email.utils
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 
 from core.extract.clean import clean_block, clean_line
 from core.extract.text_reader import decode_bytes
@@ -47,8 +50,7 @@ class MailRead:
 
 def read_mail(data: bytes, fallback_title: str = "message") -> MailRead:
     """Read one message's bytes; never raises for a malformed message."""
-    msg = email.message_from_bytes(data, policy=policy.default)
-    assert isinstance(msg, EmailMessage)
+    msg = email.message_from_bytes(data)
     notes: list[str] = []
     subject = _header(msg, "subject", notes)
     facts = MailFacts(
@@ -60,9 +62,7 @@ def read_mail(data: bytes, fallback_title: str = "message") -> MailRead:
     html: list[bytes] = []
     attachments: list[tuple[str, bytes]] = []
     skipped = 0
-    for n, part in enumerate(msg.walk()):
-        if part.is_multipart():
-            continue
+    for n, part in enumerate(_leaves(msg)):
         if part.defects:
             notes.append(f"MIME part {n} is damaged ({_defects(part.defects)}); read as far as it goes")
         name = _attachment_name(part, len(attachments) + skipped + 1)
@@ -133,6 +133,23 @@ def split_quoted(text: str) -> tuple[list[Block], int]:
     return blocks, quoted
 
 
+def _leaves(msg: Message) -> Iterator[Message]:
+    """The parts that hold content, in order; an attached message is one part (its own
+    parts are its own)."""
+    if msg.get_content_type() == "message/rfc822":
+        yield msg
+        return
+    if msg.is_multipart():
+        for part in msg.get_payload():
+            if isinstance(part, Message):
+                if part.get_content_type() == "message/rfc822":
+                    yield part
+                else:
+                    yield from _leaves(part)
+        return
+    yield msg
+
+
 def _quote_follows(lines: list[str], start: int) -> bool:
     for line in lines[start:start + 3]:
         if line.strip():
@@ -140,14 +157,18 @@ def _quote_follows(lines: list[str], start: int) -> bool:
     return True
 
 
-def _header(msg: EmailMessage, name: str, notes: list[str]) -> str:
-    try:
-        value = msg.get(name)
-        return clean_line(str(value)) if value is not None else ""
-    except Exception as exc:  # noqa: BLE001 - a header that does not parse is kept raw
-        raw = msg.get_all(name, failobj=[""])
-        notes.append(f"the {name} header could not be decoded ({type(exc).__name__})")
-        return clean_line(str(raw[0]))
+def _header(msg: Message, name: str, notes: list[str]) -> str:
+    values = msg.get_all(name) or []
+    out = []
+    for value in values:
+        if not isinstance(value, str):     # a header the parser kept as an object
+            value = str(value)
+        try:
+            out.append(str(make_header(decode_header(value))))
+        except Exception as exc:  # noqa: BLE001 - a header that does not decode is kept raw
+            notes.append(f"the {name} header could not be decoded ({type(exc).__name__})")
+            out.append(value)
+    return clean_line(", ".join(out))
 
 
 def _date(value: str) -> float | None:
@@ -163,7 +184,7 @@ def _defects(defects: list) -> str:
     return ", ".join(sorted({type(d).__name__ for d in defects}))
 
 
-def _payload(part: EmailMessage, n: int, notes: list[str]) -> bytes | None:
+def _payload(part: Message, n: int, notes: list[str]) -> bytes | None:
     try:
         if part.get_content_type() == "message/rfc822" or isinstance(part.get_payload(), list):
             inner = part.get_payload()
@@ -185,11 +206,13 @@ def _decode(raw: bytes, charset: str | None) -> str:
     return decode_bytes(raw)
 
 
-def _attachment_name(part: EmailMessage, n: int) -> str | None:
+def _attachment_name(part: Message, n: int) -> str | None:
     """The name an attachment is indexed under, or None for a part of the body."""
     ctype = part.get_content_type()
     try:
         filename = part.get_filename()
+        if filename and "=?" in filename:
+            filename = str(make_header(decode_header(filename)))
     except Exception:  # noqa: BLE001 - a broken parameter: the part has no usable name
         filename = None
     if ctype == "message/rfc822":
