@@ -242,3 +242,13 @@ def test_forwarded_message_is_its_own_document_not_the_body(tmp_path):
     (member,) = result.members
     assert member.names[0].endswith(".eml") and member.result.title == "Original plan"
     assert member.result.blocks[0].text == "The inner text zqinner stays in its own message."
+
+
+def test_plain_gz_is_not_read_as_text(tmp_path):
+    import gzip
+
+    plain = _write(tmp_path / "notes.gz", gzip.compress(b"hello"))
+    assert should_skip(plain, tmp_path)
+    assert extract(plain).error == "unsupported file type '.gz' (only .tar.gz archives are read)"
+    result = extract(_write(tmp_path / "a.zip", zip_bytes({"x.gz": gzip.compress(b"hi"), "y.txt": b"why"})))
+    assert [m.names for m in result.members] == [("y.txt",)] and "(1 .gz)" in result.error

@@ -70,6 +70,8 @@ def extract_members(path: str | os.PathLike, emit: Callable[[Member], None],
 
 def _extract_file(p: Path, options: ExtractOptions | None, progress: PageProgress | None) -> ExtractResult:
     ext = p.suffix.lower()
+    if ext == ".gz":
+        return ExtractResult(status=ERROR, error="unsupported file type '.gz' (only .tar.gz archives are read)")
     if ext not in SUPPORTED_EXTENSIONS:
         return ExtractResult(status=ERROR, error=f"unsupported file type '{ext or p.name}'")
     if not p.is_file():

@@ -219,7 +219,7 @@ class _Reader:
 
     def _wanted(self, name: str) -> bool:
         ext = _ext_of(name)
-        if ext in SUPPORTED_EXTENSIONS or not ext and not name.endswith("/"):
+        if ext != ".gz" and (ext in SUPPORTED_EXTENSIONS or not ext and not name.endswith("/")):
             return True
         self.not_read[ext] = self.not_read.get(ext, 0) + 1
         return False
@@ -275,7 +275,7 @@ class _Reader:
             return self.mail_file(local, kind, names, depth)
         if kind == "mbox":
             return ExtractResult(status=ERROR, error="a mailbox inside a container is not read")
-        if _ext_of(names[-1]) not in SUPPORTED_EXTENSIONS:
+        if _ext_of(names[-1]) not in SUPPORTED_EXTENSIONS or _ext_of(names[-1]) == ".gz":
             return None
         return self.read_file(local, self.options)
 
