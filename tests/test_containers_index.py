@@ -161,3 +161,35 @@ def test_window_opens_a_zip_member_from_its_private_copy(tmp_path, monkeypatch):
         assert not (tmp_path / "evil.txt").exists() and not (tmp_path.parent / "evil.txt").exists()
     finally:
         remove_member_files()
+
+
+def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, tiny_model_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from core.library import Library
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "box.mbox").write_bytes(mbox_bytes([message(f"Note {i}", f"Body {i} zqnote{i}.") for i in range(5)]))
+    db = tmp_path / "lib.sqlite"
+    root = Path(__file__).resolve().parents[1]
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from core.library import Library; "
+              "lib = Library(path=sys.argv[2], model_path=sys.argv[3]); lib.add_folder(sys.argv[4]); lib.index()")
+    env = dict(os.environ, LIKEWISE_KILL_AT="write:3")
+    proc = subprocess.run([sys.executable, "-c", script, str(root), str(db), str(tiny_model_dir), str(folder)],
+                          env=env, timeout=300)
+    assert proc.returncode == -9                      # killed inside the third message's write
+    with Library(path=db, model_path=tiny_model_dir) as lib:
+        before = {display_name(d.path): d for d in lib.catalog.documents()}
+        assert before["box.mbox"].status == "pending"
+        assert {"box.mbox › message 1", "box.mbox › message 2"} <= before.keys()
+        assert "box.mbox › message 3" not in before
+        lib.index()
+        assert lib.pending_jobs() == 0
+        after = _docs(lib)
+        assert after["box.mbox"].status == "indexed" and after["box.mbox"].pages == 5
+        assert [after[f"box.mbox › message {i}"].status for i in range(1, 6)] == ["indexed"] * 5
+        assert after["box.mbox › message 1"].indexed_at == before["box.mbox › message 1"].indexed_at
+        assert len(lib.search("zqnote3", mode="keyword")) == 1
