@@ -252,3 +252,19 @@ def test_plain_gz_is_not_read_as_text(tmp_path):
     assert extract(plain).error == "unsupported file type '.gz' (only .tar.gz archives are read)"
     result = extract(_write(tmp_path / "a.zip", zip_bytes({"x.gz": gzip.compress(b"hi"), "y.txt": b"why"})))
     assert [m.names for m in result.members] == [("y.txt",)] and "(1 .gz)" in result.error
+
+
+def test_an_mbox_is_read_from_where_it_ended_only_when_it_just_grew(tmp_path):
+    import hashlib
+
+    from core.index.containers import grown_from
+
+    first = mbox_bytes([message("A", "one"), message("B", "two")])
+    path = _write(tmp_path / "box.mbox", first + mbox_bytes([message("C", "three")]))
+    digest = hashlib.sha256(first).hexdigest()
+    size = path.stat().st_size
+    assert grown_from(str(path), len(first), digest, size) == len(first)
+    assert grown_from(str(path), len(first), hashlib.sha256(b"other").hexdigest(), size) is None   # rewritten
+    assert grown_from(str(path), len(first) - 3, digest, size) is None       # not at a message start
+    _write(path, first + b"more text of the last message\n")
+    assert grown_from(str(path), len(first), digest, path.stat().st_size) is None   # no new "From " line

@@ -31,6 +31,11 @@ class MboxMessage:
     data: bytes | None         # None when larger than MAX_MESSAGE_BYTES
 
 
+def starts_message(line: bytes) -> bool:
+    """True for an mbox "From " line (one that carries a time)."""
+    return _FROM_LINE.match(line) is not None
+
+
 def looks_like_mbox(path: str | os.PathLike) -> bool:
     """True when a file starts with an mbox "From " line followed by a header block."""
     try:

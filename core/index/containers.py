@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.extract.containers import container_kind
-from core.extract.mbox import _FROM_LINE
+from core.extract.mbox import starts_message
 from core.pathnames import from_db, member_path
 from core.types import INDEXED, NO_TEXT, ExtractResult, IndexReport, Member
 
@@ -63,7 +63,7 @@ def grown_from(ospath: str, old_size: int, old_hash: str | None, new_size: int) 
             h.update(data)
             left -= len(data)
         line = fh.readline(4096)
-    if h.hexdigest() != old_hash or not _FROM_LINE.match(line):
+    if h.hexdigest() != old_hash or not starts_message(line):
         return None
     return old_size
 
