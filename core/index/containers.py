@@ -92,12 +92,14 @@ def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: 
             return                            # an exclusion pattern leaves it out (removed at the end)
         seen.add(path)
         result = found.result
+        old = known.get(path)
+        if old and found.digest and old[0] == found.digest and (
+                old[1] == result.status or (result.status == INDEXED and old[1] == NO_TEXT)):
+            return                            # unchanged since the last reading: not chunked again
         chunks = preparer.chunker(result) if result.status == INDEXED and result.blocks else []
         status = result.status
         if status == INDEXED and not chunks and found.ext not in (".zip", ".tar", ".tgz", ".tar.gz"):
             status, result.error = NO_TEXT, result.error or "no extractable text"
-        if found.digest and known.get(path) == (found.digest, status):
-            return                            # unchanged since the last reading
         result.status = status
         item = Prepared(job.id, path, facts.folder_id, found.size, facts.mtime, found.digest, result,
                         chunks, member=MemberOf(container_id, found.ext, found.span))
@@ -105,8 +107,13 @@ def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: 
             report.failures.append((path, status, result.error or status))
         put(item)
 
-    result: ExtractResult = extractor.extract(ospath, preparer.options(), None, member=member,
-                                              start=start, first=first)
+    try:
+        result: ExtractResult = extractor.extract(ospath, preparer.options(), None, member=member,
+                                                  start=start, first=first)
+    except Exception:
+        if stop.is_set():
+            return None                       # stopped while reading: the job stays queued
+        raise
     if stop.is_set():
         return None
     chunks = preparer.chunker(result) if result.status == INDEXED and result.blocks else []
