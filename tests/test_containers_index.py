@@ -193,3 +193,18 @@ def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, ti
         assert [after[f"box.mbox › message {i}"].status for i in range(1, 6)] == ["indexed"] * 5
         assert after["box.mbox › message 1"].indexed_at == before["box.mbox › message 1"].indexed_at
         assert len(lib.search("zqnote3", mode="keyword")) == 1
+
+
+def test_message_with_a_thousand_attachments_in_a_library(tiny_library, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    atts = [(f"part{i}.txt", f"attachment number {i} zqpart{i}".encode()) for i in range(1000)]
+    write_eml(folder / "many.eml", message("Many parts", "The covering note.", attachments=atts))
+    tiny_library.add_folder(folder)
+    report = tiny_library.index()
+    assert report.indexed == 1 and report.failed == 0
+    docs = _docs(tiny_library)
+    assert docs["many.eml"].status == "indexed"
+    assert "800 more attachments not read (at most 200 per message)" in docs["many.eml"].error
+    assert sum(1 for k in docs if k.startswith("many.eml › ")) == 200
+    assert display_name(tiny_library.search("zqpart199", mode="keyword")[0].path) == "many.eml › part199.txt"
