@@ -63,6 +63,7 @@ bench-encode: $(STAMP)
 bench-index: $(STAMP)
 	$(PY) bench/bench_index.py
 	$(PY) bench/bench_sheets.py
+	$(PY) bench/bench_mail.py
 
 # Needs the cluster extra: $(PIP) install -e ".[cluster]"
 bench-cluster: $(STAMP)

@@ -23,6 +23,7 @@ import apsw
 import numpy as np
 
 from core import faults
+from core.catalog_members import MemberRows
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
 from core.pathnames import display, from_db, to_db
@@ -31,7 +32,8 @@ from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
 _DOC_COLS = (
     "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
-    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.indexed_at, d.available, d.folder_id"
+    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.indexed_at, d.available, d.folder_id, "
+    "d.container_id, d.sender, d.recipients, d.sent_at"
 )
 _CHUNK_COLS = (
     "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
@@ -90,6 +92,7 @@ class Catalog:
     def __init__(self, store: Store, events: Events) -> None:
         self.store = store
         self.events = events
+        self.members = MemberRows(self)    # documents inside container files (core/catalog_members.py)
 
     # -- folders ----------------------------------------------------------------------
     def add_folder(self, path: Path | str, follow_links: bool) -> int:
@@ -213,9 +216,10 @@ class Catalog:
     @staticmethod
     def _doc(row: tuple) -> DocumentInfo:
         (doc_id, path, title, ext, size, mtime, status, error, pages, chunks, indexed_at,
-         available, folder_id) = row
+         available, folder_id, container_id, sender, recipients, sent_at) = row
         return DocumentInfo(doc_id, path, title, ext, size, mtime, status, error, pages, chunks,
-                            indexed_at, available=bool(available), folder_id=folder_id)
+                            indexed_at, available=bool(available), folder_id=folder_id,
+                            container_id=container_id, sender=sender, recipients=recipients, sent_at=sent_at)
 
     def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM documents d"
@@ -285,13 +289,14 @@ class Catalog:
     def sizes_in_folder(self, folder_id: int) -> dict[str, tuple[int, float]]:
         """{stored path: (size, mtime)} of the documents of a folder."""
         return {path: (size, mtime) for path, size, mtime in self.store.query(
-            "SELECT path, size, mtime FROM documents WHERE folder_id = ?", (folder_id,))}
+            "SELECT path, size, mtime FROM documents WHERE folder_id = ? AND container_id IS NULL", (folder_id,))}
 
     def known_under(self, folder: str) -> list[str]:
         """OS paths of the documents below an OS folder path."""
         prefix = to_db(folder.rstrip(os.sep) + os.sep)
         upper = prefix[:-1] + chr(ord(os.sep) + 1)   # a range on the path index, no scan
-        rows = self.store.query("SELECT path FROM documents WHERE path >= ? AND path < ?", (prefix, upper))
+        rows = self.store.query("SELECT path FROM documents WHERE path >= ? AND path < ? AND container_id IS NULL",
+                                (prefix, upper))
         return [from_db(r[0]) for r in rows]
 
     def unread_scans(self) -> list[tuple[str, int | None]]:
@@ -301,7 +306,7 @@ class Catalog:
 
         exts = (".pdf", *IMAGE_EXTENSIONS)
         return [(p, f) for p, f in self.store.query(
-            f"SELECT path, folder_id FROM documents WHERE status = 'no_text' AND ext IN "
+            f"SELECT path, folder_id FROM documents WHERE status = 'no_text' AND container_id IS NULL AND ext IN "
             f"({','.join('?' * len(exts))})", exts)]
 
     def path_of(self, doc_id: int) -> tuple[str, int | None] | None:
@@ -312,19 +317,24 @@ class Catalog:
     def moved_candidates(self, digest: str, stored: str) -> list[tuple[int, str]]:
         """(id, stored path) of other documents with this content."""
         return [(int(i), p) for i, p in self.store.query(
-            "SELECT id, path FROM documents WHERE content_hash = ? AND path != ?", (digest, stored))]
+            "SELECT id, path FROM documents WHERE content_hash = ? AND path != ? AND container_id IS NULL",
+            (digest, stored))]
 
     def write_touch(self, conn: apsw.Connection, doc_id: int, size: int, mtime: float) -> None:
         """Same content, new size/mtime (a touch)."""
         conn.execute("UPDATE documents SET size = ?, mtime = ? WHERE id = ?", (size, mtime, doc_id))
 
     def write_move(self, conn: apsw.Connection, doc_id: int, facts: FileFacts) -> None:
-        """A document's file now lives at another path (a move, a rename)."""
+        """A document's file now lives at another path (a move, a rename); the documents
+        inside it follow."""
+        old = conn.execute("SELECT path FROM documents WHERE id = ?", (doc_id,)).fetchone()
         conn.execute(
             "UPDATE documents SET path = ?, folder_id = ?, size = ?, mtime = ?, available = 1, "
             "ext = ? WHERE id = ?",
             (facts.path, facts.folder_id, facts.size, facts.mtime, ext_of(facts.path), doc_id),
         )
+        if old:
+            self.members.repath(conn, doc_id, old[0], facts.path, facts)
 
     def write_failure(self, conn: apsw.Connection, facts: FileFacts, doc: KnownDocument | None,
                       status: str, reason: str, title: str | None, pages: int | None) -> None:
@@ -369,11 +379,11 @@ class Catalog:
                  facts.content_hash, INDEXED, pages, time.time()),
             )
             doc_id = conn.last_insert_rowid()
-        self._insert_chunks(conn, doc_id, chunks, vectors)
+        self.insert_chunks(conn, doc_id, chunks, vectors)
         return int(doc_id)
 
-    def _insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
-                       vectors: dict[int, np.ndarray]) -> None:
+    def insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
+                      vectors: dict[int, np.ndarray]) -> None:
         chunk_ids = []
         for c in chunks:
             conn.execute(
@@ -402,7 +412,7 @@ class Catalog:
         """A document's passages, words and vectors replaced (inside ``conn``'s write);
         the document row, its file facts and labels stay."""
         self.delete_chunks_of(conn, doc_id)
-        self._insert_chunks(conn, doc_id, chunks, vectors)
+        self.insert_chunks(conn, doc_id, chunks, vectors)
 
     def write_single_passage(self, conn: apsw.Connection, stored: str, title: str, text: str,
                              when: float) -> int:
@@ -430,7 +440,9 @@ class Catalog:
         return len(ids)
 
     def delete_document(self, conn: apsw.Connection, doc_id: int) -> None:
-        """Remove a document, its chunks, words and vectors (inside a write)."""
+        """Remove a document, its chunks, words and vectors, and the documents inside
+        it (inside a write)."""
+        self.members.delete_members(conn, doc_id)
         self.events.document_deleted.emit(DocumentDeleted(conn, doc_id))
         self.delete_chunks_of(conn, doc_id)
         conn.execute("DELETE FROM jobs WHERE document_id = ?", (doc_id,))
@@ -484,11 +496,12 @@ class Catalog:
         )]
 
     def result_rows(self, chunk_ids: list[int]) -> dict[int, tuple]:
-        """{chunk id: (id, document id, path, title, page start, page end, heading, text, ocr)}."""
+        """{chunk id: (id, document id, path, title, page start, page end, heading, text, ocr,
+        sender)}."""
         marks = ",".join("?" * len(chunk_ids))
         return {r[0]: r for r in self.store.query(
             "SELECT c.id, c.document_id, d.path, d.title, c.page_start, c.page_end, c.heading, c.text, "
-            f"c.ocr FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+            f"c.ocr, d.sender FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
             tuple(chunk_ids))}
 
     def document_of_chunks(self, chunk_ids: list[int]) -> dict[int, int]:

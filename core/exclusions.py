@@ -142,8 +142,9 @@ class Exclusions:
                 matcher = Matcher(from_db(root), [Exclusion(folder_id, pattern)])
                 for doc_id, path in list(conn.execute(
                         "SELECT id, path FROM documents WHERE folder_id = ?", (fid,))):
-                    if matcher.excluded(from_db(path)):
-                        self.catalog.delete_document(conn, doc_id)
+                    if matcher.excluded(from_db(path)) and conn.execute(
+                            "SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                        self.catalog.delete_document(conn, doc_id)   # a container's members go with it
                         removed += 1
                 if self.jobs is not None:
                     self.jobs.drop_index_jobs(conn, fid, matcher.excluded)

@@ -80,8 +80,44 @@ def display(path: str) -> str:
 
 
 def display_stored(stored: str) -> str:
-    """A readable form of a stored path."""
+    """A readable form of a stored path; a document inside a container reads
+    "archive.zip › folder/report.pdf"."""
+    if MEMBER_SEP in stored:
+        container, names = split_member(stored)
+        return " › ".join([display(from_db(container)), *(display(n) for n in names)])
     return display(from_db(stored))
+
+
+# A document inside a container file (a member of an archive, a message of an mbox, an
+# attachment of a message) is stored under the container's stored path, then MEMBER_SEP
+# and the member's name, once per level. ``to_db`` always follows the escape U+10F7FF
+# by a character of the block U+10F7FF..U+10FFFF, so the escape followed by "/" never
+# occurs in the stored form of a real path: a member path cannot collide with a file's.
+MEMBER_SEP = _ESC + "/"
+
+
+def member_path(container: str, *names: str) -> str:
+    """The stored path of a member (``container`` is a stored path; names are the
+    member's names inside it, outermost first)."""
+    return MEMBER_SEP.join([container, *(n.replace(MEMBER_SEP, "/") for n in names)])
+
+
+def split_member(stored: str) -> tuple[str, list[str]]:
+    """(the container file's stored path, the member's names) of a stored path; a
+    plain file gives (itself, [])."""
+    parts = stored.split(MEMBER_SEP)
+    return parts[0], parts[1:]
+
+
+def is_member(stored: str) -> bool:
+    return MEMBER_SEP in stored
+
+
+def display_name(stored: str) -> str:
+    """The name people know a document by: a file's name ("report.pdf"), or a member
+    with the name of the file holding it ("archive.zip › folder/report.pdf")."""
+    container, names = split_member(stored)
+    return " › ".join([os.path.basename(display(from_db(container))), *(display(n) for n in names)])
 
 
 def raw_bytes(path: str) -> bytes:

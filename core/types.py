@@ -24,11 +24,13 @@ SHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv")
 # Word 97-2003 and PowerPoint 97-2003: read by an external program when it is installed
 # (core/extract/legacy_office.py), otherwise "needs <program>"
 OLD_OFFICE_EXTENSIONS = (".doc", ".ppt")
+MAIL_EXTENSIONS = (".eml", ".mbox", ".msg")
+ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tgz", ".gz")   # .gz only as .tar.gz (core/extract/containers.py)
+# Mail and archives: containers of documents (core/extract/containers.py)
+CONTAINER_EXTENSIONS = MAIL_EXTENSIONS + ARCHIVE_EXTENSIONS
 SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".pptx", ".epub", ".html", ".htm",
-                        ".odt", ".rtf") + IMAGE_EXTENSIONS + SHEET_EXTENSIONS + OLD_OFFICE_EXTENSIONS
-# Mail and archives are read by their own readers (issue 28's other half); never listed
-# as "not a supported type"
-CONTAINER_EXTENSIONS = (".eml", ".mbox", ".msg", ".zip", ".tar", ".tgz", ".gz")
+                        ".odt", ".rtf") + IMAGE_EXTENSIONS + SHEET_EXTENSIONS + OLD_OFFICE_EXTENSIONS \
+                       + CONTAINER_EXTENSIONS
 
 
 @dataclass
@@ -44,12 +46,38 @@ class Block:
 
 
 @dataclass
+class MailFacts:
+    """Who sent a message, to whom, when (stored on its document, shown and filterable)."""
+
+    sender: str | None = None
+    recipients: str | None = None
+    sent_at: float | None = None   # seconds since the epoch
+
+
+@dataclass
 class ExtractResult:
     status: str                    # indexed (= text found) | encrypted | no_text | error
     blocks: list[Block] = field(default_factory=list)
-    pages: int | None = None
+    pages: int | None = None       # pages; for a container, the members it holds
     title: str | None = None
     error: str | None = None       # a reason a person can read, when not indexed
+    mail: MailFacts | None = None  # a mail message's sender, recipients and date
+    members: list[Member] = field(default_factory=list)   # when not streamed (see Member)
+    notes: list[str] = field(default_factory=list)        # parts not read, with why (broken MIME)
+
+
+@dataclass
+class Member:
+    """A document inside a container file: a message of an mbox, an attachment of a
+    message, a member of an archive. ``names`` locate it, outermost first
+    (core/pathnames.py member_path); ``span`` is its byte range in an mbox."""
+
+    names: tuple[str, ...]
+    result: ExtractResult
+    size: int = 0
+    digest: str = ""               # sha256 of the member's bytes
+    ext: str = ""
+    span: tuple[int, int] | None = None
 
 
 @dataclass
@@ -128,6 +156,10 @@ class DocumentInfo:
     indexed_at: float | None
     available: bool = True
     folder_id: int | None = None
+    container_id: int | None = None  # the file's document when this one is inside it (core/catalog_members.py)
+    sender: str | None = None        # a mail message's
+    recipients: str | None = None
+    sent_at: float | None = None
 
 
 @dataclass
@@ -165,6 +197,7 @@ class SearchResult:
     # stored paths of the other documents that hold exactly this passage's text; repeats of
     # it further down a result list are left out ("also in 2 other files")
     also_in: list[str] = field(default_factory=list)
+    sender: str | None = None                                # a mail message's sender
 
 
 @dataclass

@@ -6,6 +6,7 @@
 #   2. likewise --version, doctor, add-folder on two shared PDFs, a search that must
 #      find a known passage, similar FILE
 #   3. move the folder again: the search still works and nothing is re-encoded
+#   3b. one .eml, one mbox (no extension), one .zip: a word of each is found
 #   4. the window (--similar FILE) offscreen for 15 s: still running, no traceback
 #   5. all of it under strace: no AF_INET/AF_INET6 connect() is ever attempted
 #   6. the .deb holds /opt/likewise, the launchers and the desktop entries
@@ -145,6 +146,26 @@ hits = json.loads(sys.stdin.read())
 assert hits and hits[0]["path"].endswith("docling__ocr_test_rotated_90.pdf"), hits
 print("OCR hit:", hits[0]["path"].rsplit("/", 1)[-1], "page", hits[0]["page_start"])
 ' <<<"$out" || fail "the scanned page was not read by OCR in the bundle"
+
+step "mail and archives in the bundle: one .eml, one mbox, one .zip, each found by a word"
+mkdir -p "$WORK/mail"
+python3 - "$WORK/mail" <<'PY'
+import sys, zipfile
+from email.message import EmailMessage
+from pathlib import Path
+folder = Path(sys.argv[1])
+m = EmailMessage(); m["Subject"] = "Harbour plan"; m["From"] = "a@example.org"; m.set_content("zqemlword body")
+(folder / "plan.eml").write_bytes(bytes(m))
+(folder / "Inbox").write_bytes(b"From - Sat Dec 05 07:00:00 2026\nSubject: Tides\nFrom: b@example.org\n\nzqmboxword\n")
+with zipfile.ZipFile(folder / "a.zip", "w") as z:
+    z.writestr("dir/b.txt", "zqzipword member")
+PY
+traced "$APP/likewise" add-folder "$WORK/mail" || fail "add-folder (mail) failed"
+for word in zqemlword zqmboxword zqzipword; do
+    out=$(traced "$APP/likewise" search "$word" --mode keyword -k 1 --json)
+    python3 -c 'import json, sys; hits = json.loads(sys.stdin.read()); assert hits, sys.argv[1]; print(sys.argv[1], "->", hits[0]["title"])' "$word" <<<"$out" \
+        || fail "$word was not found in the mail and archives folder"
+done
 
 step "likewise similar FILE"
 traced "$APP/likewise" similar "$WORK/my documents/$(basename "$ZEN")" -k 2 || fail "similar failed"

@@ -113,7 +113,9 @@ class TerminalProgress:
         if p.phase == "waiting":
             self.bar.write(WAITING_TEXT)
             return
-        name = Path(shown(p.current_file)).name if p.current_file else ""
+        from core.pathnames import display_name
+
+        name = display_name(p.current_file) if p.current_file else ""
         if getattr(p, "message", None):
             name += f" ({p.message})"             # "reading scanned page 3/40"
         if self.tty:

@@ -22,6 +22,8 @@ def register(sub: Any) -> None:
     p.add_argument("--group", action="store_true", help="one result per document")
     p.add_argument("--type", action="append", metavar="EXT", help="only this file type (pdf, docx, ...); repeatable")
     p.add_argument("--folder", metavar="DIR", help="only documents under this folder")
+    p.add_argument("--from", dest="sender", metavar="TEXT",
+                   help="only mail whose sender's name or address holds TEXT")
     p.add_argument("--ocr", choices=["only", "exclude"],
                    help="only passages read by OCR (scans, images), or none of them")
     p.add_argument("--advanced", action="store_true", help="read the query as FTS5 syntax (keyword part)")
@@ -56,9 +58,10 @@ def _filters(args: Any) -> Any:
     from core.search import SearchFilters
 
     ocr = {"only": True, "exclude": False}.get(getattr(args, "ocr", None) or "")
-    if not args.type and not args.folder and ocr is None:
+    sender = getattr(args, "sender", None)
+    if not args.type and not args.folder and ocr is None and not sender:
         return None
-    return SearchFilters(folder=args.folder, file_types=args.type, ocr=ocr)
+    return SearchFilters(folder=args.folder, file_types=args.type, ocr=ocr, sender=sender)
 
 
 def _where(r: Any) -> str:
@@ -96,6 +99,8 @@ def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
     if getattr(r, "ocr", False):
         extra += "  (read by OCR)"
     print(f"{i}. {_where(r)}  score {r.score:.4f}{extra}")
+    if getattr(r, "sender", None):
+        print(f"   {r.title or ''} (from {r.sender})")
     if r.heading:
         print(f"   [{r.heading}]")
     body = marked(" ".join(r.text.split()) if not tty else r.text, None, [], False)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pathnames import display_stored
+from core.pathnames import display_name, display_stored, split_member
 
 STATUS_TEXT = {"indexed": "Indexed", "encrypted": "Encrypted", "no_text": "No text",
                "error": "Error", "pending": "Waiting", "not_read": "Not read",
@@ -99,7 +99,7 @@ class DocumentsModel(QAbstractTableModel):
             return d
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return os.path.basename(display_stored(d.path))
+                return display_name(d.path)
             if col == 1:
                 text = STATUS_TEXT.get(d.status, d.status)
                 return text if d.available else f"{text} (unavailable)"
@@ -110,9 +110,11 @@ class DocumentsModel(QAbstractTableModel):
             if col == 4:
                 return _size(d.size)
             if col == 5:
-                return d.error if d.error else os.path.dirname(display_stored(d.path))
+                return d.error if d.error else os.path.dirname(display_stored(split_member(d.path)[0]))
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = display_stored(d.path)
+            if d.sender:
+                tip += f"\nFrom: {d.sender}" + (f"\nTo: {d.recipients}" if d.recipients else "")
             if d.error:
                 tip += f"\n{d.error}"
             if d.indexed_at:
@@ -124,7 +126,7 @@ class DocumentsModel(QAbstractTableModel):
             return QColor(STATUS_COLOUR["indexed"])
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if col == 1:   # problems first, then waiting, then indexed
-                return (STATUS_ORDER.get(d.status, 9), os.path.basename(display_stored(d.path)).lower())
+                return (STATUS_ORDER.get(d.status, 9), display_name(d.path).lower())
             return (d.pages or 0, d.chunks, d.size)[col - 2] if 2 <= col <= 4 else None
         return None
 

@@ -3,7 +3,6 @@ that could not be read."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pathnames import display_stored
+from core.pathnames import display_name, display_stored
 from core.words import count
 
 
@@ -63,7 +62,7 @@ def progress_parts(p: Any) -> tuple[str, str]:
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
     # (the speed is in Details: the line keeps to what a person needs at a glance)
-    name = os.path.basename(display_stored(p.current_file)) if p.current_file else ""
+    name = display_name(p.current_file) if p.current_file else ""
     return " \u00b7 ".join(bits), name
 
 
@@ -235,7 +234,7 @@ class ProgressDetails(QDialog):
                  "waiting": "Waiting for another Likewise that is indexing this library"}.get(p.phase, p.phase)
         self.fields["phase"].setText(phase)
         self.fields["files"].setText(f"{p.files_done} of {p.files_total}")
-        self.fields["current"].setText(p.current_file or "\u2014")
+        self.fields["current"].setText(display_stored(p.current_file) if p.current_file else "\u2014")
         self.fields["chunks"].setText(str(p.chunks_done))
         self.fields["rate"].setText(f"{p.chunks_per_s:.1f} passages per second")
         self.fields["eta"].setText(eta_text(p.eta_s) if p.phase not in ("done", "cancelled") else "\u2014")
@@ -290,7 +289,7 @@ class FailuresDialog(QDialog):
         tree.setHeaderLabels(["File", "Status", "Reason"])
         tree.setRootIsDecorated(False)
         for path, (status, reason) in sorted(failures.items()):
-            item = QTreeWidgetItem([os.path.basename(display_stored(path)), status, reason or ""])
+            item = QTreeWidgetItem([display_name(path), status, reason or ""])
             item.setToolTip(0, path)
             item.setToolTip(2, reason or "")
             tree.addTopLevelItem(item)

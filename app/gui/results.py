@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.gui.highlight import page_label, passage_html
 from app.gui.similarity_words import WORD_COLOURS
-from core.pathnames import display_stored
+from core.pathnames import display_name, display_stored
 
 ResultRole = Qt.ItemDataRole.UserRole + 1
 KindRole = Qt.ItemDataRole.UserRole + 2
@@ -73,13 +73,13 @@ class ResultsModel(QAbstractListModel):
         if role == KindRole:
             return row.kind
         if role == Qt.ItemDataRole.DisplayRole:
-            name = os.path.basename(display_stored(r.path))
+            name = display_name(r.path)
             page = page_label(r.page_start, r.page_end)
             return f"{name} {page}\n{r.text}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return display_stored(r.path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{os.path.basename(display_stored(r.path))}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
+            return f"{display_name(r.path)}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
         return None
 
     def result_at(self, row: int) -> Any:
@@ -231,7 +231,7 @@ class ResultDelegate(QStyledItemDelegate):
         text_col = pal.color(QPalette.ColorRole.Text)
         muted = QColor(text_col)
         muted.setAlpha(150)
-        base = os.path.basename(display_stored(r.path))
+        base = display_name(r.path)
         # documents go by their file name, the title beside it (titles repeat and mislead)
         name = ("Similar to: " if source else "") + base
         bfm = QFontMetrics(bold)
@@ -252,6 +252,8 @@ class ResultDelegate(QStyledItemDelegate):
             extras.append(page)
         if getattr(r, "ocr", False):
             extras.append("read by OCR")
+        if getattr(r, "sender", None):
+            extras.append(f"from {r.sender}")
         if getattr(r, "heading", None):
             extras.append(r.heading)
         if getattr(r, "note", None):

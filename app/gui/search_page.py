@@ -54,7 +54,7 @@ MODES = [("hybrid", "Hybrid"), ("dense", "Meaning"), ("keyword", "Keywords")]
 TYPES = [(None, "All types"), ([".pdf"], "PDF"), ([".docx"], "Word"), ([".txt"], "Text"),
          ([".md", ".markdown"], "Markdown"), ([".pptx"], "Slides"), ([".epub"], "E-books"),
          ([".html", ".htm"], "Web pages"), ([".odt"], "OpenDocument"), ([".rtf"], "RTF"),
-         ([".png", ".jpg", ".jpeg", ".tif", ".tiff"], "Images")]
+         ([".png", ".jpg", ".jpeg", ".tif", ".tiff"], "Images"), ([".eml", ".msg", ".mbox"], "Mail")]
 # Passages read by OCR (scanned pages, images): SearchFilters.ocr
 SOURCES = [(None, "Any text"), (True, "Scanned (OCR) only"), (False, "Without OCR")]
 DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
@@ -177,6 +177,10 @@ class SearchPage(QWidget):
         for ocr, label in SOURCES:
             self.ocr_combo.addItem(label, ocr)
         self.ocr_combo.setToolTip("Passages read by OCR from scanned pages and images")
+        self.sender_edit = QLineEdit()
+        self.sender_edit.setPlaceholderText("From (mail)")
+        self.sender_edit.setToolTip("Only mail whose sender's name or address holds this")
+        self.sender_edit.setMaximumWidth(160)
         self.group_check = QCheckBox("Group by document")
         bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 1)
@@ -188,6 +192,7 @@ class SearchPage(QWidget):
         filters.addWidget(QLabel("changed"))
         filters.addWidget(self.date_combo)
         filters.addWidget(self.ocr_combo)
+        filters.addWidget(self.sender_edit)
         filters.addWidget(self.group_check)
         filters.addStretch(1)
         self.header = QLabel("")
@@ -237,6 +242,7 @@ class SearchPage(QWidget):
         for combo in (self.mode_combo, self.folder_combo, self.type_combo, self.date_combo, self.ocr_combo):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.group_check.toggled.connect(self._filters_changed)
+        self.sender_edit.editingFinished.connect(self._filters_changed)
         keys = _SearchKeys(self)
         self.search_edit.installEventFilter(keys)
         self.list.installEventFilter(keys)
@@ -263,6 +269,7 @@ class SearchPage(QWidget):
             file_types=list(exts) if exts else None,
             modified_after=time.time() - days * 86400 if days else None,
             ocr=self.ocr_combo.currentData(),
+            sender=self.sender_edit.text().strip() or None,
         )
         return None if f.is_empty() else f
 

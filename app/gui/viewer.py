@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from core.pathnames import from_db, is_clean
+from core.members import member_file
+from core.pathnames import from_db, is_clean, is_member, split_member, to_db
 
 Which = Callable[[str], str | None]
 
@@ -115,7 +116,14 @@ def why_not_opened(
 
 def open_document_why(path: str, page: int | None = None) -> str | None:
     """Open ``path`` (at ``page`` where a viewer allows it): None when it opened, else
-    the reason it did not, in words."""
+    the reason it did not, in words. A document inside a container (a member of an
+    archive, a message of an mbox, an attachment) is copied alone to a private folder
+    first (core/members.py) and opened from there."""
+    if is_member(path):
+        try:
+            path = to_db(member_file(path))
+        except Exception as exc:  # noqa: BLE001 - told to the person, never raised in the UI
+            return f"it could not be taken out of its container ({exc})"
     real = from_db(path)
     if not os.path.exists(real):
         return why_not_opened(real, page, None)
@@ -146,6 +154,6 @@ def open_document(path: str, page: int | None = None, tried: bool = False) -> bo
 
 
 def reveal(path: str) -> bool:
-    path = from_db(path)
+    path = from_db(split_member(path)[0])     # a member: its container file
     target = path if os.path.exists(path) else str(Path(path).parent)
     return launch(reveal_command(target))

@@ -3,7 +3,9 @@
 `extract(path, options, progress)` picks the reader by extension (.pdf, .docx, .pptx,
 .epub, .odt, .rtf, .html/.htm, .txt/.md/.markdown, the spreadsheets .xlsx .xlsm .xls
 .ods .csv .tsv, Word/PowerPoint 97-2003 .doc .ppt through an installed program, and the
-images .png .jpg .jpeg .tif .tiff read by OCR) and never raises for a bad file: the result's status is indexed (text found), encrypted,
+images .png .jpg .jpeg .tif .tiff read by OCR). Containers (mail: .eml .msg mbox; archives:
+.zip .tar .tar.gz) give their own text and, in ``result.members``, the documents inside them
+(``extract_members`` streams those instead: core/extract/containers.py) and never raises for a bad file: the result's status is indexed (text found), encrypted,
 no_text or error, with a reason a person can read in `error`. It runs in the calling
 process; the indexer runs it in a worker process with time and memory limits instead
 (core.extract.isolated.IsolatedExtractor).
@@ -19,6 +21,7 @@ called before each scanned page.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from core.extract.archive import Refused
@@ -33,19 +36,56 @@ from core.types import (
     SHEET_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
     ExtractResult,
+    Member,
 )
 
 # packages whose pictures are read by OCR too (core.extract.embedded_images)
 EMBEDDING_EXTENSIONS = (".docx", ".pptx", ".odt", ".epub")
 
-__all__ = ["extract", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
+__all__ = ["extract", "extract_members", "ExtractOptions", "SUPPORTED_EXTENSIONS"]
 
 
 def extract(path: str | os.PathLike, options: ExtractOptions | None = None,
             progress: PageProgress | None = None) -> ExtractResult:
     """Read one file into blocks. MemoryError propagates (the isolated worker reports it)."""
+    from core.extract.containers import container_kind
+
     p = Path(path)
+
+    if container_kind(p) is not None:
+        members: list[Member] = []
+        result = extract_members(p, members.append, options)
+        result.members = members
+        return result
+    return _extract_file(p, options, progress)
+
+
+def extract_members(path: str | os.PathLike, emit: Callable[[Member], None],
+                    options: ExtractOptions | None = None, start: int = 0, first: int = 1) -> ExtractResult:
+    """Read a container file (mail, archive: core/extract/containers.py), handing each
+    document inside it to ``emit`` as it is read; never raises for a bad file."""
+    from core.extract.containers import extract_container
+
+    p = Path(path)
+    if not p.is_file():
+        return ExtractResult(status=ERROR, error="file not found" if not p.exists() else "not a regular file")
+    try:
+        result = extract_container(p, options or ExtractOptions(), emit,
+                                   lambda f, o: _extract_file(f, o, None), start, first)
+    except MemoryError:
+        raise
+    except Refused as exc:
+        return ExtractResult(status=ERROR, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug in a parser costs one file, never the run
+        return ExtractResult(status=ERROR, error=f"could not read the file ({short_reason(exc)})")
+    result.blocks = [b for b in result.blocks if b.text and b.text.strip()]
+    return result
+
+
+def _extract_file(p: Path, options: ExtractOptions | None, progress: PageProgress | None) -> ExtractResult:
     ext = p.suffix.lower()
+    if ext == ".gz":
+        return ExtractResult(status=ERROR, error="unsupported file type '.gz' (only .tar.gz archives are read)")
     if ext not in SUPPORTED_EXTENSIONS:
         return ExtractResult(status=ERROR, error=f"unsupported file type '{ext or p.name}'")
     if not p.is_file():

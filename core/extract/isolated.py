@@ -18,7 +18,7 @@ How and why:
 - The worker is long-lived: one process extracts file after file. It limits its own
   address space (RLIMIT_AS, where the OS has it) to memory_mb.
 - Per file: a file larger than max_file_mb is refused ("file too large") without being
-  read. The answer must come within timeout_s, otherwise the worker is killed and the
+  read (not an mbox, read message by message). The answer must come within timeout_s, otherwise the worker is killed and the
   file is an error "timed out after 60 s". OCR has a budget per scanned page instead:
   the worker reports each page it starts ("reading scanned page 3/40", passed to the
   caller's progress callback), and each report restarts the clock with
@@ -53,7 +53,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import overload
@@ -61,13 +61,22 @@ from typing import overload
 from core.errors import ExtractionError
 from core.extract.options import ExtractOptions, PageProgress
 from core.extract.worker import read_message, write_message
-from core.types import ERROR, Block, ExtractResult
+from core.types import ERROR, Block, ExtractResult, MailFacts, Member
 
 _ROOT = str(Path(__file__).resolve().parents[2])
 OCR_PAGE_TIMEOUT_S = 180.0
 IDLE_EXIT_S = 60.0         # an idle worker is ended after this long (None: kept)
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 _EOF = object()
+
+
+def _streamed(path: str) -> bool:
+    """An mbox is read message by message, each one bounded: no limit on the whole file."""
+    from core.extract.containers import container_kind
+
+    return container_kind(path) == "mbox"
+ANSWERS_AHEAD = 64          # worker messages read ahead of the caller (a container's members)
+MemberFn = Callable[[Member], None]
 
 
 def _format_seconds(seconds: float) -> str:
@@ -95,6 +104,7 @@ def _crash_reason(returncode: int | None, memory_mb: int) -> str:
 
 
 def from_plain(answer: dict) -> ExtractResult:
+    mail = answer.get("mail")
     return ExtractResult(
         status=answer["status"],
         blocks=[Block(text=valid_text(b[0]), page=b[1], heading=valid_text(b[2]), kind=b[3],
@@ -103,7 +113,15 @@ def from_plain(answer: dict) -> ExtractResult:
         pages=answer.get("pages"),
         title=valid_text(answer.get("title")),
         error=valid_text(answer.get("error")),
+        mail=MailFacts(valid_text(mail[0]), valid_text(mail[1]), mail[2]) if mail else None,
+        notes=[valid_text(n) for n in answer.get("notes") or []],
     )
+
+
+def member_from_plain(plain: dict) -> Member:
+    return Member(names=tuple(valid_text(n) for n in plain["names"]), result=from_plain(plain["result"]),
+                  size=int(plain.get("size") or 0), digest=plain.get("digest") or "",
+                  ext=plain.get("ext") or "", span=tuple(plain["span"]) if plain.get("span") else None)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -152,13 +170,20 @@ class IsolatedExtractor:
         self.close()
 
     def extract(self, path: str | os.PathLike, options: ExtractOptions | None = None,
-                progress: PageProgress | None = None) -> ExtractResult:
-        """``progress(n, total)`` is called (on this thread) before each scanned page."""
+                progress: PageProgress | None = None, member: MemberFn | None = None,
+                start: int = 0, first: int = 1) -> ExtractResult:
+        """``progress(n, total)`` is called (on this thread) before each scanned page.
+        A container's documents are handed to ``member`` (on this thread) as the worker
+        reads them, or, without it, gathered in ``result.members``; each one restarts
+        the time limit. ``start``/``first``: where a grown mbox's new messages begin."""
         path = os.fspath(path)
         refused = self._refuse(path)
         if refused is not None:
             return refused
-        request = {"path": path, "ocr": (options or ExtractOptions()).ocr}
+        request = {"path": path, "ocr": (options or ExtractOptions()).ocr, "start": start, "first": first}
+        gathered: list[Member] = []
+        if member is None:
+            member = gathered.append
         with self._lock:
             if self._closed:
                 raise ExtractionError("the extractor was closed")
@@ -173,10 +198,12 @@ class IsolatedExtractor:
                 proc = self._ensure_worker()
                 write_message(proc.stdin, request)
             try:
-                return self._await_answer(proc, progress)
+                result = self._await_answer(proc, progress, member)
             finally:
                 self._last_used = time.monotonic()
                 self._arm_idle_timer()
+        result.members = gathered
+        return result
 
     @property
     def worker_running(self) -> bool:
@@ -227,14 +254,15 @@ class IsolatedExtractor:
             size = os.stat(path).st_size
         except OSError as exc:
             return ExtractResult(status=ERROR, error=f"cannot read the file ({exc.strerror or exc})")
-        if size > self.max_file_mb * 1024 * 1024:
+        if size > self.max_file_mb * 1024 * 1024 and not _streamed(path):
             return ExtractResult(
                 status=ERROR,
                 error=f"file too large ({size / 1048576:.0f} MB; the limit is {self.max_file_mb} MB)",
             )
         return None
 
-    def _await_answer(self, proc: subprocess.Popen, progress: PageProgress | None = None) -> ExtractResult:
+    def _await_answer(self, proc: subprocess.Popen, progress: PageProgress | None = None,
+                      member: MemberFn | None = None) -> ExtractResult:
         page: tuple[int, int] | None = None
         while True:
             budget = max(self.timeout_s, OCR_PAGE_TIMEOUT_S) if page else self.timeout_s
@@ -246,6 +274,10 @@ class IsolatedExtractor:
                     raise ExtractionError("the extractor was closed") from None
                 where = f" reading scanned page {page[0]}/{page[1]}" if page else ""
                 return ExtractResult(status=ERROR, error=f"timed out after {_format_seconds(budget)} s{where}")
+            if isinstance(answer, dict) and "member" in answer:
+                if member is not None:
+                    member(member_from_plain(answer["member"]))
+                continue
             if not (isinstance(answer, dict) and "progress" in answer):
                 break
             page = (int(answer["progress"][0]), int(answer["progress"][1]))
@@ -288,7 +320,7 @@ class IsolatedExtractor:
             cwd=_ROOT,
             start_new_session=(os.name == "posix"),
         )
-        answers: queue.Queue = queue.Queue()
+        answers: queue.Queue = queue.Queue(maxsize=ANSWERS_AHEAD)
         threading.Thread(target=_read_answers, args=(proc, answers), daemon=True,
                          name="likewise-extract-reader").start()
         with self._proc_lock:
@@ -336,16 +368,29 @@ class IsolatedExtractor:
 
 
 def _read_answers(proc: subprocess.Popen, answers: queue.Queue) -> None:
-    """Reader thread: every answer of one worker onto its queue, then _EOF."""
+    """Reader thread: every answer of one worker onto its queue, then _EOF. The queue is
+    bounded, so a worker streaming a container's members waits for the indexer (bounded
+    memory); once the worker has ended, nobody may be reading, so the thread gives up."""
     try:
         while True:
             message = read_message(proc.stdout)
             if message is None:
                 break
-            answers.put(message)
+            if not _put(proc, answers, message):
+                return
     except Exception:  # noqa: BLE001 - a closed or broken pipe means the worker is gone
         pass
-    answers.put(_EOF)
+    _put(proc, answers, _EOF)
+
+
+def _put(proc: subprocess.Popen, answers: queue.Queue, message: object) -> bool:
+    while True:
+        try:
+            answers.put(message, timeout=1.0)
+            return True
+        except queue.Full:
+            if proc.returncode is not None:
+                return False
 
 
 def extract_many(

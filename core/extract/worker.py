@@ -3,10 +3,12 @@ frozen app calls ``main(sys.argv)`` when started with ``--likewise-extract-worke
 
 Protocol on stdin/stdout: each message is an 8-byte big-endian length followed by a
 pickle. The parent sends a request {"path": str, "ocr": bool} (a bare path str means
-OCR on); while OCR reads scanned pages the worker sends {"progress": (n, total)} before
-each page, then answers with a plain dict (status, blocks as (text, page, heading, kind,
-ocr) tuples, pages, title, error, and "fatal" when the worker is about to exit). End of
-input ends the worker.
+OCR on; a container may carry "start" and "first": where a grown mbox's new messages
+begin); while OCR reads scanned pages the worker sends {"progress": (n, total)} before
+each page, and a container (mail, archive) sends {"member": ...} for each document
+inside it as soon as it is read; then it answers with a plain dict (status, blocks as
+(text, page, heading, kind, ocr) tuples, pages, title, error, mail facts, notes, and
+"fatal" when the worker is about to exit). End of input ends the worker.
 
 Before the first file the worker imports pypdf and python-docx (so each file costs only
 its own work), then limits its address space with RLIMIT_AS to MEMORY_MB where the OS
@@ -83,13 +85,22 @@ def _watch_parent() -> None:
 
 
 def to_plain(result) -> dict:
+    mail = result.mail
     return {
         "status": result.status,
         "blocks": [(b.text, b.page, b.heading, b.kind, b.ocr) for b in result.blocks],
         "pages": result.pages,
         "title": result.title,
         "error": result.error,
+        "mail": (mail.sender, mail.recipients, mail.sent_at) if mail is not None else None,
+        "notes": list(result.notes),
     }
+
+
+def member_to_plain(member) -> dict:
+    """A document inside a container, sent ahead of the container's answer."""
+    return {"names": member.names, "result": to_plain(member.result), "size": member.size,
+            "digest": member.digest, "ext": member.ext, "span": member.span}
 
 
 def main(argv: list[str]) -> int:
@@ -102,7 +113,8 @@ def main(argv: list[str]) -> int:
     import docx  # noqa: F401 - imported once, before the memory limit
     import pypdf  # noqa: F401
 
-    from core.extract import ExtractOptions, extract
+    from core.extract import ExtractOptions, extract, extract_members
+    from core.extract.containers import container_kind
 
     if memory_mb > 0:
         limit_memory(memory_mb)
@@ -118,8 +130,16 @@ def main(argv: list[str]) -> int:
         def progress(n: int, total: int) -> None:
             write_message(out, {"progress": (n, total)})
 
+        def member(found) -> None:
+            write_message(out, {"member": member_to_plain(found)})
+
         try:
-            answer = to_plain(extract(path, options, progress))
+            if container_kind(path) is not None:
+                start, first = (int(request.get("start", 0)), int(request.get("first", 1))) \
+                    if isinstance(request, dict) else (0, 1)
+                answer = to_plain(extract_members(path, member, options, start, first))
+            else:
+                answer = to_plain(extract(path, options, progress))
         except MemoryError:
             answer = None
         if answer is None:

@@ -26,6 +26,7 @@ from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
+from core.index.containers import write_member_failure, write_prepared
 from core.index.encode import encode_group, vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.lanes import ExtractionLanes
@@ -35,7 +36,7 @@ from core.index.reconcile import Reconciler
 from core.index.split import run_split_jobs
 from core.memory import release_memory
 from core.model_versions import ModelVersions
-from core.pathnames import from_db
+from core.pathnames import from_db, split_member
 from core.settings import Settings
 from core.store import Store
 from core.store.runlock import IndexRunLock
@@ -68,9 +69,17 @@ class Indexer:
         self.jobs = JobQueue(store)
         self.reconciler = Reconciler(store, catalog, self.jobs, exclusions)
         self.preparer = Preparer(store, catalog, self.jobs, self.chunk, self.extract_options)
+        self.preparer.member_matcher = self._member_matcher
         self._extractor: Any = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
+
+    def _member_matcher(self, folder_id: int | None) -> Any:
+        """The exclusion patterns of a folder, for the documents inside its containers
+        (a member's OS form reads as a path below its container: "a.zip/dir/b.docx")."""
+        root = self.catalog.folder_root(folder_id)
+        matcher = self.reconciler._matcher(folder_id, from_db(root)) if root and folder_id else None
+        return matcher.excluded if matcher else None
 
     def close(self) -> None:
         if self._extractor is not None:
@@ -95,7 +104,7 @@ class Indexer:
         found = self.catalog.path_of(doc_id)
         if found is None:
             raise NotFoundError(f"no document {doc_id}")
-        self.jobs.put_stored("reindex", found[0], found[1])
+        self.jobs.put_stored("reindex", split_member(found[0])[0], found[1])   # a member: its container
 
     def reread_scans(self) -> int:
         """Queue the documents that OCR may now read (PDFs and images left without text,
@@ -276,8 +285,9 @@ class Indexer:
                 self._fail_prepared(p, exc, report, tracker)
                 continue
             touched.append(doc_id)
-            report.indexed += 1
-            tracker.p.files_done += 1
+            if p.finishes_job:            # a container's members are not files of the run
+                report.indexed += 1
+                tracker.p.files_done += 1
             tracker.written(len(p.chunks))
             tracker.emit(current_file=p.path)
         tracker.group_done()
@@ -315,12 +325,20 @@ class Indexer:
 
     def _write(self, p: Prepared, vectors: dict) -> int:
         with self.store.write() as conn:
-            doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
-                                                 p.chunks, vectors)
-            self.jobs.done(p.job_id, conn)
+            if p.member is not None or p.container is not None:
+                doc_id = write_prepared(self.catalog, conn, p, vectors)
+            else:
+                doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
+                                                     p.chunks, vectors)
+            if p.finishes_job:
+                self.jobs.done(p.job_id, conn)
         return doc_id
 
     def _fail_prepared(self, p: Prepared, exc: BaseException, report: IndexReport, tracker: Tracker) -> None:
+        if p.member is not None:          # one document inside a container: recorded on it alone
+            with self.store.write() as conn:
+                write_member_failure(self.catalog, conn, p, f"could not be indexed ({describe(exc)})")
+            return
         self.preparer.fail(p.job_id, p.facts, "error", f"could not be indexed ({describe(exc)})", report)
         tracker.p.files_done += 1
         tracker.p.failed += 1

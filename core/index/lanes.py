@@ -122,7 +122,7 @@ class ExtractionLanes:
                 if job is None:
                     break
                 began = time.monotonic()
-                item = self.indexer.preparer.prepare(job, extractor, report, self.stop, scanned)
+                item = self.indexer.preparer.prepare(job, extractor, report, self.stop, scanned, self._put)
                 if item is None:
                     break
                 passages = len(item.chunks) if hasattr(item, "chunks") else None

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from core import faults
 from core.catalog import Catalog, FileFacts, KnownDocument
 from core.errors import Cancelled
+from core.index.containers import is_container, prepare_container
 from core.index.jobs import Job, JobQueue
 from core.index.scan import PERMISSION_DENIED, file_hash, link_allowed, reason_of
 from core.pathnames import from_db
@@ -50,6 +51,13 @@ class Prepared:
     result: ExtractResult
     chunks: list = field(default_factory=list)
     replace_doc_id: int | None = None
+    member: Any = None       # a document inside a container file (core/index/containers.py MemberOf)
+    container: Any = None    # the container file's own row, written last (ContainerEnd)
+
+    @property
+    def finishes_job(self) -> bool:
+        """Writing it finishes its job (a container's members come before it)."""
+        return self.member is None
 
     @property
     def facts(self) -> FileFacts:
@@ -69,13 +77,20 @@ class Preparer:
         self.jobs = jobs
         self.chunker = chunker
         self.options = options     # ExtractOptions for the next file (core/extract/options.py)
+        self.held: list = []       # members put without a ``put`` (taken by the caller)
+        # folder id -> (OS path -> excluded?) or None: the exclusion patterns, for the
+        # documents inside a container (the Indexer sets it; core/exclusions.py)
+        self.member_matcher: Callable[[int | None], Callable[[str], bool] | None] = lambda _fid: None
 
     def prepare(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
-                scanned: ScannedPageFn | None = None) -> Outcome:
+                scanned: ScannedPageFn | None = None, put: Callable[[Any], None] | None = None) -> Outcome:
         """One file job, with anything that goes wrong recorded on that file.
-        ``scanned(path, n, total)`` hears OCR progress ((0, 0) when the file is done)."""
+        ``scanned(path, n, total)`` hears OCR progress ((0, 0) when the file is done).
+        ``put`` takes the documents inside a container file (mail, archive) as they
+        are read, ahead of the container's own outcome; without it a container is read
+        whole before its members are handed on."""
         try:
-            return self._prepare_file(job, extractor, report, stop, scanned)
+            return self._prepare_file(job, extractor, report, stop, scanned, put)
         except Exception as exc:  # noqa: BLE001 - one file never stops the run
             if library_fault(exc) or stop.is_set():
                 raise
@@ -83,7 +98,7 @@ class Preparer:
                              f"could not be indexed ({describe(exc)})", report)
 
     def _prepare_file(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
-                      scanned: ScannedPageFn | None) -> Outcome:
+                      scanned: ScannedPageFn | None, put: Callable[[Any], None] | None = None) -> Outcome:
         """Everything for one file job that needs no encoder.
 
         A kill while a file is in hand never counts against the file: whatever parses
@@ -132,6 +147,9 @@ class Preparer:
             report.moved += 1
             return DONE
         faults.checkpoint("extract")
+        if is_container(ospath):
+            return prepare_container(self, job, extractor, facts, doc, report, stop, put or self.held.append,
+                                     Prepared)
         pages = None if scanned is None else (lambda n, total: scanned(path, n, total))
         try:
             result = extractor.extract(ospath, self.options(), pages)

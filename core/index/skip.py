@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from core.extract.mbox import looks_like_mbox
 from core.types import CONTAINER_EXTENSIONS, SUPPORTED_EXTENSIONS
 
 NO_EXTENSION = "(no extension)"
@@ -35,20 +36,31 @@ def is_hidden_or_temp(name: str) -> bool:
 
 
 def is_supported(path: Path | str) -> bool:
-    return Path(path).suffix.lower() in SUPPORTED_EXTENSIONS
+    """A type Likewise reads: by extension (a .gz only as .tar.gz), or an mbox without
+    one, recognised by its content (Thunderbird's "Inbox")."""
+    text = os.fspath(path)
+    ext = os.path.splitext(text)[1].lower()
+    if ext == ".gz":
+        return text.lower().endswith(".tar.gz")
+    if ext in SUPPORTED_EXTENSIONS:
+        return True
+    return not ext and looks_like_mbox(text)
 
 
 def should_skip(path: Path | str, root: Path | str | None = None) -> bool:
     """True when ``path`` (or one of its folders below ``root``) is hidden or temporary,
     or when it is not a supported document type."""
-    text = os.fspath(path)
-    if os.path.splitext(text)[1].lower() not in SUPPORTED_EXTENSIONS:
+    full = text = os.fspath(path)
+    has_ext = bool(os.path.splitext(text)[1])
+    if has_ext and not is_supported(text):
         return True
     if root is not None:
         base = os.fspath(root).rstrip(os.sep) + os.sep
         if text.startswith(base):
             text = text[len(base):]
-    return any(is_hidden_or_temp(part) for part in text.split(os.sep) if part)
+    if any(is_hidden_or_temp(part) for part in text.split(os.sep) if part):
+        return True
+    return not has_ext and not looks_like_mbox(full)   # read only for a name without extension
 
 
 def should_skip_dir(path: Path | str) -> bool:

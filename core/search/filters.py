@@ -19,10 +19,11 @@ class SearchFilters:
     modified_after: float | None = None       # file mtime, seconds since the epoch
     modified_before: float | None = None
     ocr: bool | None = None                   # True: only passages read by OCR; False: none of them
+    sender: str | None = None                 # only mail whose sender holds this (case-insensitive)
 
     def is_empty(self) -> bool:
         return (self.folder is None and not self.file_types and self.modified_after is None
-                and self.modified_before is None and self.ocr is None)
+                and self.modified_before is None and self.ocr is None and not self.sender)
 
     def sql(self) -> tuple[str, tuple]:
         """A condition on ``d`` (documents) and ``c`` (chunks) and its parameters ("" when
@@ -48,6 +49,9 @@ class SearchFilters:
         if self.ocr is not None:
             parts.append("c.ocr = ?")
             params.append(int(bool(self.ocr)))
+        if self.sender:
+            parts.append("instr(lower(coalesce(d.sender, '')), ?) > 0")
+            params.append(self.sender.strip().lower())
         return " AND ".join(parts), tuple(params)
 
 

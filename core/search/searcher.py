@@ -226,12 +226,13 @@ class Searcher:
             row = rows.get(r[0])
             if row is None:      # deleted between the search and now
                 continue
-            cid, doc_id, path, title, p0, p1, heading, text, ocr = row
+            cid, doc_id, path, title, p0, p1, heading, text, ocr, sender = row
             out.append(SearchResult(
                 chunk_id=cid, document_id=doc_id, path=path, title=title, page_start=p0,
                 page_end=p1, heading=heading, text=text, score=float(r[1]),
                 word_spans=word_spans(text, terms), dense_rank=r[2], keyword_rank=r[3],
                 other_hits=r[4] if len(r) > 4 else 0, ocr=bool(ocr), also_in=also.get(cid, []),
+                sender=sender,
             ))
         if snippets and qvec is None and query:
             qvec = self._encode_query(query)
