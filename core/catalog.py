@@ -26,7 +26,7 @@ from core import faults
 from core.copies import Copies
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
-from core.pathnames import display, from_db, to_db
+from core.pathnames import display, ext_of, from_db, title_of, to_db
 from core.store import Store, vec_table
 from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
@@ -44,14 +44,6 @@ _CHUNK_COLS = (
 def text_hash(text: str) -> str:
     """The key under which a passage's text is stored (vectors are reused by it)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def title_of(stored: str) -> str:
-    return Path(display(from_db(stored))).stem
-
-
-def ext_of(stored: str) -> str:
-    return os.path.splitext(stored)[1].lower()
 
 
 @dataclass(frozen=True)

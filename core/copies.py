@@ -19,6 +19,7 @@ from typing import Any
 
 import apsw
 
+from core.pathnames import ext_of, title_of
 from core.store import Store
 from core.types import INDEXED
 
@@ -46,8 +47,6 @@ class Copies:
         """Record the file at ``facts.path`` as a copy of document ``holder_id`` (same
         content): a row without passages of its own (inside ``conn``'s write). A row
         already there hands its passages to its own copies first. Returns its id."""
-        from core.catalog import ext_of, title_of  # the catalog holds this part
-
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (facts.path,)).fetchone()
         held = conn.execute("SELECT title, pages FROM documents WHERE id = ?", (holder_id,)).fetchone()
         pages = held[1] if held else None

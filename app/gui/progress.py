@@ -22,18 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.progress_text import eta_text, meaning_text, words_text
 from core.pathnames import display_stored
 
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating\u2026"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+__all__ = ["eta_text", "progress_line"]
 
 
 WAITING_TEXT = ("Another Likewise is indexing this library; "
@@ -49,20 +41,18 @@ def progress_line(p: Any) -> str:
     if p.phase in ("done", "cancelled"):
         return "Indexing stopped" if p.phase == "cancelled" else "Up to date"
     verb = {"embedding": "Re-encoding", "splitting": "Upgrading to paragraphs"}.get(p.phase, "Indexing")
-    bits = [f"{verb} {p.files_done}/{p.files_total} files"]
-    total = getattr(p, "chunks_total", 0)
-    if total:
-        bits.append(f"{p.chunks_done:,} of ~{total:,} passages")
-    elif p.chunks_done:
-        bits.append(f"{p.chunks_done:,} passages")
-    if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
-        bits.append("ETA " + eta_text(p.eta_s))     # before the file name: a narrow bar cuts the end
+    bits = [verb]
+    note = p.resume_note() if hasattr(p, "resume_note") else None
+    if note:
+        bits.append(note)                 # "resuming: 12,345 of 50,000 documents"
+    # the two stages, each with its rate and ETA, before the file name: a narrow bar cuts the end
+    if p.files_total:
+        bits.append(words_text(p))
+    bits.append(meaning_text(p))
     if p.current_file:
         bits.append(os.path.basename(display_stored(p.current_file)))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
-    if p.chunks_per_s:
-        bits.append(f"{p.chunks_per_s:.1f} passages/s")
     return " \u00b7 ".join(bits)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import faults
 from core.cancel import CancelToken
@@ -32,7 +32,6 @@ from core.store import vec_table
 from core.types import IndexReport
 
 if TYPE_CHECKING:
-    from core.index.indexer import Indexer
     from core.index.progress import Tracker
 
 # Passages are encoded together until this many wait (or GROUP_DOCUMENTS documents), so
@@ -53,10 +52,12 @@ class Group:
     rows: list[tuple[int, int, str]]     # (chunk id, document id, text) without a vector
 
 
-def take_group(indexer: Indexer, limit_docs: int = GROUP_DOCUMENTS,
-               limit_passages: int = GROUP_PASSAGES) -> Group | None:
+def take_group(indexer: Any, limit_docs: int | None = None, limit_passages: int | None = None) -> Group | None:
     """The next group of embed jobs (one model, queue order), with the texts of their
-    passages still without a vector. Jobs of a model that is gone are dropped."""
+    passages still without a vector (``indexer``: core/index/indexer.py's Indexer). Jobs
+    of a model that is gone are dropped."""
+    limit_docs = limit_docs or GROUP_DOCUMENTS
+    limit_passages = limit_passages or GROUP_PASSAGES
     store = indexer.store
     while True:
         jobs = indexer.jobs.embed_jobs(limit_docs)
@@ -91,7 +92,7 @@ class MeaningStage:
     """The encoding thread of one indexing run. The first stage tells it what it queued
     (``queued``); ``finish`` (the extraction has ended) waits for the queue to be empty."""
 
-    def __init__(self, indexer: Indexer, report: IndexReport, tracker: Tracker,
+    def __init__(self, indexer: Any, report: IndexReport, tracker: Tracker,
                  cancel: CancelToken | None) -> None:
         self.indexer = indexer
         self.report = report
@@ -228,7 +229,7 @@ class MeaningStage:
         self.tracker.emit()
 
 
-def backlog(indexer: Indexer) -> tuple[int, int]:
+def backlog(indexer: Any) -> tuple[int, int]:
     """(passages, documents) waiting for vectors at the start of a run."""
     store = indexer.store
     docs = store.count("SELECT COUNT(*) FROM jobs WHERE kind = 'embed'")
