@@ -177,3 +177,32 @@ def test_progress_tells_both_stages_with_rates_and_etas(tmp_path, tiny_library):
     assert last.phase == "done" and last.files_done == 8 and last.chunks_done == last.chunks_total
     assert words_text(last) == "words 8/8 files"
     assert meaning_text(last).startswith(f"meaning {last.chunks_done} of ~{last.chunks_total} passages")
+
+
+def test_a_resumed_runs_eta_counts_the_passages_left_to_encode_in_each_stage(monkeypatch):
+    import pytest
+
+    import core.index.progress as ix
+
+    now = [1000.0]
+    monkeypatch.setattr(ix.time, "monotonic", lambda: now[0])
+    seen = []
+    t = ix.Tracker(2, lambda p: seen.append(dataclasses.replace(p)))
+    t.backlog(300)                        # a stopped run left 300 passages without vectors
+    t.plan({"/a/one.txt": 1000, "/a/two.txt": 1000})
+    t.emit()
+    assert seen[-1].chunks_total == 300   # known before any file is read
+    now[0] += 1.0
+    t.read("/a/one.txt", 10, 1.0)         # 1 s per 1,000 bytes, 10 passages
+    t.p.files_done += 1                   # its words are written
+    t.encode_began()
+    now[0] += 2.0
+    t.encoding(100)                       # the encoder: 50 passages per second
+    t.written(100)
+    t.group_done()
+    t.emit()
+    p = seen[-1]
+    assert p.chunks_total == 300 + 10 + 10 and p.chunks_done == 100
+    assert p.words_eta_s == pytest.approx(1.0)                 # one file of 1,000 bytes left
+    assert p.meaning_eta_s == pytest.approx(220 / 50)          # 220 passages at 50 per second
+    assert p.eta_s == p.meaning_eta_s and p.files_per_s > 0

@@ -170,7 +170,7 @@ class Tracker:
         bytes_read = sum(b for b, _, _ in self.read_by_type.values())
         if not bytes_read:
             return self.passages_read or None
-        overall = self.passages_read / bytes_read
+        overall = sum(n for _, n, _ in self.read_by_type.values()) / bytes_read   # the backlog apart
         rest = 0.0
         for t, left in self.left_by_type.items():
             b, n, _ = self.read_by_type.get(t, (0, 0, 0.0))
