@@ -51,6 +51,17 @@ def test_copies_are_one_result_with_every_path_and_survive_deleting_one(tmp_path
     assert sorted([mine[0].path, *mine[0].also_in]) == sorted(str(p) for p in copies)
     assert not {h.path for h in hits} & {str(p) for p in copies if str(p) != holder.path}
 
+    # a search in the folder of a copy finds it
+    from core.search.filters import SearchFilters
+
+    elsewhere = next(p for p in copies if str(p) != holder.path)
+    inside = lib.search("kumquats", mode="keyword", k=5, filters=SearchFilters(folder=str(elsewhere.parent)))
+    assert [h.path for h in inside] == [holder.path] and str(elsewhere) in inside[0].also_in
+
+    # find similar documents from a copy: what its holder finds (the copies are not "similar")
+    similar = lib.similar_documents(docs[str(elsewhere)].id, k=5)
+    assert [s.document.path for s in similar] == [str(root / "other.md")]
+
     groups = lib.copies()
     assert len(groups) == 1 and groups[0].places == 3
     assert sorted([groups[0].path, *groups[0].copies]) == sorted(str(p) for p in copies)
