@@ -51,9 +51,7 @@ def _vectors(lib: Library) -> int:
 def _words_only(lib: Library, folder: Path, monkeypatch) -> None:
     """Index ``folder``'s first stage only: the encoder waits for the extraction to end
     (no group is ever ready before), and the run is cancelled as the last file is written."""
-    monkeypatch.setattr(meaning, "IDLE_S", 1e9)
-    monkeypatch.setattr(meaning, "GROUP_DOCUMENTS", 10**6)
-    monkeypatch.setattr(meaning, "GROUP_PASSAGES", 10**9)
+    monkeypatch.setattr(meaning.MeaningStage, "_ready", lambda stage: stage.words_done.is_set())
     token = CancelToken()
 
     def progress(p):

@@ -12,16 +12,15 @@ group's vectors and removes its jobs in one transaction. A kill loses at most th
 in hand; nothing written is done again; the next run resumes both stages.
 
 It runs in a thread of its own beside the extraction, so that what is extracted is
-searchable by words at once, however far the encoder is behind. It waits for a full
-group while the extraction keeps up (the batches' padding then stays low: see
-GROUP_PASSAGES), and takes what there is once no document came for IDLE_S or the
-extraction has ended.
+searchable by words at once, however far the encoder is behind. It takes what is queued
+whenever it is free, so a group gathers while the previous one is encoded: groups are
+full (the batches' padding low, see GROUP_PASSAGES) when the encoder is the slower stage,
+and one saved file is encoded at once.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 GROUP_PASSAGES = 1024
 GROUP_DOCUMENTS = 256
 POLL_S = 0.2
-IDLE_S = 1.0        # a group smaller than that goes when no document came for this long
 
 
 @dataclass
@@ -99,7 +97,6 @@ class MeaningStage:
         self.tracker = tracker
         self.cancel = cancel
         self.words_done = threading.Event()
-        self.last_queued = time.monotonic()
         self.stop = threading.Event()
         self.wake = threading.Event()
         self.error: BaseException | None = None
@@ -119,10 +116,7 @@ class MeaningStage:
         with self.lock:
             self.waiting_passages += passages
             self.waiting_docs += 1
-            self.last_queued = time.monotonic()
-            full = self.waiting_passages >= GROUP_PASSAGES or self.waiting_docs >= GROUP_DOCUMENTS
-        if full:
-            self.wake.set()
+        self.wake.set()
 
     def raise_error(self) -> None:
         if self.error is not None:
@@ -150,12 +144,13 @@ class MeaningStage:
 
     # -- the thread ---------------------------------------------------------------------------
     def _ready(self) -> bool:
-        """A group may go: it is full, or the extraction has ended, or nothing new came
-        for IDLE_S (a long scan being read, one file saved: it is encoded now)."""
+        """Work is waiting, or the extraction has ended. The encoder takes what is queued
+        as soon as it is free: while it encodes a group the next one gathers, so groups
+        are full when the encoder is what limits the run (and the extraction and the
+        encoding overlap, as before the two stages were apart)."""
         with self.lock:
-            full = self.waiting_passages >= GROUP_PASSAGES or self.waiting_docs >= GROUP_DOCUMENTS
-            idle = time.monotonic() - self.last_queued >= IDLE_S
-        return full or idle or self.words_done.is_set()
+            waiting = self.waiting_docs > 0
+        return waiting or self.words_done.is_set()
 
     def _run(self) -> None:
         try:
