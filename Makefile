@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,10 @@ bench-ocr: $(STAMP)
 
 bench-watch: $(STAMP)
 	$(PY) bench/bench_watch.py
+
+# A rescan of 50,000 unchanged tiny files, then of 1 % changed (ARGS="--files N --changed PCT").
+bench-rescan: $(STAMP)
+	$(PY) bench/bench_rescan.py $(ARGS)
 
 # Not part of `make test`: SIGKILL at 20 moments over every phase, then resume and compare.
 soak: $(STAMP)

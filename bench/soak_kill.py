@@ -4,13 +4,15 @@ check the library after each kill, and compare the resumed library with a clean 
     make soak                       # 40 PDFs of shared/data/pdf_real, the bundled model
     python bench/soak_kill.py --files 12 --kills 20 --model tiny   # quicker
 
-Phases (core/faults.py): scan, extract, encode, write (inside a document's transaction,
-before its vectors), upsert (after them, before the commit), mine (similar-paragraph
-mining, `likewise dupes`), reembed (a model switch re-encoding the library). Each kill is
+Phases (core/faults.py): scan, extract, write (inside a document's transaction, after
+its passages), upsert (at its end, before the commit), encode and vectors (the second
+stage: a group encoded, before its vectors are written), mine (similar-paragraph mining,
+`likewise dupes`), reembed (a model switch re-encoding the library). Each kill is
 made at a random occurrence of its phase; a run that ends before reaching it is killed
 at a random moment instead (0.5-6 s after it starts). After every kill:
-PRAGMA integrity_check is ok, every document is complete (passages, words and a vector
-for each passage under the active model) or absent, and no file is blamed for a kill.
+PRAGMA integrity_check is ok, every document is complete (passages and words; and a vector
+for each passage under the active model, or an embed job that will bring it) or absent,
+and no file is blamed for a kill.
 At the end one uninterrupted `likewise index` resumes the work; its passages (count and
 text hashes per file) must equal those of one clean run on a fresh library.
 """
@@ -33,7 +35,7 @@ import apsw
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-INDEX_PHASES = ("scan", "extract", "encode", "write", "upsert")
+INDEX_PHASES = ("scan", "extract", "encode", "write", "upsert", "vectors")
 
 
 def cli(lib: Path, model: Path, *args: str, kill_at: str | None = None, timeout: float = 1800,
@@ -82,10 +84,12 @@ def check(lib: Path) -> dict:
     active = q("SELECT value FROM meta WHERE key = 'active_model_id'")
     if active:
         table = f"vec_m{int(active[0][0])}"
+        # words first, meaning next: a passage may wait for its vector, never without its job
         missing = q(f"SELECT COUNT(*) FROM chunks c LEFT JOIN {table} v ON v.chunk_id = c.id "
-                    "WHERE v.chunk_id IS NULL")[0][0]
+                    "WHERE v.chunk_id IS NULL AND c.document_id NOT IN (SELECT document_id FROM jobs "
+                    "WHERE kind = 'embed' AND model_id = ?)", int(active[0][0]))[0][0]
         if missing:
-            problems.append(f"{missing} passages without a vector under the active model")
+            problems.append(f"{missing} passages without a vector or an embed job under the active model")
     empty = q("SELECT COUNT(*) FROM documents d WHERE d.status = 'indexed' AND NOT EXISTS "
               "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)")[0][0]
     if empty:

@@ -24,16 +24,17 @@ import numpy as np
 
 from core import faults
 from core.catalog_members import MemberRows
+from core.copies import Copies
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
-from core.pathnames import display, from_db, to_db
+from core.pathnames import display, ext_of, from_db, title_of, to_db
 from core.store import Store, vec_table
 from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
 _DOC_COLS = (
     "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
-    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.indexed_at, d.available, d.folder_id, "
-    "d.container_id, d.sender, d.recipients, d.sent_at"
+    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = IFNULL(d.copy_of, d.id)), d.indexed_at, "
+    "d.available, d.folder_id, d.copy_of, d.container_id, d.sender, d.recipients, d.sent_at"
 )
 _CHUNK_COLS = (
     "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
@@ -44,14 +45,6 @@ _CHUNK_COLS = (
 def text_hash(text: str) -> str:
     """The key under which a passage's text is stored (vectors are reused by it)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def title_of(stored: str) -> str:
-    return Path(display(from_db(stored))).stem
-
-
-def ext_of(stored: str) -> str:
-    return os.path.splitext(stored)[1].lower()
 
 
 @dataclass(frozen=True)
@@ -93,6 +86,7 @@ class Catalog:
         self.store = store
         self.events = events
         self.members = MemberRows(self)    # documents inside container files (core/catalog_members.py)
+        self.copies = Copies(store, self.delete_chunks_of)
 
     # -- folders ----------------------------------------------------------------------
     def add_folder(self, path: Path | str, follow_links: bool) -> int:
@@ -216,9 +210,9 @@ class Catalog:
     @staticmethod
     def _doc(row: tuple) -> DocumentInfo:
         (doc_id, path, title, ext, size, mtime, status, error, pages, chunks, indexed_at,
-         available, folder_id, container_id, sender, recipients, sent_at) = row
+         available, folder_id, copy_of, container_id, sender, recipients, sent_at) = row
         return DocumentInfo(doc_id, path, title, ext, size, mtime, status, error, pages, chunks,
-                            indexed_at, available=bool(available), folder_id=folder_id,
+                            indexed_at, available=bool(available), folder_id=folder_id, copy_of=copy_of,
                             container_id=container_id, sender=sender, recipients=recipients, sent_at=sent_at)
 
     def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
@@ -251,11 +245,16 @@ class Catalog:
             raise NotFoundError(f"no document {display(from_db(str(doc)))} in the library")
         return self._doc(row)
 
-    def status_counts(self) -> dict[str, int]:
+    def status_counts(self, model_id: int | None = None) -> dict[str, int]:
+        """Documents by status, passages, queued jobs; with ``model_id`` also the passages
+        that can be searched by meaning with that model ("by_meaning")."""
         counts = {s: 0 for s in ("indexed", "encrypted", "no_text", "error", "pending")}
         for status, n in self.store.query("SELECT status, COUNT(*) FROM documents GROUP BY status"):
             counts[status] = n
         counts["chunks"] = self.store.count("SELECT COUNT(*) FROM chunks")
+        counts["copies"] = self.store.count("SELECT COUNT(*) FROM documents WHERE copy_of IS NOT NULL")
+        if model_id is not None:
+            counts["by_meaning"] = counts["chunks"] - self.passages_waiting(model_id)
         counts["queued"] = self.store.count("SELECT COUNT(*) FROM jobs")
         counts["unavailable"] = self.store.count("SELECT COUNT(*) FROM documents WHERE available = 0")
         # what a person calls "documents": the ones that could be read (an unreadable file
@@ -320,6 +319,26 @@ class Catalog:
             "SELECT id, path FROM documents WHERE content_hash = ? AND path != ? AND container_id IS NULL",
             (digest, stored))]
 
+    def passages_waiting(self, model_id: int) -> int:
+        """Passages still without a vector of this model among the documents queued for
+        encoding (embed jobs): what meaning search cannot see yet."""
+        if not self.store.vec_table_exists(model_id):
+            return self.store.count("SELECT COUNT(*) FROM chunks")
+        return self.store.count(
+            f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v ON v.chunk_id = c.id "
+            "WHERE c.document_id IN (SELECT document_id FROM jobs WHERE kind = 'embed' AND model_id = ?) "
+            "AND v.chunk_id IS NULL", (model_id,))
+
+    def missing_vectors(self, conn: apsw.Connection, doc_id: int, model_id: int) -> int:
+        """How many of a document's passages have no vector of this model (inside a write)."""
+        row = conn.execute(
+            f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v ON v.chunk_id = c.id "
+            "WHERE c.document_id = ? AND v.chunk_id IS NULL", (doc_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def document_count(self) -> int:
+        return self.store.count("SELECT COUNT(*) FROM documents")
+
     def write_touch(self, conn: apsw.Connection, doc_id: int, size: int, mtime: float) -> None:
         """Same content, new size/mtime (a touch)."""
         conn.execute("UPDATE documents SET size = ?, mtime = ? WHERE id = ?", (size, mtime, doc_id))
@@ -341,10 +360,11 @@ class Catalog:
         """Record that a file was not indexed, and why (its chunks, if any, go)."""
         title = title or title_of(facts.path)
         if doc:
+            self.copies.hand_over(conn, doc.id)
             self.delete_chunks_of(conn, doc.id)
             conn.execute(
                 "UPDATE documents SET size=?, mtime=?, content_hash=?, status=?, error=?, pages=?, "
-                "title=?, indexed_at=?, available=1 WHERE id=?",
+                "title=?, indexed_at=?, available=1, copy_of=NULL WHERE id=?",
                 (facts.size, facts.mtime, facts.content_hash, status, reason, pages, title, time.time(),
                  doc.id),
             )
@@ -357,17 +377,24 @@ class Catalog:
             )
 
     def write_document(self, conn: apsw.Connection, facts: FileFacts, title: str | None,
-                       pages: int | None, chunks: list[Chunk], vectors: dict[int, np.ndarray]) -> int:
-        """Write an indexed document with its chunks, words and vectors (inside ``conn``'s
-        write: after a crash the document is complete or absent). Returns its id."""
+                       pages: int | None, chunks: list[Chunk], vectors: dict[int, np.ndarray],
+                       reuse: Iterable[int] = ()) -> int:
+        """Write an indexed document with its chunks and words, and the ``vectors`` given
+        (inside ``conn``'s write: after a crash the document is complete or absent).
+        For each model of ``reuse``, passages whose text that model has encoded before
+        (in this document's old passages too) get that vector at once; the rest wait for
+        the embed jobs (core/index/meaning.py). Returns its id."""
         title = title or title_of(facts.path)
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (facts.path,)).fetchone()
+        hashes = {text_hash(c.text) for c in chunks}
+        known = {m: self.known_vectors(m, hashes, conn) for m in reuse if m not in vectors}
         if row:
             doc_id = row[0]
+            self.copies.hand_over(conn, doc_id)
             self.delete_chunks_of(conn, doc_id)
             conn.execute(
                 "UPDATE documents SET folder_id=?, title=?, ext=?, size=?, mtime=?, content_hash=?, "
-                "status=?, error=NULL, pages=?, indexed_at=?, available=1 WHERE id=?",
+                "status=?, error=NULL, pages=?, indexed_at=?, available=1, copy_of=NULL WHERE id=?",
                 (facts.folder_id, title, ext_of(facts.path), facts.size, facts.mtime, facts.content_hash,
                  INDEXED, pages, time.time(), doc_id),
             )
@@ -379,11 +406,16 @@ class Catalog:
                  facts.content_hash, INDEXED, pages, time.time()),
             )
             doc_id = conn.last_insert_rowid()
-        self.insert_chunks(conn, doc_id, chunks, vectors)
+        ids = self.insert_chunks(conn, doc_id, chunks, vectors)
+        for model_id, found in known.items():
+            have = [(cid, found[text_hash(c.text)]) for cid, c in zip(ids, chunks, strict=True)
+                    if text_hash(c.text) in found]
+            if have:
+                self.store.put_vectors(conn, model_id, [cid for cid, _ in have], np.stack([v for _, v in have]))
         return int(doc_id)
 
     def insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
-                      vectors: dict[int, np.ndarray]) -> None:
+                      vectors: dict[int, np.ndarray]) -> list[int]:
         chunk_ids = []
         for c in chunks:
             conn.execute(
@@ -397,6 +429,7 @@ class Catalog:
         for model_id, mat in vectors.items():
             self.store.put_vectors(conn, model_id, chunk_ids, mat)
         faults.checkpoint("upsert")
+        return chunk_ids
 
     def passage_rows(self, doc_id: int, conn: apsw.Connection | None = None) -> list[tuple]:
         """A document's passages as (text, char_start, char_end, page_start, page_end,
@@ -441,7 +474,8 @@ class Catalog:
 
     def delete_document(self, conn: apsw.Connection, doc_id: int) -> None:
         """Remove a document, its chunks, words and vectors, and the documents inside
-        it (inside a write)."""
+        it (inside a write); a copy elsewhere keeps the passages."""
+        self.copies.hand_over(conn, doc_id)
         self.members.delete_members(conn, doc_id)
         self.events.document_deleted.emit(DocumentDeleted(conn, doc_id))
         self.delete_chunks_of(conn, doc_id)
@@ -526,21 +560,28 @@ class Catalog:
         return out
 
     def also_in(self, chunk_ids: list[int]) -> dict[int, list[str]]:
-        """{chunk id: stored paths of the other documents holding exactly its text}."""
+        """{chunk id: stored paths of the other documents holding exactly its text, and of
+        the copies of those documents and of its own}."""
         out: dict[int, set[str]] = {}
         marks = ",".join("?" * len(chunk_ids))
         for cid, path in self.store.query(
                 "SELECT c.id, d.path FROM chunks c JOIN chunks o ON o.text_hash = c.text_hash "
                 "AND o.document_id != c.document_id JOIN documents d ON d.id = o.document_id "
-                f"WHERE c.id IN ({marks})", tuple(chunk_ids)):
+                f"WHERE c.id IN ({marks}) UNION "
+                "SELECT c.id, d.path FROM chunks c JOIN chunks o ON o.text_hash = c.text_hash "
+                "JOIN documents d ON d.copy_of = o.document_id "
+                f"WHERE c.id IN ({marks})", tuple(chunk_ids) * 2):
             out.setdefault(int(cid), set()).add(path)
         return {cid: sorted(paths) for cid, paths in out.items()}
 
-    def known_vectors(self, model_id: int, hashes: set[str]) -> dict[str, np.ndarray]:
+    def known_vectors(self, model_id: int, hashes: set[str],
+                      conn: apsw.Connection | None = None) -> dict[str, np.ndarray]:
         """{text hash: vector} of texts this model has already encoded."""
         found: dict[str, np.ndarray] = {}
         hl = list(hashes)
-        conn = self.store.reader()
+        if not hl or not self.store.vec_table_exists(model_id):
+            return found
+        conn = conn or self.store.reader()
         for start in range(0, len(hl), 400):
             part = hl[start : start + 400]
             marks = ",".join("?" * len(part))
@@ -560,6 +601,3 @@ class Catalog:
             "WHERE c.document_id = ? AND v.chunk_id IS NULL ORDER BY c.ord",
             (doc_id,),
         )]
-
-    def live_chunk_ids(self, conn: apsw.Connection, doc_id: int) -> set[int]:
-        return {int(r[0]) for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))}

@@ -2,8 +2,9 @@
 
 ``LIKEWISE_KILL_AT=phase:n`` makes the process kill itself with SIGKILL the n-th time
 (1-based) it reaches ``checkpoint(phase)``; phases are "scan", "extract", "encode",
-"write" (inside a document's transaction, before its vectors), "upsert" (after them,
-before the commit), "mine" (similar-paragraph mining), "reembed" (a model switch) and "split" (the upgrade
+"write" (inside a document's transaction, after its passages), "upsert" (at its end,
+before the commit), "vectors" (a group of passages encoded, before its vectors are written:
+core/index/meaning.py), "mine" (similar-paragraph mining), "reembed" (a model switch) and "split" (the upgrade
 that cuts a library's passages into paragraphs, core/index/split.py).
 Unset, a checkpoint costs one dictionary look-up. Nothing else reads this variable.
 """

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.catalog import Catalog
 from core.cluster.importer import ShardImporter
+from core.copies import CopyGroup
 from core.dupes.discovery import Discovery
 from core.dupes.mining import Miner
 from core.errors import NotFoundError
@@ -248,7 +249,13 @@ class Library:
         return self.catalog.document(doc)
 
     def status_counts(self) -> dict[str, int]:
-        return self.catalog.status_counts()
+        """Documents by status, passages, and ``by_meaning``: the passages that can be
+        searched by meaning (the rest are waiting for the encoder)."""
+        return self.catalog.status_counts(self.versions.active_model_id())
+
+    def copies(self) -> list[CopyGroup]:
+        """Documents found in more than one place ("same file in N places")."""
+        return self.catalog.copies.groups()
 
     def change_stamp(self) -> int:
         """Moves whenever anything is committed to the library, by any process (a view

@@ -360,7 +360,9 @@ class ModelVersions:
         with self.store.write() as conn:
             if keep is None or self.target_model_id() != keep:
                 self.store.set_meta(conn, TARGET_MODEL_KEY, None)
-            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND IFNULL(model_id, 0) != ?", (keep or 0,))
+            # the active model's embed jobs are new documents' vectors still to come: they stay
+            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND IFNULL(model_id, 0) NOT IN (?, ?)",
+                         (keep or 0, self.active_model_id()))
 
     # -- deleting -------------------------------------------------------------------------
     def delete(self, model_id: int) -> None:

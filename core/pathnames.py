@@ -128,3 +128,15 @@ def raw_bytes(path: str) -> bytes:
 def is_clean(path: str) -> bool:
     """True when the OS path is valid text (nothing to escape or replace)."""
     return _NEEDS_DB.search(path) is None
+
+
+def title_of(stored: str) -> str:
+    """A document's title when its file gives none: its file name without the suffix."""
+    from pathlib import Path
+
+    return Path(display(from_db(stored))).stem
+
+
+def ext_of(stored: str) -> str:
+    """The suffix of a stored path, lower case (".pdf")."""
+    return os.path.splitext(stored)[1].lower()

@@ -112,6 +112,19 @@ class IndexProgress:
     message: str | None = None
     scanned_page: int = 0          # OCR of the current file: page n of scanned_pages
     scanned_pages: int = 0
+    # the two stages: words (files read and written: files_done of files_total) and
+    # meaning (passages encoded: chunks_done of chunks_total); each has its rate and ETA
+    files_per_s: float = 0.0
+    words_eta_s: float | None = None
+    meaning_eta_s: float | None = None
+    resumed_done: int = 0          # a run that resumes a stopped one: documents already in
+    resumed_total: int = 0         # the library, and those plus the files still to read
+
+    def resume_note(self) -> str | None:
+        """ "resuming: 12,345 of 50,000 documents" for a run that goes on with a stopped one."""
+        if not self.resumed_total:
+            return None
+        return f"resuming: {self.resumed_done:,} of {self.resumed_total:,} documents"
 
 
 @dataclass
@@ -120,6 +133,7 @@ class IndexReport:
     indexed: int = 0
     unchanged: int = 0
     moved: int = 0
+    copies: int = 0                # files found to be copies of an indexed document (not read)
     removed: int = 0
     failed: int = 0
     chunks_encoded: int = 0
@@ -160,6 +174,7 @@ class DocumentInfo:
     sender: str | None = None        # a mail message's
     recipients: str | None = None
     sent_at: float | None = None
+    copy_of: int | None = None     # a copy: the document holding its passages (same content)
 
 
 @dataclass

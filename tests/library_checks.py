@@ -32,16 +32,21 @@ def passages(lib: Library, root: Path) -> set[tuple[str, int, str]]:
 
 
 def assert_consistent(db: Path) -> None:
-    """integrity_check ok, and every document complete (chunks, words, vectors) or absent."""
+    """integrity_check ok, and every document complete or absent: its chunks and words
+    together, and a vector for each chunk or an embed job that will bring it (words first,
+    meaning next); a copy (core/copies.py) holds no chunks of its own."""
     conn = connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         (mid,) = conn.execute("SELECT value FROM meta WHERE key = 'active_model_id'").fetchone()
         rows = conn.execute(
-            "SELECT id, status, (SELECT COUNT(*) FROM chunks WHERE document_id = documents.id) "
+            "SELECT id, status, (SELECT COUNT(*) FROM chunks WHERE document_id = documents.id), copy_of "
             "FROM documents").fetchall()
-        for doc_id, status, n in rows:
+        for doc_id, status, n, copy_of in rows:
             if status != "indexed":
+                continue
+            if copy_of is not None:
+                assert n == 0, (doc_id, n)
                 continue
             (nv,) = conn.execute(
                 f"SELECT COUNT(*) FROM {vec_table(int(mid))} v JOIN chunks c ON c.id = v.chunk_id "
@@ -49,6 +54,8 @@ def assert_consistent(db: Path) -> None:
             (nf,) = conn.execute(
                 "SELECT COUNT(*) FROM chunks_fts WHERE rowid IN "
                 "(SELECT id FROM chunks WHERE document_id = ?)", (doc_id,)).fetchone()
-            assert n > 0 and nv == n == nf, (doc_id, n, nv, nf)
+            (queued,) = conn.execute("SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND document_id = ? "
+                                     "AND model_id = ?", (doc_id, int(mid))).fetchone()
+            assert n > 0 and n == nf and (nv == n or queued), (doc_id, n, nv, nf, queued)
     finally:
         conn.close()

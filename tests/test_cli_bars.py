@@ -19,8 +19,11 @@ class _Tty(io.StringIO):
 
 
 def _index_progress(done, total=4, phase="indexing"):
-    return SimpleNamespace(phase=phase, files_done=done, files_total=total, chunks_done=3 * done,
-                           chunks_per_s=1.0, eta_s=None, current_file="/tmp/a.pdf", message=None)
+    from core.types import IndexProgress
+
+    return IndexProgress(phase=phase, files_done=done, files_total=total, chunks_done=3 * done,
+                         chunks_total=3 * total, chunks_per_s=1.0, files_per_s=0.5, words_eta_s=2.0 * (total - done),
+                         meaning_eta_s=3.0, current_file="/tmp/a.pdf")
 
 
 def test_index_bar_on_a_terminal_has_rate_and_eta():
@@ -30,8 +33,9 @@ def test_index_bar_on_a_terminal_has_rate_and_eta():
         bar(_index_progress(done))
     bar.finish()
     out = stream.getvalue()
-    assert "indexing" in out and "4/4" in out and "file/s" in out and "<" in out   # rate, ETA
-    assert "12 passages" in out
+    # both stages, each with its rate and ETA
+    assert "words" in out and "4/4" in out and "file/s" in out and "<" in out
+    assert "meaning" in out and "12/12" in out and "passage/s" in out
 
 
 def test_no_bars_when_not_a_terminal():
@@ -41,7 +45,8 @@ def test_no_bars_when_not_a_terminal():
         bar(_index_progress(done, total=2))
     bar.finish()
     assert "\r" not in stream.getvalue()
-    assert stream.getvalue().splitlines()[-1].startswith("indexing: 2/2 files")
+    assert stream.getvalue().splitlines()[-1].startswith("indexing: words 2/2 files; meaning 6 of ~6 passages")
+    assert "words 1/2 files, 0.5/s, ETA 2 s; meaning 3 of ~6 passages, 1.0/s, ETA 3 s" in stream.getvalue()
     plain = io.StringIO()
     BatchProgress("encoding", plain)(1, 2)
     printer = TrainPrinter(plain)

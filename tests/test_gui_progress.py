@@ -101,7 +101,8 @@ def test_progress_moves_while_a_long_document_is_encoded(qtbot, tmp_path, tiny_m
         qtbot.waitUntil(lambda: w.progress.last is not None and w.progress.last.chunks_done >= gate.held_at > 0,
                         timeout=30_000)
         p = w.progress.last
-        assert p.files_done == 0 and p.phase == "indexing"
+        # words first: the long document is written (searchable by words) before it is encoded
+        assert p.files_done >= 1 and p.phase == "indexing"
         assert p.chunks_total >= 60 and p.chunks_done < p.chunks_total
         assert p.eta_s is not None and p.eta_s > 0
         text = w.progress.label.text()

@@ -45,7 +45,10 @@ def _stored(lib, model_id):
     return ids, [r[1] for r in rows], lib.store.get_vectors(model_id, ids)
 
 
-def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_model_dir):
+def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_model_dir, monkeypatch):
+    from core.index import meaning
+
+    monkeypatch.setattr(meaning, "GROUP_DOCUMENTS", 1)    # one document per encoded group
     _docs(tmp_path / "docs")
     path = tmp_path / "lib.sqlite"
     lib = Library(path=path, model_path=tiny_model_dir)
@@ -60,12 +63,15 @@ def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_mod
     assert (lib.active_model_id(), lib.target_model_id()) == (base, new)
     assert _embed_jobs(lib, new) == len(TOPICS)
 
-    # Process two documents, then stop (as a crash or a closed window would).
+    # Encode two documents' passages, then stop (as a crash or a closed window would).
     token = CancelToken()
+    groups = []
 
     def stop_after_two(p):
-        if p.phase == "embedding" and p.files_done >= 2:
-            token.cancel()
+        if p.phase == "embedding" and p.chunks_done and p.chunks_done not in groups:
+            groups.append(p.chunks_done)
+            if len(groups) >= 2:
+                token.cancel()
 
     assert lib.process_jobs(progress=stop_after_two, cancel=token).cancelled
     done, all_chunks = lib.model_switch_progress()

@@ -98,33 +98,47 @@ WAITING_TEXT = ("Another Likewise is indexing this library; this one will contin
 
 
 class TerminalProgress:
-    """Indexing progress: a bar (files, with rate and ETA) on a terminal, plain lines
-    otherwise."""
+    """Indexing progress of both stages: on a terminal two bars, words (files) and
+    meaning (passages), each with its rate and ETA; plain lines otherwise."""
 
     def __init__(self, stream: Any = None) -> None:
         from app.commands.bars import Bar
 
         self.stream = stream or sys.stderr
-        self.bar = Bar("indexing", unit="file", stream=self.stream)
+        self.bar = Bar("words", unit="file", stream=self.stream)
+        self.meaning = Bar("meaning", unit="passage", stream=self.stream)
         self.tty = self.bar.tty
         self._last_plain = ""
+        self._resume_told = False
 
     def __call__(self, p: Any) -> None:
+        from app.progress_text import eta_text, meaning_text, words_text
+
         if p.phase == "waiting":
             self.bar.write(WAITING_TEXT)
             return
+        note = p.resume_note() if hasattr(p, "resume_note") else None
+        if note and not self._resume_told:
+            self._resume_told = True
+            self.bar.write(note)
         from core.pathnames import display_name
 
         name = display_name(p.current_file) if p.current_file else ""
         if getattr(p, "message", None):
             name += f" ({p.message})"             # "reading scanned page 3/40"
         if self.tty:
-            self.bar.update(p.files_done, p.files_total, f"{p.chunks_done} passages {name[:40]}")
+            words_left = p.files_total > p.files_done and p.files_done
+            self.bar.update(p.files_done, p.files_total,
+                            (f"ETA {eta_text(p.words_eta_s)} " if words_left else "") + name[:40])
+            meaning_left = p.chunks_done and p.chunks_total > p.chunks_done
+            self.meaning.update(p.chunks_done, p.chunks_total,
+                                f"ETA {eta_text(p.meaning_eta_s)}" if meaning_left else "")
         else:
-            line = f"{p.phase}: {p.files_done}/{p.files_total} files, {p.chunks_done} chunks {name}"
+            line = f"{p.phase}: {words_text(p)}; {meaning_text(p)} {name}".rstrip()
             if line != self._last_plain:
                 self.stream.write(line + "\n")
                 self._last_plain = line
 
     def finish(self) -> None:
+        self.meaning.close()
         self.bar.close()

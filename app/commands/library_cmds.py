@@ -1,4 +1,4 @@
-"""Library commands: add-folder, remove-folder, folders, index, status."""
+"""Library commands: add-folder, remove-folder, folders, index, status, copies."""
 
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ def register(sub: Any) -> None:
     add_common(p)
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("copies", help="files that are in several places (the same content)")
+    add_common(p)
+    p.set_defaults(func=cmd_copies)
+
 
 def _run_index(lib: Any, as_json: bool) -> Any:
     bar = TerminalProgress()
@@ -78,7 +82,7 @@ def _waiting_only(bar: TerminalProgress) -> Any:
 def _print_report(report: Any) -> None:
     print(
         f"{report.indexed} indexed, {report.unchanged} unchanged, {report.moved} moved, "
-        f"{report.removed} removed, {report.failed} not indexed; "
+        f"{report.copies} copies, {report.removed} removed, {report.failed} not indexed; "
         f"{report.chunks_encoded} passages encoded, {report.chunks_reused} reused, "
         f"{report.seconds:.1f} s" + (" (cancelled)" if report.cancelled else "")
     )
@@ -167,6 +171,11 @@ def cmd_status(args: Any) -> int:
         if unsupported and not args.errors:
             print(f"  {'unsupported':<12} {sum(n for _, n, _, _ in unsupported)} files "
                   "(not a supported type; see --errors)")
+        if counts.get("copies"):
+            print(f"  {'copies':<12} {counts['copies']} (the same file in another place: likewise copies)")
+        if counts.get("chunks"):
+            share = 100 * counts.get("by_meaning", 0) / counts["chunks"]
+            print(f"  by meaning: {int(share)} % of passages" if share < 100 else "  by meaning: all passages")
         for d in errors:
             print(f"{d.status:<9} {shown(d.path)}: {d.error}")
         for path, reason in problems:
@@ -182,6 +191,19 @@ def unsupported_summary(rows: list[tuple[str, int, int, str]], shown_kinds: int 
     kinds = ", ".join(f"{ext} {n:,}" for ext, n, _, _ in rows[:shown_kinds])
     more = f", and {len(rows) - shown_kinds} more types" if len(rows) > shown_kinds else ""
     return f"unsupported: {total:,} files (not a supported type) - {kinds}{more}"
+def cmd_copies(args: Any) -> int:
+    with open_library(args) as lib:
+        groups = lib.copies()
+        if args.json:
+            print_json(groups)
+            return 0
+        if not groups:
+            print("No file is in more than one place.")
+        for g in groups:
+            print(f"Same file in {g.places} places: {g.title or shown(g.path)}")
+            for path in [g.path, *g.copies]:
+                print(f"  {shown(path)}")
+    return 0
 
 
 def cmd_rebuild(args: Any) -> int:

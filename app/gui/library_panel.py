@@ -185,7 +185,8 @@ class LibraryPanel(QWidget):
         self.remove_btn.clicked.connect(self._remove)
         self.pause_btn.clicked.connect(self._pause)
         fbuttons = QHBoxLayout()
-        for b in (self.add_btn, self.remove_btn, self.pause_btn, self.exclusions_btn):
+        self.copies_btn = QPushButton("Copies\u2026")     # the same file in several places (main_window)
+        for b in (self.add_btn, self.remove_btn, self.pause_btn, self.exclusions_btn, self.copies_btn):
             fbuttons.addWidget(b)
         fbuttons.addStretch(1)
         self.summary = QLabel()

@@ -41,6 +41,7 @@ from app.gui.settings_dialog import SettingsDialog
 from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
 from app.gui.train_dialog import TrainDialog
 from app.gui.widgets import fill_folder_combo
+from app.progress_text import by_meaning_text
 from core.errors import LibraryUnusableError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         lp.remove_folder_requested.connect(self.remove_folder)
         lp.pause_folder_requested.connect(self.pause_folder)
         lp.exclusions_requested.connect(self.open_exclusions)
+        lp.copies_btn.clicked.connect(self.open_copies)
         lp.similar_documents_requested.connect(lambda d: self.find_similar_documents(d.id, d.path))
         lp.open_requested.connect(lambda d: self._open_path(d.path, None))
         lp.reveal_requested.connect(lambda d: viewer.reveal(d.path))
@@ -244,6 +246,9 @@ class MainWindow(QMainWindow):
         text = f"{c.get('chunks', 0):,} passages in {c.get('documents', 0):,} documents"
         if c.get("unreadable"):
             text += f" \u00b7 {c['unreadable']:,} not readable"
+        meaning = by_meaning_text(c)
+        if meaning:
+            text += f" \u00b7 {meaning}"       # "by meaning: 42 % of passages"
         if not self.model_loaded:
             text += " \u00b7 " + self.model_wait_text
         self.status_label.setText(text)
@@ -333,6 +338,15 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(lambda _text: self.index_now())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def open_copies(self) -> None:
+        """The same file in several places (app/gui/copies_dialog.py)."""
+        from app.gui.copies_dialog import CopiesDialog
+
+        if self.lib is not None:
+            dialog = CopiesDialog(self.runner, self.lib, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
 
     def pause_folder(self, path: str, paused: bool) -> None:
         lib = self.lib

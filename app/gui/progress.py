@@ -22,19 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.progress_text import eta_text, meaning_text, words_text
 from core.pathnames import display_name, display_stored
 from core.words import count
 
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating\u2026"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+__all__ = ["eta_text", "progress_line"]
 
 
 WAITING_TEXT = ("Another Likewise is indexing this library; "
@@ -51,17 +43,16 @@ def progress_parts(p: Any) -> tuple[str, str]:
     if p.phase in ("done", "cancelled"):
         return ("Indexing stopped" if p.phase == "cancelled" else "Up to date"), ""
     verb = {"embedding": "Re-encoding", "splitting": "Upgrading to paragraphs"}.get(p.phase, "Indexing")
-    bits = [f"{verb} {p.files_done}/{count(p.files_total, 'file')}"]
-    total = getattr(p, "chunks_total", 0)
-    if total:
-        bits.append(f"{p.chunks_done:,} of ~{count(total, 'passage')}")
-    elif p.chunks_done:
-        bits.append(count(p.chunks_done, "passage"))
-    if (p.files_done or p.chunks_done) and p.files_total > p.files_done:
-        bits.append("ETA " + eta_text(p.eta_s))
+    bits = [verb]
+    note = p.resume_note() if hasattr(p, "resume_note") else None
+    if note:
+        bits.append(note)                 # "resuming: 12,345 of 50,000 documents"
+    # the two stages, each with its rate and ETA; the file name apart, last (shortened to fit)
+    if p.files_total:
+        bits.append(words_text(p))
+    bits.append(meaning_text(p))
     if getattr(p, "message", None):
         bits.append(p.message)          # "reading scanned page 3/40"
-    # (the speed is in Details: the line keeps to what a person needs at a glance)
     name = display_name(p.current_file) if p.current_file else ""
     return " \u00b7 ".join(bits), name
 

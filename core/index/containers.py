@@ -126,8 +126,10 @@ def is_container(ospath: str) -> bool:
     return os.path.isfile(ospath) and container_kind(ospath) is not None
 
 
-def write_prepared(catalog: Any, conn: Any, p: Any, vectors: dict) -> int:
-    """Write a member or a container's own row (inside ``conn``'s write)."""
+def write_prepared(catalog: Any, conn: Any, p: Any, vectors: dict, reuse: Any = ()) -> int:
+    """Write a member or a container's own row (inside ``conn``'s write); ``reuse``: the
+    models whose vectors known by text hash the container's own passages take at once
+    (a member's come with the embed jobs, core/index/meaning.py)."""
     if p.member is not None:
         return catalog.members.write(conn, p.member.container_id, p.facts, p.member.ext, p.member.span,
                                      p.result, p.chunks, vectors, status=p.result.status)
@@ -139,7 +141,8 @@ def write_prepared(catalog: Any, conn: Any, p: Any, vectors: dict) -> int:
     # An error (a time-out, a crash, a bomb refused half way) stays the container's
     # status with its reason; the members read before it stay findable.
     if status == INDEXED:
-        doc_id = catalog.write_document(conn, p.facts, result.title, result.pages, p.chunks, vectors)
+        doc_id = catalog.write_document(conn, p.facts, result.title, result.pages, p.chunks, vectors,
+                                        reuse=reuse)
     else:
         doc_id = end.container_id
         catalog.write_failure(conn, p.facts, catalog.known(p.facts.path), status, result.error or status,

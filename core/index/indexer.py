@@ -1,14 +1,17 @@
-"""The indexer: runs the job queue until it is empty.
+"""The indexer: runs the job queue until it is empty, in two durable stages.
 
-    queue (jobs.py) -> extract-ahead thread: prepare each file (prepare.py: look, hash,
-    extract in the isolated worker, chunk) -> group until GROUP_PASSAGES passages wait
-    (or the extraction falls behind) -> grouped encode (encode.py, length-sorted batches
-    across the group's documents) -> write each document in its own transaction
-    (catalog.write_document) -> events.documents_indexed
+    words: queue (jobs.py) -> extract-ahead thread: prepare each file (prepare.py: look,
+    hash, extract in the isolated worker, chunk) -> write the document, its passages and
+    words in one transaction (catalog.write_document; vectors known by text hash come
+    along), queueing an 'embed' job for what still needs encoding
+    meaning: core/index/meaning.py, in a thread beside the first stage: groups of embed
+    jobs -> grouped encode (encode.py, length-sorted batches) -> the group's vectors in
+    one transaction -> events.documents_indexed at the end of the run
 
-A document row is written only together with all its chunks, words and vectors, in one
-transaction: after a crash every document is complete or absent. Scanning folders into
-jobs is core/index/reconcile.py.
+A document is keyword-searchable, listed and openable as soon as it is extracted, and
+searchable by meaning once its group is encoded. After a crash every document is
+complete or absent, and every passage without a vector has its embed job. Scanning
+folders into jobs is core/index/reconcile.py.
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
 from core.index.containers import write_member_failure, write_prepared
-from core.index.encode import encode_group, vectors_for_texts
+from core.index.encode import vectors_for_texts
 from core.index.jobs import JobQueue
 from core.index.lanes import ExtractionLanes
+from core.index.meaning import MeaningStage, backlog
 from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fault
 from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
@@ -45,14 +51,7 @@ from core.types import ExtractResult, IndexProgress, IndexReport
 if TYPE_CHECKING:
     from core.exclusions import Exclusions
 
-# Documents are encoded together until this many passages wait (or GROUP_DOCUMENTS
-# documents), so that the encoder's length-sorted batches hold passages of about the same
-# length: on the shared corpus's 11,171 passages, groups of 64 padded the batches to 1.70x
-# their real tokens, groups of 1,024 to 1.09x. A group still ends as soon as the
-# extraction falls behind (the queue is empty), so one saved file is written at once.
-GROUP_PASSAGES = 1024
-GROUP_DOCUMENTS = 256
-READ_AHEAD = 16           # files extracted ahead of the encoder (the passage total is exact sooner)
+READ_AHEAD = 16           # files extracted ahead of the writer
 BATCH_SECONDS = 1.0       # an encoder batch is sized to take about this long: progress moves each second
 FIRST_BATCH = 8           # until the encoder's speed is known, and the smallest batch
 RUN_LOCK_POLL_S = 0.2     # how often a run waiting for another process's run looks again
@@ -138,20 +137,25 @@ class Indexer:
         with self._index_lock:
             report = IndexReport()
             started = time.monotonic()
-            tracker = Tracker(self.pending_jobs(), progress, self.events)
+            tracker = Tracker(self.jobs.file_jobs_pending(), progress, self.events)
             touched: list[int] = []
             run_lock = IndexRunLock(self.store.path)
+            meaning = MeaningStage(self, report, tracker, cancel)
             try:
                 try:
                     self._hold_run_lock(run_lock, tracker, cancel)
-                    self._run_file_jobs(report, tracker, cancel, touched)
+                    self._begin(tracker, meaning)
+                    self._run_file_jobs(report, tracker, cancel, touched, meaning)
                     self._run_delete_jobs(report, tracker, cancel)
-                    self._run_embed_jobs(report, tracker, cancel)
+                    meaning.finish()
                     run_split_jobs(self, report, tracker, cancel, touched)
                     self.versions.maybe_finish_switch()
+                    if not self.jobs.pending():
+                        self.jobs.mark_run(False)
                 except Cancelled:
                     report.cancelled = True
                 finally:
+                    meaning.close()
                     report.seconds = time.monotonic() - started
                     tracker.emit(phase="cancelled" if report.cancelled else "done", current_file=None)
                     if touched:
@@ -162,6 +166,17 @@ class Indexer:
                 run_lock.release()
             self.events.index_finished.emit(report)
             return report
+
+    def _begin(self, tracker: Tracker, meaning: MeaningStage) -> None:
+        """Start the second stage on what the last run left to encode, and say what a
+        run that was stopped has done already ("resuming: 12,345 of 50,000 documents")."""
+        passages, docs = backlog(self)
+        tracker.backlog(passages)
+        resuming = self.jobs.mark_run(True)
+        if resuming:
+            done = self.catalog.document_count()
+            tracker.emit(resumed_done=done, resumed_total=done + self.jobs.file_jobs_pending())
+        meaning.start(passages, docs)
 
     def _hold_run_lock(self, run_lock: IndexRunLock, tracker: Tracker, cancel: CancelToken | None) -> None:
         """One indexing run per library across processes: wait (phase "waiting") while
@@ -183,42 +198,33 @@ class Indexer:
         if cancel is not None:
             cancel.raise_if_cancelled()
 
-    # -- file jobs ---------------------------------------------------------------------------
+    # -- file jobs: the first stage (words) ------------------------------------------------
     def _run_file_jobs(
-        self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int]
+        self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int],
+        meaning: MeaningStage,
     ) -> None:
         lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self._new_extractor, READ_AHEAD)
         tracker.plan(self._file_job_sizes())
         lanes.start()
-        group: list[Prepared] = []
         try:
             while True:
                 self._wait_if_paused(cancel)
+                meaning.raise_error()
                 try:
-                    item = lanes.get(timeout=0.1 if group else 0.5)
+                    item = lanes.get(timeout=0.5)
                 except queue.Empty:
-                    if group:
-                        self._commit_group(group, report, tracker, cancel, touched)
-                        group = []
                     continue
                 if item is None:
                     break
                 if isinstance(item, BaseException):
                     raise item
                 if isinstance(item, Prepared):
-                    tracker.emit(current_file=item.path)
-                    group.append(item)
-                    if (sum(len(p.chunks) for p in group) >= GROUP_PASSAGES
-                            or len(group) >= GROUP_DOCUMENTS):
-                        self._commit_group(group, report, tracker, cancel, touched)
-                        group = []
+                    self._write_words(item, report, tracker, touched, meaning)
                 else:
                     tracker.p.files_done += 1
                     if item == FAILED:
                         tracker.p.failed += 1
                     tracker.emit()
-            if group:
-                self._commit_group(group, report, tracker, cancel, touched)
         finally:
             if not lanes.close():
                 # An extraction was still running (cancel, error): its worker was ended
@@ -253,50 +259,55 @@ class Indexer:
             merge_paragraphs=self.settings.chunk_merge_paragraphs,
         )
 
-    # -- encoding and writing -------------------------------------------------------------
-    def _commit_group(
-        self, group: list[Prepared], report: IndexReport, tracker: Tracker,
-        cancel: CancelToken | None, touched: list[int],
-    ) -> None:
-        """Encode the chunks of several documents together, then write each document in
-        its own transaction. When encoding the group fails for a reason that is not the
-        library's, each document is encoded alone, so only the one at fault is failed."""
+    # -- writing the words, and encoding ------------------------------------------------------
+    def _write_words(self, p: Prepared, report: IndexReport, tracker: Tracker, touched: list[int],
+                     meaning: MeaningStage) -> None:
+        """Write an extracted document with its passages and words in one transaction,
+        with vectors known by text hash, and queue the encoding of the others (the
+        second stage, core/index/meaning.py). A file with the content of an indexed
+        document becomes a copy of it (core/copies.py)."""
+        waiting, holder = 0, None
         try:
-            tracker.encode_began()
-            vectors = self.encode(group, report, cancel, tracker.encoding)
-        except Exception as exc:  # noqa: BLE001 - narrowed to the document below
-            tracker.group_done()
+            with self.store.write() as conn:
+                models = self.versions.models_to_fill()
+                if p.member is not None or p.container is not None:
+                    # a document inside a container, or the container's own row (core/index/containers.py)
+                    doc_id = write_prepared(self.catalog, conn, p, {}, reuse=models)
+                else:
+                    holder = self.catalog.copies.holder_for(conn, p.content_hash, p.path)
+                if holder is not None:
+                    doc_id = self.catalog.copies.write_copy(conn, p.facts, holder)
+                else:
+                    if p.member is None and p.container is None:
+                        doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
+                                                             p.chunks, {}, reuse=models)
+                    missing = {m: self.catalog.missing_vectors(conn, doc_id, m) for m in models}
+                    self.jobs.put_embed(conn, doc_id, [m for m, n in missing.items() if n])
+                    waiting = sum(missing.values())
+                if p.finishes_job:
+                    self.jobs.done(p.job_id, conn)
+        except Exception as exc:  # noqa: BLE001 - one file never stops the run
             if library_fault(exc):
                 raise
-            if len(group) == 1:
-                self._fail_prepared(group[0], exc, report, tracker)
-                return
-            for p in group:
-                self._commit_group([p], report, tracker, cancel, touched)
+            self._fail_prepared(p, exc, report, tracker)
             return
-        for i, p in enumerate(group):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            try:
-                doc_id = self._write(p, {m: v[i] for m, v in vectors.items()})
-            except Exception as exc:  # noqa: BLE001 - one file never stops the run
-                if library_fault(exc):
-                    raise
-                self._fail_prepared(p, exc, report, tracker)
-                continue
-            touched.append(doc_id)
-            if p.finishes_job:            # a container's members are not files of the run
-                report.indexed += 1
-                tracker.p.files_done += 1
-            tracker.written(len(p.chunks))
-            tracker.emit(current_file=p.path)
-        tracker.group_done()
+        if holder is not None:
+            report.copies += 1
+        touched.append(doc_id)
+        if p.finishes_job:            # a container's members are not files of the run
+            report.indexed += 1
+            tracker.p.files_done += 1
+        # passages that need no encoding (reused by text hash, or a copy's) count as encoded
+        tracker.reused(max(len(p.chunks) - waiting, 0))
+        tracker.emit(current_file=p.path)
+        if waiting:
+            meaning.queued(waiting)
 
-    def encode(self, group: list[Prepared], report: IndexReport, cancel: CancelToken | None,
-               encoded: Callable[[int], None] | None = None) -> dict:
-        """The grouped encode step: {model id: one matrix per prepared document}. With
-        ``encoded`` (progress), batches are sized to take about BATCH_SECONDS on this
-        machine, so that progress moves every second or so however slow the encoder."""
+    def encode_texts(self, model_id: int, texts: list[str], report: IndexReport, cancel: CancelToken | None,
+                     encoded: Callable[[int], None] | None = None) -> np.ndarray:
+        """The vectors of a group's texts (core/index/meaning.py). With ``encoded``
+        (progress), batches are sized to take about BATCH_SECONDS on this machine, so that
+        progress moves every second or so however slow the encoder."""
         batch = self.settings.batch_size
         if encoded is not None:
             per_s = getattr(self, "_passages_per_s", None)
@@ -304,9 +315,9 @@ class Indexer:
             # would then ask for smaller batches still
             batch = min(batch, max(FIRST_BATCH, int(per_s * BATCH_SECONDS) if per_s else FIRST_BATCH))
         started, before = time.monotonic(), report.chunks_encoded
-        out = encode_group([[c.text for c in p.chunks] for p in group], self.versions.models_to_fill(),
-                           self.catalog, self.versions.encoder, batch, report, cancel,
-                           self.versions.record_precision, encoded)
+        faults.checkpoint("encode")
+        out = vectors_for_texts(model_id, texts, self.catalog, self.versions.encoder, batch, report, cancel,
+                                self.versions.record_precision, encoded)
         took, n = time.monotonic() - started, report.chunks_encoded - before
         if n >= batch and took > 0:
             self._passages_per_s = n / took
@@ -322,17 +333,6 @@ class Indexer:
             except OSError:
                 sizes[stored] = 0
         return sizes
-
-    def _write(self, p: Prepared, vectors: dict) -> int:
-        with self.store.write() as conn:
-            if p.member is not None or p.container is not None:
-                doc_id = write_prepared(self.catalog, conn, p, vectors)
-            else:
-                doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
-                                                     p.chunks, vectors)
-            if p.finishes_job:
-                self.jobs.done(p.job_id, conn)
-        return doc_id
 
     def _fail_prepared(self, p: Prepared, exc: BaseException, report: IndexReport, tracker: Tracker) -> None:
         if p.member is not None:          # one document inside a container: recorded on it alone
@@ -363,30 +363,3 @@ class Indexer:
                 self.jobs.done(job.id, conn)
             tracker.p.files_done += 1
             tracker.emit(current_file=path)
-
-    # -- embed jobs (re-encoding for a new model version) --------------------------------------
-    def _run_embed_jobs(self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None) -> None:
-        while True:
-            self._wait_if_paused(cancel)
-            job = self.jobs.next(("embed",))
-            if job is None:
-                return
-            doc_id, model_id = int(job.document_id or 0), int(job.model_id or 0)
-            exists = self.store.query_one("SELECT 1 FROM models WHERE id = ?", (model_id,))
-            rows = (self.catalog.chunks_missing_vectors(model_id, doc_id)
-                    if exists and self.store.vec_table_exists(model_id) else [])
-            found = self.catalog.path_of(doc_id)
-            tracker.emit(current_file=found[0] if found else None, phase="embedding")
-            mat = vectors_for_texts(model_id, [t for _, t in rows], self.catalog, self.versions.encoder,
-                                    self.settings.batch_size, report, cancel,
-                                    self.versions.record_precision) if rows else None
-            faults.checkpoint("reembed")
-            with self.store.write() as conn:
-                if rows and mat is not None:
-                    live = self.catalog.live_chunk_ids(conn, doc_id)
-                    keep = [i for i, (cid, _) in enumerate(rows) if cid in live]
-                    self.store.put_vectors(conn, model_id, [rows[i][0] for i in keep], mat[keep])
-                self.jobs.done(job.id, conn)
-            tracker.p.files_done += 1
-            tracker.p.chunks_done += len(rows)
-            tracker.emit()

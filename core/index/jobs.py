@@ -2,7 +2,9 @@
 database so that a run that is killed resumes where it stopped.
 
 Kinds, in the order they run: ``reindex`` and ``index`` (a file to read), ``delete``
-(a path that went away), ``embed`` (a document to encode with a new model version).
+(a path that went away), ``embed`` (a document's passages to encode with a model version:
+queued with the passages by the first stage, or for every document by a model switch;
+core/index/meaning.py runs them beside the first stage).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.store import Store
 # the final count until half the run had passed.
 JOB_ORDER = ("CASE kind WHEN 'reindex' THEN 0 WHEN 'index' THEN 1 WHEN 'delete' THEN 2 ELSE 3 END, "
              "(id * 2654435761) % 4294967296, id")
+RUN_KEY = "index_run_open"   # meta key: a run began and has not emptied the queue yet
 _COLS = "id, kind, path, folder_id, attempts, document_id, model_id"
 # A paused folder's jobs wait (they are counted in its "Waiting"; they run once it resumes).
 RUNNABLE = "(folder_id IS NULL OR folder_id NOT IN (SELECT id FROM folders WHERE paused = 1))"
@@ -112,6 +115,39 @@ class JobQueue:
             return
         with self.store.write() as c:
             c.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def mark_run(self, running: bool) -> bool:
+        """Note that an indexing run has begun (True) or finished its queue (False);
+        returns whether one had begun before and not finished (a run that was stopped,
+        killed or cancelled, which this one resumes)."""
+        was = self.store.get_meta(RUN_KEY) is not None
+        if was != running:
+            with self.store.write() as conn:
+                self.store.set_meta(conn, RUN_KEY, "1" if running else None)
+        return was
+
+    def done_many(self, job_ids: list[int], conn: apsw.Connection) -> None:
+        """These jobs are finished (inside ``conn``'s write)."""
+        conn.executemany("DELETE FROM jobs WHERE id = ?", [(int(j),) for j in job_ids])
+
+    def put_embed(self, conn: apsw.Connection, doc_id: int, model_ids: list[int]) -> None:
+        """Queue the encoding of a document's passages with these model versions (inside
+        the write that stored its passages: core/index/meaning.py takes them)."""
+        now = time.time()
+        for model_id in model_ids:
+            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND document_id = ? AND model_id = ?",
+                         (doc_id, model_id))
+            conn.execute("INSERT INTO jobs(kind, document_id, model_id, created_at) VALUES ('embed', ?, ?, ?)",
+                         (doc_id, model_id, now))
+
+    def embed_jobs(self, limit: int) -> list[tuple[int, int, int]]:
+        """(id, document id, model id) of the first ``limit`` embed jobs, in queue order."""
+        return [tuple(r) for r in self.store.query(
+            "SELECT id, document_id, model_id FROM jobs WHERE kind = 'embed' ORDER BY id LIMIT ?", (limit,))]
+
+    def file_jobs_pending(self) -> int:
+        """Jobs of the first stage (files to read, paths gone, splits): not the encoding's."""
+        return self.store.count("SELECT COUNT(*) FROM jobs WHERE kind != 'embed'")
 
     def drop_delete_of(self, conn: apsw.Connection, stored: str) -> None:
         """A path is known again (a move found it): its delete job goes."""

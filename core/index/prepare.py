@@ -2,7 +2,8 @@
 isolated worker, chunk), with a typed outcome.
 
 Per file, by cost: unchanged size and mtime -> nothing; same content hash -> only the
-row's size/mtime/path change (a touch, a move, a rename); otherwise the file is
+row's size/mtime/path change (a touch, a move, a rename); the content of an indexed
+document elsewhere -> a copy of it (core/copies.py); otherwise the file is
 extracted in an isolated worker process and chunked, and a ``Prepared`` goes on to the
 grouped encode (core/index/encode.py) and the write.
 
@@ -146,6 +147,9 @@ class Preparer:
         if doc is None and self._adopt_moved(job.id, facts):
             report.moved += 1
             return DONE
+        if self._record_copy(job.id, facts):
+            report.copies += 1
+            return DONE
         faults.checkpoint("extract")
         if is_container(ospath):
             return prepare_container(self, job, extractor, facts, doc, report, stop, put or self.held.append,
@@ -193,6 +197,19 @@ class Preparer:
                 self.jobs.drop_delete_of(conn, old_path)
             return True
         return False
+
+    def _record_copy(self, job_id: int, facts: FileFacts) -> bool:
+        """A file whose content equals an indexed document's at another path: recorded
+        as a copy of it (core/copies.py), never read, encoded or mined."""
+        if self.catalog.copies.holder_for(None, facts.content_hash, facts.path) is None:
+            return False
+        with self.store.write() as conn:
+            holder = self.catalog.copies.holder_for(conn, facts.content_hash, facts.path)
+            if holder is None:
+                return False
+            self.catalog.copies.write_copy(conn, facts, holder)
+            self.jobs.done(job_id, conn)
+        return True
 
     def fail(
         self, job_id: int, facts: FileFacts, status: str, reason: str, report: IndexReport,

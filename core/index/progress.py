@@ -1,6 +1,9 @@
-"""Indexing progress: files and passages done, the passage total estimated, and the ETA
+"""Indexing progress of the two durable stages: words (files read and written) and
+meaning (passages encoded), the passage total estimated, each stage's rate and ETA
 (core.index.indexer's run tells its Tracker what happens; the Tracker tells the window
-through ``events.index_progress`` and the caller's ``progress``)."""
+through ``events.index_progress`` and the caller's ``progress``). Passages a stopped run
+left to encode are counted in from the start (``backlog``), so a resumed run's ETA covers
+them too."""
 
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ class Tracker:
         self.committed = 0                           # passages written
         self.in_flight = 0                           # passages of the group being encoded, encoded so far
         self._history: list[tuple[float, int]] = []     # (time, passages done), the last RATE_WINDOW_S
+        self._file_history: list[tuple[float, int]] = []  # (time, files done), the same for the first stage
         self.ocr_s = 0.0                             # seconds of OCR, all files
         self.ocr_pages = 0                           # pages those seconds read
         self._ocr_now: tuple[str, int, int, float] | None = None  # file, page, pages, since
@@ -145,6 +149,19 @@ class Tracker:
                 break
         return seconds / passages if passages else None
 
+    def backlog(self, passages: int) -> None:
+        """Passages a stopped run left without vectors (or a model switch queued): known
+        exactly, to be encoded in this run."""
+        with self.lock:
+            self.passages_read += passages
+
+    def reused(self, passages: int) -> None:
+        """A document's passages that need no encoding (vectors known by text hash, or a
+        copy's) were written: they count as encoded."""
+        with self.lock:
+            self.committed += passages
+            self._emit()
+
     def written(self, passages: int) -> None:
         """A document's passages were written (its group was encoded before)."""
         with self.lock:
@@ -173,8 +190,8 @@ class Tracker:
         """Passages of this run: those read plus bytes left times passages per byte."""
         bytes_read = sum(b for b, _, _ in self.read_by_type.values())
         if not bytes_read:
-            return None
-        overall = self.passages_read / bytes_read
+            return self.passages_read or None
+        overall = sum(n for _, n, _ in self.read_by_type.values()) / bytes_read   # the backlog apart
         rest = 0.0
         for t, left in self.left_by_type.items():
             b, n, _ = self.read_by_type.get(t, (0, 0, 0.0))
@@ -199,8 +216,9 @@ class Tracker:
             self.p.chunks_total = max(total, self.p.chunks_done)
         rate = self._recent_rate(now)
         left = self.p.files_total - self.p.files_done
+        self._words_stage(now, elapsed, left)
         staged = self._stage_eta(now) if basis else None
-        if left <= 0:
+        if left <= 0 and (total is None or self.p.chunks_done >= self.p.chunks_total):
             self.p.eta_s = 0.0
         elif not basis:
             self.p.eta_s = None
@@ -214,11 +232,53 @@ class Tracker:
             self.p.eta_s = None
         elif self.p.files_done:
             self.p.eta_s = elapsed / self.p.files_done * left
+        self.p.meaning_eta_s = self.p.eta_s
         if self.events is not None:
             self.events.index_progress.emit(self.p)
         if self.fn:
             self.fn(self.p)
 
+    def _words_stage(self, now: float, elapsed: float, left: int) -> None:
+        """The first stage's rate (files per second over the last RATE_WINDOW_S) and ETA
+        (the extraction's measured pace on the bytes left; files left at the files' rate
+        until one file is measured)."""
+        done = self.p.files_done
+        if not self._file_history or self._file_history[-1][1] != done:
+            self._file_history.append((now, done))
+        while len(self._file_history) > 2 and now - self._file_history[1][0] >= RATE_WINDOW_S:
+            self._file_history.pop(0)
+        t0, d0 = self._file_history[0]
+        self.p.files_per_s = (done - d0) / (now - t0) if done > d0 and now > t0 else done / elapsed
+        if left <= 0:
+            self.p.words_eta_s = 0.0
+            return
+        extracting = self._extraction_left(now)
+        if extracting is not None:
+            self.p.words_eta_s = extracting
+        elif self.p.files_per_s > 0:
+            self.p.words_eta_s = left / self.p.files_per_s
+        else:
+            self.p.words_eta_s = None
+
+    def _extraction_left(self, now: float) -> float | None:
+        """Seconds of extraction left: bytes left x seconds per byte of the files read (per
+        type), plus the OCR left of the file in hand. None until a file was measured."""
+        spent = sum(s for _, _, s in self.read_by_type.values())
+        read = sum(b for b, _, _ in self.read_by_type.values())
+        if not read:
+            return None
+        extracting = 0.0
+        for t, left in self.left_by_type.items():
+            b, _, s = self.read_by_type.get(t, (0, 0, 0.0))
+            extracting += left * (s / b if b else spent / read)
+        return self._ocr_left(now) + extracting
+
+    def _ocr_left(self, now: float) -> float:
+        if self._ocr_now is None or not self.ocr_pages:
+            return 0.0
+        _path, page, pages, since = self._ocr_now
+        per_page = self.ocr_s / self.ocr_pages
+        return max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
 
     def _stage_eta(self, now: float) -> float | None:
         """Seconds left (None until both paces are measured). The passages already read
@@ -232,20 +292,11 @@ class Tracker:
         unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * pace
         if not any(self.left_by_type.values()):
             return waiting + unread
-        spent = sum(s for _, _, s in self.read_by_type.values())
-        read = sum(b for b, _, _ in self.read_by_type.values())
-        if not read:
+        extraction = self._extraction_left(now)
+        if extraction is None:
             return None
-        extracting = 0.0
-        for t, left in self.left_by_type.items():
-            b, _, s = self.read_by_type.get(t, (0, 0, 0.0))
-            extracting += left * (s / b if b else spent / read)
-        ocr = 0.0
-        if self._ocr_now is not None and self.ocr_pages:
-            _path, page, pages, since = self._ocr_now
-            per_page = self.ocr_s / self.ocr_pages
-            ocr = max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
-        return max(waiting + unread, ocr + max(extracting, unread))
+        ocr = self._ocr_left(now)
+        return max(waiting + unread, ocr + max(extraction - ocr, unread))
 
     def _recent_rate(self, now: float) -> float | None:
         """Passages per second over the last RATE_WINDOW_S (the start, model loading and

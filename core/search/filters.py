@@ -34,8 +34,10 @@ class SearchFilters:
             p = Path(from_db(os.fspath(self.folder))).expanduser()
             root = to_db(str(p.resolve()) if p.exists() else str(p.absolute()))
             prefix = root.rstrip(os.sep) + os.sep
-            parts.append("(d.path = ? OR substr(d.path, 1, ?) = ?)")
-            params += [root, len(prefix), prefix]
+            # a document with a copy in the folder (core/copies.py) is in it too
+            parts.append("(d.path = ? OR substr(d.path, 1, ?) = ? OR EXISTS (SELECT 1 FROM documents k "
+                         "WHERE k.copy_of = d.id AND (k.path = ? OR substr(k.path, 1, ?) = ?)))")
+            params += [root, len(prefix), prefix] * 2
         if self.file_types:
             exts = sorted({_ext(t) for t in self.file_types})
             parts.append(f"d.ext IN ({','.join('?' * len(exts))})")

@@ -312,7 +312,8 @@ class Searcher:
         """
         k = _check_k(k)
         doc = self.catalog.document(int(doc_id))
-        src_ids = self.catalog.chunk_ids_of(doc.id)
+        holder = doc.copy_of or doc.id          # a copy's passages are its holder's (core/copies.py)
+        src_ids = self.catalog.chunk_ids_of(holder)
         if not src_ids:
             return []
         if len(src_ids) > DOC_SOURCE_PASSAGES:
@@ -320,7 +321,7 @@ class Searcher:
             src_ids = [src_ids[i] for i in sorted(set(picks.tolist()))]
         acc = self.accelerator()
         vecs = acc.vectors(src_ids)
-        own = set(self.catalog.chunk_ids_of(doc.id))
+        own = set(self.catalog.chunk_ids_of(holder))
         allowed = allowed_chunk_ids(self.store.reader(), filters)
         per_source = []
         for sid in src_ids:
