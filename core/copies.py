@@ -115,3 +115,18 @@ class Copies:
         """Stored paths of a document's copies."""
         return [r[0] for r in self.store.query(
             "SELECT path FROM documents WHERE copy_of = ? ORDER BY path", (doc_id,))]
+
+    def also_in(self, chunk_ids: list[int]) -> dict[int, list[str]]:
+        """{chunk id: stored paths of the other documents holding exactly its text, and of
+        the copies of those documents and of its own} (a search result's ``also_in``)."""
+        out: dict[int, set[str]] = {}
+        marks = ",".join("?" * len(chunk_ids))
+        for cid, path in self.store.query(
+                "SELECT c.id, d.path FROM chunks c JOIN chunks o ON o.text_hash = c.text_hash "
+                "AND o.document_id != c.document_id JOIN documents d ON d.id = o.document_id "
+                f"WHERE c.id IN ({marks}) UNION "
+                "SELECT c.id, d.path FROM chunks c JOIN chunks o ON o.text_hash = c.text_hash "
+                "JOIN documents d ON d.copy_of = o.document_id "
+                f"WHERE c.id IN ({marks})", tuple(chunk_ids) * 2):
+            out.setdefault(int(cid), set()).add(path)
+        return {cid: sorted(paths) for cid, paths in out.items()}

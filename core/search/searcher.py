@@ -219,7 +219,7 @@ class Searcher:
             return []
         ids = [r[0] for r in ranked]
         rows = self.catalog.result_rows(ids)
-        also = self.catalog.also_in(ids)
+        also = self.catalog.copies.also_in(ids)
         terms = query_terms(query) if query else set()
         out = []
         for r in ranked:
