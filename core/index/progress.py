@@ -51,6 +51,7 @@ class Tracker:
         self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
         self.read_by_type: dict[str, list[float]] = {}  # suffix -> [bytes read, passages, seconds extracting (OCR apart)]
         self.passages_read = 0                       # passages of the files read (exact)
+        self.passages_left_over = 0                  # of them, those a stopped run left to encode
         self.planned_files = 0                       # file jobs planned and their bytes
         self.planned_bytes = 0
         self.files_read = 0                          # of those, read with passages, and their bytes
@@ -154,6 +155,7 @@ class Tracker:
         exactly, to be encoded in this run."""
         with self.lock:
             self.passages_read += passages
+            self.passages_left_over += passages
 
     def reused(self, passages: int) -> None:
         """A document's passages that need no encoding (vectors known by text hash, or a
@@ -211,7 +213,8 @@ class Tracker:
         elapsed = max(now - self.start, 1e-6)
         self.p.chunks_per_s = self.p.chunks_done / elapsed
         basis = self.has_basis() or not self.planned_files
-        total = self.estimated_total() if basis else None
+        # before a basis, only what is known exactly: passages a stopped run left to encode
+        total = self.estimated_total() if basis else (self.passages_left_over or None)
         if total is not None:
             self.p.chunks_total = max(total, self.p.chunks_done)
         rate = self._recent_rate(now)
