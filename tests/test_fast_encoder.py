@@ -196,7 +196,7 @@ def test_a_model_failing_its_gate_falls_back_to_fp32_with_a_message(tiny_model_d
 def test_fp32_setting_and_environment_choose_the_torch_encoder(tiny_model_dir, use_fast, monkeypatch):
     from core.encoder.model import SentenceEncoder
 
-    assert isinstance(load_encoder(tiny_model_dir, precision="auto", spec=LENIENT), object)
+    assert load_encoder(tiny_model_dir, precision="auto", spec=LENIENT).precision == "int8"
     monkeypatch.setenv("LIKEWISE_PRECISION", "fp32")
     assert isinstance(load_encoder(tiny_model_dir, spec=LENIENT), SentenceEncoder)
     monkeypatch.delenv("LIKEWISE_PRECISION")
