@@ -16,7 +16,7 @@ import pytest
 
 from core.encoder.evaluate import StsData, cosine_rows, read_sts
 from core.encoder.gates import GateSpec, check_gates
-from core.encoder.precision import build_checked, load_encoder
+from core.encoder.precision import load_encoder
 from tests.conftest import ROOT
 
 LENIENT = GateSpec(min_cosine=0.5, max_sts_drop=100.0)   # for the tiny random model
@@ -24,8 +24,10 @@ IMPOSSIBLE = GateSpec(min_cosine=1.01)
 
 
 @pytest.fixture(scope="session")
-def fast_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("fast-models")
+def fast_cache(shipped_fast_cache) -> Path:
+    """The session's one cache of int8 exports (conftest): the bundled model is exported
+    and gated once per session, for these tests and the quality tests alike."""
+    return shipped_fast_cache
 
 
 @pytest.fixture
@@ -36,18 +38,21 @@ def use_fast(monkeypatch, fast_cache):
 
 
 @pytest.fixture(scope="session")
-def real_export(fast_cache, default_model_dir):
-    """The bundled model's int8 export (made once, both runtimes) and its fp32 encoder."""
+def real_export(fast_cache, default_model_dir, shipped_encoder):
+    """The bundled model's int8 export (made once per session by conftest's shipped_encoder,
+    both runtimes gated) and its fp32 encoder."""
     from core.encoder.identity import model_content_hash
     from core.encoder.model import SentenceEncoder
+    from core.encoder.precision import gate_verdict
 
     ref = SentenceEncoder.load(default_model_dir, device="cpu")
-    key = model_content_hash(default_model_dir)
-    result = build_checked(default_model_dir, fast_cache / key, ref, source_hash=key)
-    assert result.passed, result.describe()
-    assert set(result.reports) == {"onnxruntime", "openvino"}, result.describe()
-    assert all(r.passed for r in result.reports.values()), result.describe()
-    return result.folder, ref
+    folder = fast_cache / model_content_hash(default_model_dir)
+    assert shipped_encoder.folder == folder
+    verdict = gate_verdict(folder)
+    assert verdict["passed"], verdict
+    assert set(verdict["runtimes"]) == {"onnxruntime", "openvino"}, verdict
+    assert all(v["passed"] for v in verdict["runtimes"].values()), verdict
+    return folder, ref
 
 
 @pytest.fixture(scope="session", params=["onnxruntime", "openvino"])

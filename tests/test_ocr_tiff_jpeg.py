@@ -18,7 +18,7 @@ def _page_image(pdf_path):
 
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
-        bitmap = pdf[0].render(scale=1.5, rotate=0)
+        bitmap = pdf[0].render(scale=1.5)
         return Image.fromarray(bitmap.to_numpy()[:, :, ::-1]).convert("RGB")
     finally:
         pdf.close()
