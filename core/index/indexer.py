@@ -135,6 +135,8 @@ class Indexer:
             try:
                 try:
                     self._hold_run_lock(run_lock, tracker, cancel)
+                    if tracker.p.files_total:
+                        tracker.emit()    # the run shows (and can be stopped) before a file is read
                     self._run_file_jobs(report, tracker, cancel, touched)
                     self._run_delete_jobs(report, tracker, cancel)
                     self._run_embed_jobs(report, tracker, cancel)
