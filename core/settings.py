@@ -9,6 +9,7 @@ import tempfile
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from core import paths
 
@@ -57,7 +58,8 @@ class Settings:
         if not isinstance(raw, dict):
             return cls._bad(path, [f"{path} holds a {type(raw).__name__}, not an object of settings: "
                                    "using the default settings"])
-        values, problems = {}, []
+        values: dict[str, Any] = {}
+        problems: list[str] = []
         for f in fields(cls):
             if f.name not in raw or not f.metadata.get("saved", True):
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core.library import Library
 from core.search import SearchFilters
@@ -14,7 +14,7 @@ DOC = "pdf_real/docling/multi_page.pdf"
 
 
 def _stamp(year: int) -> float:
-    return datetime(year, 6, 1, tzinfo=timezone.utc).timestamp()
+    return datetime(year, 6, 1, tzinfo=UTC).timestamp()
 
 
 def test_a_date_filter_keeps_the_documents_changed_in_that_time(tiny_library, tmp_path):

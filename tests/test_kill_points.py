@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import build_tiny_bert
 from library_checks import assert_consistent
 
-from conftest import build_tiny_bert
 from core.library import Library
 from core.store import vec_table
 

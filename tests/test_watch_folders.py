@@ -9,10 +9,13 @@ import os
 import threading
 
 import pytest
-from test_watch import doc_paths, env, fts_paths, indexed_count, note, start, wait_until, write  # noqa: F401
+import test_watch
+from test_watch import doc_paths, fts_paths, indexed_count, note, start, wait_until, write
 
 from core.errors import DiskFullError, LibraryBusyError
 from core.watch import watcher as watcher_module
+
+env = test_watch.env     # the watch tests' library, watched folder and event recorder
 
 
 def test_a_paused_folder_is_left_alone_until_resumed(env):

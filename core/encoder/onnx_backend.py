@@ -138,10 +138,10 @@ class OnnxEncoder:
             # at fault. Their vectors, and all later ones, come from the fp32 encoder.
             if self.path is None:
                 raise
-            self._fall_back(exc)
-            return self._fallback.encode(texts, batch_size, progress, cancel, normalize)
+            fp32 = self._fall_back(exc, self.path)
+            return fp32.encode(texts, batch_size, progress, cancel, normalize)
 
-    def _fall_back(self, exc: BaseException) -> None:
+    def _fall_back(self, exc: BaseException, model_dir: Path) -> Any:
         import logging
 
         from core.encoder.model import SentenceEncoder
@@ -150,8 +150,9 @@ class OnnxEncoder:
         logging.getLogger("likewise.encoder").warning(
             "The fast (int8) encoder failed while encoding (%s); encoding in fp32 from now on.",
             self.fallback_reason)
-        self._fallback = SentenceEncoder.load(self.path, device="cpu")
+        self._fallback = SentenceEncoder.load(model_dir, device="cpu")
         self.precision = "fp32"
+        return self._fallback
 
     def _encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None,
                 cancel: CancelToken | None, normalize: bool | None) -> np.ndarray:
