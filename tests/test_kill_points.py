@@ -136,3 +136,20 @@ def test_a_kill_while_re_embedding_for_a_new_model_keeps_search_and_resumes(
     for text, vec in expected.items():
         np.testing.assert_allclose(got[text], vec, atol=1e-5, err_msg=text)
     assert_consistent(path)
+
+
+def test_the_kill_hook_is_ignored_without_the_test_only_fence(tmp_path, tiny_model_dir):
+    """LIKEWISE_KILL_AT alone (a stray variable in a person's environment) never makes the
+    shipped program kill itself; on the old code this run died at its first scan."""
+    folder = tmp_path / "docs"
+    _write_docs(folder, 0, 2)
+    path = tmp_path / "lib.sqlite"
+    env = {k: v for k, v in os.environ.items() if k != "LIKEWISE_TEST_HOOKS"}
+    env["LIKEWISE_KILL_AT"] = "scan:1"
+    script = (f"from core.library import Library\n"
+              f"lib = Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r})\n"
+              f"lib.add_folder({str(folder)!r}); lib.index(); lib.close()")
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    with Library(path=path, model_path=tiny_model_dir) as lib:
+        assert len(lib.documents(status="indexed")) == 2
