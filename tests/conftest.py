@@ -84,9 +84,10 @@ def shipped_fast_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def shipped_precision(monkeypatch, shipped_fast_cache) -> Path:
+def shipped_precision(monkeypatch, shipped_fast_cache, shipped_encoder) -> Path:
     """The precision the product ships (``auto``: int8 through OpenVINO or ONNX Runtime on a
-    CPU) for a test that loads its encoder itself (the window)."""
+    CPU) for a test that loads its encoder itself (the window); the default model's export
+    is made beforehand (shipped_encoder), so the window finds it in the session's cache."""
     monkeypatch.setenv("LIKEWISE_PRECISION", "auto")
     monkeypatch.setenv("LIKEWISE_FAST_CACHE", str(shipped_fast_cache))
     return shipped_fast_cache

@@ -176,6 +176,8 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         qtbot.waitUntil(lambda: w.search_stack.currentWidget() is w.search_page, timeout=30_000)
         _wait_indexed(qtbot, w)
         assert w.counts["indexed"] == len(REAL_DOCS)
+        # the window searches on the precision the product ships: int8 on a CPU
+        assert set(w.lib.vector_precisions()) <= {"int8-openvino", "int8-onnxruntime"}
 
         # a paraphrase (no shared key words) finds the passage, with its page and highlight
         w.mode_combo.setCurrentIndex(w.mode_combo.findData("dense"))
