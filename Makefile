@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui screenshots package package-test package-tools bundle build-env icons clean venv
+.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui screenshots package package-test package-tools cluster-extra bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -140,16 +140,31 @@ ifeq ($(UNAME),Linux)
 	bash packaging/linux/make_deb.sh $(VERSION)
 endif
 
-# The tools package-test uses, installed when missing (CI runs as root on a fresh machine).
-PACKAGE_TOOLS := strace:strace objdump:binutils dpkg-deb:dpkg makensis:nsis desktop-file-validate:desktop-file-utils
+# The tools package-test and the tests of CI's own checks use (makensis, desktop-file-validate,
+# a C compiler for tests/test_xcb_check.py), installed when missing (CI runs as root on a fresh
+# machine). Under CI a tool still missing fails here: its checks would fail anyway
+# (tests/skip_policy.py), and a person's machine only skips them.
+PACKAGE_TOOLS := strace:strace objdump:binutils dpkg-deb:dpkg makensis:nsis desktop-file-validate:desktop-file-utils cc:gcc ldd:libc-bin
 package-tools:
 	@missing=""; for t in $(PACKAGE_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing:$$missing"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null \
-			|| echo "package-test: could not install$$missing: checks that need them are skipped"; \
-	else echo "package-test: cannot install$$missing (not root, or no apt-get): checks that need them are skipped"; fi
+			|| echo "package-tools: could not install$$missing"; \
+	else echo "package-tools: cannot install$$missing (not root, or no apt-get)"; fi; \
+	still=""; for t in $(PACKAGE_TOOLS); do command -v $${t%%:*} >/dev/null || still="$$still $${t%%:*}"; done; \
+	if [ -n "$$still" ]; then \
+		if [ -n "$$CI" ]; then echo "package-tools: missing on CI:$$still (CI runs every check)"; exit 1; fi; \
+		echo "package-tools: missing:$$still: the checks that need them are skipped"; fi
+
+# The cluster extra (Ray), so that tests/test_cluster_ray.py runs (CI installs it: .ci/run).
+CLUSTER_STAMP := $(VENV)/.cluster-installed
+$(CLUSTER_STAMP): pyproject.toml | $(STAMP)
+	$(PIP) install -q -e ".[dev,cluster]"
+	touch $@
+
+cluster-extra: $(CLUSTER_STAMP)
 
 # Build, then install and use the download as a new user would (packaging/package_test.sh),
 # and compile the Windows installer with makensis (tests/test_packaging.py).

@@ -44,6 +44,7 @@ def cli(lib: Path, model: Path, *args: str, kill_at: str | None = None, timeout:
     env.pop("LIKEWISE_KILL_AT", None)
     if kill_at:
         env["LIKEWISE_KILL_AT"] = kill_at
+        env["LIKEWISE_TEST_HOOKS"] = "1"      # the test-only fence (core/faults.py)
     cmd = [sys.executable, "-m", "app.cli", "--library", str(lib), "--model", str(model), *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

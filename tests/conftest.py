@@ -7,6 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from skip_policy import (  # noqa: F401 - hooks: the skip list, and skips that fail CI
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 import core.offline  # noqa: F401
 
@@ -32,7 +37,8 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED.is_dir():
-        pytest.fail(f"shared data not found at {SHARED} (set LIKEWISE_SHARED_DATA)")
+        # skipped with its reason; on CI a skip fails the run (tests/skip_policy.py)
+        pytest.skip(f"shared data not found at {SHARED} (set LIKEWISE_SHARED_DATA)")
     return SHARED
 
 
@@ -68,6 +74,46 @@ def build_tiny_bert(target: Path, max_position: int = 128, seed: int = 0) -> Pat
     )
     BertModel(config).save_pretrained(target, safe_serialization=True)
     return target
+
+
+@pytest.fixture(scope="session")
+def shipped_fast_cache(tmp_path_factory) -> Path:
+    """Where the int8 exports of this session live: each model is exported (and gated)
+    once per session, not in every test's fresh data folder."""
+    return tmp_path_factory.mktemp("shipped-fast-models")
+
+
+@pytest.fixture
+def shipped_precision(monkeypatch, shipped_fast_cache, shipped_encoder) -> Path:
+    """The precision the product ships (``auto``: int8 through OpenVINO or ONNX Runtime on a
+    CPU) for a test that loads its encoder itself (the window); the default model's export
+    is made beforehand (shipped_encoder), so the window finds it in the session's cache."""
+    monkeypatch.setenv("LIKEWISE_PRECISION", "auto")
+    monkeypatch.setenv("LIKEWISE_FAST_CACHE", str(shipped_fast_cache))
+    return shipped_fast_cache
+
+
+@pytest.fixture(scope="session")
+def shipped_encoder(default_model_dir, shipped_fast_cache):
+    """The default model's encoder as the product ships it on this CPU: its int8 export,
+    made and gated once per session. The quality tests (search, similar paragraphs,
+    paragraphs) use it; tests/test_fp32_quality.py keeps a small fp32 run."""
+    from core.encoder.precision import load_encoder
+
+    saved = {k: os.environ.get(k) for k in ("LIKEWISE_PRECISION", "LIKEWISE_FAST_CACHE")}
+    os.environ["LIKEWISE_PRECISION"] = "auto"
+    os.environ["LIKEWISE_FAST_CACHE"] = str(shipped_fast_cache)
+    notes: list[str] = []
+    try:
+        encoder = load_encoder(default_model_dir, device="cpu", precision="auto", notify=notes.append)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert encoder.precision.startswith("int8"), f"the shipped precision is not int8 here: {notes}"
+    return encoder
 
 
 @pytest.fixture(scope="session")

@@ -58,10 +58,9 @@ def texts(shared_data: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def shared_encoder(default_model_dir):
-    from core.encoder import SentenceEncoder
-
-    return SentenceEncoder.load(default_model_dir, device="cpu")
+def shared_encoder(shipped_encoder):
+    """The precision the product ships (int8 on this CPU); fp32: tests/test_fp32_quality.py."""
+    return shipped_encoder
 
 
 @pytest.fixture

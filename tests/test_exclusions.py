@@ -120,25 +120,43 @@ def test_cli_add_folder_exclude_and_exclude_command(tmp_path, tiny_model_dir, ca
     assert main([*base, "exclude", "remove", "nothing-like-this"]) != 0
 
 
-def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path):
-    import time
+def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path, monkeypatch):
+    import threading
 
     root = tmp_path / "watched"
     _write(root / "a.txt")
     lib.add_folder(root)
     lib.index()
     lib.add_exclusion("scratch/")
-    lib.start_watching(debounce_s=0.3, reconcile_interval_s=0)
+    # Proof that the watcher handed the excluded file's event on (and the indexer turned it
+    # down), not only that nothing arrived yet: every hand-over is recorded with what the
+    # queue held right after it.
+    handed: list[tuple[list[str], list[str]]] = []
+    seen_scratch = threading.Event()
+    real_enqueue = lib.indexer.enqueue_paths
+
+    def recording_enqueue(paths, *args, **kwargs):
+        out = real_enqueue(paths, *args, **kwargs)
+        handed.append((list(paths), list(lib.indexer.jobs.queued_paths())))
+        if any("scratch" in p for p in paths):
+            seen_scratch.set()
+        return out
+
+    monkeypatch.setattr(lib.indexer, "enqueue_paths", recording_enqueue)
+    kept_in = threading.Event()
+
+    def on_event(e):
+        if e.kind == "indexed" and e.path.endswith("kept.txt"):
+            kept_in.set()
+
+    lib.start_watching(on_event=on_event, debounce_s=0.3, reconcile_interval_s=0)
     try:
         assert lib.watching.watcher.wait_started(timeout=120)
         _write(root / "scratch" / "new.txt", "A scratch note about herons.")
+        assert seen_scratch.wait(60), "the watcher never handed the new folder's event on"
         _write(root / "kept.txt", "A kept note about egrets.")
-        deadline = time.monotonic() + 60
-        while "kept.txt" not in _paths(lib) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        # the two files were written together: once the kept one is in, the other was seen
-        while lib.pending_jobs() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        assert kept_in.wait(60), "the kept file was never indexed"
     finally:
         lib.stop_watching(timeout=60)
     assert _paths(lib) == ["a.txt", "kept.txt"]
+    assert not any("scratch" in q for _, queued in handed for q in queued)

@@ -96,6 +96,22 @@ def test_a_hanging_file_times_out_and_the_next_file_works(tmp_path):
     assert _children() == []
 
 
+def _wait_for_reader(fifo, timeout: float = 60.0) -> int:
+    """Proof that a worker is reading the FIFO: a writer can open it only once a reader
+    has. The writer is kept open (and writes nothing), so the reader stays blocked until
+    the test closes it."""
+    import errno
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO")
 def test_a_crashing_worker_costs_one_file(tmp_path):
     fifo = tmp_path / "stuck.txt"
@@ -106,12 +122,12 @@ def test_a_crashing_worker_costs_one_file(tmp_path):
         box = {}
         thread = threading.Thread(target=lambda: box.update(result=ex.extract(fifo)))
         thread.start()
-        deadline = time.monotonic() + 30
-        while ex._proc is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
-        os.kill(ex._proc.pid, signal.SIGSEGV)
-        thread.join(timeout=30)
+        writer = _wait_for_reader(fifo)       # the worker is inside the file now
+        try:
+            os.kill(ex._proc.pid, signal.SIGSEGV)
+            thread.join(timeout=30)
+        finally:
+            os.close(writer)
         crashed = box["result"]
         assert crashed.status == "error" and crashed.error.startswith("extractor crashed (signal 11")
         assert ex.extract(good).status == "indexed"
@@ -149,10 +165,13 @@ def test_close_from_another_thread_ends_a_running_extraction(tmp_path):
 
     thread = threading.Thread(target=run)
     thread.start()
-    time.sleep(1.0)
+    writer = _wait_for_reader(fifo)           # the extraction is under way, blocked reading
     started = time.monotonic()
-    ex.close()
-    thread.join(timeout=10)
+    try:
+        ex.close()
+        thread.join(timeout=10)
+    finally:
+        os.close(writer)
     assert not thread.is_alive() and time.monotonic() - started < 5
     assert len(errors) == 1
     with pytest.raises(ExtractionError):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core.encoder.gates import GateSpec, check_gates
-from core.encoder.precision import build_checked, load_encoder
+from core.encoder.precision import load_encoder
 from core.evaluation.stats import cosine_rows
 from core.evaluation.sts import StsData, read_sts
 from tests.conftest import ROOT
@@ -25,8 +25,10 @@ IMPOSSIBLE = GateSpec(min_cosine=1.01)
 
 
 @pytest.fixture(scope="session")
-def fast_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("fast-models")
+def fast_cache(shipped_fast_cache) -> Path:
+    """The session's one cache of int8 exports (conftest): the bundled model is exported
+    and gated once per session, for these tests and the quality tests alike."""
+    return shipped_fast_cache
 
 
 @pytest.fixture
@@ -37,18 +39,21 @@ def use_fast(monkeypatch, fast_cache):
 
 
 @pytest.fixture(scope="session")
-def real_export(fast_cache, default_model_dir):
-    """The bundled model's int8 export (made once, both runtimes) and its fp32 encoder."""
+def real_export(fast_cache, default_model_dir, shipped_encoder):
+    """The bundled model's int8 export (made once per session by conftest's shipped_encoder,
+    both runtimes gated) and its fp32 encoder."""
     from core.encoder.model import SentenceEncoder
+    from core.encoder.precision import gate_verdict
     from core.model_identity import content_hash as model_content_hash
 
     ref = SentenceEncoder.load(default_model_dir, device="cpu")
-    key = model_content_hash(default_model_dir)
-    result = build_checked(default_model_dir, fast_cache / key, ref, source_hash=key)
-    assert result.passed, result.describe()
-    assert set(result.reports) == {"onnxruntime", "openvino"}, result.describe()
-    assert all(r.passed for r in result.reports.values()), result.describe()
-    return result.folder, ref
+    folder = fast_cache / model_content_hash(default_model_dir)
+    assert shipped_encoder.folder == folder
+    verdict = gate_verdict(folder)
+    assert verdict["passed"], verdict
+    assert set(verdict["runtimes"]) == {"onnxruntime", "openvino"}, verdict
+    assert all(v["passed"] for v in verdict["runtimes"].values()), verdict
+    return folder, ref
 
 
 @pytest.fixture(scope="session", params=["onnxruntime", "openvino"])
@@ -197,7 +202,7 @@ def test_a_model_failing_its_gate_falls_back_to_fp32_with_a_message(tiny_model_d
 def test_fp32_setting_and_environment_choose_the_torch_encoder(tiny_model_dir, use_fast, monkeypatch):
     from core.encoder.model import SentenceEncoder
 
-    assert isinstance(load_encoder(tiny_model_dir, precision="auto", spec=LENIENT), object)
+    assert load_encoder(tiny_model_dir, precision="auto", spec=LENIENT).precision == "int8"
     monkeypatch.setenv("LIKEWISE_PRECISION", "fp32")
     assert isinstance(load_encoder(tiny_model_dir, spec=LENIENT), SentenceEncoder)
     monkeypatch.delenv("LIKEWISE_PRECISION")

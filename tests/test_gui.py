@@ -138,7 +138,9 @@ def test_tasks_deliver_results_errors_and_cancel_on_the_ui_thread(qtbot):
     runner.run(lambda ctx: "new", key="search", on_done=got.append)
     gate2.set()
     qtbot.waitUntil(lambda: not runner.running())
-    qtbot.wait(50)
+    from PySide6.QtCore import QCoreApplication
+
+    QCoreApplication.sendPostedEvents()   # every result posted by the finished tasks is delivered
     assert got == ["new"]
     assert runner.shutdown(5)
     with pytest.raises(RuntimeError):
@@ -158,7 +160,7 @@ REAL_DOCS = [
 
 @pytest.mark.slow
 def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, shared_data,
-                                                            default_model_dir):
+                                                            default_model_dir, shipped_precision):
     from app.gui.results import RESULT, SOURCE
 
     docs = tmp_path / "docs"
@@ -174,6 +176,8 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         qtbot.waitUntil(lambda: w.search_stack.currentWidget() is w.search_page, timeout=30_000)
         _wait_indexed(qtbot, w)
         assert w.counts["indexed"] == len(REAL_DOCS)
+        # the window searches on the precision the product ships: int8 on a CPU
+        assert set(w.lib.vector_precisions()) <= {"int8-openvino", "int8-onnxruntime"}
 
         # a paraphrase (no shared key words) finds the passage, with its page and highlight
         w.mode_combo.setCurrentIndex(w.mode_combo.findData("dense"))
@@ -263,7 +267,10 @@ def test_a_result_arriving_after_shutdown_is_dropped(qtbot):
     runner.run(lambda ctx: "hits", on_done=follow_up)
     assert runner.wait_idle(5)            # done, but not yet delivered to the UI thread
     runner.shutdown(timeout_s=1)
-    qtbot.wait(100)                       # the queued delivery runs now
+    from PySide6.QtCore import QCoreApplication
+
+    QCoreApplication.sendPostedEvents()   # the queued delivery (posted by now) runs here
+    QCoreApplication.processEvents()
     assert seen == []
 
 

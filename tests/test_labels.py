@@ -172,10 +172,10 @@ def test_window_labels_on_passages(tiny_library, tmp_path):
     lab = lib.label(rel)
     assert (lab.kind, lab.sentence1, lab.sentence2, lab.label, lab.query, lab.chunk2) == (
         "pair_binary", "sleepy cats", chunks[0].text, 1.0, "sleepy cats", chunks[0].id)
-    if len(chunks) > 1:
-        pid = lib.label_pair(chunks[1].id, chunks[0].id, similar=False, source="dupes")
-        pair = lib.label(pid)
-        assert (pair.chunk1, pair.chunk2, pair.label, pair.source) == (chunks[0].id, chunks[1].id, 0.0, "dupes")
+    assert len(chunks) == 2                       # one passage per paragraph
+    pid = lib.label_pair(chunks[1].id, chunks[0].id, similar=False, source="dupes")
+    pair = lib.label(pid)
+    assert (pair.chunk1, pair.chunk2, pair.label, pair.source) == (chunks[0].id, chunks[1].id, 0.0, "dupes")
     lib.remove_folder(folder)                     # labels keep their texts, forget the passage
     lab = lib.label(rel)
     assert lab.chunk2 is None and lab.sentence2 == chunks[0].text

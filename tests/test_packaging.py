@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from skip_policy import need_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NSI = ROOT / "packaging" / "windows" / "likewise.nsi"
@@ -38,9 +39,7 @@ def _stand_in_bundle(folder: Path, windows: bool = False) -> Path:
 
 
 def test_windows_installer_compiles_with_makensis(tmp_path):
-    makensis = shutil.which("makensis")
-    if makensis is None:
-        pytest.skip("makensis is not installed (Debian: apt-get install nsis; make package-test does)")
+    makensis = need_tool("makensis", "Debian: apt-get install nsis")
     payload = _stand_in_bundle(tmp_path / "payload", windows=True)
     out = tmp_path / "likewise-test-installer.exe"
     proc = subprocess.run(
@@ -66,11 +65,13 @@ def test_desktop_entries_show_in_menus_and_offer_find_similar():
     similar = _entry(ROOT / "resources" / "likewise-similar.desktop")
     assert similar["Exec"] == "likewise-gui --similar %f"
     assert {"application/pdf", WORD} <= set(similar["MimeType"].strip(";").split(";"))
-    validator = shutil.which("desktop-file-validate")
-    if validator:
-        for name in ("likewise.desktop", "likewise-similar.desktop"):
-            proc = subprocess.run([validator, str(ROOT / "resources" / name)], capture_output=True, text=True)
-            assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_desktop_entries_pass_desktop_file_validate():
+    validator = need_tool("desktop-file-validate", "Debian: apt-get install desktop-file-utils")
+    for name in ("likewise.desktop", "likewise-similar.desktop"):
+        proc = subprocess.run([validator, str(ROOT / "resources" / name)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the Linux download's install script")

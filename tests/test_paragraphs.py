@@ -163,10 +163,9 @@ QUOTING = ("In his letter to shareholders the chairman wrote: " + QUOTED + " He 
 
 
 @pytest.fixture(scope="module")
-def shared_encoder(default_model_dir):
-    from core.encoder import SentenceEncoder
-
-    return SentenceEncoder.load(default_model_dir, device="cpu")
+def shared_encoder(shipped_encoder):
+    """The precision the product ships (int8 on this CPU); fp32: tests/test_fp32_quality.py."""
+    return shipped_encoder
 
 
 def _library(path: Path, model_dir: Path, encoder, merge: bool = False):
@@ -293,7 +292,7 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
         old.close()
     script = ("from core.library import Library; from core.settings import Settings; "
               f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}, settings=Settings()).index()")
-    env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2")      # inside the second document's write
+    env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2", LIKEWISE_TEST_HOOKS="1")      # inside the second document's write
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[1],
                           capture_output=True, timeout=600)
     assert done.returncode == -9, done.stderr.decode()[-2000:]

@@ -301,8 +301,10 @@ def test_file_written_slowly_is_indexed_once_with_its_final_content(env):
             os.fsync(fh.fileno())
             time.sleep(0.2)
     wait_until(lambda: indexed_count(env.lib) == 1 and settled(env.lib), what="slow file indexed")
-    time.sleep(1.5)   # any late second indexing would show up in the counts below
-    wait_until(lambda: settled(env.lib))
+    # nothing left that could index it again: no job queued, no change still settling
+    watcher = env.lib.watching.watcher
+    wait_until(lambda: settled(env.lib) and watcher.pending_of(0, str(env.folder)) == 0,
+               what="no change left to settle")
     assert env.lib.stop_watching(timeout=60)
     assert fts_paths(env.lib, "slowword9y") == {str(path)}
     assert fts_paths(env.lib, "slowword0y") == {str(path)}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from skip_policy import need_tool
 
 from app.xcb_check import check_xcb, ldd_missing, linux_family
 
@@ -17,8 +18,10 @@ MISSING = ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
 @pytest.fixture
 def fake_plugin(tmp_path):
     """A real shared library that needs one which is no longer there."""
-    if not sys.platform.startswith("linux") or not (shutil.which("cc") and shutil.which("ldd")):
-        pytest.skip("needs Linux with a C compiler and ldd")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("needs Linux (ldd)")
+    need_tool("ldd", "Debian: part of libc-bin")
+    need_tool("cc", "Debian: apt-get install gcc")
     (tmp_path / "dep.c").write_text("int likewise_dep(void) { return 1; }\n")
     (tmp_path / "plugin.c").write_text("int likewise_dep(void);\nint f(void) { return likewise_dep(); }\n")
     cc = shutil.which("cc")

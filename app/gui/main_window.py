@@ -288,7 +288,8 @@ class MainWindow(QMainWindow):
         else:
             self.search_stack.setCurrentWidget(self.search_page)
             self.search_page.show_hint_if_idle()
-        self._update_status()
+        if not self._flash_timer.isActive():   # a message (an error) stays its while
+            self._update_status()
 
     def _idle_hint(self) -> str:
         if not self.counts.get("chunks"):
@@ -404,6 +405,9 @@ class MainWindow(QMainWindow):
         if self.shutting_down:
             return
         self.progress.set_progress(p)
+        if p.phase in ("done", "cancelled") and self.session.stopped_by_user:
+            # the stopped run's last report: "Resume indexing" stays offered
+            self.progress.set_stopped(self.counts.get("queued", 0))
         if self._details is not None and self._details.isVisible():
             self._details.update_from(p)
         if p.phase in ("done", "cancelled"):

@@ -163,6 +163,7 @@ class LibrarySession(QObject):
     def resume_indexing(self) -> None:
         if self.lib is None:
             return
+        self.stopped_by_user = False
         self.lib.pause_indexing(False)
         if self.watch:
             self.start_watching()

@@ -91,13 +91,15 @@ class OnnxEncoder:
         self.runtime = self._runner.name
         self._inputs = self._runner.inputs
         self._token_budget = TOKENS_PER_THREAD * threads
+        self._fallback: Any = None             # the fp32 encoder, once the runtime failed
+        self.fallback_reason: str | None = None
 
     @property
     def vector_kind(self) -> str:
         """What the library records its vectors as: the two int8 runtimes quantize
         differently (static for OpenVINO, dynamic for ONNX Runtime), so their vectors of
         one model version are told apart ("int8-openvino", "int8-onnxruntime")."""
-        return f"{self.precision}-{self.runtime}"
+        return "fp32" if self._fallback is not None else f"{self.precision}-{self.runtime}"
 
     # -- shape ---------------------------------------------------------------------------
     @property
@@ -127,6 +129,33 @@ class OnnxEncoder:
         (longest first); a batch holds ``batch_size`` texts, or more short ones up to the
         tokens of ``batch_size`` full-length texts, and no batch more tokens than fit the
         caches (TOKENS_PER_THREAD per thread). ``cancel`` is checked per batch."""
+        if self._fallback is not None:
+            return self._fallback.encode(texts, batch_size, progress, cancel, normalize)
+        try:
+            return self._encode(texts, batch_size, progress, cancel, normalize)
+        except (RuntimeError, MemoryError) as exc:
+            # The runtime failed on this CPU mid-way (say std::bad_alloc): the texts are not
+            # at fault. Their vectors, and all later ones, come from the fp32 encoder.
+            if self.path is None:
+                raise
+            fp32 = self._fall_back(exc, self.path)
+            return fp32.encode(texts, batch_size, progress, cancel, normalize)
+
+    def _fall_back(self, exc: BaseException, model_dir: Path) -> Any:
+        import logging
+
+        from core.encoder.model import SentenceEncoder
+
+        self.fallback_reason = f"{type(exc).__name__}: {exc}"
+        logging.getLogger("likewise.encoder").warning(
+            "The fast (int8) encoder failed while encoding (%s); encoding in fp32 from now on.",
+            self.fallback_reason)
+        self._fallback = SentenceEncoder.load(model_dir, device="cpu")
+        self.precision = "fp32"
+        return self._fallback
+
+    def _encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None,
+                cancel: CancelToken | None, normalize: bool | None) -> np.ndarray:
         texts = check_texts(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")

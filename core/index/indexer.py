@@ -145,6 +145,8 @@ class Indexer:
                 try:
                     self._hold_run_lock(run_lock, tracker, cancel)
                     self._begin(tracker, meaning)
+                    if tracker.p.files_total:
+                        tracker.emit()    # the run shows (and can be stopped) before a file is read
                     self._run_file_jobs(report, tracker, cancel, touched, meaning)
                     self._run_delete_jobs(report, tracker, cancel)
                     meaning.finish()
