@@ -23,10 +23,12 @@ import apsw
 import numpy as np
 
 from core import faults
+from core.chunk import noise_flags
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
 from core.pathnames import display, from_db, to_db
 from core.store import Store, vec_table
+from core.text import is_fragment
 from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
 _DOC_COLS = (
@@ -375,12 +377,12 @@ class Catalog:
     def _insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
                        vectors: dict[int, np.ndarray]) -> None:
         chunk_ids = []
-        for c in chunks:
+        for c, noise in zip(chunks, noise_flags(chunks), strict=True):
             conn.execute(
                 "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, heading, "
-                "char_start, char_end, ocr) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "char_start, char_end, ocr, noise) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, c.ord, c.text, text_hash(c.text), c.page_start, c.page_end, c.heading,
-                 c.char_start, c.char_end, int(c.ocr)),
+                 c.char_start, c.char_end, int(c.ocr), int(noise)),
             )
             chunk_ids.append(conn.last_insert_rowid())
         faults.checkpoint("write")
@@ -414,8 +416,9 @@ class Catalog:
         )
         doc_id = conn.last_insert_rowid()
         conn.execute(
-            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) VALUES (?,?,?,?,?,?)",
-            (doc_id, 0, text, text_hash(text), 0, len(text)),
+            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end, noise) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (doc_id, 0, text, text_hash(text), 0, len(text), int(is_fragment(text))),
         )
         return int(conn.last_insert_rowid())
 
@@ -470,6 +473,16 @@ class Catalog:
             (c.document_id, c.ord - before, c.ord + after),
         )
         return [ChunkInfo(*r) for r in rows]
+
+    def noise_ids(self) -> set[int]:
+        """Passages that are no answer by meaning alone (``chunks.noise``: fragments,
+        furniture); read through the partial index of migration 0011."""
+        return {int(r[0]) for r in self.store.query("SELECT id FROM chunks WHERE noise = 1")}
+
+    def body_ids_of(self, document_id: int) -> list[int]:
+        """A document's passages that say something (not noise), in order."""
+        return [int(r[0]) for r in self.store.query(
+            "SELECT id FROM chunks WHERE document_id = ? AND noise = 0 ORDER BY ord", (int(document_id),))]
 
     def chunk_ids_of(self, document_id: int) -> list[int]:
         """Ids of a document's chunks, in document order."""
