@@ -75,6 +75,7 @@ def document_as_result(sim: Any, best: Any, thresholds: tuple[float, float] = (0
     r = SearchResult(best.id, d.id, d.path, d.title, best.page_start, best.page_end,
                      best.heading, best.text, sim.score)
     r.alike, r.note, r.bar = document_words(sim, *thresholds)  # type: ignore[attr-defined]
+    r.strength, r.explanation = sim.score, sim.explanation
     return r
 
 
