@@ -100,7 +100,7 @@ class Searcher:
         group_by_document: bool = False,
         advanced: bool = False,
         snippets: bool = True,
-    ) -> list[SearchResult]:
+    ) -> SearchResults:
         """Passages matching ``query``, best first, as SearchResults (a list whose
         ``reason`` says why it is empty).
 
