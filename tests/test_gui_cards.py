@@ -136,7 +136,7 @@ def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path,
         with qtbot.waitSignal(w.results_shown, timeout=60_000):
             w.find_similar_documents(chunk.document_id)
         rows = [row.result for row in w.search_page.results.rows if row.kind == DOCUMENT]
-        assert rows and all(" passages alike" in r.note and r.alike for r in rows)
+        assert rows and all(" passages match" in r.note and r.alike and "body passages" in r.explanation for r in rows)
         shot(w, "32-find-similar-documents-in-words")
     finally:
         _close(qtbot, w)
