@@ -160,7 +160,9 @@ class Searcher:
                     pending.result()
                 raise
         best = dense[0][1] if dense else None
-        dense = [(c, cos) for c, cos in dense if cos >= FLOOR]
+        if best is None or best < FLOOR:
+            dense = []          # nothing passes the floor: no answer by meaning
+
         if pending is not None:
             kw = pending.result()
         if not dense and not kw:
