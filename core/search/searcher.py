@@ -19,10 +19,11 @@ import numpy as np
 from core.catalog import Catalog
 from core.errors import InvalidInputError, NotFoundError
 from core.model_versions import ModelVersions
-from core.search.accel import Accelerator, Hits
+from core.search.accel import Accelerator
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
+from core.search.knn import knn_excluding as _knn_excluding
 from core.search.scores import FLOOR, nothing_matches
 from core.search.similar_docs import similar_documents
 from core.search.snippets import SentenceCache, best_sentences, by_words, query_terms, word_spans
@@ -346,19 +347,3 @@ def _rank(mode: str, dense: list[tuple[int, float]], kw: list[tuple[int, float]]
     if mode == "keyword":
         return [(c, s, None, i + 1) for i, (c, s) in enumerate(kw)]
     return rrf([c for c, _ in dense], [c for c, _ in kw])
-
-
-def _knn_excluding(
-    acc: Accelerator, vec: np.ndarray, k: int, excluded: set[int], allowed: np.ndarray | None,
-    first: int | None = None,
-) -> list[tuple[int, float]]:
-    """k nearest (id, cosine) not in ``excluded``: asks for more until enough survive
-    (``first``: how many to ask for at first, k + len(excluded) unless given)."""
-    want = max(k, first) if first is not None else k + len(excluded)
-    total = len(acc)
-    while True:
-        hits: Hits = acc.search(vec, min(want, max(total, 1)), allowed)
-        keep = [(int(c), float(s)) for c, s in zip(hits.ids, hits.scores, strict=True) if int(c) not in excluded]
-        if len(keep) >= k or len(hits.ids) < want or want >= total:
-            return keep[:k]
-        want *= 2

@@ -34,6 +34,7 @@ import numpy as np
 
 from core.search.calibration import RELATED
 from core.search.filters import SearchFilters, allowed_chunk_ids
+from core.search.knn import knn_excluding
 from core.search.scores import band, strength
 from core.types import SimilarDocument
 
@@ -43,8 +44,6 @@ DOC_PAIRS = 3                   # passage pairs reported per similar document
 
 
 def similar_documents(searcher: Any, doc_id: int, k: int, filters: SearchFilters | None) -> list[SimilarDocument]:
-    from core.search.searcher import _knn_excluding  # the searcher imports this module
-
     catalog = searcher.catalog
     doc = catalog.document(doc_id)
     src_ids = catalog.body_ids_of(doc.id)
@@ -64,7 +63,7 @@ def similar_documents(searcher: Any, doc_id: int, k: int, filters: SearchFilters
     per_source = []
     for sid in src_ids:
         if sid in vecs:
-            hits = _knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, excluded, allowed,
+            hits = knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, excluded, allowed,
                                   first=2 * DOC_NEIGHBOURS + len(own))
             per_source.append((sid, hits))
     return _aggregate(catalog, per_source, k, doc.title or doc.path)
