@@ -239,6 +239,8 @@ def test_a_library_made_before_is_cut_into_paragraphs_without_reading_files(tmp_
         with old.store.write() as conn:          # the schema as the previous version left it
             conn.execute("DELETE FROM schema_migrations WHERE version >= 9")
             conn.execute("DROP TABLE exclusions")     # migration 10 comes after
+            conn.execute("DROP INDEX chunks_noise")   # and the noise column after that
+            conn.execute("ALTER TABLE chunks DROP COLUMN noise")
     finally:
         old.close()
 
@@ -281,6 +283,8 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
         with old.store.write() as conn:
             conn.execute("DELETE FROM schema_migrations WHERE version >= 9")
             conn.execute("DROP TABLE exclusions")     # migration 10 comes after
+            conn.execute("DROP INDEX chunks_noise")   # and the noise column after that
+            conn.execute("ALTER TABLE chunks DROP COLUMN noise")
     finally:
         old.close()
     script = ("from core.library import Library; from core.settings import Settings; "
