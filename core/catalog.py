@@ -24,11 +24,13 @@ import numpy as np
 
 from core import faults
 from core.catalog_members import MemberRows
+from core.chunk import noise_flags
 from core.copies import Copies
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
 from core.pathnames import display, ext_of, from_db, title_of, to_db
 from core.store import Store, vec_table
+from core.text import is_fragment
 from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
 
 _DOC_COLS = (
@@ -417,12 +419,12 @@ class Catalog:
     def insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
                       vectors: dict[int, np.ndarray]) -> list[int]:
         chunk_ids = []
-        for c in chunks:
+        for c, noise in zip(chunks, noise_flags(chunks), strict=True):
             conn.execute(
                 "INSERT INTO chunks(document_id, ord, text, text_hash, page_start, page_end, heading, "
-                "char_start, char_end, ocr) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "char_start, char_end, ocr, noise) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, c.ord, c.text, text_hash(c.text), c.page_start, c.page_end, c.heading,
-                 c.char_start, c.char_end, int(c.ocr)),
+                 c.char_start, c.char_end, int(c.ocr), int(noise)),
             )
             chunk_ids.append(conn.last_insert_rowid())
         faults.checkpoint("write")
@@ -457,8 +459,9 @@ class Catalog:
         )
         doc_id = conn.last_insert_rowid()
         conn.execute(
-            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) VALUES (?,?,?,?,?,?)",
-            (doc_id, 0, text, text_hash(text), 0, len(text)),
+            "INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end, noise) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (doc_id, 0, text, text_hash(text), 0, len(text), int(is_fragment(text))),
         )
         return int(conn.last_insert_rowid())
 
@@ -517,10 +520,17 @@ class Catalog:
         )
         return [ChunkInfo(*r) for r in rows]
 
-    def chunk_ids_of(self, document_id: int) -> list[int]:
-        """Ids of a document's chunks, in document order."""
+    def noise_ids(self) -> set[int]:
+        """Passages that are no answer by meaning alone (``chunks.noise``: fragments,
+        furniture); read through the partial index of migration 0014."""
+        return {int(r[0]) for r in self.store.query("SELECT id FROM chunks WHERE noise = 1")}
+
+    def chunk_ids_of(self, document_id: int, body_only: bool = False) -> list[int]:
+        """Ids of a document's chunks, in document order (``body_only``: those that say
+        something, not noise)."""
+        where = " AND noise = 0" if body_only else ""
         return [int(r[0]) for r in self.store.query(
-            "SELECT id FROM chunks WHERE document_id = ? ORDER BY ord", (document_id,))]
+            f"SELECT id FROM chunks WHERE document_id = ?{where} ORDER BY ord", (int(document_id),))]
 
     def chunks_overlapping(self, src: ChunkInfo) -> list[int]:
         """Ids of the chunks of ``src``'s document whose characters overlap it."""

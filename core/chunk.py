@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import InvalidInputError
+from core.extract.furniture import REPEAT_PAGES, fuzzy_canon
 from core.text import is_fragment, split_sentences
 from core.types import Block, Chunk
 
@@ -291,3 +292,28 @@ def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) 
         heading=blocks[group[0].block].heading,
         ocr=any(blocks[i].ocr for i in covered),
     )
+
+
+# A passage whose letters recur on at least this share of a document's pages (and on
+# REPEAT_PAGES pages at least) is furniture, however OCR spelled it on each page.
+NOISE_PAGE_SHARE = 0.5
+
+
+def noise_flags(chunks: Sequence[Chunk]) -> list[bool]:
+    """Which of a document's passages are no answer by meaning alone: fragments
+    (core.text.is_fragment) and furniture that came through extraction as passages of
+    their own (a running header the page-edge rule could not peel: the same letters,
+    fuzzily, on half the document's pages or more; core.extract.furniture.fuzzy_canon).
+    They are kept for keyword search and as context (Catalog writes the flag as
+    ``chunks.noise``)."""
+    flags = [is_fragment(c.text) for c in chunks]
+    pages = {p for c in chunks for p in (c.page_start, c.page_end) if p is not None}
+    if len(pages) < REPEAT_PAGES:
+        return flags
+    canon = fuzzy_canon(c.text for c in chunks)
+    seen: dict[str, set[int]] = {}
+    for c in chunks:
+        if c.page_start is not None:
+            seen.setdefault(canon[c.text], set()).add(c.page_start)
+    need = max(REPEAT_PAGES, NOISE_PAGE_SHARE * len(pages))
+    return [f or len(seen.get(canon[c.text], ())) >= need for f, c in zip(flags, chunks, strict=True)]

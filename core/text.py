@@ -1,6 +1,7 @@
 """Sentence boundaries, shared by the chunker (splitting long paragraphs) and search
 (the best-matching sentence of a passage); and what counts as a fragment of text (a table
-cell, a page number, a list of single words), shared by the chunker and mining.
+cell, a page number, a list of single words), shared by the chunker, mining, and search
+(a fragment is never an answer by meaning alone: ``is_fragment`` is the one definition).
 
 `split_sentences(text)` returns (start, end) spans into `text`, in order, each without
 leading or trailing whitespace; together they cover every non-space character.

@@ -213,6 +213,23 @@ class SearchResult:
     # it further down a result list are left out ("also in 2 other files")
     also_in: list[str] = field(default_factory=list)
     sender: str | None = None                                # a mail message's sender
+    # issue 30: an absolute number for the bar (``score`` only ranks: an RRF sum in hybrid
+    # search), with what is behind it and a sentence the window shows as a tooltip
+    strength: float = 0.0                                    # 0..1, core/search/scores.py
+    cosine: float | None = None                              # to the query (or source passage)
+    bm25: float | None = None                                # when found by its words
+    explanation: str = ""
+
+
+class SearchResults(list[SearchResult]):
+    """A result list that can say why it is empty (``reason``: "nothing matches: ...")
+    and the floor a meaning search applied."""
+
+    def __init__(self, items: list[SearchResult] | None = None, reason: str | None = None,
+                 floor: float | None = None) -> None:
+        super().__init__(items or [])
+        self.reason = reason
+        self.floor = floor
 
 
 @dataclass
@@ -224,6 +241,8 @@ class SimilarDocument:
     matched_passages: int = 0        # source passages whose best match lies in this document
     source_passages: int = 0         # source passages compared
     pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (source chunk, target chunk, cosine)
+    alike: str = ""                  # the band's word for ``score`` (core/search/scores.py)
+    explanation: str = ""            # how the score was made, for a tooltip
 
 
 @dataclass

@@ -91,6 +91,7 @@ def test_similarity_words_from_the_measured_thresholds():
         calibrate_passages,
         document_words,
     )
+    from core.search.scores import band
 
     near, related = 0.85, 0.70
     assert alike_word(0.97, near, related) == "near copy"
@@ -101,13 +102,12 @@ def test_similarity_words_from_the_measured_thresholds():
     results = [SimpleNamespace(score=0.3), SimpleNamespace(score=0.92)]
     calibrate_passages(results, near, related)
     assert [r.alike for r in results] == ["not alike", "near copy"] and results[0].bar == 0.0
-    # a true duplicate and an unrelated book no longer read the same
-    copy = SimpleNamespace(source_passages=64, pairs=[(i, 100 + i, 0.99) for i in range(64)])
-    book = SimpleNamespace(source_passages=64, pairs=[(i, 500 + i, 0.35) for i in range(64)])
-    label, note, bar = document_words(copy, near, related)
-    assert label == "near copy" and note.startswith("64 of 64 passages alike (64 near copies)") and bar == 1.0
-    label, note, bar = document_words(book, near, related)
-    assert label == "not alike" and note == "0 of 64 passages alike" and bar < 0.1
+    # a similar document shows the engine's word and score: the words follow the ranking
+    ranked = [SimpleNamespace(score=s, alike=band(s), matched_passages=m, source_passages=64)
+              for s, m in ((1.0, 64), (0.8, 30), (0.5, 12), (0.05, 2))]
+    words = [document_words(sim, near, related) for sim in ranked]
+    assert [w[0] for w in words] == ["near copy", "same topic", "loosely related", "not alike"]
+    assert [w[2] for w in words] == [1.0, 0.8, 0.5, 0.05] and words[1][1] == "30 of 64 passages match"
 
 
 def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path, tiny_model_dir):
@@ -136,7 +136,7 @@ def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path,
         with qtbot.waitSignal(w.results_shown, timeout=60_000):
             w.find_similar_documents(chunk.document_id)
         rows = [row.result for row in w.search_page.results.rows if row.kind == DOCUMENT]
-        assert rows and all(" passages alike" in r.note and r.alike for r in rows)
+        assert rows and all(" passages match" in r.note and r.alike and "body passages" in r.explanation for r in rows)
         shot(w, "32-find-similar-documents-in-words")
     finally:
         _close(qtbot, w)

@@ -117,12 +117,12 @@ def test_marks_help_and_exports(qtbot, tmp_path, tiny_model_dir):
             qtbot.waitUntil(lambda t=task: t.is_done, timeout=10_000)
         qtbot.waitUntil(lambda: "Exported 1 result to" in w.status_label.text(), timeout=10_000)
         rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
-        from core.export import best_sentence
+        from core.export import result_rows
 
         assert len(rows) == 1 and rows[0]["file"].endswith("bees.md") and "clover" in rows[0]["passage"]
-        assert rows[0]["best sentence"] == best_sentence(w.results.result_at(0)) != ""
+        assert rows[0]["best_sentence"] == result_rows([w.results.result_at(0)])[0]["best_sentence"]
         md = out_md.read_text(encoding="utf-8")
-        assert md.startswith("# Likewise: \u201cclover\u201d") and "**bees.md**" in md and "> " in md
+        assert md.startswith("# Search results for \u201cclover\u201d") and "bees.md" in md and "> " in md
         task = exporting.export_labels(w, str(labels))
         qtbot.waitUntil(lambda: task.is_done, timeout=10_000)
         qtbot.waitUntil(lambda: "Exported 1 label to" in w.status_label.text(), timeout=10_000)

@@ -16,6 +16,7 @@ from core.extract.lines import join_across_pages
 from core.index.split import split_passages
 from core.types import Block
 from tests.hostile import _pdf as assemble_pdf
+from tests.schema_rewind import rewind_schema
 
 
 def _words(texts: list[str]) -> list[int]:
@@ -238,11 +239,7 @@ def test_a_library_made_before_is_cut_into_paragraphs_without_reading_files(tmp_
         assert old.store.count("SELECT COUNT(*) FROM chunks") == 6
         old.add_label("pair_binary", CLAUSE, REWORDED, label=1.0)
         with old.store.write() as conn:          # the schema as the previous version left it
-            conn.execute("DELETE FROM schema_migrations WHERE version >= 9")
-            conn.execute("DROP TABLE exclusions")     # migration 10 comes after
-            for undo in ("DROP INDEX documents_copy_of", "DROP INDEX jobs_embed",    # and 11
-                         "ALTER TABLE documents DROP COLUMN copy_of"):
-                conn.execute(undo)
+            rewind_schema(conn, 9)
     finally:
         old.close()
 
@@ -283,11 +280,7 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
         old.add_folder(folder)
         old.index()
         with old.store.write() as conn:
-            conn.execute("DELETE FROM schema_migrations WHERE version >= 9")
-            conn.execute("DROP TABLE exclusions")     # migration 10 comes after
-            for undo in ("DROP INDEX documents_copy_of", "DROP INDEX jobs_embed",    # and 11
-                         "ALTER TABLE documents DROP COLUMN copy_of"):
-                conn.execute(undo)
+            rewind_schema(conn, 9)
     finally:
         old.close()
     script = ("from core.library import Library; from core.settings import Settings; "

@@ -17,7 +17,8 @@ BOLD, YELLOW, RESET = "\x1b[1m", "\x1b[33m", "\x1b[0m"
 def register(sub: Any) -> None:
     p = sub.add_parser("search", help="find passages by meaning, by words, or both")
     p.add_argument("query")
-    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    p.add_argument("--mode", choices=["hybrid", "meaning", "dense", "keyword"], default="hybrid",
+                   help="hybrid (default), meaning (also called dense) or keyword")
     p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     p.add_argument("--group", action="store_true", help="one result per document")
     p.add_argument("--type", action="append", metavar="EXT", help="only this file type (pdf, docx, ...); repeatable")
@@ -27,6 +28,7 @@ def register(sub: Any) -> None:
     p.add_argument("--ocr", choices=["only", "exclude"],
                    help="only passages read by OCR (scans, images), or none of them")
     p.add_argument("--advanced", action="store_true", help="read the query as FTS5 syntax (keyword part)")
+    p.add_argument("--export", metavar="FILE", help="also write the results to a .csv or .md file")
     add_common(p)
     p.set_defaults(func=cmd_search)
 
@@ -98,7 +100,7 @@ def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
         extra += f"  (also in {n} other file{'s' if n > 1 else ''})"
     if getattr(r, "ocr", False):
         extra += "  (read by OCR)"
-    print(f"{i}. {_where(r)}  score {r.score:.4f}{extra}")
+    print(f"{i}. {_where(r)}  {_score_words(r)}{extra}")
     if getattr(r, "sender", None):
         print(f"   {r.title or ''} (from {r.sender})")
     if r.heading:
@@ -111,15 +113,30 @@ def _print_result(i: int, r: Any, tty: bool, width: int) -> None:
     print()
 
 
+def _score_words(r: Any) -> str:
+    """The absolute strength and what is behind it (the rank score is only an order)."""
+    parts = [f"score {r.strength:.2f}"]
+    if r.cosine is not None:
+        parts.append(f"cosine {r.cosine:.3f}")
+    if r.bm25 is not None:
+        parts.append(f"BM25 {r.bm25:.2f}")
+    return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
 def cmd_search(args: Any) -> int:
+    from core.export import export_results
+
     with open_library(args) as lib:
         results = lib.search(args.query, mode=args.mode, k=args.k, filters=_filters(args),
                              group_by_document=args.group, advanced=args.advanced)
+    if args.export:
+        n = export_results(results, args.export, query=args.query)
+        sys.stderr.write(f"{n} results written to {args.export}\n")
     if args.json:
         print_json(results)
         return 0
     if not results:
-        print("No results.")
+        print(getattr(results, "reason", None) or "No results.")
         return 0
     tty = sys.stdout.isatty()
     width = max(40, min(os.get_terminal_size().columns if tty else 100, 120) - 4)
@@ -171,8 +188,9 @@ def _print_documents(lib: Any, doc: Any, similar: list) -> None:
     if not similar:
         print("No similar documents.")
     for i, s in enumerate(similar, 1):
-        print(f"{i}. {shown(s.document.path)}  score {s.score:.4f}  "
-              f"({s.matched_passages}/{s.source_passages} passages matched)")
+        print(f"{i}. {shown(s.document.path)}  {s.alike}  score {s.score:.2f}  "
+              f"({s.matched_passages}/{s.source_passages} body passages matched)")
+        print(f"   {s.explanation}")
         for src, tgt, cos in s.pairs:
             a, b = lib.chunk(src), lib.chunk(tgt)
             print(f"   {cos:.3f}  #{src} p.{a.page_start or '-'}: {_short(a.text)}")

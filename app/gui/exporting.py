@@ -43,16 +43,15 @@ def choose_and_export_results(window: Any) -> None:
 
 def export_results(window: Any, path: str) -> Any:
     """Write the results shown to ``path`` (CSV, or Markdown for .md); returns the task."""
-    from core.export import write_results
+    from core.export import export_results as write_results
 
     results = shown_results(window)
     query = window.search_page.current_query
-    title = f"Likewise: \u201c{query}\u201d" if query else "Likewise results"
 
     def done(n: int) -> None:
         window.flash_status(f"Exported {count(n, 'result')} to {path}")
 
-    return window.runner.run(lambda ctx: write_results(results, path, title), name="export results",
+    return window.runner.run(lambda ctx: write_results(results, path, query), name="export results",
                              on_done=done, on_error=lambda exc: window.flash_status(
                                  f"Could not export the results: {describe(exc)}"))
 

@@ -77,13 +77,23 @@ class ResultsModel(QAbstractListModel):
             page = page_label(r.page_start, r.page_end)
             return f"{name} {page}\n{r.text}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return display_stored(r.path)
+            why = getattr(r, "explanation", "") if row.kind != SOURCE else ""
+            return display_stored(r.path) + (f"\n{why}" if why else "")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{display_name(r.path)}, {page_label(r.page_start, r.page_end)}: {r.text[:200]}"
         return None
 
     def result_at(self, row: int) -> Any:
         return self.rows[row].result if 0 <= row < len(self.rows) else None
+
+
+def bar_value(r: Any) -> float:
+    """A card's bar, absolute (issue 30): the engine's strength in 0..1 (find similar
+    documents: their score), never relative to the best result on the list."""
+    value = getattr(r, "bar", None)
+    if value is None:
+        value = getattr(r, "strength", 0.0)
+    return max(0.0, min(1.0, float(value or 0.0)))
 
 
 def ext_badge(path: str) -> tuple[str, str]:
@@ -224,7 +234,9 @@ class ResultDelegate(QStyledItemDelegate):
         alike = getattr(r, "alike", None)     # a find-similar result: calibrated words
         small_fm = QFontMetrics(option.font)
         word_w = small_fm.horizontalAdvance(alike) + 8 if alike and not source else 0
-        bar_w = 0 if source else 70 + word_w
+        number = "" if source else f"{bar_value(r):.2f}"      # the bar's absolute value, written out
+        number_w = small_fm.horizontalAdvance(number) + 6 if number else 0
+        bar_w = 0 if source else 70 + word_w + number_w
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
@@ -267,15 +279,14 @@ class ResultDelegate(QStyledItemDelegate):
                                  max(right - bar_w - 10 - cursor, 0))
             painter.drawText(cursor, top + fm.ascent(), rest)
         if not source and r.score is not None:
-            model = index.model()
-            top_score = getattr(model, "max_score", 1.0) or 1.0
-            frac = max(0.0, min(1.0, float(r.score) / top_score)) if top_score > 0 else 0.0
+            frac = bar_value(r)
+            painter.setFont(option.font)
             if alike:
-                frac = float(getattr(r, "bar", 0.0))
-                painter.setFont(option.font)
                 painter.setPen(QColor(WORD_COLOURS.get(alike, "#6b7280")))
                 painter.drawText(right - bar_w, top + fm.ascent(), alike)
-            bar = QRect(right - bar_w + word_w, top + fm.ascent() - 7, bar_w - word_w, 6)
+            painter.setPen(muted)
+            painter.drawText(right - bar_w + word_w, top + fm.ascent(), number)
+            bar = QRect(right - bar_w + word_w + number_w, top + fm.ascent() - 7, bar_w - word_w - number_w, 6)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(pal.color(QPalette.ColorRole.Midlight))
             painter.drawRoundedRect(bar, 3, 3)

@@ -38,7 +38,7 @@ from app.gui.errors import describe
 from app.gui.label_marks import refresh_marks
 from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
-from app.gui.similarity_words import calibrate_passages, document_words
+from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
 from core.errors import NotFoundError
 from core.pathnames import display_stored
@@ -60,25 +60,6 @@ SOURCES = [(None, "Any text"), (True, "Scanned (OCR) only"), (False, "Without OC
 DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
 SEARCH_DELAY_MS = 250
 RESULTS_K = 25   # best sentences cost one encoder pass over every result
-
-
-def chunk_as_result(c: Any, score: float | None = None) -> SearchResult:
-    """A ChunkInfo shown like a search result (the source of a find-similar)."""
-    return SearchResult(c.id, c.document_id, c.path, c.title, c.page_start, c.page_end,
-                        c.heading, c.text, score if score is not None else 1.0)
-
-
-def document_as_result(sim: Any, best: Any, thresholds: tuple[float, float] = (0.85, 0.70)) -> SearchResult:
-    """A SimilarDocument shown like a result: its best-matching passage, its score, and
-    how alike it is in words (app/gui/similarity_words.py)."""
-    d = sim.document
-    if best is None:
-        return SearchResult(-1, d.id, d.path, d.title, None, None, None,
-                            f"{d.chunks} passages", sim.score)
-    r = SearchResult(best.id, d.id, d.path, d.title, best.page_start, best.page_end,
-                     best.heading, best.text, sim.score)
-    r.alike, r.note, r.bar = document_words(sim, *thresholds)  # type: ignore[attr-defined]
-    return r
 
 
 class _SearchKeys(QObject):

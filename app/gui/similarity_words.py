@@ -1,35 +1,31 @@
-"""Similarity a person can read: a cosine becomes "near copy", "same topic", "loosely
-related" or "not alike", from the near/related thresholds the library measured for its
-similar paragraphs (core/dupes: ``Library.duplicate_thresholds``). The score bar of a
-find-similar result is drawn on that scale, not relative to the best result, so a list
-where nothing is alike shows short bars. Pure functions (no Qt)."""
+"""Similarity a person can read: the engine's words and numbers on the window's cards.
+
+One definition, the engine's (core/search/scores.py): a cosine becomes a strength in
+0..1 on the calibrated scale (0 at the floor under which a passage is rarely related, 1
+at a near copy), and the words "near copy", "same topic", "loosely related", "not
+alike" are bands of that same strength, their edges at the near/related thresholds the
+library measured for its similar paragraphs (``Library.duplicate_thresholds``). A find
+similar documents result carries its own score and words (Searcher.similar_documents),
+which ranked it. So a bar is absolute, the words follow the ranking by construction, and
+a list where nothing is alike shows short bars. Pure functions (no Qt)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-NEAR_COPY = "near copy"
-SAME_TOPIC = "same topic"
-LOOSE = "loosely related"
-NOT_ALIKE = "not alike"
-LOOSE_BELOW = 0.15        # "loosely related" reaches this far below the related threshold
+from core.search.scores import LOOSE, NEAR_COPY, NOT_ALIKE, SAME_TOPIC, band, strength
+from core.types import SearchResult
+
 WORD_COLOURS = {NEAR_COPY: "#15803d", SAME_TOPIC: "#2563eb", LOOSE: "#a16207", NOT_ALIKE: "#6b7280"}
 
 
 def alike_word(cosine: float, near: float, related: float) -> str:
-    if cosine >= near:
-        return NEAR_COPY
-    if cosine >= related:
-        return SAME_TOPIC
-    if cosine >= related - LOOSE_BELOW:
-        return LOOSE
-    return NOT_ALIKE
+    return band(strength(cosine), near, related)
 
 
 def bar_fraction(cosine: float, near: float, related: float) -> float:
-    """0 at the bottom of "loosely related", 1 at the near-copy threshold."""
-    floor = related - LOOSE_BELOW
-    return max(0.0, min(1.0, (cosine - floor) / max(near - floor, 1e-6)))
+    """The bar of a passage: its strength (0 at the calibrated floor, 1 at a near copy)."""
+    return strength(cosine)
 
 
 def calibrate_passages(results: list[Any], near: float, related: float) -> None:
@@ -40,24 +36,29 @@ def calibrate_passages(results: list[Any], near: float, related: float) -> None:
         r.bar = bar_fraction(cos, near, related)
 
 
-def document_words(sim: Any, near: float, related: float) -> tuple[str, str, float]:
-    """(label, note, bar) for a similar document from its passage pairs' cosines: how many
-    of the source's passages have a match in it above the related and near thresholds."""
-    best: dict[int, float] = {}
-    for src, _tgt, cos in sim.pairs:
-        best[src] = max(best.get(src, -1.0), float(cos))
-    n = max(sim.source_passages, len(best), 1)
-    near_n = sum(1 for c in best.values() if c >= near)
-    related_n = sum(1 for c in best.values() if c >= related)
-    top = max(best.values(), default=0.0)
-    if near_n * 2 >= n:
-        label = NEAR_COPY
-    elif related_n:
-        label = SAME_TOPIC
-    else:
-        label = LOOSE if top >= related - LOOSE_BELOW else NOT_ALIKE
-    note = f"{related_n} of {n} passages alike"
-    if near_n:
-        note += f" ({near_n} near cop{'ies' if near_n != 1 else 'y'})"
-    bar = max(related_n / n, bar_fraction(top, near, related) * 0.25 if related_n == 0 else 0.0)
-    return label, note, bar
+def document_words(sim: Any, near: float = 0.0, related: float = 0.0) -> tuple[str, str, float]:
+    """(label, note, bar) for a similar document: the engine's word and score (the one
+    that ranked it), and how many of the source's body passages found a match in it."""
+    label = sim.alike or band(sim.score)
+    note = f"{sim.matched_passages} of {sim.source_passages} passages match"
+    return label, note, max(0.0, min(1.0, float(sim.score)))
+
+
+def chunk_as_result(c: Any, score: float | None = None) -> SearchResult:
+    """A ChunkInfo shown like a search result (the source of a find-similar)."""
+    return SearchResult(c.id, c.document_id, c.path, c.title, c.page_start, c.page_end,
+                        c.heading, c.text, score if score is not None else 1.0)
+
+
+def document_as_result(sim: Any, best: Any, thresholds: tuple[float, float] = (0.85, 0.70)) -> SearchResult:
+    """A SimilarDocument shown like a result: its best-matching passage, its score, and
+    how alike it is in words (app/gui/similarity_words.py)."""
+    d = sim.document
+    if best is None:
+        return SearchResult(-1, d.id, d.path, d.title, None, None, None,
+                            f"{d.chunks} passages", sim.score)
+    r = SearchResult(best.id, d.id, d.path, d.title, best.page_start, best.page_end,
+                     best.heading, best.text, sim.score)
+    r.alike, r.note, r.bar = document_words(sim, *thresholds)  # type: ignore[attr-defined]
+    r.strength, r.explanation = sim.score, sim.explanation
+    return r

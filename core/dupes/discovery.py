@@ -192,7 +192,8 @@ class Discovery:
         if representative is None:
             raise NotFoundError(f"cluster {cid} has no passages left")
         docs = sorted({m.document_id for m in members})
-        return DuplicateCluster(cid, kind, len(members), float(score), representative, members, docs, decision)
+        return DuplicateCluster(cid, kind, len(members), _strength(members, representative, score),
+                                representative, members, docs, decision)
 
     # -- decisions --------------------------------------------------------------------------
     def _check_decision(self, decision: str) -> None:
@@ -263,3 +264,9 @@ class Discovery:
         return word_diff(pair.a.text, pair.b.text)
 
 
+def _strength(members: list[PassageRef], representative: PassageRef, stored: float) -> float:
+    """A group's number: the mean cosine of its other passages to the one shown for it,
+    so a group of two reads the cosine of its pair (the representative's own 1.0 is not
+    counted; clusters stored before this rule carry it in ``stored``)."""
+    others = [m.cosine for m in members if m.chunk_id != representative.chunk_id and m.cosine is not None]
+    return float(sum(others) / len(others)) if others else float(stored)

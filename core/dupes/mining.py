@@ -414,7 +414,9 @@ class Miner:
                 continue
             rep_row = next(int(r) for r in corpus.members[cl.medoid] if int(r) in linked)
             kind = EXACT if cl.groups.size == 1 else NEAR
-            score = float(np.mean([s for _, s in members]))
+            rep_id = int(corpus.ids[rep_row])
+            # the representative's own 1.0 is left out: a group of two reads its pair's cosine
+            score = float(np.mean([s for c, s in members if c != rep_id] or [1.0]))
             key = _cluster_key([text_hash.get(c, "") for c, _ in members])
             records.append((kind, int(corpus.ids[rep_row]), members, score, key))
         with self.store.write() as conn:

@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 from core.extract.clean import clean_block, clean_line, short_reason
+from core.extract.titles import choose_title
 from core.types import ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -206,9 +207,4 @@ def _title(document, blocks: list[Block], path: Path) -> str:
         title = clean_line(document.core_properties.title or "")
     except Exception:  # noqa: BLE001
         title = ""
-    if 3 <= len(title) <= 200:
-        return title
-    for block in blocks:
-        if block.kind == "heading" and len(block.text) <= 200:
-            return block.text
-    return path.stem
+    return choose_title(title, blocks, path)

@@ -21,12 +21,18 @@ document, on each page's lines before paragraphs are rebuilt, and left out:
   letters in it: not a bare page number) is taken out wherever it stands on a page.
   Otherwise only edge lines go: body text repeated in the middle of a page stays, and a line that
   recurs on fewer pages (a heading quoted once more) is kept.
+- OCR reads a running header a little differently on each page ("THE RIVER WAR" as
+  "THE R1VER WAR", "THE RIVER VVAR"): keys are also compared fuzzily (``fuzzy_canon``:
+  their letters only, case folded, alike when difflib's ratio reaches FUZZY_RATIO), so the
+  variants of one header count as one key for the page counts above.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from difflib import SequenceMatcher
 
 EDGE = 3              # lines at the top and at the bottom of a page looked at
 REPEAT_PAGES = 3      # pages a recurring edge line must be on to count as furniture
@@ -41,6 +47,9 @@ _WORDS = re.compile(r"\d+|\b[mdclxvi]+\b", re.IGNORECASE)
 _NUMBER = r"(?:\d+|[mdclxvi]+)"
 PART_MIN = 12         # a furniture key this long, with a number in it, is cut out of a line
 _FLOWS = (",", ";", "-", "‐")   # a line ending so goes on in the next one: body text
+FUZZY_MIN = 6         # keys with fewer letters than this are only compared exactly
+FUZZY_RATIO = 0.8     # difflib ratio of two keys' letters that makes them one key
+_FUZZY_POSTING = 64   # trigrams shared by more representatives than this are not looked up
 
 
 def key(line: str) -> str:
@@ -58,6 +67,48 @@ def _part_pattern(furniture_key: str) -> re.Pattern[str]:
     """The raw text a long furniture key stands for, inside a longer line."""
     parts = [re.escape(word).replace("\\#", "#").replace("#", _NUMBER) for word in furniture_key.split()]
     return re.compile(r"(?:^|(?<=\s))" + r"\s+".join(parts) + r"(?=\s|$)", re.IGNORECASE)
+
+
+def letters(text: str) -> str:
+    """The letters of a text, case folded: what survives OCR's misreadings of spacing,
+    digits and punctuation."""
+    return "".join(c for c in text.casefold() if c.isalpha())
+
+
+def fuzzy_canon(keys: Iterable[str]) -> dict[str, str]:
+    """Each key mapped to the first key (in sorted order) it nearly equals: the same
+    letters, or letters alike to FUZZY_RATIO (difflib) when both have FUZZY_MIN letters
+    or more. Candidates are found through shared letter trigrams, so a book's thousands
+    of distinct edge lines are not compared pairwise."""
+    out: dict[str, str] = {}
+    by_letters: dict[str, str] = {}
+    reps: list[tuple[str, str]] = []                 # (letters, key)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for k in sorted(set(keys)):
+        lk = letters(k)
+        if lk in by_letters:
+            out[k] = by_letters[lk]
+            continue
+        out[k] = by_letters[lk] = k
+        if len(lk) < FUZZY_MIN:
+            continue
+        grams = {lk[i:i + 3] for i in range(len(lk) - 2)}
+        shared: Counter[int] = Counter()
+        for g in grams:
+            posting = postings.get(g, ())
+            if len(posting) <= _FUZZY_POSTING:
+                shared.update(posting)
+        for rep, _n in shared.most_common(8):
+            rl, rk = reps[rep]
+            matcher = SequenceMatcher(None, rl, lk, autojunk=False)
+            if matcher.real_quick_ratio() >= FUZZY_RATIO and matcher.ratio() >= FUZZY_RATIO:
+                out[k] = by_letters[lk] = rk
+                break
+        else:
+            for g in grams:
+                postings[g].append(len(reps))
+            reps.append((lk, k))
+    return out
 
 
 def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -136,24 +187,32 @@ def _recurring(pages: list[list[str]]) -> set[str]:
         return set()
     need = max(2, min(REPEAT_PAGES, len(pages)))
     filled = [[line for line in lines if line.strip()] for lines in pages]
+    reach = 2 * EDGE
+    canon = fuzzy_canon(key(line) for lines in filled for line in lines[:reach] + lines[-reach:])
     ends = [[0, len(lines) - 1] for lines in filled]
-    furniture: set[str] = set()
-    for _ in range(2 * EDGE):
+    found_reps: set[str] = set()
+
+    def rep(line: str) -> str:
+        k = key(line)
+        return canon.get(k, k)
+
+    for _ in range(reach):
         counts: Counter[str] = Counter()
         for lines, (top, bottom) in zip(filled, ends, strict=True):
-            found = {key(lines[i]) for i in {top, bottom} if top <= i <= bottom
+            found = {rep(lines[i]) for i in {top, bottom} if top <= i <= bottom
                      and not lines[i].endswith(_FLOWS)}
             counts.update(found)
-        new = {k for k, n in counts.items() if n >= need and k} - furniture
+        new = {k for k, n in counts.items() if n >= need and k} - found_reps
         if not new:
             break
-        furniture |= new
+        found_reps |= new
         for lines, span in zip(filled, ends, strict=True):
-            while span[0] <= span[1] and key(lines[span[0]]) in furniture:
+            while span[0] <= span[1] and rep(lines[span[0]]) in found_reps:
                 span[0] += 1
-            while span[0] <= span[1] and key(lines[span[1]]) in furniture:
+            while span[0] <= span[1] and rep(lines[span[1]]) in found_reps:
                 span[1] -= 1
-    return furniture
+    # every spelling of a furniture key is furniture
+    return {k for k, r in canon.items() if r in found_reps} | found_reps
 
 
 def _strong(pages: list[list[str]], furniture: set[str]) -> set[str]:

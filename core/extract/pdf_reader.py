@@ -27,8 +27,8 @@
   deliberately tiny: the shared corpus has real one-line PDFs ("Hello, World!",
   "Issue 7665") that must be found, while its scanned and image-only files yield no
   characters at all; a few stray marks from a scan stay under it.
-- The title is the metadata /Title when it looks like a title, else the first short
-  line of the first page, else the file name.
+- The title is the metadata /Title when it is meaningful, else the first heading or a
+  title-like line of the first page, else the file name (core/extract/titles.py).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from core.extract.furniture import strip_furniture
 from core.extract.lines import join_across_pages, page_paragraphs
 from core.extract.options import ExtractOptions, PageProgress
 from core.extract.pdf_text import read_pages
+from core.extract.titles import choose_title
 from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 
 MIN_TEXT_CHARS = 4
@@ -49,8 +50,6 @@ SCANNED_MAX_CHARS = 20      # a page with fewer readable letters/digits may be a
 NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is turned off)"
 OCR_FOUND_NOTHING = "no text found: the pages are images and OCR read no text on them"
 
-_BAD_TITLES = re.compile(r"^(untitled|document\d*|microsoft word|slide \d+|title)$|\.(docx?|pdf|tex|dvi|ps|odt|rtf)$",
-                         re.IGNORECASE)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -203,11 +202,4 @@ def _title(reader, blocks: list[Block], path: Path) -> str:
         title = clean_line(str(meta.title)) if meta is not None and meta.title else ""
     except Exception:  # noqa: BLE001 - unreadable metadata is no reason to fail
         title = ""
-    title = re.sub(r"^Microsoft (Word|PowerPoint) - ", "", title)
-    if 3 <= len(title) <= 200 and not _BAD_TITLES.search(title) and title != path.stem:
-        return title
-    first = blocks[0].text if blocks else ""
-    first_line = first.split(". ")[0]
-    if 3 <= len(first_line) <= 150 and blocks[0].page == 1:
-        return first_line
-    return path.stem
+    return choose_title(title, blocks, path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,24 @@ import numpy as np
 from core.catalog import Catalog
 from core.errors import InvalidInputError, NotFoundError
 from core.model_versions import ModelVersions
-from core.search.accel import Accelerator, Hits
+from core.search.accel import Accelerator
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
+from core.search.knn import knn_excluding as _knn_excluding
+from core.search.scores import FLOOR, nothing_matches
+from core.search.similar_docs import similar_documents
 from core.search.snippets import SentenceCache, best_sentences, by_words, query_terms, word_spans
+from core.search.strength import fill_strength
 from core.store import Store
-from core.types import ChunkInfo, SearchResult, SimilarDocument
+from core.types import ChunkInfo, SearchResult, SearchResults, SimilarDocument
 
 MODES = ("hybrid", "dense", "keyword")
+MODE_ALIASES = {"meaning": "dense"}     # the window's word for dense search
 MAX_K = 1000
 MAX_QUERY_CHARS = 4000          # the encoder reads at most a few hundred tokens anyway
 FUSION_DEPTH = 100              # candidates taken from each list before fusing
 GROUP_DEPTH = 5                 # candidates per wanted document when grouping
-DOC_SOURCE_PASSAGES = 64        # passages of a document compared in similar_documents
-DOC_NEIGHBOURS = 50             # nearest passages fetched per source passage
-DOC_PAIRS = 3                   # passage pairs reported per similar document
 
 BEST_SENTENCE_TOP = 10
 
@@ -100,12 +101,17 @@ class Searcher:
         group_by_document: bool = False,
         advanced: bool = False,
         snippets: bool = True,
-    ) -> list[SearchResult]:
-        """Passages matching ``query``, best first.
+    ) -> SearchResults:
+        """Passages matching ``query``, best first, as SearchResults (a list whose
+        ``reason`` says why it is empty).
 
-        ``mode``: hybrid (default), dense or keyword. ``advanced`` lets the keyword part
-        read FTS5 syntax. ``snippets=False`` skips the best-sentence spans (faster).
+        ``mode``: hybrid (default), dense (also called meaning) or keyword. ``advanced``
+        lets the keyword part read FTS5 syntax. ``snippets=False`` skips the best-sentence
+        spans (faster). By meaning, a passage is an answer only when it is not noise
+        (``chunks.noise``: fragments, furniture) and its cosine to the query reaches the
+        calibrated floor (core/search/calibration.py); hybrid keeps what the words find.
         """
+        mode = MODE_ALIASES.get(mode, mode)
         if mode not in MODES:
             raise InvalidInputError(f"unknown search mode {mode!r} (use one of {', '.join(MODES)})")
         k = _check_k(k)
@@ -113,10 +119,10 @@ class Searcher:
             raise InvalidInputError("the query must be text")
         query = query[:MAX_QUERY_CHARS]
         if not clean_text(query).strip():
-            return []
+            return SearchResults(reason="nothing to search for: the query has no words")
         allowed = allowed_chunk_ids(self.store.reader(), filters)
         if allowed is not None and len(allowed) == 0:
-            return []
+            return SearchResults(reason="nothing matches: no passage passes the filters")
         depth = k * GROUP_DEPTH if group_by_document else k
         qvec = None
         dense: list[tuple[int, float]] = []
@@ -149,19 +155,27 @@ class Searcher:
                         qvec = self._encode_query(query)
                 else:
                     qvec = self._encode_query(query)
-                hits = self.accelerator().search(qvec, wanted, allowed)
+                dense = self._meaning_hits(qvec, wanted, allowed)
             except BaseException:
                 if pending is not None:
                     pending.result()
                 raise
-            dense = list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True))
+        best = dense[0][1] if dense else None
+        if best is None or best < FLOOR:
+            dense = []          # nothing passes the floor: no answer by meaning
+
         if pending is not None:
             kw = pending.result()
+        if not dense and not kw:
+            if mode == "keyword":
+                return SearchResults(reason="nothing matches: no passage holds these words")
+            return SearchResults(reason=nothing_matches(best), floor=FLOOR)
         ranked = self._drop_exact_repeats(_rank(mode, dense, kw))
         if group_by_document:
             ranked = self._group(ranked[:depth], k)   # other hits among exactly depth candidates
         else:
             ranked = ranked[:k]
+        bm25 = dict(kw)
         if mode == "keyword":
             # A keyword search loads no model: its best sentence is the one holding the
             # most of the words found (add_best_sentences can still pick one by meaning).
@@ -169,13 +183,27 @@ class Searcher:
             if snippets:
                 for r in out:
                     r.best_sentence = by_words(r.text, r.word_spans)
-            return out
-        return self._results(ranked, query, qvec if snippets else None, snippets)
+            fill_strength(out, query, None, {}, bm25)
+            return SearchResults(out, floor=None)
+        out = self._results(ranked, query, qvec if snippets else None, snippets)
+        assert qvec is not None
+        fill_strength(out, query, qvec, self.accelerator().vectors([r.chunk_id for r in out]), bm25)
+        return SearchResults(out, floor=FLOOR)
+
+    def _meaning_hits(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """The k nearest passages by meaning (id, cosine), noise left out."""
+        noise = self.catalog.noise_ids()
+        acc = self.accelerator()
+        if allowed is not None:
+            allowed = allowed[~np.isin(allowed, np.fromiter(noise, np.int64, len(noise)))]
+            if len(allowed) == 0:
+                return []
+        return _knn_excluding(acc, qvec, k, noise, allowed, first=2 * k)
 
     def similar_to_text(
         self, text: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
         group_by_document: bool = False,
-    ) -> list[SearchResult]:
+    ) -> SearchResults:
         """Passages like a text pasted by the user: the same as a query."""
         return self.search(text, mode=mode, k=k, filters=filters, group_by_document=group_by_document)
 
@@ -286,6 +314,8 @@ class Searcher:
         results = self._results(ranked, None, None, False)
         if snippets:
             self._add_best_sentences(results, vec)
+        fill_strength(results, None, vec, acc.vectors([r.chunk_id for r in results]), {},
+                      what="the chosen passage")
         return results
 
     def _excluded_for(self, src: ChunkInfo, same_document: bool) -> set[int]:
@@ -296,65 +326,9 @@ class Searcher:
     def similar_documents(
         self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,
     ) -> list[SimilarDocument]:
-        """Documents most like this one, best first.
-
-        Score of a target document T for the source document S: the mean, over S's
-        passages (up to 64, evenly spread), of the cosine between that passage and its
-        best match in T. When T's passages are not among a source passage's 50 nearest,
-        the 50th neighbour's cosine stands in (an upper bound on T's best there).
-
-        Why this aggregate: a mean over the source's passages rewards documents that
-        echo many parts of S, so one shared boilerplate paragraph (a licence, a header,
-        a reference list) adds at most 1/|S| of the score, while a maximum over all pairs
-        would rank any document sharing that one paragraph first. The best match per
-        source passage (not a mean over all pairs) keeps a long target document from
-        being penalised for its unrelated parts.
-        """
-        k = _check_k(k)
-        doc = self.catalog.document(int(doc_id))
-        holder = doc.copy_of or doc.id          # a copy's passages are its holder's (core/copies.py)
-        src_ids = self.catalog.chunk_ids_of(holder)
-        if not src_ids:
-            return []
-        if len(src_ids) > DOC_SOURCE_PASSAGES:
-            picks = np.linspace(0, len(src_ids) - 1, DOC_SOURCE_PASSAGES).round().astype(int)
-            src_ids = [src_ids[i] for i in sorted(set(picks.tolist()))]
-        acc = self.accelerator()
-        vecs = acc.vectors(src_ids)
-        own = set(self.catalog.chunk_ids_of(holder))
-        allowed = allowed_chunk_ids(self.store.reader(), filters)
-        per_source = []
-        for sid in src_ids:
-            if sid not in vecs:
-                continue
-            hits = _knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, own, allowed)
-            per_source.append((sid, hits))
-        return self._aggregate_documents(per_source, k)
-
-    def _aggregate_documents(
-        self, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
-    ) -> list[SimilarDocument]:
-        docs = self.catalog.document_of_chunks(list({c for _, hits in per_source for c, _ in hits}))
-        best: dict[int, dict[int, tuple[int, float]]] = defaultdict(dict)   # doc -> src -> (tgt, cos)
-        floors = {}
-        for sid, hits in per_source:
-            floors[sid] = hits[-1][1] if hits else 0.0
-            for cid, score in hits:
-                d = docs.get(cid)
-                if d is not None and (sid not in best[d] or score > best[d][sid][1]):
-                    best[d][sid] = (cid, score)
-        n = len(per_source)
-        scored = []
-        for d, matches in best.items():
-            total = sum(matches[s][1] if s in matches else floors[s] for s, _ in per_source)
-            pairs = sorted(((s, t, c) for s, (t, c) in matches.items()), key=lambda p: -p[2])
-            scored.append((total / n, d, len(matches), pairs[:DOC_PAIRS]))
-        scored.sort(key=lambda t: -t[0])
-        out = []
-        for score, d, matched, pairs in scored[:k]:
-            out.append(SimilarDocument(self.catalog.document(d), float(score), matched, n,
-                                       [(int(s), int(t), float(c)) for s, t, c in pairs]))
-        return out
+        """Documents most like this one, best first, from what their body passages say
+        (core/search/similar_docs.py explains the score)."""
+        return similar_documents(self, int(doc_id), _check_k(k), filters)
 
 
 def _check_k(k: Any) -> int:
@@ -374,17 +348,3 @@ def _rank(mode: str, dense: list[tuple[int, float]], kw: list[tuple[int, float]]
     if mode == "keyword":
         return [(c, s, None, i + 1) for i, (c, s) in enumerate(kw)]
     return rrf([c for c, _ in dense], [c for c, _ in kw])
-
-
-def _knn_excluding(
-    acc: Accelerator, vec: np.ndarray, k: int, excluded: set[int], allowed: np.ndarray | None,
-) -> list[tuple[int, float]]:
-    """k nearest (id, cosine) not in ``excluded``: asks for more until enough survive."""
-    want = k + len(excluded)
-    total = len(acc)
-    while True:
-        hits: Hits = acc.search(vec, min(want, max(total, 1)), allowed)
-        keep = [(int(c), float(s)) for c, s in zip(hits.ids, hits.scores, strict=True) if int(c) not in excluded]
-        if len(keep) >= k or len(hits.ids) < want or want >= total:
-            return keep[:k]
-        want *= 2

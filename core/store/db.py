@@ -23,6 +23,7 @@ from core.errors import ExtensionError, LikewiseError, StoreError
 from core.store.failures import translate
 from core.store.health import check_library_file
 from core.store.rows import one_row
+from core.text import is_fragment
 
 BUSY_TIMEOUT_MS = 10_000
 MMAP_SIZE = 1 << 40          # SQLite caps it to its compile-time maximum
@@ -71,12 +72,19 @@ def connect(path: Path | str, readonly: bool = False) -> apsw.Connection:
         ) from exc
     if not version:
         raise ExtensionError("sqlite-vec loaded but vec_version() returned nothing")
+    # migration 0011 marks the fragments of an existing library with the rule new passages get
+    conn.createscalarfunction("likewise_is_noise", _is_noise, 1, deterministic=True)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     # Memory-mapped reads: a vec0 point lookup walks its chunk's overflow pages, which
     # costs ~250 us through read() and ~25 us through the map (measured at 100k).
     conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     return conn
+
+
+def _is_noise(*values: Any) -> int:
+    """SQL likewise_is_noise(text): core.text.is_fragment, for migration 0011."""
+    return int(is_fragment(str(values[0] or "")))
 
 
 class Store:
