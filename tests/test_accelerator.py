@@ -202,3 +202,27 @@ def test_concurrent_searches_while_vectors_change(store):
     assert errors == []
     acc.sync()
     assert len(acc) == 200
+
+
+def test_saved_graph_opens_memory_mapped_and_is_written_again_only_when_changed(store, tmp_path):
+    rng = np.random.default_rng(6)
+    mat = _unit(rng, 1200)
+    _put(store, list(range(1, 1201)), mat)
+    path = tmp_path / "acc.m1.usearch"
+    built = Accelerator(store, 1, ann_threshold=1000, persist_path=path)
+    built.sync()
+    assert built.save()
+    assert not built.save()                    # nothing new: the file is not written again
+    written = path.stat().st_mtime_ns
+
+    opened = Accelerator(store, 1, ann_threshold=1000, persist_path=path)
+    assert opened.search(mat[41], 1).ids.tolist() == [42]
+    assert opened.rebuilds == 0 and opened._ann is not None and opened._ann.viewed == path
+    assert not opened.save() and path.stat().st_mtime_ns == written
+
+    extra = _unit(rng, 1)
+    _put(store, [5001], extra)                 # a change: the graph is loaded, then saved
+    assert opened.search(extra[0], 1).ids.tolist() == [5001]
+    assert opened._ann.viewed is None and opened.save()
+    again = Accelerator(store, 1, ann_threshold=1000, persist_path=path)
+    assert again.search(extra[0], 1).ids.tolist() == [5001] and again.rebuilds == 0

@@ -51,9 +51,11 @@ class Corpus:
     @classmethod
     def build(cls, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
               hashes: list[str], vectors: np.ndarray) -> Corpus:
-        order = np.argsort(ids, kind="stable")
-        ids, docs, starts, ends, vectors = ids[order], docs[order], starts[order], ends[order], vectors[order]
-        hashes_sorted = np.asarray(hashes, dtype=object)[order] if len(hashes) else np.zeros(0, object)
+        hashes_sorted = np.asarray(hashes, dtype=object) if len(hashes) else np.zeros(0, object)
+        if ids.size and not bool(np.all(ids[1:] > ids[:-1])):   # the store gives them sorted: no copy
+            order = np.argsort(ids, kind="stable")
+            ids, docs, starts, ends, vectors = ids[order], docs[order], starts[order], ends[order], vectors[order]
+            hashes_sorted = hashes_sorted[order]
         _, first, group = np.unique(hashes_sorted.astype(str), return_index=True, return_inverse=True)
         # Renumber groups by their first row so the representative is the lowest id.
         renum = np.empty(first.size, np.int64)

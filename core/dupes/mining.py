@@ -23,6 +23,7 @@ from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
+from core.dupes.graph_mine import NeighbourGraph, graph_pairs
 from core.dupes.mine import all_pairs, query_pairs
 from core.dupes.normalize import TRIVIAL, mining_hash
 from core.dupes.types import (
@@ -49,6 +50,7 @@ DEFAULT_RELATED = 0.70
 ProgressFn = Callable[[MiningProgress], None]
 
 _VEC_RELOAD_FRACTION = 0.2   # more changes than this since the cache -> read all vectors again
+GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through the search's graph
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -60,8 +62,15 @@ def _cluster_key(text_hashes: list[str]) -> str:
 class Miner:
     """Writes the dupes_* tables: mining, its marks, normalized hashes and clusters."""
 
-    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events) -> None:
+    def __init__(
+        self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events,
+        graph: Callable[[int], NeighbourGraph] | None = None,
+    ) -> None:
         self.store = store
+        # the search's accelerator of a model version (Searcher.accelerator): from
+        # ``graph_min_groups`` distinct paragraphs up, candidates come from its graph
+        self.graph = graph
+        self.graph_min_groups = GRAPH_MIN_GROUPS
         self.versions = versions
         self.catalog = catalog
         self._dupes_lock = threading.RLock()
@@ -180,17 +189,21 @@ class Miner:
 
         emit("exact", 0, int(todo_groups.size))
         exact = engine.exact_pairs(corpus, todo_groups, same_document)
-        reps = corpus.rep_vectors
         hits_i, hits_j, hits_s = [], [], []
 
         def tick(done: int, total: int) -> None:
             emit("mining", done, total)
 
+        use_graph = self.graph is not None and corpus.rep_rows.size >= self.graph_min_groups
+        report.through_graph = bool(use_graph and todo_groups.size)
         if todo_groups.size:
-            if full:
-                blocks = all_pairs(reps, related, cancel=cancel, progress=tick)
+            if use_graph and self.graph is not None:
+                blocks = graph_pairs(self.graph(model_id), corpus.ids, corpus.group, corpus.rep_rows,
+                                     corpus.vectors, todo_groups, related, cancel=cancel, progress=tick)
+            elif full:
+                blocks = all_pairs(corpus.rep_vectors, related, cancel=cancel, progress=tick)
             else:
-                blocks = query_pairs(reps, todo_groups, related, cancel=cancel, progress=tick)
+                blocks = query_pairs(corpus.rep_vectors, todo_groups, related, cancel=cancel, progress=tick)
             for gi, gj, sims in blocks:
                 hits_i.append(gi)
                 hits_j.append(gj)
@@ -198,6 +211,10 @@ class Miner:
         gi = np.concatenate(hits_i) if hits_i else np.zeros(0, np.int64)
         gj = np.concatenate(hits_j) if hits_j else np.zeros(0, np.int64)
         sims = np.concatenate(hits_s) if hits_s else np.zeros(0, np.float32)
+        if report.through_graph:   # a pair found from both of its sides is kept once
+            gi, gj = np.minimum(gi, gj), np.maximum(gi, gj)
+            _, first = np.unique(gi * max(1, corpus.rep_rows.size) + gj, return_index=True)
+            gi, gj, sims = gi[first], gj[first], sims[first]
         idx, ra, rb = engine.group_pairs_to_rows(corpus, gi, gj, same_document)
         sims = sims[idx]
         if cancel is not None:
@@ -361,7 +378,8 @@ class Miner:
             )
         }
         keep = np.array([int(c) in meta for c in ids], dtype=bool) if ids.size else np.zeros(0, bool)
-        ids, vecs = ids[keep], vecs[keep] if ids.size else vecs
+        if not keep.all():      # a copy of every vector only when some are left out
+            ids, vecs = ids[keep], vecs[keep] if ids.size else vecs
         rows = [meta[int(c)] for c in ids]
         docs = np.array([r[0] for r in rows], dtype=np.int64)
         starts = np.array([r[1] for r in rows], dtype=np.int64)
