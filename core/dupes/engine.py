@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,18 @@ class Members:
 
     def __getitem__(self, g: int) -> np.ndarray:
         return self.sorter[self.offsets[g] : self.offsets[g + 1]]
+
+
+class RepVectors:
+    """Group vectors by group index, read from the rows' vectors when asked (float32)."""
+
+    def __init__(self, vectors: np.ndarray, rep_rows: np.ndarray) -> None:
+        self.vectors = vectors
+        self.rep_rows = rep_rows
+        self.shape = (rep_rows.size, vectors.shape[1] if vectors.ndim == 2 else 0)
+
+    def __getitem__(self, groups: Any) -> np.ndarray:
+        return self.vectors[self.rep_rows[groups]].astype(np.float32, copy=False)
 
 
 @dataclass
@@ -68,8 +81,13 @@ class Corpus:
 
     @cached_property
     def rep_vectors(self) -> np.ndarray:
-        """One vector per group (its first passage's); computed once per corpus."""
-        return self.vectors[self.rep_rows]
+        """One float32 vector per group (its first passage's); computed once per corpus."""
+        return self.vectors[self.rep_rows].astype(np.float32, copy=False)
+
+    @property
+    def reps(self) -> RepVectors:
+        """The same, read on demand (no copy of every vector)."""
+        return RepVectors(self.vectors, self.rep_rows)
 
     def allowed(self, r1: int, r2: int, same_document: bool) -> bool:
         """May rows r1 and r2 pair up? Never with itself; inside one document only when

@@ -51,7 +51,7 @@ def graph_pairs(
         if cancel is not None:
             cancel.raise_if_cancelled()
         qg = query_groups[s : s + BATCH].astype(np.int64)
-        qvecs = vectors[rep_rows[qg]]
+        qvecs = vectors[rep_rows[qg]].astype(np.float32, copy=False)
         rows, cols, sims, full = _score(graph.neighbours(qvecs, NEIGHBOURS), ids, group, rep_rows,
                                         vectors, qg, qvecs, threshold)
         wide = np.flatnonzero(full)
@@ -84,7 +84,7 @@ def _score(
     key = r.astype(np.int64) * (int(group.max(initial=0)) + 1) + g
     _, first = np.unique(key, return_index=True)
     r, g = r[first], g[first]
-    sims = np.einsum("ij,ij->i", vectors[rep_rows[g]], qvecs[r]).astype(np.float32)
+    sims = np.einsum("ij,ij->i", vectors[rep_rows[g]].astype(np.float32, copy=False), qvecs[r])
     passed = sims >= threshold
     below = np.bincount(r[~passed], minlength=qg.size)
     asked = (keys >= 0).sum(axis=1)

@@ -51,6 +51,11 @@ ProgressFn = Callable[[MiningProgress], None]
 
 _VEC_RELOAD_FRACTION = 0.2   # more changes than this since the cache -> read all vectors again
 GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through the search's graph
+# From this many vectors mining keeps its copy in half precision (0.8 GB at 1M x 384, not
+# 1.5): candidates are kept down to HALF_MARGIN under the threshold (float16 cosines are
+# within 0.002 of the float32 ones) and the pairs kept are scored again from the store.
+HALF_FROM = 200_000
+HALF_MARGIN = 0.01
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -71,6 +76,7 @@ class Miner:
         # ``graph_min_groups`` distinct paragraphs up, candidates come from its graph
         self.graph = graph
         self.graph_min_groups = GRAPH_MIN_GROUPS
+        self.half_from = HALF_FROM
         self.versions = versions
         self.catalog = catalog
         self._dupes_lock = threading.RLock()
@@ -196,14 +202,16 @@ class Miner:
 
         use_graph = self.graph is not None and corpus.rep_rows.size >= self.graph_min_groups
         report.through_graph = bool(use_graph and todo_groups.size)
+        half = corpus.vectors.dtype != np.float32
+        least = related - HALF_MARGIN if half else related
         if todo_groups.size:
             if use_graph and self.graph is not None:
                 blocks = graph_pairs(self.graph(model_id), corpus.ids, corpus.group, corpus.rep_rows,
-                                     corpus.vectors, todo_groups, related, cancel=cancel, progress=tick)
+                                     corpus.vectors, todo_groups, least, cancel=cancel, progress=tick)
             elif full:
-                blocks = all_pairs(corpus.rep_vectors, related, cancel=cancel, progress=tick)
+                blocks = all_pairs(corpus.rep_vectors, least, cancel=cancel, progress=tick)
             else:
-                blocks = query_pairs(corpus.rep_vectors, todo_groups, related, cancel=cancel, progress=tick)
+                blocks = query_pairs(corpus.rep_vectors, todo_groups, least, cancel=cancel, progress=tick)
             for gi, gj, sims in blocks:
                 hits_i.append(gi)
                 hits_j.append(gj)
@@ -217,6 +225,8 @@ class Miner:
             gi, gj, sims = gi[first], gj[first], sims[first]
         idx, ra, rb = engine.group_pairs_to_rows(corpus, gi, gj, same_document)
         sims = sims[idx]
+        if half:
+            ra, rb, sims = self._rescored(model_id, corpus, ra, rb, related)
         if cancel is not None:
             cancel.raise_if_cancelled()
         emit("writing")
@@ -285,6 +295,23 @@ class Miner:
             )
             faults.checkpoint("mine")
 
+    def _rescored(
+        self, model_id: int, corpus: engine.Corpus, ra: np.ndarray, rb: np.ndarray, related: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs found in half precision, scored with the store's float32 vectors (of their
+        groups' representatives, as a scan scores them) and kept at ``related`` and up."""
+        reps_a = corpus.rep_rows[corpus.group[ra]]
+        reps_b = corpus.rep_rows[corpus.group[rb]]
+        wanted = np.unique(np.concatenate([corpus.ids[reps_a], corpus.ids[reps_b]])).tolist()
+        found = self.store.read_vectors(model_id, wanted)
+        sims = np.zeros(ra.size, np.float32)
+        for i, (a, b) in enumerate(zip(corpus.ids[reps_a].tolist(), corpus.ids[reps_b].tolist(), strict=True)):
+            va, vb = found.get(a), found.get(b)
+            if va is not None and vb is not None:
+                sims[i] = float(va @ vb) / (float(np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0)
+        keep = sims >= related
+        return ra[keep], rb[keep], sims[keep]
+
     def _overlaps(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
         """Word overlap (engine.word_overlap) of each pair of passages."""
         out = np.ones(a_ids.size, dtype=np.float32)
@@ -343,7 +370,8 @@ class Miner:
         hi = log_bounds(conn)[1]
         if not self.store.vec_table_exists(model_id):
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids, vecs = self.store.all_vectors(model_id)
+        count = self.store.count(f"SELECT COUNT(*) FROM {vec_table(model_id)}")
+        ids, vecs = self.store.all_vectors(model_id, np.float16 if count >= self.half_from else np.float32)
         follower.advance(hi)
         self._vectors[model_id] = (follower, ids, vecs)
         return ids, vecs
@@ -364,7 +392,7 @@ class Miner:
             if vecs.size == 0:
                 vecs = new_vecs.astype(np.float32)
             else:
-                vecs = np.concatenate([vecs, new_vecs.astype(np.float32)])
+                vecs = np.concatenate([vecs, new_vecs.astype(vecs.dtype)])
             ids = np.concatenate([ids, np.asarray(added, dtype=np.int64)])
         return ids, vecs
 
@@ -387,7 +415,7 @@ class Miner:
         hashes = [r[3] for r in rows]
         if vecs.ndim != 2 or vecs.shape[0] != ids.size:
             vecs = np.zeros((ids.size, 1), np.float32)
-        return engine.Corpus.build(ids, docs, starts, ends, hashes, np.ascontiguousarray(vecs, np.float32))
+        return engine.Corpus.build(ids, docs, starts, ends, hashes, np.ascontiguousarray(vecs))
 
     # -- clusters ---------------------------------------------------------------------------
     def _pairs_signature(self, model_id: int) -> str:
@@ -413,7 +441,7 @@ class Miner:
         ).reshape(-1, 2)
         nodes = np.unique(corpus.group[linked_rows]) if linked_rows.size else np.zeros(0, np.int64)
         weights = corpus.members.sizes.astype(np.float32)
-        found = cluster_groups(nodes, group_edges, corpus.rep_vectors, related, weights) if nodes.size else []
+        found = cluster_groups(nodes, group_edges, corpus.reps, related, weights) if nodes.size else []
         linked = set(linked_rows.tolist())
         linked_ids = [int(corpus.ids[r]) for r in linked_rows.tolist()]
         text_hash = dict(self.store.query(

@@ -303,27 +303,27 @@ class Store:
             raise StoreError(f"no vectors for chunks {missing[:5]} under model {model_id}")
         return np.stack([out[c] for c in chunk_ids]) if chunk_ids else np.zeros((0, 0), np.float32)
 
-    def all_vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk_ids int64[n], vectors float32[n, d]) for one model version.
+    def all_vectors(self, model_id: int, dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk_ids int64[n], vectors [n, d] of ``dtype``) for one model version.
 
         Read into one array sized from the count (a list of a million blobs, joined and
         copied, held the vectors three times over: 4.5 GB at 1M x 384)."""
         name = vec_table(model_id)
         conn = self.reader()
-        expected = int(conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
+        expected = self.count(f"SELECT COUNT(*) FROM {name}")
         ids = np.zeros(expected, np.int64)
         mat: np.ndarray | None = None
         n = 0
         for cid, blob in conn.execute(f"SELECT chunk_id, embedding FROM {name}"):
             vec = np.frombuffer(blob, dtype=np.float32)
             if mat is None:
-                mat = np.empty((max(expected, 1), vec.size), np.float32)
+                mat = np.empty((max(expected, 1), vec.size), dtype)
             if n == ids.size:   # written to since the count: grow
                 ids = np.concatenate([ids, np.zeros(max(1024, n // 8), np.int64)])
-                mat = np.concatenate([mat, np.empty((ids.size - mat.shape[0], vec.size), np.float32)])
+                mat = np.concatenate([mat, np.empty((ids.size - mat.shape[0], vec.size), dtype)])
             ids[n] = cid
             mat[n] = vec
             n += 1
         if mat is None or n == 0:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+            return np.zeros(0, np.int64), np.zeros((0, 0), dtype)
         return ids[:n].copy() if n < ids.size else ids, mat[:n] if n == mat.shape[0] else mat[:n].copy()
