@@ -244,7 +244,8 @@ class DupesView(QWidget):
         self.more = False
 
         def work(ctx: TaskContext) -> tuple:
-            return show, _page(lib, show, kind, folder, doc_id, 0), lib.duplicates_pending()
+            items, more = _page(lib, show, kind, folder, doc_id, 0)
+            return show, items, lib.duplicates_pending(), more
 
         self.runner.run(work, name="similar paragraphs", key="dupes-list", on_done=self._loaded)
 
@@ -285,7 +286,8 @@ class DupesView(QWidget):
         self.summary.setText(text)
 
     def _loaded(self, data: tuple) -> None:
-        show, (items, more), pending = data
+        show, items, pending, *rest = data      # (show, items, pending[, more pages])
+        more = bool(rest and rest[0])
         self.items = []
         self.items_show = show     # what the list holds now; the combo may have moved on
         self.pending = pending
