@@ -65,6 +65,26 @@ def _library_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
+def _breakdown(path: Path, passages: int) -> str:
+    """Bytes per passage by what holds them (SQLite's dbstat over the library file, and the
+    saved graph beside it)."""
+    import apsw
+
+    parts: dict[str, int] = {}
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+            part = ("vectors" if name.startswith("vec_m") else "log" if name.startswith("vec_log")
+                    else "words" if name.startswith("chunks_fts") else "mining" if name.startswith("dupes")
+                    else "text" if name.startswith("chunks") else "other")
+            parts[part] = parts.get(part, 0) + int(size)
+    finally:
+        conn.close()
+    parts["graph"] = sum(p.stat().st_size for p in path.parent.glob(path.name + ".m*.usearch"))
+    n = max(1, passages)
+    return ", ".join(f"{k} {v / n:,.0f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v)
+
+
 def _timed_searches(lib: Any, queries: list[str]) -> list[float]:
     lib.search(queries[0], mode="hybrid", k=10)          # encoder loaded, graph built or opened
     lat = []
@@ -119,7 +139,8 @@ def child_index(db: str, folder: str) -> dict:
     lib.close()
     return {"documents": docs, "passages": chunks, "encoded": encoded, "t90_s": t90, "encoded_s": indexed_s,
             "peak_mb": peak, "rescan_s": rescan, "rescan_changed_s": rescan_changed, "changed": changed,
-            "search": (_pct(lat, 50), _pct(lat, 95)), "bytes": _library_bytes(Path(db))}
+            "search": (_pct(lat, 50), _pct(lat, 95)), "bytes": _library_bytes(Path(db)),
+            "breakdown": _breakdown(Path(db), chunks)}
 
 
 def child_search(db: str) -> dict:
@@ -257,6 +278,7 @@ def files_part(files: int, work: Path) -> list[Row]:
         (f"rescan, {r['changed']} files changed (1 %)", f"{r['rescan_changed_s']:.1f} s", "in proportion"),
         ("search p50 / p95 (hybrid, in-process)", f"{r['search'][0]:.0f} / {r['search'][1]:.0f} ms", ""),
         ("bytes per passage", f"{per:,.0f} B", "4.2 KB before"),
+        ("  of which (B per passage)", r["breakdown"], ""),
     ]
 
 
@@ -314,6 +336,7 @@ def million_part(n: int, work: Path, reuse: bool) -> list[Row]:
         rows.append(("window", st["error"], ""))
     size = _library_bytes(db)
     rows.append(("bytes per passage (library file + graph)", f"{size / n:,.0f} B", "4.2 KB before"))
+    rows.append(("  of which (B per passage)", _breakdown(db, n), ""))
     return rows
 
 
