@@ -63,13 +63,16 @@ class Corpus:
 
     @classmethod
     def build(cls, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-              hashes: list[str], vectors: np.ndarray) -> Corpus:
-        hashes_sorted = np.asarray(hashes, dtype=object) if len(hashes) else np.zeros(0, object)
+              texts: list[str] | np.ndarray, vectors: np.ndarray) -> Corpus:
+        """``texts``: each passage's normalized-text hash, or a whole number standing for it."""
+        keys = np.asarray(texts) if len(texts) else np.zeros(0, np.int64)
+        if keys.dtype.kind not in "iu":
+            keys = keys.astype(str)
         if ids.size and not bool(np.all(ids[1:] > ids[:-1])):   # the store gives them sorted: no copy
             order = np.argsort(ids, kind="stable")
             ids, docs, starts, ends, vectors = ids[order], docs[order], starts[order], ends[order], vectors[order]
-            hashes_sorted = hashes_sorted[order]
-        _, first, group = np.unique(hashes_sorted.astype(str), return_index=True, return_inverse=True)
+            keys = keys[order]
+        _, first, group = np.unique(keys, return_index=True, return_inverse=True)
         # Renumber groups by their first row so the representative is the lowest id.
         renum = np.empty(first.size, np.int64)
         renum[np.argsort(first, kind="stable")] = np.arange(first.size)

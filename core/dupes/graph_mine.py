@@ -23,7 +23,7 @@ from core.dupes.mine import MAX_PER_ROW, Hits, _cap_rows
 
 NEIGHBOURS = 24          # candidates asked per group representative
 WIDE_NEIGHBOURS = 128    # asked again when all of them passed the threshold
-BATCH = 1024             # representatives per graph search (the search lock is held that long)
+BATCH = 256              # representatives per graph search (a search waits at most for one batch)
 
 
 class NeighbourGraph(Protocol):

@@ -25,7 +25,8 @@ from core.dupes import engine
 from core.dupes.cluster import cluster_groups
 from core.dupes.graph_mine import NeighbourGraph, graph_pairs
 from core.dupes.mine import all_pairs, query_pairs
-from core.dupes.normalize import TRIVIAL, mining_hash
+from core.dupes.normalize import mining_hash
+from core.dupes.passage_meta import PassageMeta
 from core.dupes.types import (
     EXACT,
     NEAR,
@@ -82,11 +83,13 @@ class Miner:
         self._dupes_lock = threading.RLock()
         # model id -> (its vec_log follower, chunk ids, vectors): mining's copy of the vectors
         self._vectors: dict[int, tuple[VecLogFollower, np.ndarray, np.ndarray]] = {}
+        self._meta = PassageMeta()      # each passage's document, place and text hash, by chunk id
         events.documents_indexed.subscribe(self._after_documents_indexed)
         events.document_deleted.subscribe(self._on_document_deleted)
 
     def close(self) -> None:
         self._vectors.clear()
+        self._meta.clear()
 
     # -- settings ---------------------------------------------------------------------
     def duplicate_thresholds(self) -> tuple[float, float]:
@@ -363,6 +366,7 @@ class Miner:
             if changes is None:
                 return ids, vecs
             if not changes.reload:
+                self._meta.forget(changes.added + changes.removed)
                 ids, vecs = self._apply_changes(model_id, ids, vecs, changes)
                 follower.advance(changes.upto)
                 self._vectors[model_id] = (follower, ids, vecs)
@@ -370,6 +374,7 @@ class Miner:
         hi = log_bounds(conn)[1]
         if not self.store.vec_table_exists(model_id):
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        self._meta.clear()
         count = self.store.count(f"SELECT COUNT(*) FROM {vec_table(model_id)}")
         ids, vecs = self.store.all_vectors(model_id, np.float16 if count >= self.half_from else np.float32)
         follower.advance(hi)
@@ -398,24 +403,14 @@ class Miner:
 
     def _corpus(self, model_id: int) -> engine.Corpus:
         ids, vecs = self._model_vectors(model_id)
-        meta = {
-            r[0]: r[1:]
-            for r in self.store.query(
-                "SELECT c.id, c.document_id, c.char_start, c.char_end, n.norm_hash FROM chunks c "
-                "JOIN dupes_norm n ON n.chunk_id = c.id WHERE n.norm_hash != ?", (TRIVIAL,)
-            )
-        }
-        keep = np.array([int(c) in meta for c in ids], dtype=bool) if ids.size else np.zeros(0, bool)
+        found, rows = self._meta.aligned(self.store, ids)
+        keep = found & (rows[:, 3] >= 0)        # trivial paragraphs are never mined
         if not keep.all():      # a copy of every vector only when some are left out
-            ids, vecs = ids[keep], vecs[keep] if ids.size else vecs
-        rows = [meta[int(c)] for c in ids]
-        docs = np.array([r[0] for r in rows], dtype=np.int64)
-        starts = np.array([r[1] for r in rows], dtype=np.int64)
-        ends = np.array([r[2] for r in rows], dtype=np.int64)
-        hashes = [r[3] for r in rows]
+            ids, rows = ids[keep], rows[keep]
+            vecs = vecs[keep] if vecs.ndim == 2 and vecs.shape[0] == keep.size else vecs
         if vecs.ndim != 2 or vecs.shape[0] != ids.size:
             vecs = np.zeros((ids.size, 1), np.float32)
-        return engine.Corpus.build(ids, docs, starts, ends, hashes, np.ascontiguousarray(vecs))
+        return engine.Corpus.build(ids, rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], np.ascontiguousarray(vecs))
 
     # -- clusters ---------------------------------------------------------------------------
     def _pairs_signature(self, model_id: int) -> str:
