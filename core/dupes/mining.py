@@ -36,7 +36,7 @@ from core.dupes.types import (
 from core.errors import Cancelled, InvalidInputError
 from core.events import DocumentDeleted, Events
 from core.model_versions import ModelVersions
-from core.store import Store, vec_table
+from core.store import Store
 from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 
 # Default thresholds, measured with all-MiniLM-L6-v2 by bench/bench_dupes.py (calibration):
@@ -100,15 +100,13 @@ class Miner:
         return (float(row[0]), float(row[1])) if row else (DEFAULT_NEAR, DEFAULT_RELATED)
 
     def duplicates_pending(self) -> int:
-        """Passages with a vector under the active model that mining has not seen yet."""
+        """Passages with a vector under the active model that mining has not seen yet:
+        two counts, not a join over every vector (the window asks at each refresh)."""
         model_id = self.versions.active_model_id()
         if not self.store.vec_table_exists(model_id):
             return 0
-        return self.store.count(
-            f"SELECT COUNT(*) FROM {vec_table(model_id)} v LEFT JOIN dupes_mined m "
-            "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL",
-            (model_id,),
-        )
+        mined = self.store.count("SELECT COUNT(*) FROM dupes_mined WHERE model_id = ?", (model_id,))
+        return max(0, self.store.vector_count(model_id) - mined)
 
     # -- hooks from the rest of the library ----------------------------------------------
     def _after_documents_indexed(self, doc_ids: list[int]) -> None:
@@ -375,7 +373,7 @@ class Miner:
         if not self.store.vec_table_exists(model_id):
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         self._meta.clear()
-        count = self.store.count(f"SELECT COUNT(*) FROM {vec_table(model_id)}")
+        count = self.store.vector_count(model_id)
         ids, vecs = self.store.all_vectors(model_id, np.float16 if count >= self.half_from else np.float32)
         follower.advance(hi)
         self._vectors[model_id] = (follower, ids, vecs)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from core.store import vec_table
+from core.store import count_vectors, vec_table
 from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 
 ANN_THRESHOLD = 50_000       # below this many vectors: exact numpy search
@@ -277,7 +277,7 @@ class Accelerator:
     def _count(self, conn: Any) -> int:
         if not self._table_exists(conn):
             return 0
-        return int(conn.execute(f"SELECT COUNT(*) FROM {vec_table(self.model_id)}").fetchone()[0])
+        return count_vectors(conn, self.model_id)
 
     def _table_exists(self, conn: Any) -> bool:
         row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (vec_table(self.model_id),)).fetchone()

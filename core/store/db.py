@@ -34,6 +34,18 @@ def vec_table(model_id: int) -> str:
     return f"vec_m{int(model_id)}"
 
 
+def count_vectors(conn: apsw.Connection, model_id: int) -> int:
+    """How many vectors a model version has. Counted in sqlite-vec's rowid table where
+    there is one: counting through vec0 itself reads every vector chunk (0.28 s at 100k,
+    against 0.04 s), which a status, a window refresh or a search should not pay at a million."""
+    name = vec_table(model_id)
+    for table in (f"{name}_rowids", name):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None:
+            row = conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+            return int(row[0]) if row else 0
+    return 0
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     found = []
     folder = resources.files("core.store") / "migrations"
@@ -239,6 +251,9 @@ class Store:
         )
         return row is not None
 
+    def vector_count(self, model_id: int) -> int:
+        return count_vectors(self.reader(), model_id)
+
     def put_vectors(
         self, conn: apsw.Connection, model_id: int, chunk_ids: list[int], vectors: np.ndarray
     ) -> None:
@@ -310,7 +325,7 @@ class Store:
         copied, held the vectors three times over: 4.5 GB at 1M x 384)."""
         name = vec_table(model_id)
         conn = self.reader()
-        expected = self.count(f"SELECT COUNT(*) FROM {name}")
+        expected = self.vector_count(model_id)
         ids = np.zeros(expected, np.int64)
         mat: np.ndarray | None = None
         n = 0
