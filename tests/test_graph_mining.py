@@ -93,9 +93,9 @@ class CountingGraph:
         self.acc = acc
         self.asked: list[np.ndarray] = []
 
-    def neighbours(self, mat: np.ndarray, count: int) -> np.ndarray:
+    def neighbours(self, mat: np.ndarray, count: int, breadth: int = 128) -> np.ndarray:
         self.asked.append(np.asarray(mat).copy())
-        return self.acc.neighbours(mat, count)
+        return self.acc.neighbours(mat, count, breadth)
 
 
 def _through_graph(lib) -> CountingGraph:

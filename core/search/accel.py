@@ -199,10 +199,16 @@ class _Ann:
             return np.full((len(mat), max(count, 0)), -1, np.int64)
         self.index.expansion_search = max(breadth, count)
         found = self.index.search(_normalize(mat), count, threads=0)
-        keys = np.asarray(found.keys, dtype=np.int64).reshape(len(mat), -1)
+        out = np.full((len(mat), count), -1, np.int64)
+        if not hasattr(found, "counts"):     # one row asked: usearch answers with its matches only
+            keys = np.asarray(found.keys, dtype=np.int64).reshape(-1)[:count]
+            out[0, : keys.size] = keys
+            return out
+        keys = np.asarray(found.keys, dtype=np.int64).reshape(len(mat), -1)[:, :count]
         counts = np.asarray(found.counts, dtype=np.int64).reshape(-1)
-        keys[np.arange(keys.shape[1])[None, :] >= counts[:, None]] = -1
-        return keys
+        valid = np.arange(keys.shape[1])[None, :] < counts[:, None]
+        out[:, : keys.shape[1]][valid] = keys[valid]
+        return out
 
     def memory_bytes(self) -> int:
         return int(self.index.memory_usage)
