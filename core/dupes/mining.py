@@ -57,6 +57,7 @@ GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through 
 # within 0.002 of the float32 ones) and the pairs kept are scored again from the store.
 HALF_FROM = 200_000
 HALF_MARGIN = 0.01
+OVERLAP_PAIRS = 4_000        # pairs whose word overlap is computed together
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -314,21 +315,24 @@ class Miner:
         return ra[keep], rb[keep], sims[keep]
 
     def _overlaps(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
-        """Word overlap (engine.word_overlap) of each pair of passages."""
+        """Word overlap (engine.word_overlap) of each pair of passages, a few thousand pairs
+        at a time: the word sets of every passage in a pair at once held about 10 KB per
+        passage, gigabytes for a million passages' pairs."""
         out = np.ones(a_ids.size, dtype=np.float32)
-        if not a_ids.size:
-            return out
-        wanted = np.unique(np.concatenate([a_ids, b_ids])).tolist()
-        words: dict[int, frozenset[str]] = {}
+        order = np.argsort(a_ids, kind="stable")     # a passage's pairs together: read once
         conn = self.store.reader()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", tuple(part)):
-                words[int(cid)] = engine.word_set(text)
         empty: frozenset[str] = frozenset()
-        for i, (a, b) in enumerate(zip(a_ids.tolist(), b_ids.tolist(), strict=True)):
-            out[i] = engine.word_overlap(words.get(a, empty), words.get(b, empty))
+        for s in range(0, order.size, OVERLAP_PAIRS):
+            batch = order[s : s + OVERLAP_PAIRS]
+            wanted = np.unique(np.concatenate([a_ids[batch], b_ids[batch]])).tolist()
+            words: dict[int, frozenset[str]] = {}
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", tuple(part)):
+                    words[int(cid)] = engine.word_set(text)
+            for i in batch.tolist():
+                out[i] = engine.word_overlap(words.get(int(a_ids[i]), empty), words.get(int(b_ids[i]), empty))
         return out
 
     # -- passages, hashes and vectors --------------------------------------------------------
