@@ -173,6 +173,13 @@ def child_mine(db: str) -> dict:
 
 
 def child_incremental(db: str, n: str) -> dict:
+    import core.offline  # noqa: F401
+    from core.library import Library
+
+    lib = Library(path=Path(db))          # a reused library: the document added last time goes
+    with lib.store.write() as conn:
+        lib.catalog.delete_document_at(conn, "/bench/added.txt")
+    lib.close()
     texts, vectors = scifact_vectors()
     data = bench_dupes.make_library(int(n), texts, vectors)
     return bench_dupes.child_incremental(Path(db), data["texts"], data["vectors"])
