@@ -54,8 +54,8 @@ ANN_RESCORE_EXTRA = 40       # unfiltered: k + this many candidates, re-scored e
                              # (each is a ~27 us point lookup: k=100 for hybrid search
                              # took 11 ms with 4k candidates, 4 ms with k + 40)
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
-MINE_BREADTH = 128           # search breadth when mining asks for a passage's neighbours: a
-                             # passage's near neighbours lie close, unlike a query's answers
+MINE_BREADTH = 256           # search breadth when mining asks for a passage's neighbours (near-pair
+                             # recall at 200k passages: 0.966 at 128, 0.977 at 256; bench-archive)
 
 
 @dataclass
