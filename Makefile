@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui screenshots package package-test package-tools cluster-extra bundle build-env icons clean venv
+.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui bench-archive screenshots package package-test package-tools cluster-extra bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +97,11 @@ soak: $(STAMP)
 
 bench-gui: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_gui.py
+
+# Not part of `make test` (issue 27): a generated archive of 5,000 files and a library of
+# 1,000,000 passages; ARGS="--files 50000", "--skip-million", "--passages 200000" ...
+bench-archive: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_archive.py $(ARGS)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m app.gui.screenshots docs/screenshots

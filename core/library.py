@@ -102,7 +102,8 @@ class Library:
         self.watching = Watching(self.indexer, self.catalog, self.events)
         self.label_table = Labels(self.store, self.catalog, self.events)
         self.training = Training(self.settings, self.versions, self.label_table)
-        self.miner = Miner(self.store, self.versions, self.catalog, self.events)
+        self.miner = Miner(self.store, self.versions, self.catalog, self.events,
+                           graph=self.searcher.accelerator)
         self.discovery = Discovery(self.store, self.versions, self.catalog, self.miner, self.label_table)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -482,10 +483,11 @@ class Library:
         include_ignored: bool = False,
         document_id: int | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[DuplicatePair]:
         return self.discovery.duplicate_pairs(
             kind=kind, folder=folder, min_score=min_score, include_ignored=include_ignored,
-            document_id=document_id, limit=limit,
+            document_id=document_id, limit=limit, offset=offset,
         )
 
     def duplicate_pair(self, pair_id: int) -> DuplicatePair:
@@ -498,10 +500,12 @@ class Library:
         min_size: int = 2,
         document_id: int | None = None,
         include_ignored: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[DuplicateCluster]:
         return self.discovery.duplicate_clusters(
             kind=kind, folder=folder, min_size=min_size, document_id=document_id,
-            include_ignored=include_ignored,
+            include_ignored=include_ignored, limit=limit, offset=offset,
         )
 
     def duplicate_cluster(self, cluster_id: int) -> DuplicateCluster:

@@ -30,6 +30,7 @@ from core.pathnames import display_stored, from_db
 from core.words import count, plural_noun
 
 KIND_WORDS = {"exact": "Exact copy", "near": "Near copy", "related": "Related"}
+PAGE = 200          # groups or pairs listed at a time; more as the list is scrolled
 DEL_BG = "#fed7d7"
 INS_BG = "#c6f6d5"
 REP_BG = "#fefcbf"
@@ -160,6 +161,11 @@ class DupesView(QWidget):
         self.tree.header().resizeSection(1, 70)
         self.tree.header().resizeSection(2, 200)
         self.tree.currentItemChanged.connect(self._selected)
+        self.tree.verticalScrollBar().valueChanged.connect(self._more_wanted)
+        self._page_query: tuple | None = None
+        self._fetching = False
+        self.more = False
+        self.pending = 0
         self.member_combo = QComboBox()
         self.member_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.member_combo.setMinimumContentsLength(24)
@@ -235,42 +241,64 @@ class DupesView(QWidget):
         doc_id = self.document_filter[0] if self.document_filter else None
         self.member_combo.setVisible(show == "clusters")
 
+        self._page_query = (lib, show, kind, folder, doc_id)
+        self.more = False
+
         def work(ctx: TaskContext) -> tuple:
-            pending = lib.duplicates_pending()
-            if show == "clusters":
-                k = kind if kind in ("exact", "near") else None
-                items = [] if kind == "related" else lib.duplicate_clusters(
-                    kind=k, folder=folder, document_id=doc_id)
-            else:
-                items = lib.duplicate_pairs(kind=kind, folder=folder, document_id=doc_id, limit=500)
-            return show, items, pending
+            items, more = _page(lib, show, kind, folder, doc_id, 0)
+            return show, items, lib.duplicates_pending(), more
 
         self.runner.run(work, name="similar paragraphs", key="dupes-list", on_done=self._loaded)
 
+    def _more_wanted(self, value: int) -> None:
+        """Scrolled near the end of what is listed: the next page (tens of thousands of
+        groups are listed a page at a time, never all at once)."""
+        bar = self.tree.verticalScrollBar()
+        if not self.more or self._fetching or value < bar.maximum() - 2 or self._page_query is None:
+            return
+        self._fetching = True
+        query = self._page_query
+        lib, show, kind, folder, doc_id = query
+        offset = len(self.items)
+
+        def work(ctx: TaskContext) -> tuple:
+            return query, _page(lib, show, kind, folder, doc_id, offset)
+
+        def done(data: tuple) -> None:
+            self._fetching = False
+            if data[0] is self._page_query:       # not a page of a list replaced since
+                self._append(*data[1])
+
+        self.runner.run(work, name="similar paragraphs", key="dupes-more", on_done=done,
+                        on_finished=lambda: setattr(self, "_fetching", False))
+
+    def _append(self, items: list, more: bool) -> None:
+        self.more = more
+        self.items.extend(items)
+        for it in items:
+            self.tree.addTopLevelItem(_row(it, self.items_show))
+        self._summarize()
+
+    def _summarize(self) -> None:
+        text = self._summary_text(self.items_show, self.items, self.pending)
+        if self.more:        # "200+ groups": more pages follow as the list is scrolled
+            text = text.replace(f"{len(self.items):,}", f"{len(self.items):,}+", 1)
+        self.summary.setText(text)
+
     def _loaded(self, data: tuple) -> None:
-        show, items, pending = data
-        self.summary.setText(self._summary_text(show, items, pending))
-        if show == self.items_show and items == self.items:
+        show, items, pending, *rest = data      # (show, items, pending[, more pages])
+        more = bool(rest and rest[0])
+        if show == self.items_show and items == self.items and not more and not self.more:
+            self.pending = pending
+            self._summarize()
             if not items:
                 self.detail_label.setText(self._empty_text(pending))
             return       # a refresh that found the same list keeps the selection and the view
-        self.items = items
+        self.items = []
         self.items_show = show     # what the list holds now; the combo may have moved on
+        self.pending = pending
         self.tree.clear()
-        for it in items:
-            if show == "clusters":
-                where = f"{count(it.size, 'passage')} in {count(it.documents, 'document')}"
-                row = [KIND_WORDS.get(it.kind, it.kind), f"{it.score:.2f}", where,
-                       _short(it.representative.text)]
-            else:
-                where = (f"{os.path.basename(display_stored(it.a.path))} \u2194 "
-                         f"{os.path.basename(display_stored(it.b.path))}")
-                row = [KIND_WORDS.get(it.kind, it.kind), f"{it.cosine:.2f}", where, _short(it.a.text)]
-            item = QTreeWidgetItem(row)
-            if it.decision:
-                item.setText(0, f"{row[0]} ({it.decision})")
-            item.setToolTip(3, it.representative.text if show == "clusters" else it.a.text)
-            self.tree.addTopLevelItem(item)
+        self._append(items, more)
         first = self.tree.topLevelItem(0)
         if items and first is not None:
             self.tree.setCurrentItem(first)
@@ -424,3 +452,30 @@ class DupesView(QWidget):
             self.refresh()
 
         self.runner.run(work, name="decide", lane=WRITE, on_done=done)
+
+
+def _page(lib: Any, show: str, kind: Any, folder: Any, doc_id: int | None, offset: int) -> tuple[list, bool]:
+    """One page of groups or pairs from ``offset`` (off the UI thread), and whether more follow."""
+    if show == "clusters":
+        if kind == "related":
+            return [], False
+        k = kind if kind in ("exact", "near") else None
+        items = lib.duplicate_clusters(kind=k, folder=folder, document_id=doc_id, limit=PAGE + 1, offset=offset)
+    else:
+        items = lib.duplicate_pairs(kind=kind, folder=folder, document_id=doc_id, limit=PAGE + 1, offset=offset)
+    return items[:PAGE], len(items) > PAGE
+
+
+def _row(it: Any, show: str) -> QTreeWidgetItem:
+    if show == "clusters":
+        where = f"{count(it.size, 'passage')} in {count(it.documents, 'document')}"
+        row = [KIND_WORDS.get(it.kind, it.kind), f"{it.score:.2f}", where, _short(it.representative.text)]
+    else:
+        where = (f"{os.path.basename(display_stored(it.a.path))} \u2194 "
+                 f"{os.path.basename(display_stored(it.b.path))}")
+        row = [KIND_WORDS.get(it.kind, it.kind), f"{it.cosine:.2f}", where, _short(it.a.text)]
+    item = QTreeWidgetItem(row)
+    if it.decision:
+        item.setText(0, f"{row[0]} ({it.decision})")
+    item.setToolTip(3, it.representative.text if show == "clusters" else it.a.text)
+    return item

@@ -3,15 +3,9 @@ document with its status (indexed, encrypted, no text, error and why)."""
 
 from __future__ import annotations
 
-import os
-import time
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -33,124 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pathnames import display_name, display_stored, split_member
+from app.gui.documents_model import UNSUPPORTED, DocRole, DocumentsModel
+from core.pathnames import display_stored
 
-STATUS_TEXT = {"indexed": "Indexed", "encrypted": "Encrypted", "no_text": "No text",
-               "error": "Error", "pending": "Waiting", "not_read": "Not read",
-               "unsupported": "Not supported"}
-STATUS_COLOUR = {"indexed": "#2f855a", "encrypted": "#b7791f", "no_text": "#b7791f",
-                 "error": "#c53030", "pending": "#6b7280", "not_read": "#6b7280", "unsupported": "#6b7280"}
 STATE_TEXT = {"watching": "Watching", "polling": "Watching (polling)", "unavailable": "Unavailable",
               "error": "Cannot watch", "idle": "Not watched", "paused": "Paused"}
-STATUS_ORDER = {"error": 0, "encrypted": 1, "no_text": 2, "not_read": 3, "pending": 4, "indexed": 5,
-                "unsupported": 6}
-UNSUPPORTED = "unsupported"      # a row per extension of the files Likewise does not read
-DocRole = Qt.ItemDataRole.UserRole + 1
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
-
-
-def unsupported_rows(kinds: list[tuple[str, int, int, str]]) -> list[Any]:
-    """One row of the documents table per extension Likewise does not read
-    (core Library.unsupported_files): "412 .exe files", with an example path."""
-    from core.types import DocumentInfo
-
-    return [DocumentInfo(-1, f"{n:,} {ext} files", None, ext, size, 0.0, UNSUPPORTED,
-                         f"not a supported type, never read (e.g. {display_stored(example)})", None, 0, None)
-            for ext, n, size, example in kinds]
-
-
-class DocumentsModel(QAbstractTableModel):
-    COLUMNS = ("Document", "Status", "Pages", "Passages", "Size", "Folder / reason")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.docs: list[Any] = []
-
-    def set_documents(self, docs: list[Any]) -> None:
-        self.beginResetModel()
-        self.docs = list(docs)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.docs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        d = self.docs[index.row()]
-        col = index.column()
-        if role == DocRole:
-            return d
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return display_name(d.path)
-            if col == 1:
-                text = STATUS_TEXT.get(d.status, d.status)
-                return text if d.available else f"{text} (unavailable)"
-            if col == 2:
-                return d.pages if d.pages is not None else ""
-            if col == 3:
-                return d.chunks
-            if col == 4:
-                return _size(d.size)
-            if col == 5:
-                return d.error if d.error else os.path.dirname(display_stored(split_member(d.path)[0]))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = display_stored(d.path)
-            if d.sender:
-                tip += f"\nFrom: {d.sender}" + (f"\nTo: {d.recipients}" if d.recipients else "")
-            if d.error:
-                tip += f"\n{d.error}"
-            if d.indexed_at:
-                tip += "\nIndexed " + time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at))
-            return tip
-        if role == Qt.ItemDataRole.ForegroundRole and col in (1, 5) and d.status != "indexed":
-            return QColor(STATUS_COLOUR.get(d.status, "#6b7280"))
-        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
-            return QColor(STATUS_COLOUR["indexed"])
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            if col == 1:   # problems first, then waiting, then indexed
-                return (STATUS_ORDER.get(d.status, 9), display_name(d.path).lower())
-            return (d.pages or 0, d.chunks, d.size)[col - 2] if 2 <= col <= 4 else None
-        return None
-
-
-class _SortProxy(QSortFilterProxyModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.status_filter: set[str] | None = None
-        self.text_filter = ""
-
-    def lessThan(
-        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
-    ) -> bool:
-        a = left.data(Qt.ItemDataRole.UserRole)
-        b = right.data(Qt.ItemDataRole.UserRole)
-        if a is not None and b is not None:
-            return a < b
-        return str(left.data() or "").lower() < str(right.data() or "").lower()
-
-    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        d = cast(DocumentsModel, self.sourceModel()).docs[row]
-        if self.status_filter is not None and d.status not in self.status_filter:
-            return False
-        return not self.text_filter or self.text_filter in d.path.lower()
 
 
 class LibraryPanel(QWidget):
@@ -199,11 +80,9 @@ class LibraryPanel(QWidget):
         tl.addLayout(fbuttons)
 
         # documents
-        self.model = DocumentsModel(self)
-        self.proxy = _SortProxy(self)
-        self.proxy.setSourceModel(self.model)
+        self.model = DocumentsModel(self)      # sorts, filters and pages by itself (50,000 rows)
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -230,10 +109,18 @@ class LibraryPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter by name")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._filter_changed)
+        self.type_combo = QComboBox()
+        self.type_combo.addItem("All types", None)
+        self.type_combo.currentIndexChanged.connect(self._filter_changed)
+        self.folder_combo = QComboBox()
+        self.folder_combo.addItem("All folders", None)
+        self.folder_combo.currentIndexChanged.connect(self._filter_changed)
         dbar = QHBoxLayout()
         dbar.addWidget(QLabel("<b>Documents</b>"))
         dbar.addStretch(1)
         dbar.addWidget(self.filter_edit)
+        dbar.addWidget(self.folder_combo)
+        dbar.addWidget(self.type_combo)
         dbar.addWidget(self.status_combo)
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
@@ -272,10 +159,12 @@ class LibraryPanel(QWidget):
             self.folders.addTopLevelItem(item)
             if f.path == selected:
                 item.setSelected(True)
+        _refill(self.folder_combo, "All folders", [(display_stored(f.path), f.path) for f in folders])
         self._update_buttons()
 
     def set_documents(self, docs: list[Any]) -> None:
         self.model.set_documents(docs)
+        _refill(self.type_combo, "All types", [(t, t) for t in self.model.types()])
         counts: dict[str, int] = {}
         for d in docs:
             counts[d.status] = counts.get(d.status, 0) + 1
@@ -307,7 +196,7 @@ class LibraryPanel(QWidget):
 
     def selected_documents(self) -> list[Any]:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        return [self.proxy.index(r, 0).data(DocRole) for r in sorted(rows)]
+        return [self.model.index(r, 0).data(DocRole) for r in sorted(rows)]
 
     def show_problems(self) -> None:
         self.status_combo.setCurrentIndex(2)
@@ -332,9 +221,8 @@ class LibraryPanel(QWidget):
             self.pause_folder_requested.emit(f.path, not f.paused)
 
     def _filter_changed(self) -> None:
-        self.proxy.status_filter = self.status_combo.currentData()
-        self.proxy.text_filter = self.filter_edit.text().strip().lower()
-        self.proxy.invalidateFilter()
+        self.model.set_filter(status=self.status_combo.currentData(), doc_type=self.type_combo.currentData(),
+                              folder=self.folder_combo.currentData(), text=self.filter_edit.text())
 
     def document_menu(self, doc: Any) -> QMenu:
         menu = QMenu(self)
@@ -360,3 +248,20 @@ class LibraryPanel(QWidget):
         if doc.status in ("not_read", UNSUPPORTED):
             return      # a link not followed, a folder that cannot be listed, a type not read
         self.document_menu(doc).popup(self.table.viewport().mapToGlobal(pos))
+
+
+def _refill(combo: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
+    """Put these (label, value) items in a filter combo, keeping the choice if it is still there."""
+    chosen = combo.currentData()
+    if [combo.itemData(i) for i in range(1, combo.count())] == [v for _, v in items]:
+        return
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(everything, None)
+    for label, value in items:
+        combo.addItem(label, value)
+    at = combo.findData(chosen) if chosen is not None else 0
+    combo.setCurrentIndex(max(at, 0))
+    combo.blockSignals(False)
+    if at < 0:    # what was chosen went away: show everything
+        combo.currentIndexChanged.emit(0)

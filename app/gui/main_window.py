@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import viewer
+from app.gui.documents_model import unsupported_rows
 from app.gui.dupes_view import DupesView
 from app.gui.errors import describe
 from app.gui.first_run import FirstRunPage
 from app.gui.gc_main_thread import MainThreadCollector
 from app.gui.labels_view import LabelsView
-from app.gui.library_panel import LibraryPanel, unsupported_rows
+from app.gui.library_panel import LibraryPanel
 from app.gui.library_watch import LibraryWatch
 from app.gui.menus import build_menus
 from app.gui.progress import FailureNotice, FailuresDialog, ProgressDetails, ProgressWidget

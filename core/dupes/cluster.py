@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.dupes.engine import RepVectors
+
 FULL_MEDOID_LIMIT = 2048   # components larger than this use the member nearest the centroid
 
 
@@ -53,7 +55,7 @@ def components(nodes: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
     return [nodes[part] for part in np.split(order, splits)]
 
 
-def _medoid(members: np.ndarray, vectors: np.ndarray, weights: np.ndarray) -> int:
+def _medoid(members: np.ndarray, vectors: np.ndarray | RepVectors, weights: np.ndarray) -> int:
     """The member with the greatest similarity to all others, each other counted as
     often as it has copies (so a text pasted many times stands for its cluster)."""
     v = vectors[members]
@@ -66,7 +68,7 @@ def _medoid(members: np.ndarray, vectors: np.ndarray, weights: np.ndarray) -> in
 
 
 def cluster_groups(
-    nodes: np.ndarray, edges: np.ndarray, vectors: np.ndarray, related: float,
+    nodes: np.ndarray, edges: np.ndarray, vectors: np.ndarray | RepVectors, related: float,
     weights: np.ndarray | None = None,
 ) -> list[GroupCluster]:
     """Clusters of groups linked by ``edges``, split so that every member reaches

@@ -81,9 +81,11 @@ class Discovery:
         include_ignored: bool = False,
         document_id: int | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[DuplicatePair]:
         """Stored pairs under the active model, strongest first. Pairs marked ignore or
-        "not similar" (rejected) are left out unless ``include_ignored``."""
+        "not similar" (rejected) are left out unless ``include_ignored``. ``limit`` and
+        ``offset`` give one page of them (the window lists tens of thousands lazily)."""
         if kind is not None and kind not in KINDS:
             raise InvalidInputError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         folder_id = self._folder_filter(folder)
@@ -105,9 +107,7 @@ class Discovery:
             where.append("(dd.decision IS NULL OR dd.decision = 'confirmed')")
         sql = self._pairs_sql() + " WHERE " + " AND ".join(where)
         sql += " ORDER BY CASE p.kind WHEN 'exact' THEN 0 WHEN 'near' THEN 1 ELSE 2 END, p.cosine DESC, p.id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
+        sql += _page(params, limit, offset)
         return [self._pair_from_row(r) for r in self.store.query(sql, tuple(params))]
 
     @staticmethod
@@ -139,9 +139,12 @@ class Discovery:
         min_size: int = 2,
         document_id: int | None = None,
         include_ignored: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[DuplicateCluster]:
         """Clusters under the active model, largest and strongest first. A folder or a
-        document keeps the clusters with at least one member there."""
+        document keeps the clusters with at least one member there. ``limit`` and
+        ``offset`` give one page of them."""
         if kind is not None and kind not in (EXACT, NEAR):
             raise InvalidInputError(f"clusters are of kind exact or near, not {kind!r}")
         model_id = self.versions.active_model_id()
@@ -164,7 +167,7 @@ class Discovery:
         rows = self.store.query(
             "SELECT k.id, k.kind, k.size, k.score, k.representative, dd.decision FROM dupes_clusters k "
             "LEFT JOIN dupes_decisions dd ON dd.key = k.key WHERE " + " AND ".join(where)
-            + " ORDER BY k.size DESC, k.score DESC, k.id",
+            + " ORDER BY k.size DESC, k.score DESC, k.id" + _page(params, limit, offset),
             tuple(params),
         )
         return [self._cluster(*r) for r in rows]
@@ -270,3 +273,11 @@ def _strength(members: list[PassageRef], representative: PassageRef, stored: flo
     counted; clusters stored before this rule carry it in ``stored``)."""
     others = [m.cosine for m in members if m.chunk_id != representative.chunk_id and m.cosine is not None]
     return float(sum(others) / len(others)) if others else float(stored)
+
+
+def _page(params: list[Any], limit: int | None, offset: int) -> str:
+    """The LIMIT/OFFSET clause of one page (its values appended to ``params``)."""
+    if limit is None and not offset:
+        return ""
+    params += [-1 if limit is None else int(limit), max(0, int(offset))]
+    return " LIMIT ? OFFSET ?"

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,18 @@ class Members:
         return self.sorter[self.offsets[g] : self.offsets[g + 1]]
 
 
+class RepVectors:
+    """Group vectors by group index, read from the rows' vectors when asked (float32)."""
+
+    def __init__(self, vectors: np.ndarray, rep_rows: np.ndarray) -> None:
+        self.vectors = vectors
+        self.rep_rows = rep_rows
+        self.shape = (rep_rows.size, vectors.shape[1] if vectors.ndim == 2 else 0)
+
+    def __getitem__(self, groups: Any) -> np.ndarray:
+        return self.vectors[self.rep_rows[groups]].astype(np.float32, copy=False)
+
+
 @dataclass
 class Corpus:
     """Every passage with a vector under one model, in the same row order everywhere."""
@@ -50,11 +63,16 @@ class Corpus:
 
     @classmethod
     def build(cls, ids: np.ndarray, docs: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-              hashes: list[str], vectors: np.ndarray) -> Corpus:
-        order = np.argsort(ids, kind="stable")
-        ids, docs, starts, ends, vectors = ids[order], docs[order], starts[order], ends[order], vectors[order]
-        hashes_sorted = np.asarray(hashes, dtype=object)[order] if len(hashes) else np.zeros(0, object)
-        _, first, group = np.unique(hashes_sorted.astype(str), return_index=True, return_inverse=True)
+              texts: list[str] | np.ndarray, vectors: np.ndarray) -> Corpus:
+        """``texts``: each passage's normalized-text hash, or a whole number standing for it."""
+        keys = np.asarray(texts) if len(texts) else np.zeros(0, np.int64)
+        if keys.dtype.kind not in "iu":
+            keys = keys.astype(str)
+        if ids.size and not bool(np.all(ids[1:] > ids[:-1])):   # the store gives them sorted: no copy
+            order = np.argsort(ids, kind="stable")
+            ids, docs, starts, ends, vectors = ids[order], docs[order], starts[order], ends[order], vectors[order]
+            keys = keys[order]
+        _, first, group = np.unique(keys, return_index=True, return_inverse=True)
         # Renumber groups by their first row so the representative is the lowest id.
         renum = np.empty(first.size, np.int64)
         renum[np.argsort(first, kind="stable")] = np.arange(first.size)
@@ -66,8 +84,13 @@ class Corpus:
 
     @cached_property
     def rep_vectors(self) -> np.ndarray:
-        """One vector per group (its first passage's); computed once per corpus."""
-        return self.vectors[self.rep_rows]
+        """One float32 vector per group (its first passage's); computed once per corpus."""
+        return self.vectors[self.rep_rows].astype(np.float32, copy=False)
+
+    @property
+    def reps(self) -> RepVectors:
+        """The same, read on demand (no copy of every vector)."""
+        return RepVectors(self.vectors, self.rep_rows)
 
     def allowed(self, r1: int, r2: int, same_document: bool) -> bool:
         """May rows r1 and r2 pair up? Never with itself; inside one document only when

@@ -23,8 +23,10 @@ from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
+from core.dupes.graph_mine import NeighbourGraph, graph_pairs
 from core.dupes.mine import all_pairs, query_pairs
 from core.dupes.normalize import TRIVIAL, mining_hash
+from core.dupes.passage_meta import PassageMeta
 from core.dupes.types import (
     EXACT,
     NEAR,
@@ -49,6 +51,13 @@ DEFAULT_RELATED = 0.70
 ProgressFn = Callable[[MiningProgress], None]
 
 _VEC_RELOAD_FRACTION = 0.2   # more changes than this since the cache -> read all vectors again
+GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through the search's graph
+# From this many vectors mining keeps its copy in half precision (0.8 GB at 1M x 384, not
+# 1.5): candidates are kept down to HALF_MARGIN under the threshold (float16 cosines are
+# within 0.002 of the float32 ones) and the pairs kept are scored again from the store.
+HALF_FROM = 200_000
+HALF_MARGIN = 0.01
+OVERLAP_PAIRS = 4_000        # pairs whose word overlap is computed together
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -60,18 +69,28 @@ def _cluster_key(text_hashes: list[str]) -> str:
 class Miner:
     """Writes the dupes_* tables: mining, its marks, normalized hashes and clusters."""
 
-    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events) -> None:
+    def __init__(
+        self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events,
+        graph: Callable[[int], NeighbourGraph] | None = None,
+    ) -> None:
         self.store = store
+        # the search's accelerator of a model version (Searcher.accelerator): from
+        # ``graph_min_groups`` distinct paragraphs up, candidates come from its graph
+        self.graph = graph
+        self.graph_min_groups = GRAPH_MIN_GROUPS
+        self.half_from = HALF_FROM
         self.versions = versions
         self.catalog = catalog
         self._dupes_lock = threading.RLock()
         # model id -> (its vec_log follower, chunk ids, vectors): mining's copy of the vectors
         self._vectors: dict[int, tuple[VecLogFollower, np.ndarray, np.ndarray]] = {}
+        self._meta = PassageMeta()      # each passage's document, place and text hash, by chunk id
         events.documents_indexed.subscribe(self._after_documents_indexed)
         events.document_deleted.subscribe(self._on_document_deleted)
 
     def close(self) -> None:
         self._vectors.clear()
+        self._meta.clear()
 
     # -- settings ---------------------------------------------------------------------
     def duplicate_thresholds(self) -> tuple[float, float]:
@@ -82,17 +101,18 @@ class Miner:
         return (float(row[0]), float(row[1])) if row else (DEFAULT_NEAR, DEFAULT_RELATED)
 
     def duplicates_pending(self) -> int:
-        """Passages with a vector under the active model that mining has not seen yet;
-        fragments (a TRIVIAL normalized hash) are never compared, so they never wait."""
+        """Passages with a vector under the active model that mining has not seen yet:
+        counts, not a join over every vector (the window asks at each refresh).
+        Fragments (a TRIVIAL normalized hash) are never compared, so they never wait."""
         model_id = self.versions.active_model_id()
         if not self.store.vec_table_exists(model_id):
             return 0
-        return self.store.count(
-            f"SELECT COUNT(*) FROM {vec_table(model_id)} v LEFT JOIN dupes_mined m "
-            "ON m.model_id = ? AND m.chunk_id = v.chunk_id WHERE m.chunk_id IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM dupes_norm n WHERE n.chunk_id = v.chunk_id AND n.norm_hash = ?)",
-            (model_id, TRIVIAL),
-        )
+        mined = self.store.count("SELECT COUNT(*) FROM dupes_mined WHERE model_id = ?", (model_id,))
+        trivial = self.store.count(
+            f"SELECT COUNT(*) FROM dupes_norm n JOIN {vec_table(model_id)} v ON v.chunk_id = n.chunk_id "
+            "WHERE n.norm_hash = ? AND NOT EXISTS (SELECT 1 FROM dupes_mined m "
+            "WHERE m.model_id = ? AND m.chunk_id = n.chunk_id)", (TRIVIAL, model_id))
+        return max(0, self.store.vector_count(model_id) - mined - trivial)
 
     # -- hooks from the rest of the library ----------------------------------------------
     def _after_documents_indexed(self, doc_ids: list[int]) -> None:
@@ -182,17 +202,23 @@ class Miner:
 
         emit("exact", 0, int(todo_groups.size))
         exact = engine.exact_pairs(corpus, todo_groups, same_document)
-        reps = corpus.rep_vectors
         hits_i, hits_j, hits_s = [], [], []
 
         def tick(done: int, total: int) -> None:
             emit("mining", done, total)
 
+        use_graph = self.graph is not None and corpus.rep_rows.size >= self.graph_min_groups
+        report.through_graph = bool(use_graph and todo_groups.size)
+        half = corpus.vectors.dtype != np.float32
+        least = related - HALF_MARGIN if half else related
         if todo_groups.size:
-            if full:
-                blocks = all_pairs(reps, related, cancel=cancel, progress=tick)
+            if use_graph and self.graph is not None:
+                blocks = graph_pairs(self.graph(model_id), corpus.ids, corpus.group, corpus.rep_rows,
+                                     corpus.vectors, todo_groups, least, cancel=cancel, progress=tick)
+            elif full:
+                blocks = all_pairs(corpus.rep_vectors, least, cancel=cancel, progress=tick)
             else:
-                blocks = query_pairs(reps, todo_groups, related, cancel=cancel, progress=tick)
+                blocks = query_pairs(corpus.rep_vectors, todo_groups, least, cancel=cancel, progress=tick)
             for gi, gj, sims in blocks:
                 hits_i.append(gi)
                 hits_j.append(gj)
@@ -200,8 +226,14 @@ class Miner:
         gi = np.concatenate(hits_i) if hits_i else np.zeros(0, np.int64)
         gj = np.concatenate(hits_j) if hits_j else np.zeros(0, np.int64)
         sims = np.concatenate(hits_s) if hits_s else np.zeros(0, np.float32)
+        if report.through_graph:   # a pair found from both of its sides is kept once
+            gi, gj = np.minimum(gi, gj), np.maximum(gi, gj)
+            _, first = np.unique(gi * max(1, corpus.rep_rows.size) + gj, return_index=True)
+            gi, gj, sims = gi[first], gj[first], sims[first]
         idx, ra, rb = engine.group_pairs_to_rows(corpus, gi, gj, same_document)
         sims = sims[idx]
+        if half:
+            ra, rb, sims = self._rescored(model_id, corpus, ra, rb, related)
         if cancel is not None:
             cancel.raise_if_cancelled()
         emit("writing")
@@ -270,22 +302,42 @@ class Miner:
             )
             faults.checkpoint("mine")
 
+    def _rescored(
+        self, model_id: int, corpus: engine.Corpus, ra: np.ndarray, rb: np.ndarray, related: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs found in half precision, scored with the store's float32 vectors (of their
+        groups' representatives, as a scan scores them) and kept at ``related`` and up."""
+        reps_a = corpus.rep_rows[corpus.group[ra]]
+        reps_b = corpus.rep_rows[corpus.group[rb]]
+        wanted = np.unique(np.concatenate([corpus.ids[reps_a], corpus.ids[reps_b]])).tolist()
+        found = self.store.read_vectors(model_id, wanted)
+        sims = np.zeros(ra.size, np.float32)
+        for i, (a, b) in enumerate(zip(corpus.ids[reps_a].tolist(), corpus.ids[reps_b].tolist(), strict=True)):
+            va, vb = found.get(a), found.get(b)
+            if va is not None and vb is not None:
+                sims[i] = float(va @ vb) / (float(np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0)
+        keep = sims >= related
+        return ra[keep], rb[keep], sims[keep]
+
     def _overlaps(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
-        """Word overlap (engine.word_overlap) of each pair of passages."""
+        """Word overlap (engine.word_overlap) of each pair of passages, a few thousand pairs
+        at a time: the word sets of every passage in a pair at once held about 10 KB per
+        passage, gigabytes for a million passages' pairs."""
         out = np.ones(a_ids.size, dtype=np.float32)
-        if not a_ids.size:
-            return out
-        wanted = np.unique(np.concatenate([a_ids, b_ids])).tolist()
-        words: dict[int, frozenset[str]] = {}
+        order = np.argsort(a_ids, kind="stable")     # a passage's pairs together: read once
         conn = self.store.reader()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", tuple(part)):
-                words[int(cid)] = engine.word_set(text)
         empty: frozenset[str] = frozenset()
-        for i, (a, b) in enumerate(zip(a_ids.tolist(), b_ids.tolist(), strict=True)):
-            out[i] = engine.word_overlap(words.get(a, empty), words.get(b, empty))
+        for s in range(0, order.size, OVERLAP_PAIRS):
+            batch = order[s : s + OVERLAP_PAIRS]
+            wanted = np.unique(np.concatenate([a_ids[batch], b_ids[batch]])).tolist()
+            words: dict[int, frozenset[str]] = {}
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for cid, text in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", tuple(part)):
+                    words[int(cid)] = engine.word_set(text)
+            for i in batch.tolist():
+                out[i] = engine.word_overlap(words.get(int(a_ids[i]), empty), words.get(int(b_ids[i]), empty))
         return out
 
     # -- passages, hashes and vectors --------------------------------------------------------
@@ -321,6 +373,7 @@ class Miner:
             if changes is None:
                 return ids, vecs
             if not changes.reload:
+                self._meta.forget(changes.added + changes.removed)
                 ids, vecs = self._apply_changes(model_id, ids, vecs, changes)
                 follower.advance(changes.upto)
                 self._vectors[model_id] = (follower, ids, vecs)
@@ -328,7 +381,9 @@ class Miner:
         hi = log_bounds(conn)[1]
         if not self.store.vec_table_exists(model_id):
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids, vecs = self.store.all_vectors(model_id)
+        self._meta.clear()
+        count = self.store.vector_count(model_id)
+        ids, vecs = self.store.all_vectors(model_id, np.float16 if count >= self.half_from else np.float32)
         follower.advance(hi)
         self._vectors[model_id] = (follower, ids, vecs)
         return ids, vecs
@@ -349,29 +404,20 @@ class Miner:
             if vecs.size == 0:
                 vecs = new_vecs.astype(np.float32)
             else:
-                vecs = np.concatenate([vecs, new_vecs.astype(np.float32)])
+                vecs = np.concatenate([vecs, new_vecs.astype(vecs.dtype)])
             ids = np.concatenate([ids, np.asarray(added, dtype=np.int64)])
         return ids, vecs
 
     def _corpus(self, model_id: int) -> engine.Corpus:
         ids, vecs = self._model_vectors(model_id)
-        meta = {
-            r[0]: r[1:]
-            for r in self.store.query(
-                "SELECT c.id, c.document_id, c.char_start, c.char_end, n.norm_hash FROM chunks c "
-                "JOIN dupes_norm n ON n.chunk_id = c.id WHERE n.norm_hash != ?", (TRIVIAL,)
-            )
-        }
-        keep = np.array([int(c) in meta for c in ids], dtype=bool) if ids.size else np.zeros(0, bool)
-        ids, vecs = ids[keep], vecs[keep] if ids.size else vecs
-        rows = [meta[int(c)] for c in ids]
-        docs = np.array([r[0] for r in rows], dtype=np.int64)
-        starts = np.array([r[1] for r in rows], dtype=np.int64)
-        ends = np.array([r[2] for r in rows], dtype=np.int64)
-        hashes = [r[3] for r in rows]
+        found, rows = self._meta.aligned(self.store, ids)
+        keep = found & (rows[:, 3] >= 0)        # trivial paragraphs are never mined
+        if not keep.all():      # a copy of every vector only when some are left out
+            ids, rows = ids[keep], rows[keep]
+            vecs = vecs[keep] if vecs.ndim == 2 and vecs.shape[0] == keep.size else vecs
         if vecs.ndim != 2 or vecs.shape[0] != ids.size:
             vecs = np.zeros((ids.size, 1), np.float32)
-        return engine.Corpus.build(ids, docs, starts, ends, hashes, np.ascontiguousarray(vecs, np.float32))
+        return engine.Corpus.build(ids, rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], np.ascontiguousarray(vecs))
 
     # -- clusters ---------------------------------------------------------------------------
     def _pairs_signature(self, model_id: int) -> str:
@@ -397,7 +443,7 @@ class Miner:
         ).reshape(-1, 2)
         nodes = np.unique(corpus.group[linked_rows]) if linked_rows.size else np.zeros(0, np.int64)
         weights = corpus.members.sizes.astype(np.float32)
-        found = cluster_groups(nodes, group_edges, corpus.rep_vectors, related, weights) if nodes.size else []
+        found = cluster_groups(nodes, group_edges, corpus.reps, related, weights) if nodes.size else []
         linked = set(linked_rows.tolist())
         linked_ids = [int(corpus.ids[r]) for r in linked_rows.tolist()]
         text_hash = dict(self.store.query(

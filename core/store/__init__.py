@@ -1,3 +1,3 @@
-from core.store.db import Store, vec_table
+from core.store.db import Store, count_vectors, vec_table
 
-__all__ = ["Store", "vec_table"]
+__all__ = ["Store", "count_vectors", "vec_table"]
