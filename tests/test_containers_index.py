@@ -177,7 +177,7 @@ def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, ti
     root = Path(__file__).resolve().parents[1]
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from core.library import Library; "
               "lib = Library(path=sys.argv[2], model_path=sys.argv[3]); lib.add_folder(sys.argv[4]); lib.index()")
-    env = dict(os.environ, LIKEWISE_KILL_AT="write:3")
+    env = dict(os.environ, LIKEWISE_KILL_AT="write:3", LIKEWISE_TEST_HOOKS="1")
     proc = subprocess.run([sys.executable, "-c", script, str(root), str(db), str(tiny_model_dir), str(folder)],
                           env=env, timeout=300)
     assert proc.returncode == -9                      # killed inside the third message's write

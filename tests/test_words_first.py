@@ -70,7 +70,7 @@ def test_kill_between_the_stages_loses_nothing_and_extracts_nothing_again(tmp_pa
     script = tmp_path / "run.py"
     script.write_text(_RUN.format(root=str(ROOT)))
     # killed by the fault hook when the first group is encoded, before its vectors are written
-    env = dict(os.environ, LIKEWISE_KILL_AT="vectors:1")
+    env = dict(os.environ, LIKEWISE_KILL_AT="vectors:1", LIKEWISE_TEST_HOOKS="1")
     proc = subprocess.run([sys.executable, str(script), str(db), str(tiny_model_dir), str(folder)],
                           env=env, timeout=300)
     assert proc.returncode == -signal.SIGKILL
