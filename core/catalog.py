@@ -22,6 +22,7 @@ from typing import Any
 import apsw
 import numpy as np
 
+import core.index.jobs as jobs
 from core import faults
 from core.catalog_members import MemberRows
 from core.chunk import noise_flags
@@ -122,7 +123,7 @@ class Catalog:
         with self.store.write() as conn:
             for doc_id in doc_ids:
                 self.delete_document(conn, doc_id)
-            conn.execute("DELETE FROM jobs WHERE folder_id = ?", (folder_id,))
+            jobs.drop_jobs_of_folder(conn, folder_id)
             conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
         self.events.folders_changed.emit(None)
         return len(doc_ids)
@@ -482,7 +483,7 @@ class Catalog:
         self.members.delete_members(conn, doc_id)
         self.events.document_deleted.emit(DocumentDeleted(conn, doc_id))
         self.delete_chunks_of(conn, doc_id)
-        conn.execute("DELETE FROM jobs WHERE document_id = ?", (doc_id,))
+        jobs.drop_jobs_of_document(conn, doc_id)
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def delete_document_at(self, conn: apsw.Connection, stored: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 import apsw
 
+import core.index.jobs as jobs
 from core.pathnames import ext_of, is_member, title_of
 from core.store import Store
 from core.types import CONTAINER_EXTENSIONS, INDEXED
@@ -61,7 +62,7 @@ class Copies:
             doc_id = int(row[0])
             self.hand_over(conn, doc_id)
             self.delete_chunks(conn, doc_id)
-            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND document_id = ?", (doc_id,))
+            jobs.drop_jobs_of_document(conn, doc_id, embed_only=True)
             conn.execute(
                 "UPDATE documents SET folder_id=?, size=?, mtime=?, content_hash=?, status=?, error=NULL, "
                 "pages=?, indexed_at=?, available=1, copy_of=? WHERE id=?",
@@ -97,8 +98,7 @@ class Copies:
         conn.execute("UPDATE chunks SET document_id = ? WHERE document_id = ?", (heir, doc_id))
         conn.execute("UPDATE documents SET copy_of = NULL WHERE id = ?", (heir,))
         conn.execute("UPDATE documents SET copy_of = ? WHERE copy_of = ?", (heir, doc_id))
-        conn.execute("UPDATE OR IGNORE jobs SET document_id = ? WHERE kind = 'embed' AND document_id = ?",
-                     (heir, doc_id))
+        jobs.move_embed_jobs(conn, doc_id, heir)
         return heir
 
     def groups(self) -> list[CopyGroup]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import core.index.jobs as jobs
 from core import paths
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events, ModelPreparing
@@ -279,11 +280,7 @@ class ModelVersions:
             self.store.set_meta(conn, TARGET_MODEL_KEY, str(model_id))
             dim = self.model_row(model_id)["dim"]
             self.store.ensure_vec_table(conn, model_id, dim)
-            conn.execute(
-                "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
-                "SELECT 'embed', d.id, ?, ? FROM documents d WHERE d.status = 'indexed'",
-                (model_id, time.time()),
-            )
+            jobs.embed_all_documents(conn, model_id)
 
     def switch_progress(self) -> tuple[int, int] | None:
         """(chunks with a vector of the target model, all chunks), or None when no switch runs."""
@@ -300,18 +297,12 @@ class ModelVersions:
         if target is None:
             return False
         with self.store.write() as conn:
-            pending = _count_in(conn, "SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND model_id = ?",
-                                (target,))
+            pending = jobs.embed_jobs_waiting(conn, target)
             missing = _count_in(conn, f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(target)} v "
                                 "ON v.chunk_id = c.id WHERE v.chunk_id IS NULL")
             if pending or missing:
                 if not pending and missing:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
-                        "SELECT DISTINCT 'embed', c.document_id, ?, ? FROM chunks c "
-                        f"LEFT JOIN {vec_table(target)} v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL",
-                        (target, time.time()),
-                    )
+                    jobs.embed_documents_missing(conn, target, vec_table(target))
                 return False
             self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(target))
             self.store.set_meta(conn, TARGET_MODEL_KEY, None)
@@ -335,7 +326,7 @@ class ModelVersions:
                 if not missing:
                     self.store.set_meta(conn, ACTIVE_MODEL_KEY, str(model_id))
                     self.store.set_meta(conn, TARGET_MODEL_KEY, None)
-                    conn.execute("DELETE FROM jobs WHERE kind = 'embed'")
+                    jobs.drop_embed_jobs(conn)
                     switched = True
                 else:
                     switched = False
@@ -361,8 +352,7 @@ class ModelVersions:
             if keep is None or self.target_model_id() != keep:
                 self.store.set_meta(conn, TARGET_MODEL_KEY, None)
             # the active model's embed jobs are new documents' vectors still to come: they stay
-            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND IFNULL(model_id, 0) NOT IN (?, ?)",
-                         (keep or 0, self.active_model_id()))
+            jobs.drop_embed_jobs(conn, keep=(keep or 0, self.active_model_id()))
 
     # -- deleting -------------------------------------------------------------------------
     def delete(self, model_id: int) -> None:
@@ -375,7 +365,7 @@ class ModelVersions:
             self._drop_switch()
         with self.store.write() as conn:
             conn.execute(f"DROP TABLE IF EXISTS {vec_table(model_id)}")
-            conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND model_id = ?", (model_id,))
+            jobs.drop_embed_jobs(conn, model_id)
             conn.execute("UPDATE models SET parent_id = NULL WHERE parent_id = ?", (model_id,))
             conn.execute("DELETE FROM models WHERE id = ?", (model_id,))
         with self._encoder_lock:

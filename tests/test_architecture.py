@@ -1,6 +1,7 @@
 """The engine never imports Qt; the CLI never imports Qt."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,38 @@ def test_no_import_climbs_to_a_higher_layer():
               for m, targets in _import_graph().items() for t in sorted(targets)
               if _layer(t) > _layer(m)]
     assert climbs == []
+
+
+# One writer per table: the module that owns a table (ARCHITECTURE.md "Who writes which
+# table") is the only one whose SQL inserts into, updates or deletes from it.
+_WRITE = re.compile(
+    r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|REPLACE\s+INTO)\s+(\w+)",
+    re.IGNORECASE)
+_SHARED_OWNERS = {"dupes_": "core/dupes"}   # the similar-paragraph tables: mining and decisions
+# parts a table's owner holds and writes through (ARCHITECTURE.md "Who writes which table")
+_PARTS_OF = {"core/catalog_members.py": "core/catalog.py", "core/copies.py": "core/catalog.py"}
+
+
+def _tables() -> set[str]:
+    names = set()
+    for sql in (ROOT / "core" / "store" / "migrations").glob("*.sql"):
+        names.update(re.findall(r"CREATE (?:VIRTUAL )?TABLE (?:IF NOT EXISTS )?(\w+)", sql.read_text()))
+    return names
+
+
+def test_each_table_has_one_writer():
+    tables = _tables()
+    writers: dict[str, set[str]] = {}
+    for p in (ROOT / "core").rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for table in _WRITE.findall(node.value):
+                    if table in tables:
+                        owner = str(p.relative_to(ROOT).as_posix())
+                        owner = _PARTS_OF.get(owner, owner)
+                        for prefix, group in _SHARED_OWNERS.items():
+                            if table.startswith(prefix):
+                                owner = group
+                        writers.setdefault(table, set()).add(owner)
+    shared = {t: sorted(w) for t, w in writers.items() if len(w) > 1}
+    assert shared == {}

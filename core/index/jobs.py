@@ -166,3 +166,52 @@ class JobQueue:
 
     def queued_paths(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT path FROM jobs WHERE path IS NOT NULL")]
+
+
+# -- the writes other owners make inside their own transactions --------------------------
+# (the table has one writer, this file: the Catalog, its copies and ModelVersions call these)
+def drop_jobs_of_folder(conn: apsw.Connection, folder_id: int) -> None:
+    conn.execute("DELETE FROM jobs WHERE folder_id = ?", (folder_id,))
+
+
+def drop_jobs_of_document(conn: apsw.Connection, doc_id: int, embed_only: bool = False) -> None:
+    only = " AND kind = 'embed'" if embed_only else ""
+    conn.execute(f"DELETE FROM jobs WHERE document_id = ?{only}", (doc_id,))
+
+
+def move_embed_jobs(conn: apsw.Connection, from_doc: int, to_doc: int) -> None:
+    """A document's passages passed to another (core/copies.py): so do their embed jobs."""
+    conn.execute("UPDATE OR IGNORE jobs SET document_id = ? WHERE kind = 'embed' AND document_id = ?",
+                 (to_doc, from_doc))
+
+
+def embed_all_documents(conn: apsw.Connection, model_id: int) -> None:
+    """Queue the encoding of every indexed document for ``model_id`` (a model switch)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
+        "SELECT 'embed', d.id, ?, ? FROM documents d WHERE d.status = 'indexed'", (model_id, time.time()))
+
+
+def embed_documents_missing(conn: apsw.Connection, model_id: int, vectors: str) -> None:
+    """Queue the documents with a passage that has no vector in table ``vectors``."""
+    conn.execute(
+        "INSERT OR IGNORE INTO jobs(kind, document_id, model_id, created_at) "
+        "SELECT DISTINCT 'embed', c.document_id, ?, ? FROM chunks c "
+        f"LEFT JOIN {vectors} v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL", (model_id, time.time()))
+
+
+def embed_jobs_waiting(conn: apsw.Connection, model_id: int) -> int:
+    row = conn.execute("SELECT COUNT(*) FROM jobs WHERE kind = 'embed' AND model_id = ?", (model_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def drop_embed_jobs(conn: apsw.Connection, model_id: int | None = None, keep: tuple[int, ...] = ()) -> None:
+    """Forget embed jobs: of ``model_id`` only, or of every model but those in ``keep``."""
+    if model_id is not None:
+        conn.execute("DELETE FROM jobs WHERE kind = 'embed' AND model_id = ?", (model_id,))
+        return
+    if not keep:
+        conn.execute("DELETE FROM jobs WHERE kind = 'embed'")
+        return
+    marks = ",".join("?" * len(keep))
+    conn.execute(f"DELETE FROM jobs WHERE kind = 'embed' AND IFNULL(model_id, 0) NOT IN ({marks})", keep)
