@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE=1
 
 FAST_MODELS ?= build/fast-models
 
-.PHONY: fast-model run cli test test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui bench-archive screenshots package package-test package-tools cluster-extra bundle build-env icons clean venv
+.PHONY: fast-model run cli test test-fast test-tools lint soak bench bench-ocr bench-encode bench-index bench-cluster bench-search bench-train bench-dupes bench-paragraphs bench-watch bench-rescan bench-gui bench-archive screenshots package package-test package-tools cluster-extra bundle build-env icons clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ cli: $(STAMP)
 
 test: $(STAMP) test-tools
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests
+
+# The quick loop while working: no window, no real model, no int8 export, no shared corpus.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not gui and not slow" tests
 
 # The programs that read Word/PowerPoint 97-2003 files (GPL, never bundled): installed when
 # missing so that tests/test_old_office.py checks both halves; without them that half is skipped.

@@ -18,6 +18,17 @@ import core.offline  # noqa: F401
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
+# Tests that load the real model, make the int8 export or read the shared corpus are slow:
+# `make test-fast` leaves them out (and the window's tests, marked gui).
+SLOW_FIXTURES = {"default_model_dir", "shipped_encoder", "shipped_precision", "real_library", "shared_data"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py),
 # set at import so that session fixtures (e.g. test_encoder's `likewise eval sts`) see it too.
 os.environ["LIKEWISE_PRECISION"] = "fp32"
