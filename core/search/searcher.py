@@ -314,9 +314,7 @@ class Searcher:
         src_ids = self.catalog.chunk_ids_of(doc.id)
         if not src_ids:
             return []
-        if len(src_ids) > DOC_SOURCE_PASSAGES:
-            picks = np.linspace(0, len(src_ids) - 1, DOC_SOURCE_PASSAGES).round().astype(int)
-            src_ids = [src_ids[i] for i in sorted(set(picks.tolist()))]
+        src_ids = [src_ids[i] for i in _spread(len(src_ids))]
         acc = self.accelerator()
         vecs = acc.vectors(src_ids)
         own = set(self.catalog.chunk_ids_of(doc.id))
@@ -328,6 +326,31 @@ class Searcher:
             hits = _knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, own, allowed)
             per_source.append((sid, hits))
         return self._aggregate_documents(per_source, k)
+
+    def similar_to_vectors(
+        self, vectors: np.ndarray, k: int = 10, own: set[int] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> tuple[list[SimilarDocument], list[SearchResult]]:
+        """Documents and passages like a text's passages given by their vectors (a file
+        outside the library: core/search/similar_file.py), scored as in
+        ``similar_documents``; a document's pairs name a source passage by its row in
+        ``vectors``. ``own``: chunk ids never to return (the source's own passages)."""
+        k = _check_k(k)
+        if len(vectors) == 0:
+            return [], []
+        acc = self.accelerator()
+        allowed = allowed_chunk_ids(self.store.reader(), filters)
+        excluded = own or set()
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        per_source = [(i, _knn_excluding(acc, unit[i], DOC_NEIGHBOURS, excluded, allowed))
+                      for i in _spread(len(unit))]
+        best: dict[int, float] = {}
+        for _, hits in per_source:
+            for cid, score in hits:
+                best[cid] = max(score, best.get(cid, score))
+        ranked = sorted(best.items(), key=lambda t: -t[1])
+        ranked = self._drop_exact_repeats([(c, s, i + 1, None) for i, (c, s) in enumerate(ranked)])[:k]
+        return self._aggregate_documents(per_source, k), self._results(ranked, None, None, False)
 
     def _aggregate_documents(
         self, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
@@ -353,6 +376,13 @@ class Searcher:
             out.append(SimilarDocument(self.catalog.document(d), float(score), matched, n,
                                        [(int(s), int(t), float(c)) for s, t, c in pairs]))
         return out
+
+
+def _spread(n: int) -> list[int]:
+    """Which of a source's n passages are compared: all, or DOC_SOURCE_PASSAGES evenly spread."""
+    if n <= DOC_SOURCE_PASSAGES:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, DOC_SOURCE_PASSAGES).round().astype(int).tolist()))
 
 
 def _check_k(k: Any) -> int:
