@@ -245,7 +245,7 @@ if file.endswith(zen):
     assert zen not in documents, documents          # the document itself is the source
 else:                                               # the note quotes the Zen of Python
     assert documents[0] == zen and passages and passages[0]["path"].endswith(zen), view
-    assert "Explicit is better than implicit" in passages[0]["text"], passages[0]
+    assert any("Explicit is better than implicit" in p["text"] for p in passages[:3]), passages[:3]
 PY
     echo "  results shown after ${similar_s} s"
 done

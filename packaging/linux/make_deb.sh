@@ -43,6 +43,6 @@ Description: find passages alike across your own documents
  passage or document.
 CONTROL
 # xz: a third smaller than gzip, and read by every dpkg (zstd is not, before Debian 12).
-dpkg-deb --root-owner-group -Zxz -z"${XZ_LEVEL:-9}" --build "$ROOTFS" "$OUT" >/dev/null
+dpkg-deb --root-owner-group -Zxz -z"${XZ_LEVEL:-6}" --build "$ROOTFS" "$OUT" >/dev/null
 rm -rf build/deb
 echo "deb: $OUT ($(du -h "$OUT" | cut -f1)), needs glibc >= $GLIBC"

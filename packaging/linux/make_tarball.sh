@@ -25,6 +25,6 @@ Wayland with the xcb libraries (Debian/Ubuntu: libxcb-cursor0 libxkbcommon-x11-0
 Nothing is downloaded: the model and everything else are in this folder.
 TXT
 rm -f "dist/$NAME-linux-$(uname -m).tar.gz"     # an older build's
-tar -C "$STAGE" -cf - "$NAME" | xz -T0 -"${XZ_LEVEL:-9}" > "$OUT"
+tar -C "$STAGE" -cf - "$NAME" | xz -T0 -"${XZ_LEVEL:-6}" > "$OUT"
 rm -rf "$STAGE"
 echo "tarball: $OUT ($(du -h "$OUT" | cut -f1))"
