@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -173,7 +174,8 @@ def _similar_to_file(lib: Any, args: Any) -> int:
     for i, r in enumerate(found.similar_passages, 1):
         _print_result(i, r, False, 96)
     if found.folder_to_add:
-        print(f"Hint: to keep it in your library, add its folder: likewise add-folder {shown(found.folder_to_add)}")
+        folder = shlex.quote(shown(found.folder_to_add))
+        print(f"Hint: to keep it in your library, add its folder: likewise add-folder {folder}")
     return 0
 
 
