@@ -127,6 +127,11 @@ $(BUILD_STAMP): pyproject.toml packaging/runtime_requirements.py
 	$(BUILD_PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),) "$(TORCH)"
 	$(BUILD_PY) packaging/runtime_requirements.py > $(BUILD_VENV)/requirements.txt
 	$(BUILD_PY) -m pip install -q -r $(BUILD_VENV)/requirements.txt
+	# OCR (rapidocr) asks for opencv-python: the whole OpenCV with its own Qt 5, ffmpeg and
+	# a second OpenBLAS (287 MB in the bundle). The same release without the GUI serves.
+	v=$$($(BUILD_PY) -c 'from importlib.metadata import version; print(version("opencv-python"))') \
+		&& $(BUILD_PY) -m pip uninstall -y -q opencv-python \
+		&& $(BUILD_PY) -m pip install -q --no-deps "opencv-python-headless==$$v"
 	touch $@
 
 build-env: $(BUILD_STAMP)
@@ -141,7 +146,7 @@ bundle: $(BUILD_STAMP)
 		--workpath build/pyinstaller --distpath dist packaging/likewise.spec
 	@du -sh dist/likewise | sed 's/^/bundle: /'
 
-# Linux: also the .tar.gz and the .deb. (Windows: packaging/windows/likewise.nsi;
+# Linux: also the .tar.xz and the .deb. (Windows: packaging/windows/likewise.nsi;
 # macOS: packaging/macos/make_dmg.sh; both run by .github/workflows/package.yml.)
 package: bundle
 ifeq ($(UNAME),Linux)

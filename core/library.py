@@ -40,6 +40,7 @@ from core.model_versions import (  # noqa: F401 - the keys' historical home
     ModelVersions,
 )
 from core.search.searcher import Searcher
+from core.search.similar_file import SimilarFile, SimilarToFile
 from core.settings import Settings
 from core.store import Store
 from core.train.label_table import Labels
@@ -99,6 +100,8 @@ class Library:
         self.shards = ShardImporter(self.store, self.settings, self.versions, self.catalog,
                                     self.indexer.jobs, self.events)
         self.searcher = Searcher(self.store, self.versions, self.catalog)
+        self.similar_file = SimilarFile(self.catalog, self.versions, self.searcher, self.indexer.new_extractor,
+                                        self.indexer.extract_options, self.indexer.chunk)
         self.watching = Watching(self.indexer, self.catalog, self.events)
         self.label_table = Labels(self.store, self.catalog, self.events)
         self.training = Training(self.settings, self.versions, self.label_table)
@@ -352,6 +355,11 @@ class Library:
         return self.searcher.similar_to_chunk(
             chunk_id, k=k, same_document=same_document, filters=filters, snippets=snippets,
         )
+
+    def similar_to_file(self, path: Path | str, k: int = 10) -> SimilarToFile:
+        """Documents and passages like any file: a document of the library, or a file read
+        and encoded on the spot and never written to the library."""
+        return self.similar_file.similar_to_file(path, k=k)
 
     def similar_documents(
         self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,

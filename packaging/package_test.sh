@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `make package-test`: install the Linux download as a new user would and use it.
 #
-#   1. unpack dist/likewise-VERSION-linux-ARCH.tar.gz into a new folder whose name has a
-#      space, with an empty profile (XDG_DATA_HOME, XDG_CONFIG_HOME, HOME in a temp dir)
+#   1. unpack dist/likewise-VERSION-linux-ARCH.tar.xz into a new folder whose name has a
+#      space, with an empty profile (XDG_DATA_HOME, XDG_CONFIG_HOME, HOME in a temp dir);
+#      the folder and each download must stay under their size limits (below)
 #   2. likewise --version, doctor, add-folder on two shared PDFs, a search that must
 #      find a known passage, similar FILE
 #   3. move the folder again: the search still works and nothing is re-encoded
 #   3b. one .eml, one mbox (no extension), one .zip: a word of each is found
-#   4. the window (--similar FILE) offscreen for 15 s: still running, no traceback
+#   4. the window (--similar FILE) offscreen for 15 s: still running, no traceback; the
+#      installed likewise-similar.desktop run as the desktop runs it, on a document of the
+#      library and on a file from elsewhere: the window shows what is like each
 #   5. all of it under strace: no AF_INET/AF_INET6 connect() is ever attempted
 #   6. the .deb holds /opt/likewise, the launchers and the desktop entries
 #
@@ -16,7 +19,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VERSION=${1:?version}
-TARBALL="dist/likewise-$VERSION-linux-$(uname -m).tar.gz"
+TARBALL="dist/likewise-$VERSION-linux-$(uname -m).tar.xz"
+# The sizes a download must keep to: the folder as unpacked, each download. Issue 31 aims
+# at 700 MB and 300 MB, which this bundle does not reach yet (torch alone is 460 MB;
+# packaging/README.md, "Sizes"): the limits below stop it from growing back, and
+# LIKEWISE_MAX_FOLDER_MB=700 LIKEWISE_MAX_DOWNLOAD_MB=300 checks the aim itself.
+MAX_FOLDER_MB=${LIKEWISE_MAX_FOLDER_MB:-1450}
+MAX_DOWNLOAD_MB=${LIKEWISE_MAX_DOWNLOAD_MB:-430}
 DEB=$(ls dist/likewise_"$VERSION"_*.deb 2>/dev/null | head -1 || true)
 SHARED=${LIKEWISE_SHARED_DATA:-$ROOT/../shared/data}
 ZEN="py-pdf_sample-files/011-google-doc-document__google-doc-document.pdf"
@@ -65,9 +74,26 @@ cp "$SHARED/$SCAN" "$WORK/scans/"
 
 step "unpack $TARBALL into a folder with a space"
 mkdir -p "$WORK/Likewise one"
-tar -C "$WORK/Likewise one" -xzf "$TARBALL"
+tar -C "$WORK/Likewise one" -xJf "$TARBALL"
 APP="$WORK/Likewise one/likewise-$VERSION"
 [ -x "$APP/likewise" ] && [ -x "$APP/likewise-gui" ] || fail "the two programs are not in the download"
+
+step "sizes: the folder <= $MAX_FOLDER_MB MB, each download <= $MAX_DOWNLOAD_MB MB"
+mb() { python3 -c 'import sys; print(round(int(sys.argv[1]) / 1e6))' "$1"; }
+folder_mb=$(mb "$(du -sb "$APP" | cut -f1)")
+tar_mb=$(mb "$(stat -c %s "$TARBALL")")
+echo "folder ${folder_mb} MB ($(find "$APP" -type f | wc -l) files), $(basename "$TARBALL") ${tar_mb} MB"
+too_big=""
+[ "$folder_mb" -le "$MAX_FOLDER_MB" ] || too_big="$too_big folder ${folder_mb} MB;"
+[ "$tar_mb" -le "$MAX_DOWNLOAD_MB" ] || too_big="$too_big $(basename "$TARBALL") ${tar_mb} MB;"
+if [ -n "$DEB" ]; then
+    deb_mb=$(mb "$(stat -c %s "$DEB")")
+    echo "$(basename "$DEB") ${deb_mb} MB"
+    [ "$deb_mb" -le "$MAX_DOWNLOAD_MB" ] || too_big="$too_big $(basename "$DEB") ${deb_mb} MB;"
+fi
+echo "largest parts of _internal (MB):"
+du -sm "$APP/_internal"/* | sort -rn | head -12 | sed 's/^/  /'
+[ -z "$too_big" ] || fail "over the size targets:$too_big"
 
 step "likewise --version"
 t0=$(now)
@@ -199,6 +225,71 @@ cat "$WORK/gui.log"
 [ $rc -eq 124 ] || fail "the window exited with $rc before 15 s"
 if grep -q "Traceback" "$WORK/gui.log"; then fail "the window printed a traceback"; fi
 window_s=$(sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' "$WORK/gui.log" | head -1)
+
+step "Find similar from the file manager: the installed desktop entry's action, run as the desktop runs it"
+# install.sh puts likewise-similar.desktop in the user's menus; its Exec line is unquoted
+# and %f replaced (packaging/linux/desktop_exec.py), for a document of the library and for
+# a file from elsewhere (read on the spot, never saved). The window's test hook
+# (LIKEWISE_SHOWN_RESULTS, app/gui/shown_results.py) writes what the list shows.
+LIKEWISE_BIN_DIR="$WORK/bin" "$APP/install.sh" > /dev/null
+ENTRY="$XDG_DATA_HOME/applications/likewise-similar.desktop"
+[ -f "$ENTRY" ] || fail "install.sh did not install $ENTRY"
+grep '^Exec=' "$ENTRY"
+mkdir -p "$WORK/elsewhere"
+printf 'Beautiful is better than ugly.\n\nExplicit is better than implicit, and flat is better than nested.\n\nReadability counts.\n' \
+    > "$WORK/elsewhere/a note on style.txt"
+traced "$APP/likewise" status --json > "$WORK/status-before-similar.json"
+for file in "$WORK/my documents/$(basename "$ZEN")" "$WORK/elsewhere/a note on style.txt"; do
+    shown="$WORK/shown.jsonl"
+    rm -f "$shown"
+    t0=$(now)
+    # its own process group (setsid), so that the window and its workers end together
+    QT_QPA_PLATFORM=offscreen LIKEWISE_SHOWN_RESULTS="$shown" \
+        setsid "${TRACE[@]}" python3 packaging/linux/desktop_exec.py "$ENTRY" "$file" > "$WORK/similar-gui.log" 2>&1 &
+    pid=$!
+    python3 - "$shown" "$pid" <<'PY' || { kill -- -"$pid" 2>/dev/null; cat "$WORK/similar-gui.log"; fail "the window showed no results for $file"; }
+import json, os, sys, time
+shown, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 180     # a limit, not a timing: the loop ends when results are shown
+while time.monotonic() < deadline:
+    if os.path.exists(shown) and any(json.loads(l)["view"] == "similar_docs" for l in open(shown)):
+        sys.exit(0)
+    try:
+        ended = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        ended = True
+    if ended:
+        sys.exit("the window ended before it showed results")
+    time.sleep(0.2)
+sys.exit("no results shown in 180 s")
+PY
+    similar_s=$(seconds "$t0")
+    kill -- -"$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ ${#TRACE[@]} -gt 0 ]; then cat "$STRACE_LOG.part" >> "$STRACE_LOG"; fi
+    if grep -q "Traceback" "$WORK/similar-gui.log"; then cat "$WORK/similar-gui.log"; fail "the window printed a traceback"; fi
+    python3 - "$shown" "$file" "$ZEN" <<'PY' || fail "the window did not show what is like $file"
+import json, sys
+shown, file, zen = sys.argv[1], sys.argv[2], sys.argv[3].rsplit("/", 1)[-1]
+view = [json.loads(l) for l in open(shown) if json.loads(l)["view"] == "similar_docs"][-1]
+rows = view["rows"]
+assert rows and rows[0]["kind"] == "source" and rows[0]["path"] == file, rows[:1]
+documents = [r["path"].rsplit("/", 1)[-1] for r in rows if r["kind"] == "document"]
+passages = [r for r in rows if r["kind"] == "result"]
+print(f"  {file.rsplit('/', 1)[-1]}: {view['header']}; documents {documents}")
+assert documents, view
+if file.endswith(zen):
+    assert zen not in documents, documents          # the document itself is the source
+else:                                               # the note quotes the Zen of Python
+    assert documents[0] == zen and passages and passages[0]["path"].endswith(zen), view
+    assert any("Explicit is better than implicit" in p["text"] for p in passages[:3]), passages[:3]
+PY
+    echo "  results shown after ${similar_s} s"
+done
+traced "$APP/likewise" status --json > "$WORK/status-after-similar.json"
+cmp -s "$WORK/status-before-similar.json" "$WORK/status-after-similar.json" \
+    || fail "finding files like an outside file changed the library"
+LIKEWISE_BIN_DIR="$WORK/bin" "$APP/install.sh" --remove > /dev/null
 
 if [ ${#TRACE[@]} -gt 0 ]; then
     step "network: connect() calls under strace"

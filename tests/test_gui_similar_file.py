@@ -50,14 +50,33 @@ def test_similar_file_given_at_start_shows_similar_documents(qtbot, tmp_path, ti
         _close(qtbot, w)
 
 
-def test_similar_file_outside_the_library_says_so(qtbot, tmp_path, tiny_model_dir, indexed):
-    stranger = tmp_path / "elsewhere.txt"
-    stranger.write_text("Not in any watched folder.\n", encoding="utf-8")
+def test_similar_file_outside_the_library_is_read_shown_and_its_folder_offered(qtbot, tmp_path, tiny_model_dir,
+                                                                            indexed):
+    from app.gui.results import ResultRole
+
+    elsewhere = tmp_path / "Downloads"
+    elsewhere.mkdir()
+    stranger = elsewhere / "bees again.txt"
+    stranger.write_text(TEXTS["bees.txt"] + "\n", encoding="utf-8")
     w = _window(qtbot, tmp_path, tiny_model_dir)
+    shown = []
+    w.results_shown.connect(shown.append)
     w.start()
     w.find_similar_to_file(str(stranger))
     try:
-        qtbot.waitUntil(lambda: "not in your library" in w.empty_label.text(), timeout=120_000)
-        assert w.results.rowCount() == 0
+        qtbot.waitUntil(lambda: "similar_docs" in shown, timeout=120_000)
+        rows = [(w.results.rows[i].kind, w.results.index(i, 0).data(ResultRole)) for i in range(w.results.rowCount())]
+        assert rows[0][0] == "source" and rows[0][1].path == str(stranger)
+        assert "Not in your library" in rows[0][1].text
+        documents = [r.path.rsplit("/", 1)[-1] for kind, r in rows if kind == "document"]
+        passages = [r.path.rsplit("/", 1)[-1] for kind, r in rows if kind == "result"]
+        assert documents[0] == "bees.txt" and passages[0] == "bees.txt"
+        assert "similar passage" in w.header.text()
+        button = w.search_page.add_folder_button
+        assert button.isVisible() and str(elsewhere) in button.toolTip()
+        qtbot.waitUntil(lambda: not w.runner.running(), timeout=60_000)
+        button.click()                                   # the offer taken: the folder is added
+        qtbot.waitUntil(lambda: any(f.path == str(elsewhere) for f in w.lib.folders()), timeout=60_000)
+        assert not button.isVisible()
     finally:
         _close(qtbot, w)

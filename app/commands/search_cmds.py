@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -32,8 +33,8 @@ def register(sub: Any) -> None:
     add_common(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("similar", help="documents or passages like a document of the library")
-    p.add_argument("path", help="a document of the library")
+    p = sub.add_parser("similar", help="documents and passages like a file (of the library or not)")
+    p.add_argument("path", help="any file: a document of the library, or one read on the spot (never saved)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--page", type=int, help="passages like the first passage on this page")
     where.add_argument("--chunk", type=int, metavar="ID", help="passages like this passage")
@@ -159,41 +160,63 @@ def cmd_similar(args: Any) -> int:
     from core.errors import InvalidInputError
 
     with open_library(args) as lib:
+        if args.page is None and args.chunk is None:
+            return _similar_to_file(lib, args)
         doc = lib.document(args.path)
-        if args.page is not None or args.chunk is not None:
-            cid = args.chunk if args.chunk is not None else _chunk_for_page(lib, doc, args.page)
-            if args.chunk is not None and lib.chunk(cid).document_id != doc.id:
-                raise InvalidInputError(f"passage {cid} is not in {shown(doc.path)}")
-            results = lib.similar_to_chunk(cid, k=args.k, same_document=args.same_document)
-            if args.json:
-                print_json(results)
-                return 0
-            print(f"Passages like #{cid} of {_where(lib.chunk(cid))}:\n")
-            tty = sys.stdout.isatty()
-            for i, r in enumerate(results, 1):
-                _print_result(i, r, tty, 96)
-            if not results:
-                print("No similar passages.")
-            return 0
-        similar = lib.similar_documents(doc.id, k=args.k)
+        cid = args.chunk if args.chunk is not None else _chunk_for_page(lib, doc, args.page)
+        if args.chunk is not None and lib.chunk(cid).document_id != doc.id:
+            raise InvalidInputError(f"passage {cid} is not in {shown(doc.path)}")
+        results = lib.similar_to_chunk(cid, k=args.k, same_document=args.same_document)
         if args.json:
-            print_json(similar)
+            print_json(results)
             return 0
-        _print_documents(lib, doc, similar)
+        print(f"Passages like #{cid} of {_where(lib.chunk(cid))}:\n")
+        tty = sys.stdout.isatty()
+        for i, r in enumerate(results, 1):
+            _print_result(i, r, tty, 96)
+        if not results:
+            print("No similar passages.")
     return 0
 
 
-def _print_documents(lib: Any, doc: Any, similar: list) -> None:
-    print(f"Documents like {shown(doc.path)}:\n")
-    if not similar:
+def _similar_to_file(lib: Any, args: Any) -> int:
+    """Documents like the file (a library document, or one read on the spot), then the
+    passages most like its passages; for a file outside the library, a hint to add it."""
+    found = lib.similar_to_file(args.path, k=args.k)
+    if args.json:
+        print_json(found.documents if found.in_library else found)
+        return 0
+    if not found.in_library:
+        print(f"{shown(found.path)} is not in your library: read on the spot ({len(found.passages)} "
+              "passages), nothing saved.")
+    _print_documents(lib, found)
+    print("Passages like its passages:\n")
+    if not found.similar_passages:
+        print("No similar passages.")
+    for i, r in enumerate(found.similar_passages, 1):
+        _print_result(i, r, False, 96)
+    if found.folder_to_add:
+        folder = shlex.quote(shown(found.folder_to_add))
+        print(f"Hint: to keep it in your library, add its folder: likewise add-folder {folder}")
+    return 0
+
+
+def _print_documents(lib: Any, found: Any) -> None:
+    print(f"Documents like {shown(found.path)}:\n")
+    if not found.documents:
         print("No similar documents.")
-    for i, s in enumerate(similar, 1):
+    for i, s in enumerate(found.documents, 1):
         print(f"{i}. {shown(s.document.path)}  {s.alike}  score {s.score:.2f}  "
               f"({s.matched_passages}/{s.source_passages} body passages matched)")
         print(f"   {s.explanation}")
         for src, tgt, cos in s.pairs:
-            a, b = lib.chunk(src), lib.chunk(tgt)
-            print(f"   {cos:.3f}  #{src} p.{a.page_start or '-'}: {_short(a.text)}")
+            b = lib.chunk(tgt)
+            if found.in_library:
+                a = lib.chunk(src)
+                print(f"   {cos:.3f}  #{src} p.{a.page_start or '-'}: {_short(a.text)}")
+            else:
+                a = found.passages[src]
+                print(f"   {cos:.3f}  passage {src + 1} p.{a.page_start or '-'}: {_short(a.text)}")
             print(f"          #{tgt} p.{b.page_start or '-'}: {_short(b.text)}")
         print()
 

@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model folder (default: from the settings)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="encoder device")
     p.add_argument("--no-watch", action="store_true", help="do not follow the folders")
-    p.add_argument("--similar", metavar="FILE", help="open on the documents like FILE (a library document)")
+    p.add_argument("--similar", metavar="FILE", help="open on the documents and passages like FILE (any file; one outside the library is read, not saved)")
     return p
 
 
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     server.request.connect(window.take_request)
     window.show()
     window.start()
+    if os.environ.get("LIKEWISE_SHOWN_RESULTS"):    # a test hook (app/gui/shown_results.py)
+        from app.gui.shown_results import record_shown_results
+
+        record_shown_results(window, os.environ["LIKEWISE_SHOWN_RESULTS"])
     if args.similar:
         window.find_similar_to_file(os.path.abspath(args.similar))
     if os.environ.get("LIKEWISE_STARTUP_TRACE"):

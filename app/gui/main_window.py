@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         page.results_shown.connect(self.results_shown)
         page.status.connect(self.flash_status)
         page.show_me.connect(self._show_search_tab)
+        page.add_folder_requested.connect(self.add_folder)
         self.search_page = page
         # The parts of the Search tab that the window's users (tests, screenshots) reach.
         self.search_edit, self.mode_combo = page.search_edit, page.mode_combo

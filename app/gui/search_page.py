@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -38,9 +39,9 @@ from app.gui.errors import describe
 from app.gui.label_marks import refresh_marks
 from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
+from app.gui.similar_file_rows import similar_file_rows
 from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
-from core.errors import NotFoundError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.search.snippets import by_words
@@ -92,6 +93,7 @@ class SearchPage(QWidget):
     results_shown = Signal(str)       # what the list now shows: search | similar | similar_docs
     status = Signal(str)              # a line for the window's status bar
     show_me = Signal()                # bring this tab to the front (find similar from elsewhere)
+    add_folder_requested = Signal(str)   # "Add its folder" after finding files like an outside file
 
     def __init__(self, runner: TaskRunner, library: Callable[[], Library | None],
                  idle_hint: Callable[[], str], shortcut_parent: QWidget | None = None) -> None:
@@ -104,6 +106,7 @@ class SearchPage(QWidget):
         self.similar_source: SearchResult | None = None
         self.pending_query: str | None = None
         self.pending_similar_file: str | None = None   # likewise-gui --similar FILE
+        self.offered_folder: str | None = None         # its folder, when outside the library
         self.model_loaded = False
         self._build(shortcut_parent or self)
 
@@ -179,6 +182,10 @@ class SearchPage(QWidget):
         self.header = QLabel("")
         self.header.setStyleSheet("color: palette(mid);")
         filters.addWidget(self.header)
+        self.add_folder_button = QPushButton("Add its folder")   # offered for a file outside the library
+        self.add_folder_button.hide()
+        self.add_folder_button.clicked.connect(self._add_offered_folder)
+        filters.addWidget(self.add_folder_button)
 
         self.results = ResultsModel(self)
         self.delegate = ResultDelegate(self)
@@ -362,6 +369,7 @@ class SearchPage(QWidget):
         self.results_shown.emit("search")
 
     def _set_rows(self, rows: list[Row]) -> None:
+        self.add_folder_button.hide()
         self.delegate.clear_cache()
         self.results.set_rows(rows)
         self.list_stack.setCurrentWidget(self.list)
@@ -428,27 +436,43 @@ class SearchPage(QWidget):
                         on_done=self._show_similar_documents, on_error=self._search_failed)
 
     def find_similar_to_file(self, path: str) -> None:
-        """The documents like a file of the library (``likewise-gui --similar FILE``, the
-        desktop's "Find similar with Likewise"); waits for the model when called early."""
+        """The documents like a file (``likewise-gui --similar FILE``, the desktop's "Find
+        similar with Likewise"): one of the library, or any other, read on the spot and
+        never saved, with an offer to add its folder. Waits for the model when called early."""
         lib = self.lib
         if lib is None or not self.model_loaded:
             self.pending_similar_file = path
             self.header.setText(f"Documents like {Path(path).name} will show once the model is loaded\u2026")
             return
         self.pending_similar_file = None
+        self.show_me.emit()
 
         def work(ctx: TaskContext) -> Any:
-            try:
-                return lib.document(path)
-            except NotFoundError:
-                raise NotFoundError(
-                    f"{path} is not in your library: add its folder (File \u2192 Add folder), "
-                    "then find documents like it.") from None
+            found = lib.similar_to_file(path, k=RESULTS_K)
+            return found, *similar_file_rows(lib, found, document_as_result)
 
         self.header.setText(f"Finding documents like {Path(path).name}\u2026")
         self.runner.query(work, name="find similar to a file", key="search",
-                          on_done=lambda doc: self.find_similar_documents(doc.id, doc.path),
-                          on_error=self._search_failed)
+                          on_done=self._show_similar_to_file, on_error=self._search_failed)
+
+    def _show_similar_to_file(self, data: tuple) -> None:
+        found, rows, header = data
+        self.view_mode = "similar_docs"
+        self.similar_source = None
+        self.current_query = ""
+        self.search_edit.clear()
+        self._set_rows(rows)
+        self.header.setText(header)
+        self.offered_folder = found.folder_to_add
+        self.add_folder_button.setVisible(found.folder_to_add is not None)
+        if found.folder_to_add:
+            self.add_folder_button.setToolTip(f"Add {found.folder_to_add} to your library")
+        self.results_shown.emit("similar_docs")
+
+    def _add_offered_folder(self) -> None:
+        if self.offered_folder:
+            self.add_folder_requested.emit(self.offered_folder)
+        self.add_folder_button.hide()
 
     def _show_similar_documents(self, data: tuple) -> None:
         doc, found = data
@@ -529,8 +553,9 @@ class SearchPage(QWidget):
         a = menu.addAction("Find similar passages")
         a.setEnabled(has_chunk)
         a.triggered.connect(lambda: self.find_similar_passages(r))
-        menu.addAction("Find similar documents").triggered.connect(
-            lambda: self.find_similar_documents(r.document_id, r.path))
+        menu.addAction("Find similar documents").triggered.connect(   # (an outside file: read again)
+            lambda: self.find_similar_documents(r.document_id, r.path) if r.document_id >= 0
+            else self.find_similar_to_file(r.path))
         menu.addSeparator()
         menu.addAction("Open").triggered.connect(lambda: self.open_result(r, at_page=False))
         slide = slide_of(r)

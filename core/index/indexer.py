@@ -205,7 +205,7 @@ class Indexer:
         self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None, touched: list[int],
         meaning: MeaningStage,
     ) -> None:
-        lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self._new_extractor, READ_AHEAD)
+        lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self.new_extractor, READ_AHEAD)
         tracker.plan(self._file_job_sizes())
         lanes.start()
         try:
@@ -237,12 +237,12 @@ class Indexer:
         """One extraction worker kept between runs, so a watched file's save costs no
         process start-up."""
         if self._extractor is None:
-            self._extractor = self._new_extractor()
+            self._extractor = self.new_extractor()
         return self._extractor
 
-    def _new_extractor(self) -> Any:
-        """A fresh extraction worker (the kept one, or a second lane's for one run:
-        core.index.lanes)."""
+    def new_extractor(self) -> Any:
+        """A fresh extraction worker (the kept one, a second lane's for one run:
+        core.index.lanes, or one for a file outside the library: core/search/similar_file.py)."""
         from core.extract.isolated import IsolatedExtractor
 
         return IsolatedExtractor(timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb)

@@ -25,7 +25,7 @@ from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
 from core.search.knn import knn_excluding as _knn_excluding
 from core.search.scores import FLOOR, nothing_matches
-from core.search.similar_docs import similar_documents
+from core.search.similar_docs import aggregate_documents, similar_documents, similar_vectors_hits
 from core.search.snippets import SentenceCache, best_sentences, by_words, query_terms, word_spans
 from core.search.strength import fill_strength
 from core.store import Store
@@ -329,6 +329,22 @@ class Searcher:
         """Documents most like this one, best first, from what their body passages say
         (core/search/similar_docs.py explains the score)."""
         return similar_documents(self, int(doc_id), _check_k(k), filters)
+
+    def similar_to_vectors(
+        self, vectors: np.ndarray, k: int = 10, own: set[int] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> tuple[list[SimilarDocument], list[SearchResult]]:
+        """Documents and passages like a text's passages given by their vectors (a file
+        outside the library: core/search/similar_file.py), scored as ``similar_documents``
+        scores; ``own``: chunk ids never to return (the source's own passages)."""
+        k = _check_k(k)
+        per_source, best = similar_vectors_hits(self, vectors, own or set(), filters)
+        if not per_source:
+            return [], []
+        ranked = sorted(best.items(), key=lambda t: -t[1])
+        ranked = self._drop_exact_repeats([(c, s, i + 1, None) for i, (c, s) in enumerate(ranked)])[:k]
+        return aggregate_documents(self.catalog, per_source, k, "this file"), self._results(ranked, None, None, False)
+
 
 
 def _check_k(k: Any) -> int:

@@ -67,10 +67,10 @@ def similar_documents(searcher: Any, doc_id: int, k: int, filters: SearchFilters
             hits = knn_excluding(acc, vecs[sid], DOC_NEIGHBOURS, excluded, allowed,
                                   first=2 * DOC_NEIGHBOURS + len(own))
             per_source.append((sid, hits))
-    return _aggregate(catalog, per_source, k, doc.title or doc.path)
+    return aggregate_documents(catalog, per_source, k, doc.title or doc.path)
 
 
-def _aggregate(catalog: Any, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
+def aggregate_documents(catalog: Any, per_source: list[tuple[int, list[tuple[int, float]]]], k: int,
                source_name: str) -> list[SimilarDocument]:
     docs = catalog.document_of_chunks(list({c for _, hits in per_source for c, _ in hits}))
     best: dict[int, dict[int, tuple[int, float]]] = defaultdict(dict)   # doc -> src -> (tgt, cos)
@@ -104,3 +104,28 @@ def _aggregate(catalog: Any, per_source: list[tuple[int, list[tuple[int, float]]
         out.append(SimilarDocument(catalog.document(d), score, above, n,
                                    [(int(s), int(t), float(c)) for s, t, c in pairs], word, why))
     return out
+
+
+def similar_vectors_hits(searcher: Any, vectors: np.ndarray, own: set[int], filters: SearchFilters | None,
+                         ) -> tuple[list[tuple[int, list[tuple[int, float]]]], dict[int, float]]:
+    """For passages given by their vectors (a file outside the library): each compared
+    row's nearest body passages, and every passage met with its best cosine."""
+    if len(vectors) == 0:
+        return [], {}
+    acc = searcher.accelerator()
+    noise = searcher.catalog.noise_ids()
+    allowed = allowed_chunk_ids(searcher.store.reader(), filters)
+    if allowed is not None:
+        allowed = allowed[~np.isin(allowed, np.fromiter(noise, np.int64, len(noise)))]
+    excluded = own | noise
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    rows: list[int] = list(range(len(unit)))
+    if len(unit) > DOC_SOURCE_PASSAGES:
+        rows = sorted(set(np.linspace(0, len(unit) - 1, DOC_SOURCE_PASSAGES).round().astype(int).tolist()))
+    per_source = [(i, knn_excluding(acc, unit[i], DOC_NEIGHBOURS, excluded, allowed,
+                                    first=2 * DOC_NEIGHBOURS + len(own))) for i in rows]
+    best: dict[int, float] = {}
+    for _, hits in per_source:
+        for cid, cos in hits:
+            best[cid] = max(cos, best.get(cid, cos))
+    return per_source, best

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# dist/likewise/ -> dist/likewise-VERSION-linux-x86_64.tar.gz, unpacking to
+# dist/likewise/ -> dist/likewise-VERSION-linux-x86_64.tar.xz, unpacking to
 # likewise-VERSION/ with the two programs and install.sh (menus for the user).
+# xz, not gzip: the shared libraries (torch's above all) shrink a third further, and
+# every tar unpacks it (tar -xJf, or tar -xf with GNU tar).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION=${1:?version}
 NAME="likewise-$VERSION"
-OUT="dist/$NAME-linux-$(uname -m).tar.gz"
+OUT="dist/$NAME-linux-$(uname -m).tar.xz"
 STAGE=build/tarball
 [ -x dist/likewise/likewise ] || { echo "no dist/likewise: run make bundle first" >&2; exit 1; }
 rm -rf "$STAGE" && mkdir -p "$STAGE"
@@ -22,6 +24,7 @@ Needs glibc $(bash packaging/linux/glibc_needed.sh dist/likewise) or newer and, 
 Wayland with the xcb libraries (Debian/Ubuntu: libxcb-cursor0 libxkbcommon-x11-0 libegl1).
 Nothing is downloaded: the model and everything else are in this folder.
 TXT
-tar -C "$STAGE" -cf - "$NAME" | gzip -6 > "$OUT"
+rm -f "dist/$NAME-linux-$(uname -m).tar.gz"     # an older build's
+tar -C "$STAGE" -cf - "$NAME" | xz -T0 -"${XZ_LEVEL:-6}" > "$OUT"
 rm -rf "$STAGE"
 echo "tarball: $OUT ($(du -h "$OUT" | cut -f1))"
