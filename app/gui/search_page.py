@@ -14,10 +14,10 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,7 +39,8 @@ from app.gui.errors import describe
 from app.gui.label_marks import refresh_marks
 from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
-from app.gui.similar_file_rows import similar_file_rows
+from app.gui.search_keys import SearchKeys
+from app.gui.similar_file_rows import similar_file_rows, source_row
 from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
 from app.gui.tasks import LABELS, TaskContext, TaskRunner
 from core.pathnames import display_stored
@@ -61,30 +62,6 @@ SOURCES = [(None, "Any text"), (True, "Scanned (OCR) only"), (False, "Without OC
 DATES = [(None, "Any time"), (7, "Past week"), (31, "Past month"), (365, "Past year")]
 SEARCH_DELAY_MS = 250
 RESULTS_K = 25   # best sentences cost one encoder pass over every result
-
-
-class _SearchKeys(QObject):
-    """Down from the search field goes to the results; Escape in the results goes back."""
-
-    def __init__(self, window: SearchPage) -> None:
-        super().__init__(window)
-        self.w = window
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress:
-            return False
-        key = cast(QKeyEvent, event).key()   # a KeyPress event is a QKeyEvent
-        if obj is self.w.search_edit and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
-            if self.w.results.rowCount():
-                self.w.list.setFocus()
-                if not self.w.list.currentIndex().isValid():
-                    self.w.list.setCurrentIndex(self.w.results.index(0))
-                return True
-        if obj is self.w.list and key == Qt.Key.Key_Escape:
-            self.w.search_edit.setFocus()
-            self.w.search_edit.selectAll()
-            return True
-        return False
 
 
 class SearchPage(QWidget):
@@ -231,7 +208,7 @@ class SearchPage(QWidget):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.group_check.toggled.connect(self._filters_changed)
         self.sender_edit.editingFinished.connect(self._filters_changed)
-        keys = _SearchKeys(self)
+        keys = SearchKeys(self)
         self.search_edit.installEventFilter(keys)
         self.list.installEventFilter(keys)
         QShortcut(QKeySequence.StandardKey.Find, shortcut_parent).activated.connect(self.focus_search)
@@ -449,7 +426,7 @@ class SearchPage(QWidget):
 
         def work(ctx: TaskContext) -> Any:
             found = lib.similar_to_file(path, k=RESULTS_K)
-            return found, *similar_file_rows(lib, found, document_as_result)
+            return found, *similar_file_rows(lib, found)
 
         self.header.setText(f"Finding documents like {Path(path).name}\u2026")
         self.runner.query(work, name="find similar to a file", key="search",
@@ -480,9 +457,7 @@ class SearchPage(QWidget):
         self.similar_source = None
         self.current_query = ""
         self.search_edit.clear()
-        source = SearchResult(-1, doc.id, doc.path, doc.title, None, None, None,
-                              f"{doc.chunks} passages \u00b7 {doc.pages or '?'} pages", 1.0)
-        rows = [Row(SOURCE, source)] + [Row(DOCUMENT, r) for r in found]
+        rows = [source_row(doc)] + [Row(DOCUMENT, r) for r in found]
         self._set_rows(rows)
         self.header.setText(count(len(found), "similar document"))
         self.results_shown.emit("similar_docs")

@@ -8,21 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.results import DOCUMENT, RESULT, SOURCE, Row
-from app.gui.similarity_words import calibrate_passages
+from app.gui.similarity_words import calibrate_passages, document_as_result
 from core.types import SearchResult
+from core.words import count
 
 
-def similar_file_rows(lib: Any, found: Any, document_as_result: Any) -> tuple[list[Row], str]:
+def source_row(d: Any) -> Row:
+    """The row a find-similar of a library document starts with: the document itself."""
+    return Row(SOURCE, SearchResult(-1, d.id, d.path, d.title, None, None, None,
+                                    f"{d.chunks} passages \u00b7 {d.pages or '?'} pages", 1.0))
+
+
+def similar_file_rows(lib: Any, found: Any) -> tuple[list[Row], str]:
     """(rows, header) for a ``SimilarToFile``; reads the library (call it off the UI thread)."""
     thresholds = lib.duplicate_thresholds()
     docs = [document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
             for sim in found.documents]
-    n_docs = f"{len(docs)} similar document{'s' if len(docs) != 1 else ''}"
+    n_docs = count(len(docs), "similar document")
     if found.in_library:
-        d = found.document
-        source = SearchResult(-1, d.id, d.path, d.title, None, None, None,
-                              f"{d.chunks} passages \u00b7 {d.pages or '?'} pages", 1.0)
-        return [Row(SOURCE, source)] + [Row(DOCUMENT, r) for r in docs], n_docs
+        return [source_row(found.document)] + [Row(DOCUMENT, r) for r in docs], n_docs
     calibrate_passages(found.similar_passages, *thresholds)
     source = SearchResult(-1, -1, found.path, Path(found.path).name, None, None, None,
                           f"Not in your library: read just now, {len(found.passages)} passages, nothing saved", 1.0)
