@@ -99,7 +99,7 @@ class Library:
                                self.exclusions)
         self.shards = ShardImporter(self.store, self.settings, self.versions, self.catalog,
                                     self.indexer.jobs, self.events)
-        self.searcher = Searcher(self.store, self.versions, self.catalog)
+        self.searcher = Searcher(self.store, self.versions, self.catalog, self.events)
         self.similar_file = SimilarFile(self.catalog, self.versions, self.searcher, self.indexer.new_extractor,
                                         self.indexer.extract_options, self.indexer.chunk)
         self.watching = Watching(self.indexer, self.catalog, self.events)

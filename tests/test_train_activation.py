@@ -103,8 +103,13 @@ def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_mod
         _, texts, old_vecs = _stored(lib, base)
         assert not np.allclose(old_vecs, lib.encoder(new).encode(texts), atol=1e-4)
 
-        # Going back to the base model needs no re-encoding: its vectors are complete.
+        # Going back to the base model needs no re-encoding: its vectors are complete; the
+        # search lets go of the other version's in-memory graph (it is saved to its file).
+        lib.search(TOPICS[1], mode="dense", k=3)
+        assert set(lib.searcher._accels) == {new}
         assert lib.activate_model(base) is True
+        lib.search(TOPICS[1], mode="dense", k=3)
+        assert set(lib.searcher._accels) == {base}
         assert (lib.active_model_id(), lib.target_model_id()) == (base, None)
         assert lib.pending_jobs() == 0
         assert all(m.vectors == total for m in lib.models())

@@ -183,7 +183,7 @@ class _Runnable(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Runs tasks on two lanes and keeps them alive until their signals are delivered."""
+    """Runs tasks on the three lanes and keeps them alive until their signals are delivered."""
 
     error = Signal(object, str)     # (exception, task name) for tasks without on_error
     changed = Signal(object)        # frozenset of what a finished write changed (FOLDERS ...)

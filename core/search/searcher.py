@@ -18,6 +18,7 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.errors import InvalidInputError, NotFoundError
+from core.events import Events
 from core.model_versions import ModelVersions
 from core.search.accel import Accelerator
 from core.search.filters import SearchFilters, allowed_chunk_ids
@@ -51,7 +52,8 @@ def _on_torch(encoder: Any) -> bool:
 
 
 class Searcher:
-    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog) -> None:
+    def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog,
+                 events: Events | None = None) -> None:
         self.store = store
         self.versions = versions
         self.catalog = catalog
@@ -60,6 +62,20 @@ class Searcher:
         self._sentence_cache = SentenceCache()
         self._term_stats = TermStats()
         self._pool: ThreadPoolExecutor | None = None
+        if events is not None:
+            events.model_switched.subscribe(self.keep_only)
+
+    def keep_only(self, model_id: int) -> None:
+        """After a model switch: the other versions' in-memory graphs are saved and let go
+        (each holds its vectors in memory; asked for again, one is opened from its file)."""
+        with self._accel_lock:
+            gone = [m for m in self._accels if m != model_id]
+            dropped = [self._accels.pop(m) for m in gone]
+        for acc in dropped:
+            try:
+                acc.save()
+            except OSError:
+                pass
 
     def _search_pool(self) -> ThreadPoolExecutor:
         with self._accel_lock:
