@@ -25,7 +25,7 @@ from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
 from core.search.keyword import TermStats, clean_text, keyword_search
 from core.search.knn import knn_excluding as _knn_excluding
-from core.search.scores import FLOOR, nothing_matches
+from core.search.scores import FLOOR, explain_cosine, nothing_matches, strength
 from core.search.similar_docs import aggregate_documents, similar_documents, similar_vectors_hits
 from core.search.snippets import SentenceCache, best_sentences, by_words, query_terms, word_spans
 from core.search.strength import fill_strength
@@ -359,7 +359,12 @@ class Searcher:
             return [], []
         ranked = sorted(best.items(), key=lambda t: -t[1])
         ranked = self._drop_exact_repeats([(c, s, i + 1, None) for i, (c, s) in enumerate(ranked)])[:k]
-        return aggregate_documents(self.catalog, per_source, k, "this file"), self._results(ranked, None, None, False)
+        passages = self._results(ranked, None, None, False)
+        for r in passages:            # each passage's number: its best cosine to the file's passages
+            r.cosine = best.get(r.chunk_id)
+            if r.cosine is not None:
+                r.strength, r.explanation = strength(r.cosine), explain_cosine(r.cosine, "this file's passages")
+        return aggregate_documents(self.catalog, per_source, k, "this file"), passages
 
 
 

@@ -93,7 +93,7 @@ def aggregate_documents(catalog: Any, per_source: list[tuple[int, list[tuple[int
         related_n = sum(1 for c in found if c >= RELATED)
         pairs = sorted(((s, t, c) for s, (t, c) in matches.items()), key=lambda p: -p[2])
         scored.append((score, related_n, d, above, pairs[:DOC_PAIRS], float(np.mean(found))))
-    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    scored.sort(key=lambda t: (-t[0], -t[1], -t[5], t[2]))   # equal strength: the closer matches first
     out = []
     for score, related_n, d, above, pairs, mean_found in scored[:k]:
         word = band(score)
