@@ -10,7 +10,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from types import SimpleNamespace
 
 import pytest
 
@@ -35,13 +34,16 @@ def test_counts_read_as_words():
 
 def test_the_progress_line_shortens_the_file_name_not_the_status(qtbot):
     from app.gui.progress import ProgressWidget, progress_line
+    from core.types import IndexProgress
 
-    p = SimpleNamespace(phase="indexing", files_done=3, files_total=16, chunks_done=1200, chunks_total=3400,
-                        eta_s=80.0, current_file="/docs/TAMReview-a-very-long-name-of-a-scanned-report.pdf",
-                        message="reading scanned page 3/40", chunks_per_s=11.2)
+    p = IndexProgress(phase="indexing", files_done=3, files_total=16, chunks_done=1200, chunks_total=3400,
+                      eta_s=80.0, current_file="/docs/TAMReview-a-very-long-name-of-a-scanned-report.pdf",
+                      message="reading scanned page 3/40", chunks_per_s=11.2, files_per_s=0.5,
+                      words_eta_s=26.0, meaning_eta_s=80.0)
     assert progress_line(p).endswith("TAMReview-a-very-long-name-of-a-scanned-report.pdf")
     w = ProgressWidget()
     qtbot.addWidget(w)
+    w.show()                      # a shown label is fitted as it is resized
     w.set_progress(p)
     w.label.resize(w.label.minimumSizeHint().width() + 20, 20)     # a narrow status bar
     text = w.label.text()

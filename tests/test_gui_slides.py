@@ -55,6 +55,6 @@ def test_show_slide_and_unsupported_rows(qtbot, tmp_path, tiny_model_dir):
         assert row.path == "2 .exe files" and row.size == 2 * 1002 and "not a supported type" in row.error
         assert "2 files of a type not read" in panel.summary.text()
         panel.status_combo.setCurrentIndex(panel.status_combo.findText("Not a supported type (never read)"))
-        assert panel.proxy.rowCount() == 1
+        assert panel.model.rowCount() == 1 and panel.model.docs[0].status == "unsupported"
     finally:
         close_window(qtbot, w)
