@@ -116,7 +116,9 @@ def test_a_kill_while_re_embedding_for_a_new_model_keeps_search_and_resumes(
         first_model = lib.active_model_id()
         n_chunks = lib.store.count("SELECT COUNT(*) FROM chunks")
     # the settings now name another model: opening the library with it starts the switch
-    _killed(f"from core.library import Library\n"
+    _killed(f"import core.index.meaning as meaning\n"
+            f"meaning.GROUP_DOCUMENTS = 1\n"     # one document per encoded group
+            f"from core.library import Library\n"
             f"Library(path={str(path)!r}, model_path={str(second_model)!r}).index()",
             "reembed:3")            # after two documents' new vectors are written
 
