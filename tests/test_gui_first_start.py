@@ -51,7 +51,7 @@ def test_the_export_says_its_steps_and_keywords_work_meanwhile(qtbot, tmp_path, 
     w = open_window(qtbot, tmp_path, tiny_model_dir, watch=False)
     try:
         qtbot.waitUntil(lambda: "step 2 of 4: making the int8 model" in w.status_label.text(), timeout=30_000)
-        assert "Preparing the model" in w.empty_label.text()
+        qtbot.waitUntil(lambda: "Preparing the model" in w.empty_label.text(), timeout=30_000)
         assert not w.model_loaded
         shown: list[str] = []
         w.results_shown.connect(shown.append)

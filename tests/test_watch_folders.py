@@ -46,10 +46,13 @@ def test_folders_added_paused_and_removed_while_watching(env):
     write(added / "later.txt", note("addedlater"))
     wait_until(lambda: fts_paths(env.lib, "addedlater"), what="a change in the added folder")
 
-    # paused: the watcher lets go of it (its state says so), a change there is not read
+    # paused: still watched, a change there waits in the queue (the Waiting column counts
+    # it) and is not read
     env.lib.set_folder_paused(added, True)
-    wait_until(lambda: env.lib.watching.watcher.state_of(folder_id)[0] == "idle", what="paused folder let go")
+    wait_until(lambda: folder_id in env.lib.watching.watcher._paused, what="the pause seen by the watcher")
     write(added / "while_paused.txt", note("whilepaused"))
+    wait_until(lambda: env.lib.store.count("SELECT COUNT(*) FROM jobs WHERE path LIKE '%while_paused.txt'"),
+               what="the paused folder's change queued")
     write(env.folder / "proof.txt", note("proofword"))        # the watcher is alive and reading
     wait_until(lambda: fts_paths(env.lib, "proofword"), what="a change in the watched folder")
     assert not fts_paths(env.lib, "whilepaused")
