@@ -4,6 +4,7 @@ folder format."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -33,6 +34,11 @@ GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "latest", "c
 CHARS_PER_TOKEN_CUT = 40
 
 Progress = Callable[[int, int], Any]
+# One batch at a time through torch in this process: the encoding stage and a query's
+# encoding run on different threads, and concurrent CPU forwards of one module were seen
+# to crash (a segfault in Linear.forward while the window closed mid-indexing). A query
+# waits at most for one batch (sized to about a second).
+_ONE_FORWARD_AT_A_TIME = threading.Lock()
 
 
 class _Saves(Protocol):
@@ -229,8 +235,9 @@ class SentenceEncoder(nn.Module):
                     check(cancel)
                     rows = order[start:start + batch_size]
                     features = self.transformer.pad([ids[i] for i in rows], device)
-                    emb = self.forward(features, normalize=normalize)["sentence_embedding"]
-                    out[rows] = emb.float().cpu().numpy()
+                    with _ONE_FORWARD_AT_A_TIME:
+                        emb = self.forward(features, normalize=normalize)["sentence_embedding"]
+                        out[rows] = emb.float().cpu().numpy()
                     if progress:
                         progress(min(start + batch_size, total), total)
         finally:
