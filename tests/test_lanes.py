@@ -53,7 +53,7 @@ def test_files_behind_a_scan_are_indexed_while_it_is_read(tmp_path, tiny_library
     indexer = lib.indexer
     monkeypatch.setattr(indexer, "_extractor", None)
     monkeypatch.setattr(type(indexer), "_warm_extractor", lambda self: self._extractor or fake("first")())
-    monkeypatch.setattr(type(indexer), "_new_extractor", lambda self: fake("second")())
+    monkeypatch.setattr(type(indexer), "new_extractor", lambda self: fake("second")())
     lib.add_folder(docs)
     reports = []
     run = threading.Thread(target=lambda: reports.append(lib.index()))
@@ -91,7 +91,7 @@ def test_without_a_scan_one_lane_reads_every_file_in_order(tmp_path, tiny_librar
     never = threading.Event()
     indexer = lib.indexer
     monkeypatch.setattr(indexer, "_extractor", FakeExtractor(never, threading.Event(), used, "first"))
-    monkeypatch.setattr(type(indexer), "_new_extractor",
+    monkeypatch.setattr(type(indexer), "new_extractor",
                         lambda self: (_ for _ in ()).throw(AssertionError("no second worker without a scan")))
     lib.add_folder(docs)
     report = lib.index()

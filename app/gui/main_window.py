@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.shutting_down = False
         self.opened_at: float | None = None
         self.model_wait_text = "loading the model\u2026"     # what the status line says meanwhile
+        self.preparing_hint: str | None = None   # in place of results while the first export runs
         self._details: ProgressDetails | None = None
         self.open_problem_dialog: QMessageBox | None = None   # a damaged library's offer
         self.rebuild_notice: QMessageBox | None = None        # what the rebuild kept and did
@@ -207,12 +208,14 @@ class MainWindow(QMainWindow):
         self.model_wait_text = (f"first start: preparing the model for this computer, step {m.step} of "
                                 f"{m.total}: {m.text}\u2026")
         self._update_status()
+        self.preparing_hint = (
+            f"Preparing the model for this computer (once, about a minute): step {m.step} of {m.total}, "
+            f"{m.text}.\nKeyword search works already; Meaning and Hybrid run as soon as it is done.")
         if self.search_page.view_mode == "search" and not self.search_page.results.rowCount():
-            self.search_page.show_message(
-                f"Preparing the model for this computer (once, about a minute): step {m.step} of {m.total}, "
-                f"{m.text}.\nKeyword search works already; Meaning and Hybrid run as soon as it is done.")
+            self.search_page.show_message(self.preparing_hint)
 
     def _on_model_ready(self, seconds: float) -> None:
+        self.preparing_hint = None
         self.search_page.model_loaded = True
         self._update_status()
         self.search_page.model_ready()
@@ -294,6 +297,8 @@ class MainWindow(QMainWindow):
             self._update_status()
 
     def _idle_hint(self) -> str:
+        if self.preparing_hint is not None:     # a refresh keeps what the first start says
+            return self.preparing_hint
         if not self.counts.get("chunks"):
             return "Your documents are being read. You can search as soon as passages arrive."
         return "Type a question or a phrase. Right-click a result to find similar passages."
