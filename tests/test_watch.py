@@ -24,9 +24,9 @@ import pytest
 
 from core.library import Library
 from core.store import vec_table
-from core.store.db import connect
 from core.watch.debounce import Debouncer
 from core.watch.events import RootGone, Touch, translate
+from tests.library_checks import assert_consistent as check_library
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,27 +140,9 @@ def start(env, **kw) -> None:
 
 
 def assert_consistent(lib: Library) -> None:
-    """integrity_check ok; every document complete (chunks, words, vectors) or absent.
-
-    Checked on a fresh connection: FTS5's integrity check on a long-lived reader that
-    other connections wrote behind can report a stale structure as corruption."""
-    conn = connect(lib.path)
-    try:
-        def q(sql: str) -> tuple:
-            return conn.execute(sql).fetchone()
-
-        mid = lib.active_model_id()
-        assert q("PRAGMA integrity_check")[0] == "ok"
-        assert q("SELECT COUNT(*) FROM chunks c LEFT JOIN documents d ON d.id = c.document_id "
-                 "WHERE d.id IS NULL")[0] == 0
-        assert q(f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(mid)} v ON v.chunk_id = c.id "
-                 "WHERE v.chunk_id IS NULL")[0] == 0
-        assert q(f"SELECT COUNT(*) FROM {vec_table(mid)}")[0] == q("SELECT COUNT(*) FROM chunks")[0]
-        assert q("SELECT COUNT(*) FROM chunks_fts")[0] == q("SELECT COUNT(*) FROM chunks")[0]
-        assert q("SELECT COUNT(*) FROM documents d WHERE d.status = 'indexed' AND NOT EXISTS "
-                 "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)")[0] == 0
-    finally:
-        conn.close()
+    """integrity_check ok; every document complete (chunks, words, and vectors or the embed
+    jobs that bring them) or absent (tests/library_checks.py, on a fresh connection)."""
+    check_library(lib.path)
 
 
 # -- the debouncer, on a fake clock ---------------------------------------------------------------
