@@ -23,7 +23,8 @@ class FirstRunPage(QWidget):
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
         lines = QLabel(
             "Choose a folder: Likewise reads its PDF, Word, text, Markdown, slides, e-books, web "
-            "pages, OpenDocument and RTF files, and scanned pages and images by OCR; it cuts them "
+            "pages, OpenDocument and RTF files, spreadsheets, mail, zip archives, and scanned pages "
+            "and images by OCR; it cuts them "
             "into passages and keeps following the folder as files change.<br>"
             "Everything stays on this computer: a local model encodes each passage, so you can "
             "ask questions in your own words and find similar passages."

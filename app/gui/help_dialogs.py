@@ -15,7 +15,8 @@ GUIDE = """
 <h2>Likewise in five steps</h2>
 <ol>
 <li><b>Add a folder</b> (File &rarr; Add folder). Likewise reads its PDF, Word, text, Markdown,
-slides, e-books, web pages, OpenDocument and RTF files, and scanned pages by OCR, cuts them into
+slides, e-books, web pages, OpenDocument and RTF files, spreadsheets, mail (.eml, .msg, mbox),
+archives (.zip, .tar), and scanned pages by OCR, cuts them into
 passages (one paragraph each) and keeps following the folder as files change. The progress line at
 the bottom says what it is reading; Pause and Stop are next to it.</li>
 <li><b>Search</b>: type a question in your own words or a phrase; results come as you type.
