@@ -14,6 +14,7 @@ from skip_policy import (  # noqa: F401 - hooks: the skip list, and skips that f
 )
 
 import core.offline  # noqa: F401
+from tests.own_process import in_child, run_in_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -27,6 +28,15 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A test marked own_process runs in a child pytest (tests/own_process.py)."""
+    if pyfuncitem.get_closest_marker("own_process") is None or in_child(pyfuncitem):
+        return None
+    run_in_child(pyfuncitem)
+    return True
 
 
 # Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py),

@@ -17,7 +17,8 @@ from core.cluster.shards import shard_files  # noqa: E402
 from core.library import Library  # noqa: E402
 from tests.cluster_checks import assert_same_library, make_folder, top_results  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# own_process: Ray's driver must not live in the suite's process (tests/own_process.py)
+pytestmark = [pytest.mark.slow, pytest.mark.own_process]
 
 QUERIES = ["results of the experiment", "terms and conditions of the agreement", "table of contents"]
 

@@ -157,12 +157,21 @@ def _run_pipeline(ray: Any, lib: Any, importer: ShardImporter, jobs: list, optio
             concurrency=max(1, options.encoders), num_cpus=options.cpus_per_actor,
             num_gpus=options.gpus_per_encoder or None)
         t1 = time.monotonic()
-        for row in ds.iter_rows():
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            _import_row(importer, dict(row), run, touched, cancel)
-            if progress is not None:
-                progress(run)
+        rows = iter(ds.iter_rows())
+        try:
+            for row in rows:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                _import_row(importer, dict(row), run, touched, cancel)
+                if progress is not None:
+                    progress(run)
+        finally:
+            # A stop leaves Ray Data's streaming executor running until its generator is
+            # closed; closed later by the garbage collector (after ray.shutdown, in any
+            # thread) it took the whole process down. Close it here, before shutdown.
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
         run.pipeline_s = time.monotonic() - t1
     finally:
         if started_here:
