@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from core.changes import Changes
 from core.types import IndexProgress, IndexReport
 
 T = TypeVar("T")
@@ -87,3 +88,5 @@ class Events:
         self.model_switched: Topic[int] = Topic("model switched")
         # A model is prepared for its first use (the int8 export, a minute or more).
         self.model_preparing: Topic[ModelPreparing] = Topic("model preparing")
+        # A marked write of the Library returned: what it changed (core/changes.py).
+        self.changed: Topic[Changes] = Topic("changed")

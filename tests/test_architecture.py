@@ -114,7 +114,7 @@ def test_no_source_file_over_600_lines():
 LAYERS: list[tuple[str, ...]] = [
     # 0: words, values and plain helpers everything may use
     ("core", "core.errors", "core.types", "core.text", "core.pathnames", "core.paths",
-     "core.offline", "core.cancel", "core.events", "core.faults", "core.memory",
+     "core.offline", "core.cancel", "core.changes", "core.events", "core.faults", "core.memory",
      "core.settings", "core.model_identity", "core.words", "core.evaluation",
      "core.evaluation.stats", "core.evaluation.sts"),
     # 1: the file, the readers, the encoder
@@ -185,3 +185,19 @@ def test_each_table_has_one_writer():
                         writers.setdefault(table, set()).add(owner)
     shared = {t: sorted(w) for t, w in writers.items() if len(w) > 1}
     assert shared == {}
+
+
+def test_every_public_library_method_says_whether_it_reads_or_writes():
+    """The window chooses a lane from the marker and hears what a write changed through
+    it (core/changes.py): a method without one would run nowhere or announce nothing."""
+    from core.changes import operation
+    from core.library import Library
+
+    public = {name: attr for name, attr in vars(Library).items()
+              if not name.startswith("_") and (callable(attr) or isinstance(attr, property))}
+    assert len(public) > 60
+    unmarked = sorted(name for name, attr in public.items() if operation(attr) is None)
+    assert unmarked == []
+    writes = {name for name, attr in public.items() if operation(attr).write}
+    assert {"add_folder", "label_pair", "decide_pair", "train", "activate_model"} <= writes
+    assert not {"search", "documents", "labels", "models"} & writes

@@ -21,8 +21,8 @@ def test_copies_dialog_lists_each_file_with_every_place(qtbot, tmp_path, tiny_li
     lib.add_folder(root)
     lib.index()
 
-    runner = TaskRunner()
-    dialog = CopiesDialog(runner, lib)
+    runner = TaskRunner(library=lambda: lib)
+    dialog = CopiesDialog(runner)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1, timeout=30_000)
     top = dialog.tree.topLevelItem(0)

@@ -28,12 +28,12 @@ def test_groups_are_listed_a_page_at_a_time_as_the_list_is_scrolled(qtbot, tiny_
             _add_document(lib, f"copy{copy}-{d}", texts[d : d + 50], vecs[d : d + 50])
     assert lib.mine_duplicates().clusters == groups
 
-    runner = TaskRunner()
+    runner = TaskRunner(library=lambda: lib)
     view = DupesView(runner)
     qtbot.addWidget(view)
     view.resize(1000, 700)
     view.show()
-    view.set_library(lib, lib.folders())
+    view.set_folders(lib.folders())
     qtbot.waitUntil(lambda: len(view.items) == PAGE, timeout=30_000)
     assert view.more and view.tree.topLevelItemCount() == PAGE
     assert view.summary.text().startswith(f"{PAGE}+ groups")

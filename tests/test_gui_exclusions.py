@@ -21,14 +21,14 @@ def test_exclusions_dialog_adds_counts_and_removes(qtbot, tmp_path, tiny_library
     lib.index()
     assert len(lib.documents()) == 2
 
-    runner = TaskRunner()
-    dialog = ExclusionsDialog(runner, lib, lib.folders(), selected=lib.folders()[0].path)
+    runner = TaskRunner(library=lambda: lib)
+    dialog = ExclusionsDialog(runner, lib.folders(), selected=lib.folders()[0].path)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() >= 4, timeout=30_000)   # the defaults
     assert dialog.scope.currentData() == lib.folders()[0].path
 
     messages: list[str] = []
-    dialog.changed.connect(messages.append)
+    dialog.status.connect(messages.append)
     dialog.pattern.setText("drafts/")
     dialog.add_btn.click()
     qtbot.waitUntil(lambda: len(messages) == 1, timeout=30_000)

@@ -48,8 +48,7 @@ def indexed(tmp_path, tiny_model_dir):
 
 
 def _window(qtbot, tmp_path, tiny_model_dir):
-    return open_window(qtbot, tmp_path, tiny_model_dir, watch=False,
-                       ready=lambda w: w.labels_view.lib is not None)
+    return open_window(qtbot, tmp_path, tiny_model_dir, watch=False)
 
 
 def test_few_labels_warn_below_the_minimum_and_say_what_to_label(qtbot, tmp_path, tiny_library):
@@ -58,8 +57,8 @@ def test_few_labels_warn_below_the_minimum_and_say_what_to_label(qtbot, tmp_path
 
     lib = tiny_library
     lib.import_labels(_label_file(tmp_path / "few.tsv", 7))
-    runner = TaskRunner()
-    dlg = TrainDialog(runner, lib)
+    runner = TaskRunner(library=lambda: lib)
+    dlg = TrainDialog(runner)
     qtbot.addWidget(dlg)
     dlg.show()
     try:

@@ -20,7 +20,7 @@ from core.pathnames import display_stored
 
 
 class CopiesDialog(QDialog):
-    def __init__(self, runner: TaskRunner, lib: Any, parent: Any = None) -> None:
+    def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Same file in several places")
         self.resize(640, 420)
@@ -34,7 +34,7 @@ class CopiesDialog(QDialog):
         lay.addWidget(self.note)
         lay.addWidget(self.tree)
         lay.addWidget(buttons)
-        runner.query(lambda ctx: lib.copies(), name="copies", key="copies", on_done=self.show_groups)
+        runner.call("copies", key="copies", on_done=self.show_groups)
 
     def show_groups(self, groups: list[Any]) -> None:
         self.tree.clear()

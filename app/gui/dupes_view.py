@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.highlight import page_label
-from app.gui.tasks import WRITE, TaskContext, TaskRunner
+from app.gui.tasks import TaskContext, TaskRunner
 from app.gui.widgets import fill_folder_combo
+from core.changes import SIMILAR
 from core.pathnames import display_stored, from_db
 from core.words import count, plural_noun
 
@@ -115,7 +116,8 @@ class DupesView(QWidget):
     def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.lib: Any = None
+        runner.subscribe(self, {SIMILAR}, self.refresh)
+        self.listed = False          # the list was asked for once (the library is open)
         self.document_filter: tuple[int, str] | None = None
         self.items: list[Any] = []
         self.items_show = ""         # nothing listed yet
@@ -211,11 +213,10 @@ class DupesView(QWidget):
         self._show_pair(None)
 
     # -- data -----------------------------------------------------------------------------
-    def set_library(self, lib: Any, folders: list[Any]) -> None:
-        first = self.lib is None
-        self.lib = lib
+    def set_folders(self, folders: list[Any]) -> None:
+        """The library's folders (the filter's choices); the first time, the list is read."""
         fill_folder_combo(self.folder_combo, folders)
-        if first:
+        if not self.listed:
             self.refresh()
 
     def show_document(self, doc_id: int, path: str) -> None:
@@ -232,23 +233,23 @@ class DupesView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        lib = self.lib
-        if lib is None:
-            return
         show = self.show_combo.currentData()
         kind = self.kind_combo.currentData()
         folder = self.folder_combo.currentData()
         doc_id = self.document_filter[0] if self.document_filter else None
         self.member_combo.setVisible(show == "clusters")
 
-        self._page_query = (lib, show, kind, folder, doc_id)
-        self.more = False
+        query = (show, kind, folder, doc_id)
 
-        def work(ctx: TaskContext) -> tuple:
-            items, more = _page(lib, show, kind, folder, doc_id, 0)
+        def work(lib: Any, ctx: TaskContext) -> tuple:
+            items, more = _page(lib, *query, 0)
             return show, items, lib.duplicates_pending(), more
 
-        self.runner.run(work, name="similar paragraphs", key="dupes-list", on_done=self._loaded)
+        if self.runner.with_library(work, name="similar paragraphs", key="dupes-list",
+                                    on_done=self._loaded) is not None:
+            self.listed = True
+            self._page_query = query
+            self.more = False
 
     def _more_wanted(self, value: int) -> None:
         """Scrolled near the end of what is listed: the next page (tens of thousands of
@@ -258,10 +259,11 @@ class DupesView(QWidget):
             return
         self._fetching = True
         query = self._page_query
-        lib, show, kind, folder, doc_id = query
         offset = len(self.items)
 
-        def work(ctx: TaskContext) -> tuple:
+        show, kind, folder, doc_id = query
+
+        def work(lib: Any, ctx: TaskContext) -> tuple:
             return query, _page(lib, show, kind, folder, doc_id, offset)
 
         def done(data: tuple) -> None:
@@ -269,8 +271,9 @@ class DupesView(QWidget):
             if data[0] is self._page_query:       # not a page of a list replaced since
                 self._append(*data[1])
 
-        self.runner.run(work, name="similar paragraphs", key="dupes-more", on_done=done,
-                        on_finished=lambda: setattr(self, "_fetching", False))
+        if self.runner.with_library(work, name="similar paragraphs", key="dupes-more", on_done=done,
+                                    on_finished=lambda: setattr(self, "_fetching", False)) is None:
+            self._fetching = False
 
     def _append(self, items: list, more: bool) -> None:
         self.more = more
@@ -322,19 +325,12 @@ class DupesView(QWidget):
 
     # -- mining ---------------------------------------------------------------------------
     def mine(self) -> None:
-        lib = self.lib
-        if lib is None:
+        if self.runner.call("mine_duplicates", name="find repeated paragraphs", on_progress=self._mine_progress,
+                            on_done=self._mined, on_finished=self._mine_finished) is None:
             return
         self.mine_btn.setEnabled(False)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
-
-        def work(ctx: TaskContext) -> Any:
-            return lib.mine_duplicates(progress=ctx.progress, cancel=ctx.cancel)
-
-        self.runner.run(work, name="find repeated paragraphs", lane=WRITE,
-                        on_progress=self._mine_progress, on_done=self._mined,
-                        on_finished=self._mine_finished)
 
     def _mine_progress(self, p: Any) -> None:
         if p.total:
@@ -347,7 +343,6 @@ class DupesView(QWidget):
             f"Compared {count(report.mined, 'passage')} in {report.seconds:.1f} s: "
             f"{count(report.clusters, 'group')}, {report.pairs_exact} exact, {report.pairs_near} near "
             f"and {report.pairs_related} related {plural_noun('pair', report.pairs_related)}")
-        self.refresh()
 
     def _mine_finished(self) -> None:
         self.mine_btn.setEnabled(True)
@@ -400,13 +395,8 @@ class DupesView(QWidget):
         self._enable_actions(True)
 
     def _load_pair(self, pair: Any) -> None:
-        lib = self.lib
-
-        def work(ctx: TaskContext) -> tuple:
-            return pair, lib.pair_diff(pair.id)
-
-        self.runner.run(work, name="difference", key="dupes-diff",
-                        on_done=lambda d: self._show_pair(*d) if self.items_show == "pairs" else None)
+        self.runner.call("pair_diff", pair.id, name="difference", key="dupes-diff",
+                         on_done=lambda ops: self._show_pair(pair, ops) if self.items_show == "pairs" else None)
 
     def _show_pair(self, pair: Any, ops: list | None = None) -> None:
         self.current = pair
@@ -431,17 +421,9 @@ class DupesView(QWidget):
 
     # -- decisions ---------------------------------------------------------------------------
     def decide(self, decision: str) -> None:
-        lib = self.lib
         pair, cluster = self.current, self.current_cluster
-        if lib is None or (pair is None and cluster is None):
+        if pair is None and cluster is None:
             return
-
-        def work(ctx: TaskContext) -> None:
-            if cluster is not None:
-                lib.decide_cluster(cluster.id, decision)
-            else:
-                lib.decide_pair(pair.id, decision)
-
         words = {"confirmed": "marked similar", "rejected": "marked not similar",
                  "ignore": "ignored"}
 
@@ -449,9 +431,11 @@ class DupesView(QWidget):
             self.status.emit(
                 ("Group " if cluster is not None else "Pair ") + words[decision]
                 + (" (a labelled pair for training)" if decision != "ignore" else ""))
-            self.refresh()
 
-        self.runner.run(work, name="decide", lane=WRITE, on_done=done)
+        if cluster is not None:
+            self.runner.call("decide_cluster", cluster.id, decision, on_done=done)
+        elif pair is not None:
+            self.runner.call("decide_pair", pair.id, decision, on_done=done)
 
 
 def _page(lib: Any, show: str, kind: Any, folder: Any, doc_id: int | None, offset: int) -> tuple[list, bool]:

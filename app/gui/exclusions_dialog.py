@@ -1,7 +1,7 @@
 """The folder settings' exclusions: gitignore-style patterns whose files are never indexed.
 
-Every library call runs through the TaskRunner (reads on the read lane, writes with
-``changes={FOLDERS, DOCUMENTS}``), so the window never blocks. Each pattern shows how many
+Every library call runs through the TaskRunner (``runner.call``), so the window never
+blocks; the list reads again whenever the exclusions change. Each pattern shows how many
 files and folders it keeps out (counted by a walk that queues nothing).
 """
 
@@ -24,24 +24,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.gui.tasks import DOCUMENTS, FOLDERS, TaskRunner
+from app.gui.tasks import TaskRunner
+from core.changes import EXCLUSIONS
 from core.pathnames import display_stored
 
 EVERY_FOLDER = "Every folder"
 
 
 class ExclusionsDialog(QDialog):
-    """Lists, adds and removes exclusions; ``changed`` after each add or remove."""
+    """Lists, adds and removes exclusions; ``status`` says what each add or remove did."""
 
-    changed = Signal(str)           # a line for the status bar
+    status = Signal(str)           # a line for the status bar
 
-    def __init__(self, runner: TaskRunner, lib: Any, folders: list[Any],
+    def __init__(self, runner: TaskRunner, folders: list[Any],
                  selected: str | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Exclusions")
         self.resize(620, 420)
         self.runner = runner
-        self.lib = lib
+        runner.subscribe(self, {EXCLUSIONS}, self.reload)
         self.folder_paths = {f.id: f.path for f in folders}
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Pattern", "Applies to", "Kept out"])
@@ -80,9 +81,7 @@ class ExclusionsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        lib = self.lib
-        self.runner.query(lambda ctx: lib.exclusion_counts(rescan=True), name="exclusions",
-                          key="exclusions", on_done=self.set_counts)
+        self.runner.call("exclusion_counts", rescan=True, key="exclusions", on_done=self.set_counts)
 
     def set_counts(self, counts: dict[Any, int]) -> None:
         self.tree.clear()
@@ -101,22 +100,14 @@ class ExclusionsDialog(QDialog):
         pattern = self.pattern.text().strip()
         if not pattern:
             return
-        folder, lib = self.scope.currentData(), self.lib
         self.pattern.clear()
-        self.runner.write(lambda ctx: lib.add_exclusion(pattern, folder=folder), name="exclude",
-                          changes={FOLDERS, DOCUMENTS},
-                          on_done=lambda n: self._done(f"Excluded {pattern}: {n} documents left the library"))
+        self.runner.call("add_exclusion", pattern, folder=self.scope.currentData(),
+                         on_done=lambda n: self.status.emit(f"Excluded {pattern}: {n} documents left the library"))
 
     def _remove(self) -> None:
         items = self.tree.selectedItems()
         if not items:
             return
         e = items[0].data(0, Qt.ItemDataRole.UserRole)
-        folder, lib = self.folder_paths.get(e.folder_id), self.lib
-        self.runner.write(lambda ctx: lib.remove_exclusion(e.pattern, folder=folder), name="include again",
-                          changes={FOLDERS, DOCUMENTS},
-                          on_done=lambda n: self._done(f"No longer excluded: {e.pattern} ({n} files to read)"))
-
-    def _done(self, text: str) -> None:
-        self.changed.emit(text)
-        self.reload()
+        self.runner.call("remove_exclusion", e.pattern, folder=self.folder_paths.get(e.folder_id),
+                         on_done=lambda n: self.status.emit(f"No longer excluded: {e.pattern} ({n} files to read)"))

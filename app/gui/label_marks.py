@@ -12,8 +12,7 @@ from app.gui.results import RESULT
 
 def refresh_marks(page: Any) -> None:
     """Ask the library which shown results are labelled and put the marks on the cards."""
-    lib = page.lib
-    if lib is None or page.view_mode not in ("search", "similar"):
+    if page.view_mode not in ("search", "similar"):
         return
     results = [row.result for row in page.results.rows if row.kind == RESULT and row.result.chunk_id > 0]
     if not results:
@@ -32,5 +31,4 @@ def refresh_marks(page: Any) -> None:
         page.delegate.clear_cache()
         page.list.viewport().update()
 
-    page.runner.query(lambda ctx: lib.label_marks(ids, query=query, source=source), name="label marks",
-                      key="label-marks", on_done=done)
+    page.runner.call("label_marks", ids, query=query, source=source, key="label-marks", on_done=done)

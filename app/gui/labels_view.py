@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models_view import ModelsView
-from app.gui.tasks import WRITE, TaskContext, TaskRunner
+from app.gui.tasks import TaskContext, TaskRunner
+from core.changes import LABELS
 from core.words import count
 
 KIND_WORDS = {"pair_binary": "Similar / not", "pair_score": "Score", "triplet": "Triplet",
@@ -50,7 +51,7 @@ class LabelsView(QWidget):
     def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.lib: Any = None
+        runner.subscribe(self, {LABELS}, self.refresh)
         self.labels: list[Any] = []
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("All labels", None)
@@ -98,22 +99,20 @@ class LabelsView(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addWidget(split, 1)
 
-    def set_library(self, lib: Any) -> None:
-        self.lib = lib
+    def reload(self) -> None:
+        """Read the labels and the models again (the tab comes into view)."""
         self.refresh()
-        self.models.set_library(lib)
+        self.models.refresh()
 
     def refresh(self) -> None:
-        lib = self.lib
-        if lib is None:
-            return
+        """Read the labels again."""
         kind = self.kind_combo.currentData()
         text = self.search.text().strip() or None
 
-        def work(ctx: TaskContext) -> tuple:
+        def work(lib: Any, ctx: TaskContext) -> tuple:
             return lib.labels(kind=kind, limit=2000, search=text), lib.label_counts()
 
-        self.runner.run(work, name="labels", key="labels", on_done=self._loaded)
+        self.runner.with_library(work, name="labels", key="labels", on_done=self._loaded)
 
     def _loaded(self, data: tuple) -> None:
         labels, counts = data
@@ -144,15 +143,8 @@ class LabelsView(QWidget):
 
     def delete_selected(self) -> None:
         ids = [self.labels[self.tree.indexOfTopLevelItem(i)].id for i in self.tree.selectedItems()]
-        if not ids or self.lib is None:
-            return
-        lib = self.lib
-
-        def done(n: Any) -> None:
-            self.status.emit(f"Deleted {n} labels")
-            self.refresh()
-
-        self.runner.run(lambda ctx: lib.delete_labels(ids), name="delete labels", lane=WRITE, on_done=done)
+        if ids:
+            self.runner.call("delete_labels", ids, on_done=lambda n: self.status.emit(f"Deleted {n} labels"))
 
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import labels", "",
@@ -161,11 +153,7 @@ class LabelsView(QWidget):
             self.import_file(path)
 
     def import_file(self, path: str) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        self.runner.run(lambda ctx: lib.import_labels(path), name="import labels", lane=WRITE,
-                        on_done=self._imported)
+        self.runner.call("import_labels", path, on_done=self._imported)
 
     def _imported(self, report: Any) -> None:
         msg = f"Imported {report.imported} labels ({report.updated} updated) from {report.path}"
@@ -173,4 +161,3 @@ class LabelsView(QWidget):
             first = "; ".join(f"line {e.line}: {e.reason}" for e in report.errors[:3])
             msg += f"; {len(report.errors)} rows skipped ({first})"
         self.status.emit(msg)
-        self.refresh()

@@ -10,9 +10,6 @@ read again. One poll at a time; a poll that fails (the library closing) is quiet
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.tasks import TaskRunner
@@ -23,11 +20,9 @@ POLL_MS = 1000
 class LibraryWatch(QObject):
     changed = Signal()
 
-    def __init__(self, runner: TaskRunner, library: Callable[[], Any], interval_ms: int = POLL_MS,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, runner: TaskRunner, interval_ms: int = POLL_MS, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self._library = library
         self._last: tuple[int, int] | None = None     # (id of the Library, its stamp)
         self._in_flight = False
         self.timer = QTimer(self)
@@ -41,7 +36,7 @@ class LibraryWatch(QObject):
         self.timer.stop()
 
     def poll(self) -> None:
-        lib = self._library()
+        lib = self.runner.library()
         if lib is None or self._in_flight or self.runner.closed:
             return
         self._in_flight = True

@@ -39,10 +39,11 @@ from app.gui.resources import app_icon
 from app.gui.search_page import SearchPage
 from app.gui.session import LibrarySession
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.tasks import DOCUMENTS, FOLDERS, LABELS, MODELS, TaskContext, TaskRunner
+from app.gui.tasks import NoLibrary, TaskContext, TaskRunner
 from app.gui.train_dialog import TrainDialog
 from app.gui.widgets import fill_folder_combo
 from app.progress_text import by_meaning_text
+from core.changes import DOCUMENTS, EXCLUSIONS, FOLDERS, QUEUE
 from core.errors import LibraryUnusableError
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.collector = MainThreadCollector(self)      # before any worker thread starts
         self.settings = settings or Settings.load()
-        self.runner = TaskRunner(self)
+        self.runner = TaskRunner(self, library=lambda: self.session.lib)
         self.runner.error.connect(lambda exc, name: self.show_error(exc, name))
         self.session = LibrarySession(self.runner, self.settings, library_path, model_path,
                                       watch=watch, watch_options=watch_options)
@@ -97,13 +98,14 @@ class MainWindow(QMainWindow):
         self._build_layout()
         build_menus(self)
         self._connect_session()
-        self.library_watch = LibraryWatch(self.runner, lambda: self.session.lib, parent=self)
+        self._follow_changes()
+        self.library_watch = LibraryWatch(self.runner, parent=self)
         self.library_watch.changed.connect(self._library_moved)
         self._show_loading("Opening your library\u2026")
 
     # ------------------------------------------------------------------ construction
     def _build_search_page(self) -> None:
-        page = SearchPage(self.runner, lambda: self.session.lib, self._idle_hint, self)
+        page = SearchPage(self.runner, self._idle_hint, self)
         page.results_shown.connect(self.results_shown)
         page.status.connect(self.flash_status)
         page.show_me.connect(self._show_search_tab)
@@ -113,7 +115,6 @@ class MainWindow(QMainWindow):
         self.search_edit, self.mode_combo = page.search_edit, page.mode_combo
         self.results, self.list, self.preview = page.results, page.list, page.preview
         self.header, self.empty_label = page.header, page.empty_label
-        self.runner.changed.connect(self._on_changed)
 
     def _build_layout(self) -> None:
         self.first_run = FirstRunPage()
@@ -260,33 +261,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ library data
     def refresh_library(self) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-
-        def work(ctx: TaskContext) -> tuple:
+        def work(lib: Library, ctx: TaskContext) -> tuple:
             not_read = [DocumentInfo(-1, path, None, "", 0, 0.0, "not_read", reason, None, 0, None)
                         for path, reason in lib.scan_problems()]
             unsupported = unsupported_rows(lib.unsupported_files())
             return lib.folders(), lib.documents() + not_read + unsupported, lib.status_counts()
 
-        self.runner.run(work, name="refresh library", key="refresh-library",
-                        on_done=self._library_loaded)
+        self.runner.with_library(work, name="refresh library", key="refresh-library",
+                                 on_done=self._library_loaded)
 
     def _library_loaded(self, data: tuple) -> None:
         folders, docs, counts = data
-        first = not self.folders and self.labels_view.lib is None
         self.folders = folders
-        self.dupes_view.set_library(self.lib, folders)
-        if first:
-            self.labels_view.set_library(self.lib)
+        self.dupes_view.set_folders(folders)
         self.counts = counts
         self.library_panel.set_folders(folders)
         self.library_panel.set_documents(docs)
-        lib = self.lib
-        if lib is not None:
-            self.runner.query(lambda ctx: lib.exclusion_counts(), name="exclusion counts",
-                              key="exclusion-counts", on_done=self.library_panel.set_exclusions)
+        self.runner.call("exclusion_counts", key="exclusion-counts", on_done=self.library_panel.set_exclusions)
         fill_folder_combo(self.search_page.folder_combo, folders)
         if not folders:
             self.search_stack.setCurrentWidget(self.first_run)
@@ -309,13 +300,8 @@ class MainWindow(QMainWindow):
             self.add_folder(path)
 
     def add_folder(self, path: str) -> None:
-        lib = self.lib
-        if lib is None:
-            self.flash_status("The library is still opening; try again in a moment.")
-            return
-        follow = self.settings.follow_links
-        self.runner.write(lambda ctx: lib.add_folder(path, follow_links=follow), name="add folder",
-                          changes={FOLDERS}, on_done=self._folder_added)
+        self.runner.call("add_folder", path, follow_links=self.settings.follow_links,
+                         on_done=self._folder_added, on_error=self.show_error)
 
     def _folder_added(self, info: Any) -> None:
         self.flash_status(f"Added {display_stored(info.path)}; reading its documents\u2026")
@@ -329,21 +315,15 @@ class MainWindow(QMainWindow):
             "The files themselves are not touched.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        lib = self.lib
-        if lib is None:
-            return
-        self.runner.write(lambda ctx: lib.remove_folder(path), name="remove folder", changes={FOLDERS},
-                          on_done=lambda n: self.flash_status(f"Removed {path} ({n} documents)"))
+        self.runner.call("remove_folder", path,
+                         on_done=lambda n: self.flash_status(f"Removed {path} ({n} documents)"))
 
     def open_exclusions(self, selected: str | None) -> None:
         """The folder settings' exclusions (app/gui/exclusions_dialog.py)."""
         from app.gui.exclusions_dialog import ExclusionsDialog
 
-        if self.lib is None:
-            return
-        dialog = ExclusionsDialog(self.runner, self.lib, self.folders, selected, self)
-        dialog.changed.connect(self.flash_status)
-        dialog.changed.connect(lambda _text: self.index_now())
+        dialog = ExclusionsDialog(self.runner, self.folders, selected, self)
+        dialog.status.connect(self.flash_status)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -351,34 +331,29 @@ class MainWindow(QMainWindow):
         """The same file in several places (app/gui/copies_dialog.py)."""
         from app.gui.copies_dialog import CopiesDialog
 
-        if self.lib is not None:
-            dialog = CopiesDialog(self.runner, self.lib, self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.open()
+        dialog = CopiesDialog(self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def pause_folder(self, path: str, paused: bool) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        self.runner.write(lambda ctx: lib.set_folder_paused(path, paused), name="pause folder",
-                          changes={FOLDERS})
+        self.runner.call("set_folder_paused", path, paused)
 
     def reindex_document(self, doc: Any) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        self.runner.write(lambda ctx: lib.reindex_document(doc.id), name="re-index", changes={DOCUMENTS},
-                          on_done=lambda _r: self.flash_status(
-                              f"{os.path.basename(display_stored(doc.path))} will be read again"))
+        self.runner.call("reindex_document", doc.id, on_done=lambda _r: self.flash_status(
+            f"{os.path.basename(display_stored(doc.path))} will be read again"))
 
     def index_now(self) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        if lib.is_watching:
-            self.runner.query(lambda ctx: lib.request_reconcile(), name="reconcile")
+        """Index now: a watcher scans again; without one, the indexing runs (resumed if stopped)."""
+        if self.lib is not None and self.lib.is_watching:
+            self.runner.call("request_reconcile")
         else:
             self.session.resume_indexing()
+
+    def _reconcile_if_watched(self) -> None:
+        """Exclusions changed: a watcher scans again (without one, the queue's indexing does)."""
+        lib = self.lib
+        if lib is not None and lib.is_watching:
+            self.runner.call("request_reconcile")
 
     def show_repeated(self, doc: Any) -> None:
         """A document's "Show its repeated paragraphs"."""
@@ -387,15 +362,13 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self.labels_view and self.lib is not None:
-            self.labels_view.set_library(self.lib)
-        elif widget is self.dupes_view and self.lib is not None:
+        if widget is self.labels_view:
+            self.labels_view.reload()
+        elif widget is self.dupes_view:
             self.dupes_view.refresh()
 
     def open_train_dialog(self) -> None:
-        if self.lib is None:
-            return
-        dlg = TrainDialog(self.runner, self.lib, self)
+        dlg = TrainDialog(self.runner, self)
         dlg.activated.connect(self._model_activated)
         dlg.show()
         self._extra_views["train"] = dlg
@@ -451,14 +424,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.library_panel)
         self.library_panel.show_problems()
 
-    def _on_changed(self, what: frozenset[str]) -> None:
-        """A write announced what it changed: the views showing it follow."""
-        if what & {FOLDERS, DOCUMENTS, MODELS}:
-            self.session.after_folders_changed()   # refreshes the lists; indexes if nothing watches
-        if LABELS in what:
-            self.labels_view.refresh()
-        if MODELS in what:
-            self.labels_view.models.refresh()
+    def _follow_changes(self) -> None:
+        """What the window's own writes changed (each view subscribes to its own kinds)."""
+        self.runner.subscribe(self, {FOLDERS, DOCUMENTS, EXCLUSIONS}, self.refresh_library)
+        self.runner.subscribe(self, {QUEUE}, self.session.index_if_unwatched)
+        self.runner.subscribe(self, {EXCLUSIONS}, self._reconcile_if_watched)
 
     def _library_moved(self) -> None:
         """Something was committed to the library (by any task of this window, the indexer,
@@ -524,12 +494,10 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The dialog shows which model version search uses; the versions are read off the
         UI thread first (a few milliseconds), so the dialog opens once they are here."""
-        lib = self.lib
-        if lib is None:
+        if self.lib is None:
             self._settings_dialog(None)
             return
-        self.runner.query(lambda ctx: lib.models(), name="model versions", key="settings-models",
-                          on_done=self._settings_dialog)
+        self.runner.call("models", key="settings-models", on_done=self._settings_dialog)
 
     def show_model_versions(self) -> None:
         """The Labels tab, scrolled to its list of model versions."""
@@ -554,16 +522,15 @@ class MainWindow(QMainWindow):
             return
         ocr_on = new.ocr_enabled and not self.settings.ocr_enabled
         self.settings.__dict__.update(new.__dict__)
-        if ocr_on and self.lib is not None:
-            lib = self.lib     # scanned files left without text are read again
-            self.runner.write(lambda ctx: lib.reread_scans(), name="read scans", changes={DOCUMENTS})
+        if ocr_on:      # scanned files left without text are read again
+            self.runner.call("reread_scans")
         msg = "Settings saved."
         if restart:
             msg += " Restart Likewise for them to take effect."
         self.flash_status(msg)
 
     def show_error(self, exc: BaseException, name: str = "") -> None:
-        self.flash_status(describe(exc))
+        self.flash_status(str(exc).capitalize() + "." if isinstance(exc, NoLibrary) else describe(exc))
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:

@@ -1,6 +1,7 @@
 """The Models section of the Labels tab: every model version, which one search uses,
 how far a re-encoding has come, what a fine-tuned version scored; Use this version,
-Back to the original model, Delete. Writes run through TaskRunner.write(changes={MODELS})."""
+Back to the original model, Delete. Each runs through ``runner.call``; the list reads again
+whenever the models change."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.errors import describe
-from app.gui.tasks import MODELS, TaskContext, TaskRunner
+from app.gui.tasks import TaskRunner
+from core.changes import MODELS
 
 KIND_NAMES = {"base": "original", "finetuned": "fine-tuned", "custom": "chosen folder"}
 
@@ -62,7 +64,7 @@ class ModelsView(QWidget):
     def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.lib: Any = None
+        runner.subscribe(self, {MODELS}, self.refresh)
         self.models: list[Any] = []
         self.title = QLabel("<b>Models</b> \u2014 the version search uses, and the ones you trained")
         self.tree = QTreeWidget()
@@ -92,15 +94,8 @@ class ModelsView(QWidget):
         lay.addWidget(self.note)
         self._update_buttons()
 
-    def set_library(self, lib: Any) -> None:
-        self.lib = lib
-        self.refresh()
-
     def refresh(self) -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        self.runner.query(lambda ctx: lib.models(), name="models", key="models", on_done=self._loaded)
+        self.runner.call("models", key="models", on_done=self._loaded)
 
     def _loaded(self, models: list[Any]) -> None:
         chosen = self.selected()
@@ -144,24 +139,23 @@ class ModelsView(QWidget):
 
     # -- writes -------------------------------------------------------------------------
     def _activate(self, m: Any) -> None:
-        lib, mid, name = self.lib, m.id, m.name
+        name = m.name
 
         def done(now: bool) -> None:
             self.status.emit(f"Search now uses \u201c{name}\u201d." if now else
                              f"Re-encoding the library with \u201c{name}\u201d; search keeps the current "
                              "model until it is done.")
 
-        self.runner.write(lambda ctx: lib.activate_model(mid), changes={MODELS}, name="activate model",
-                          on_done=done, on_error=self._failed)
+        self.runner.call("activate_model", m.id, on_done=done, on_error=self._failed)
 
     def use_selected(self) -> None:
         m = self.selected()
-        if m is not None and self.lib is not None:
+        if m is not None:
             self._activate(m)
 
     def roll_back(self) -> None:
         m = original_model(self.models)
-        if m is not None and self.lib is not None:
+        if m is not None:
             self._activate(m)
 
     def confirm(self, text: str) -> bool:
@@ -170,18 +164,13 @@ class ModelsView(QWidget):
 
     def delete_selected(self) -> None:
         m = self.selected()
-        if m is None or self.lib is None or m.active:
+        if m is None or m.active:
             return
         if not self.confirm(f"Delete \u201c{m.name}\u201d and its vectors? Its folder goes too."):
             return
-        lib, mid, name = self.lib, m.id, m.name
-
-        def work(ctx: TaskContext) -> None:
-            lib.delete_model(mid)
-
-        self.runner.write(work, changes={MODELS}, name="delete model",
-                          on_done=lambda _r: self.status.emit(f"Deleted \u201c{name}\u201d."),
-                          on_error=self._failed)
+        name = m.name
+        self.runner.call("delete_model", m.id, on_done=lambda _r: self.status.emit(f"Deleted \u201c{name}\u201d."),
+                         on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.emit(describe(exc))

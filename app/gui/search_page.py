@@ -1,9 +1,9 @@
 """The Search tab: the search field and its filters, the results list, the preview,
 find similar (passages and documents) and the actions on a result.
 
-Every call into the engine goes through the window's TaskRunner: searches are queries
-(``runner.query``); labelling a result is a write (``runner.write``) that announces
-it changed the labels. What the window must do in turn (show a status line, switch to
+Every call into the engine goes through the window's TaskRunner, which also gives the
+library (``runner.library()``): searches are queries (``runner.query``); labelling a
+result is ``runner.call("label_pair", ...)``, a write that says itself what it changed. What the window must do in turn (show a status line, switch to
 this tab) is told through signals.
 """
 
@@ -42,7 +42,7 @@ from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole
 from app.gui.search_keys import SearchKeys
 from app.gui.similar_file_rows import similar_file_rows, source_row
 from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
-from app.gui.tasks import LABELS, TaskContext, TaskRunner
+from app.gui.tasks import TaskContext, TaskRunner
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.search.snippets import by_words
@@ -65,18 +65,17 @@ RESULTS_K = 25   # best sentences cost one encoder pass over every result
 
 
 class SearchPage(QWidget):
-    """The Search tab. ``library()`` gives the open library (None while it opens)."""
+    """The Search tab. ``lib`` is the open library (None while it opens)."""
 
     results_shown = Signal(str)       # what the list now shows: search | similar | similar_docs
     status = Signal(str)              # a line for the window's status bar
     show_me = Signal()                # bring this tab to the front (find similar from elsewhere)
     add_folder_requested = Signal(str)   # "Add its folder" after finding files like an outside file
 
-    def __init__(self, runner: TaskRunner, library: Callable[[], Library | None],
-                 idle_hint: Callable[[], str], shortcut_parent: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, idle_hint: Callable[[], str],
+                 shortcut_parent: QWidget | None = None) -> None:
         super().__init__()
         self.runner = runner
-        self.library = library
         self.idle_hint = idle_hint
         self.view_mode = "search"             # search | similar | similar_docs
         self.current_query = ""
@@ -89,7 +88,7 @@ class SearchPage(QWidget):
 
     @property
     def lib(self) -> Library | None:
-        return self.library()
+        return self.runner.library()
 
     # -- told by the window -------------------------------------------------------------
     def model_ready(self) -> None:
@@ -558,23 +557,18 @@ class SearchPage(QWidget):
         return menu
 
     def mark_relevant(self, r: Any, relevant: bool) -> None:
-        lib, query = self.lib, self.current_query
-        if lib is None:
-            return
+        query = self.current_query
         word = "similar" if relevant else "not similar"
-        self.runner.write(lambda ctx: lib.label_relevance(query, r.chunk_id, relevant),
-                          name="label", changes={LABELS},
-                          on_done=lambda _id: self._marked(
-                              f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
+        self.runner.call("label_relevance", query, r.chunk_id, relevant, on_done=lambda _id: self._marked(
+            f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
 
     def mark_similar(self, r: Any, similar: bool) -> None:
-        lib, source = self.lib, self.similar_source
-        if lib is None or source is None:
+        source = self.similar_source
+        if source is None:
             return
         word = "similar" if similar else "not similar"
-        self.runner.write(lambda ctx: lib.label_pair(source.chunk_id, r.chunk_id, similar),
-                          name="label", changes={LABELS},
-                          on_done=lambda _id: self._marked(f"Marked {word} (a labelled pair for training)"))
+        self.runner.call("label_pair", source.chunk_id, r.chunk_id, similar,
+                         on_done=lambda _id: self._marked(f"Marked {word} (a labelled pair for training)"))
 
     def _marked(self, text: str) -> None:
         refresh_marks(self)          # the card shows its new mark

@@ -110,6 +110,7 @@ class LibrarySession(QObject):
             self.runner.run(lambda ctx: lib.close(), name="close library", lane=WRITE)
             return
         self.lib = lib
+        self.runner.library()      # the runner hears the library's changes from now on
         self.opened.emit(lib)
         self._warm_model()
         if self.watch:
@@ -189,10 +190,9 @@ class LibrarySession(QObject):
 
         self.runner.run(work, name="index", lane=WRITE)
 
-    def after_folders_changed(self) -> None:
-        """A folder was added/removed/paused: the watcher follows by itself; without
-        one, index now."""
-        self.changed.emit()
+    def index_if_unwatched(self) -> None:
+        """Work was queued (a folder added, a document to read again): the watcher
+        follows by itself; without one, index now."""
         if self.lib is not None and not self.lib.is_watching and not self.stopped_by_user:
             self.index_now()
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from app.gui.errors import describe
-from app.gui.tasks import DOCUMENTS
+from app.gui.tasks import NoLibrary
 
 MENU_TEXT = "&Import encoded shards\u2026"
 
@@ -31,12 +31,6 @@ def choose_and_import(window: Any) -> None:
 
 def import_shards(window: Any, folder: str) -> Any:
     """Import the shards below ``folder`` into the window's library; returns the task."""
-    lib = window.lib
-    if lib is None:
-        window.flash_status("The library is still opening; try again in a moment.")
-        return None
-    window.flash_status("Importing encoded shards\u2026")
-
     def failed(exc: BaseException) -> None:
         window.flash_status("The shards could not be imported.")
         box = QMessageBox(QMessageBox.Icon.Warning, "Likewise", describe(exc), parent=window)
@@ -47,9 +41,11 @@ def import_shards(window: Any, folder: str) -> Any:
         window.shard_import_report = report
         window.flash_status(imported_text(report))
 
-    return window.runner.write(lambda ctx: lib.import_shards(folder, cancel=ctx.cancel),
-                               name="import shards", changes={DOCUMENTS}, on_done=imported,
-                               on_error=failed)
+    task = window.runner.call("import_shards", folder, on_done=imported,
+                              on_error=lambda exc: window.show_error(exc) if isinstance(exc, NoLibrary) else failed(exc))
+    if task is not None:
+        window.flash_status("Importing encoded shards\u2026")
+    return task
 
 
 def imported_text(report: Any) -> str:

@@ -1,20 +1,29 @@
 """The one way the window runs engine work: off the UI thread, with progress and cancel.
 
-Every call into ``core`` (opening the library, loading the model, searching, indexing,
-watching, labels, training) goes through ``TaskRunner.run``. The callable runs on a
-worker thread and receives a ``TaskContext`` (a cancel token and a progress reporter);
-its result, error or progress reaches the UI thread through Qt signals (queued
+Every call into ``core`` goes through the TaskRunner. The callable runs on a worker
+thread and receives a ``TaskContext`` (a cancel token and a progress reporter); its
+result, error or progress reaches the UI thread through Qt signals (queued
 connections), so the UI thread never waits on the model, the disk or the database.
 
-Three lanes:
-- ``read``: a small pool for quick reads (search, listing documents, previews);
-  searches keep working while the library indexes. ``runner.query(...)`` runs here.
-- ``edit``: one thread, in order, for short writes (a folder added, removed or paused,
-  a document queued again, a label). ``runner.write(..., changes={FOLDERS})`` runs here
-  and, once done, announces what it changed (``changed``): views refresh from that
-  instead of being called by hand.
-- ``write``: one thread, in order, for long writes (indexing, training, closing the
-  library), so that they never overlap each other.
+The library is reached one way: the runner is given a getter at construction
+(``TaskRunner(library=...)``) and ``call("label_pair", a, b, True)`` runs that Library
+method; ``with_library(fn)`` runs a few reads together as ``fn(lib, ctx)``. Before a
+library is open (the one "no library yet" state), nothing runs: ``on_error`` hears
+``NoLibrary`` when given.
+
+Three lanes; ``call`` chooses from the method's marker (core/changes.py):
+- ``read``: a small pool for ``@reads`` methods (search, listings, previews);
+  searches keep working while the library indexes.
+- ``edit``: one thread, in order, for ``@writes(...)`` (a folder added, removed or
+  paused, a document queued again, a label, a decision, an exclusion).
+- ``write``: one thread, in order, for ``@writes(..., long=True)`` (indexing, training,
+  mining, a model switch, closing the library), so that they never overlap; ``call``
+  hands such a method the task's ``progress`` and ``cancel`` when it takes them.
+
+What changed: a marked write tells the library's ``events.changed`` what it changed;
+the runner adds that to the task whose thread made the write and, once the task has
+finished (after ``on_done``), announces it (``changed``, and every ``subscribe``r whose
+kinds it touches). A view subscribes to the kinds it shows; no caller says what it changed.
 
 A task given a ``key`` supersedes the previous unfinished task with the same key (its
 token is cancelled and its result dropped): search-as-you-type keeps only the latest.
@@ -23,16 +32,21 @@ token is cancelled and its result dropped): search-as-you-type keeps only the la
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from core.cancel import CancelToken
-from core.errors import Cancelled
+from core.changes import NOTHING, Changes, Operation, operation
+from core.errors import Cancelled, LikewiseError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.library import Library
 
 log = logging.getLogger("likewise.gui.tasks")
 
@@ -40,11 +54,18 @@ READ = "read"
 EDIT = "edit"
 WRITE = "write"
 
-# What a write changed (``TaskRunner.changed`` carries a frozenset of these).
-FOLDERS = "folders"        # the chosen folders or their state (so also what is indexed)
-DOCUMENTS = "documents"    # documents queued or re-read
-LABELS = "labels"          # labelled pairs
-MODELS = "models"          # model versions, the active one
+_running = threading.local()     # the task this worker thread runs (``task``)
+
+
+class NoLibrary(LikewiseError):
+    """A write was asked for before the library was open."""
+
+
+def lane_for(op: Operation) -> str:
+    """The lane of a marked Library method: reads, edits, long writes."""
+    if not op.write:
+        return READ
+    return WRITE if op.long else EDIT
 
 
 class TaskContext:
@@ -73,6 +94,7 @@ class _Bridge(QObject):
     cancelled = Signal(object)           # (task)
     progress = Signal(object, object)    # (task, value)
     finished = Signal(object)            # (task), after done/failed/cancelled
+    heard = Signal(object)               # Changes made outside any task (another thread)
 
 
 class Task:
@@ -101,6 +123,7 @@ class Task:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.superseded = False
+        self.changes: Changes = NOTHING     # what the library said this task's writes changed
         self._min_interval = min_progress_interval
         self._last_progress = float("-inf")   # the first report always goes through
         self._pending_progress: Any = None
@@ -145,6 +168,7 @@ class Task:
 
     def _execute(self) -> None:
         self.started_at = time.monotonic()
+        _running.task = self
         try:
             if self.token.cancelled:
                 raise Cancelled("cancelled before it started")
@@ -165,6 +189,8 @@ class Task:
                 self._bridge.cancelled.emit(self)
             else:
                 self._bridge.done.emit(self, result)
+        finally:
+            _running.task = None
         self._bridge.finished.emit(self)
 
     def _finish(self) -> None:
@@ -186,10 +212,15 @@ class TaskRunner(QObject):
     """Runs tasks on the three lanes and keeps them alive until their signals are delivered."""
 
     error = Signal(object, str)     # (exception, task name) for tasks without on_error
-    changed = Signal(object)        # frozenset of what a finished write changed (FOLDERS ...)
+    changed = Signal(object)        # core.changes.Changes: what a finished task's writes changed
 
-    def __init__(self, parent: QObject | None = None, read_threads: int = 3) -> None:
+    def __init__(self, parent: QObject | None = None, read_threads: int = 3,
+                 library: Callable[[], Library | None] | None = None) -> None:
         super().__init__(parent)
+        self._library = library or (lambda: None)
+        self._heard_from: Library | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._subscribers: list[tuple[frozenset[str], Callable[[], object]]] = []
         self._pools = {READ: QThreadPool(self), EDIT: QThreadPool(self), WRITE: QThreadPool(self)}
         self._pools[READ].setMaxThreadCount(read_threads)
         self._pools[EDIT].setMaxThreadCount(1)
@@ -205,6 +236,7 @@ class TaskRunner(QObject):
         self._bridge.cancelled.connect(self._on_cancelled)
         self._bridge.progress.connect(self._on_progress)
         self._bridge.finished.connect(self._on_finished)
+        self._bridge.heard.connect(self._announce)
 
     def run(
         self,
@@ -248,25 +280,94 @@ class TaskRunner(QObject):
         """Read from the library on the read lane (``key``: the latest of a kind wins)."""
         return self.run(fn, name=name, on_done=on_done, on_error=on_error, key=key, lane=READ)
 
-    def write(
+    # -- the library ------------------------------------------------------------------------
+    def library(self) -> Library | None:
+        """The open library (None before it is open); its changes are heard from now on."""
+        lib = self._library()
+        if lib is not None and lib is not self._heard_from:
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+            self._heard_from, self._unsubscribe = lib, lib.events.changed.subscribe(self._hear)
+        return lib
+
+    def call(
         self,
-        fn: Callable[[TaskContext], Any],
-        *,
-        changes: set[str] | frozenset[str],
+        method: str,
+        *args: Any,
         name: str = "",
         on_done: Callable[[Any], object] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> Task:
-        """A short write on the edit lane; when it succeeds, ``on_done`` runs and then
-        ``changed`` announces ``changes`` so that every view showing them refreshes."""
-        what = frozenset(changes)
+        on_progress: Callable[[Any], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        key: str | None = None,
+        min_progress_interval: float = 0.1,
+        **kwargs: Any,
+    ) -> Task | None:
+        """Run the Library method ``method`` on the lane its marker names (see the top)."""
+        lib = self.library()
+        if lib is None:
+            if on_error is not None:
+                on_error(NoLibrary("the library is still opening; try again in a moment"))
+            return None
+        op = operation(getattr(type(lib), method))
+        if op is None:
+            raise TypeError(f"Library.{method} is not marked @reads or @writes")
+        bound = getattr(lib, method)
+        if op.long:
+            takes = inspect.signature(bound).parameters
+            wants = [p for p in ("progress", "cancel") if p in takes and p not in kwargs]
+        else:
+            wants = []
 
-        def done(result: Any) -> None:
-            if on_done is not None:
-                on_done(result)
-            self.changed.emit(what)
+        def work(ctx: TaskContext) -> Any:
+            given = {"progress": ctx.progress, "cancel": ctx.cancel}
+            return bound(*args, **kwargs, **{p: given[p] for p in wants})
 
-        return self.run(fn, name=name, on_done=done, on_error=on_error, lane=EDIT)
+        return self.run(work, name=name or method, on_done=on_done, on_error=on_error,
+                        on_progress=on_progress, on_cancelled=on_cancelled, on_finished=on_finished, key=key,
+                        lane=lane_for(op), min_progress_interval=min_progress_interval)
+
+    def with_library(
+        self,
+        fn: Callable[[Library, TaskContext], Any],
+        *,
+        name: str = "",
+        on_done: Callable[[Any], object] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        key: str | None = None,
+    ) -> Task | None:
+        """Several reads of the library together, on the read lane; dropped before it is open."""
+        lib = self.library()
+        if lib is None:
+            return None
+        return self.run(lambda ctx: fn(lib, ctx), name=name or getattr(fn, "__name__", "read"),
+                        on_done=on_done, on_error=on_error, on_finished=on_finished, key=key, lane=READ)
+
+    def subscribe(self, owner: QObject, kinds: Iterable[str], callback: Callable[[], object]) -> None:
+        """Call ``callback`` (UI thread) after every task whose writes changed one of ``kinds``,
+        for as long as ``owner`` lives."""
+        entry = (frozenset(kinds), callback)
+        self._subscribers.append(entry)
+        owner.destroyed.connect(lambda *_: self._subscribers.remove(entry)
+                                if entry in self._subscribers else None)
+
+    def _hear(self, changes: Changes) -> None:
+        """The library's ``changed`` (on the thread that wrote): the running task keeps it."""
+        task = getattr(_running, "task", None)
+        if task is not None:
+            task.changes = task.changes | changes
+        else:
+            self._bridge.heard.emit(changes)
+
+    def _announce(self, changes: Changes) -> None:
+        if self._closed or not changes:
+            return
+        self.changed.emit(changes)
+        for kinds, callback in list(self._subscribers):
+            if changes.touches(kinds):
+                callback()
 
     # -- UI thread --------------------------------------------------------------------------
     def _on_done(self, task: Task, result: Any) -> None:
@@ -286,6 +387,8 @@ class TaskRunner(QObject):
 
     def _on_finished(self, task: Task) -> None:
         self._forget(task, task.on_finished)
+        if not task.superseded:
+            self._announce(task.changes)
 
     def _deliver(self, task: Task, callback: Callable[[Any], object], result: Any) -> None:
         # After shutdown (the window is closing) a result still queued for the UI thread
@@ -335,3 +438,4 @@ class TaskRunner(QObject):
         self._closed = True
         self.cancel_all()
         return self.wait_idle(timeout_s)
+

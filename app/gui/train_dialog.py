@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.errors import describe
 from app.gui.labels_view import KIND_WORDS, LOSSES
-from app.gui.tasks import MODELS, WRITE, TaskContext, TaskRunner
+from app.gui.tasks import TaskRunner
 
 BEFORE_COLOUR = "#9ca3af"
 AFTER_COLOUR = "#2563eb"
@@ -188,12 +188,11 @@ class TrainDialog(QDialog):
 
     activated = Signal(int, bool)        # model id, switched at once
 
-    def __init__(self, runner: TaskRunner, lib: Any, parent: Any = None) -> None:
+    def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Teach Likewise what \u201csimilar\u201d means")
         self.setModal(False)
         self.runner = runner
-        self.lib = lib
         self.task: Any = None
         self.result: Any = None
         self.plan: Any = None
@@ -268,9 +267,8 @@ class TrainDialog(QDialog):
             w.setEnabled(state == "ready")
 
     def update_plan(self) -> None:
-        lib, loss = self.lib, self.loss_combo.currentData()
-        self.runner.run(lambda ctx: lib.train_plan(loss), name="train plan", key="train-plan",
-                        on_done=self._plan, on_error=lambda e: self.plan_label.setText(describe(e)))
+        self.runner.call("train_plan", self.loss_combo.currentData(), key="train-plan", on_done=self._plan,
+                         on_error=lambda e: self.plan_label.setText(describe(e)))
 
     def _plan(self, plan: Any) -> None:
         self.plan = plan
@@ -295,7 +293,6 @@ class TrainDialog(QDialog):
             self.train_btn.setText("Train")
 
     def start(self) -> None:
-        lib = self.lib
         loss, epochs = self.loss_combo.currentData(), self.epochs.value()
         held, device = self.held_out.value(), self.device.currentData()
         self.curve.clear()
@@ -304,13 +301,9 @@ class TrainDialog(QDialog):
         self.progress.setValue(0)
         self._state("training")
 
-        def work(ctx: TaskContext) -> Any:
-            return lib.train(loss=loss, epochs=epochs, held_out=held, device=device,
-                             progress=ctx.progress, cancel=ctx.cancel)
-
-        self.task = self.runner.run(work, name="train", lane=WRITE, min_progress_interval=0.05,
-                                    on_progress=self._progress, on_done=self._trained,
-                                    on_error=self._failed, on_cancelled=self._cancelled)
+        self.task = self.runner.call("train", loss=loss, epochs=epochs, held_out=held, device=device,
+                                     min_progress_interval=0.05, on_progress=self._progress,
+                                     on_done=self._trained, on_error=self._failed, on_cancelled=self._cancelled)
 
     def _progress(self, p: Any) -> None:
         text = PHASE_WORDS.get(p.phase, p.phase)
@@ -371,19 +364,17 @@ class TrainDialog(QDialog):
             self.task.cancel()
 
     def activate(self) -> None:
-        lib, mid = self.lib, self.result.model_id
+        mid = self.result.model_id
 
         def done(now: Any) -> None:
             self.activated.emit(mid, bool(now))
             self.close()
 
-        self.runner.write(lambda ctx: lib.activate_model(mid), changes={MODELS}, name="activate",
-                          on_done=done, on_error=self._failed)
+        self.runner.call("activate_model", mid, on_done=done, on_error=self._failed)
 
     def discard(self) -> None:
-        lib, mid = self.lib, self.result.model_id
-        self.runner.write(lambda ctx: lib.discard_model(mid), changes={MODELS}, name="discard",
-                          on_done=lambda _r: self.close(), on_error=self._failed)
+        self.runner.call("discard_model", self.result.model_id, on_done=lambda _r: self.close(),
+                         on_error=self._failed)
 
     def closeEvent(self, event: Any) -> None:
         if self.task is not None and not self.task.is_done:

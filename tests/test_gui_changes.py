@@ -1,0 +1,96 @@
+"""One route for every change (app/gui/tasks.py): the lane comes from the Library
+method's marker, whichever view asks, and a view refreshes when, and only when, a kind
+it shows changed."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture
+def runner(tiny_library):
+    from app.gui.tasks import TaskRunner
+
+    r = TaskRunner(library=lambda: tiny_library)
+    yield r
+    r.shutdown(30)
+
+
+def _lanes(runner, monkeypatch) -> list[tuple[str, str]]:
+    """(task name, lane) of every task the runner starts from now on."""
+    started: list[tuple[str, str]] = []
+    run = runner.run
+
+    def spy(fn, **kwargs):
+        started.append((kwargs.get("name", ""), kwargs.get("lane", "read")))
+        return run(fn, **kwargs)
+
+    monkeypatch.setattr(runner, "run", spy)
+    return started
+
+
+def test_a_label_write_takes_the_same_lane_from_the_search_tab_and_from_the_labels_tab(
+        qtbot, tmp_path, tiny_library, runner, monkeypatch):
+    from app.gui.labels_view import LabelsView
+    from app.gui.search_page import SearchPage
+    from app.gui.tasks import EDIT, WRITE, lane_for
+    from core.changes import operation
+    from core.library import Library
+    from tests.test_gui_training import _label_file
+
+    lib = tiny_library
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Harbour pilots guide ships past the sandbanks.", encoding="utf-8")
+    lib.add_folder(docs)
+    lib.index()
+    chunk = lib.chunks_of(lib.documents()[0].id)[0]
+    page = SearchPage(runner, lambda: "")
+    labels = LabelsView(runner)
+    qtbot.addWidget(page)
+    qtbot.addWidget(labels)
+    started = _lanes(runner, monkeypatch)
+
+    page.current_query = "ships"
+    page.mark_relevant(SimpleNamespace(chunk_id=chunk.id), True)
+    labels.import_file(str(_label_file(tmp_path / "labels.tsv", 3)))
+    qtbot.waitUntil(lambda: sum(lib.label_counts().values()) == 4, timeout=30_000)
+    lanes = dict(started)
+    assert lanes["label_relevance"] == lanes["import_labels"] == EDIT
+    # training, like indexing, is a long write: the write lane, wherever it is asked for
+    assert lane_for(operation(Library.train)) == WRITE != lane_for(operation(Library.label_pair))
+
+
+def test_a_view_refreshes_when_and_only_when_a_kind_it_shows_changes(
+        qtbot, tmp_path, tiny_library, runner, monkeypatch):
+    from app.gui.labels_view import LabelsView
+
+    lib = tiny_library
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lib.add_folder(docs)
+    refreshed: list[int] = []
+    original = LabelsView.refresh
+    monkeypatch.setattr(LabelsView, "refresh", lambda self: (refreshed.append(1), original(self)))
+    view = LabelsView(runner)
+    qtbot.addWidget(view)
+
+    def announced(method: str, *args) -> None:
+        with qtbot.waitSignal(runner.changed, timeout=30_000):
+            runner.call(method, *args)
+
+    announced("set_folder_paused", str(docs), True)          # folders: not what the Labels tab shows
+    assert refreshed == []
+    heard: list[object] = []
+    runner.changed.connect(heard.append)
+    finished: list[int] = []
+    runner.call("labels", on_finished=lambda: finished.append(1))
+    qtbot.waitUntil(lambda: bool(finished), timeout=30_000)
+    assert heard == [] and refreshed == []                   # a read changes nothing
+    announced("add_label", "pair_score", "a first text", "a second text", 0.5)
+    assert refreshed == [1]
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 1, timeout=30_000)
