@@ -18,7 +18,8 @@ Three lanes; ``call`` chooses from the method's marker (core/changes.py):
   paused, a document queued again, a label, a decision, an exclusion).
 - ``write``: one thread, in order, for ``@writes(..., long=True)`` (indexing, training,
   mining, a model switch, closing the library), so that they never overlap; ``call``
-  hands such a method the task's ``progress`` and ``cancel`` when it takes them.
+  hands such a method the task's ``cancel`` (and its ``progress`` when ``on_progress``
+  is given) when it takes them.
 
 What changed: a marked write tells the library's ``events.changed`` what it changed;
 the runner adds that to the task whose thread made the write and, once the task has
@@ -314,11 +315,11 @@ class TaskRunner(QObject):
         if op is None:
             raise TypeError(f"Library.{method} is not marked @reads or @writes")
         bound = getattr(lib, method)
+        wants: list[str] = []
         if op.long:
             takes = inspect.signature(bound).parameters
-            wants = [p for p in ("progress", "cancel") if p in takes and p not in kwargs]
-        else:
-            wants = []
+            offered = ("progress", "cancel") if on_progress is not None else ("cancel",)
+            wants = [p for p in offered if p in takes and p not in kwargs]
 
         def work(ctx: TaskContext) -> Any:
             given = {"progress": ctx.progress, "cancel": ctx.cancel}
