@@ -68,9 +68,7 @@ def choose_and_export_labels(window: Any) -> None:
 def export_labels(window: Any, path: str) -> Any:
     """Write every label to ``path``: one file per kind of label when there are several
     kinds (``labels-pair.csv``, ``labels-triplet.csv``); returns the task."""
-    lib = window.lib
-
-    def work(_ctx: Any) -> list[tuple[str, int]]:
+    def work(lib: Any, _ctx: Any) -> list[tuple[str, int]]:
         kinds = [k for k, n in lib.label_counts().items() if n]
         if len(kinds) <= 1:
             return [(path, lib.export_labels(path, kind=kinds[0] if kinds else None))]
@@ -84,5 +82,5 @@ def export_labels(window: Any, path: str) -> Any:
     def done(written: list[tuple[str, int]]) -> None:
         window.flash_status("Exported " + "; ".join(f"{count(n, 'label')} to {p}" for p, n in written))
 
-    return window.runner.run(work, name="export labels", on_done=done, on_error=lambda exc: window.flash_status(
-        f"Could not export the labels: {describe(exc)}"))
+    return window.runner.with_library(work, name="export labels", on_done=done, on_error=lambda exc: (
+        window.flash_status(f"Could not export the labels: {describe(exc)}")))

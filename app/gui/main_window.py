@@ -494,10 +494,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The dialog shows which model version search uses; the versions are read off the
         UI thread first (a few milliseconds), so the dialog opens once they are here."""
-        if self.lib is None:
-            self._settings_dialog(None)
-            return
-        self.runner.call("models", key="settings-models", on_done=self._settings_dialog)
+        if self.runner.call("models", key="settings-models", on_done=self._settings_dialog) is None:
+            self._settings_dialog(None)      # the library is still opening
 
     def show_model_versions(self) -> None:
         """The Labels tab, scrolled to its list of model versions."""

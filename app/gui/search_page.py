@@ -363,23 +363,22 @@ class SearchPage(QWidget):
 
     # ------------------------------------------------------------------ find similar
     def find_similar_passages(self, result: Any) -> None:
-        lib = self.lib
-        if lib is None or getattr(result, "chunk_id", None) is None:
+        chunk_id = getattr(result, "chunk_id", None)
+        if chunk_id is None:
             return
-        chunk_id = result.chunk_id
         filters = self.filters()
-        self.show_me.emit()
 
-        def work(ctx: TaskContext) -> tuple:
+        def work(lib: Library, ctx: TaskContext) -> tuple:
             source = chunk_as_result(lib.chunk(chunk_id))
             found = lib.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
                                          filters=filters)
             calibrate_passages(found, *lib.duplicate_thresholds())
             return source, found
 
-        self.header.setText("Finding similar passages\u2026")
-        self.runner.query(work, name="find similar", key="search", on_done=self._show_similar,
-                        on_error=self._search_failed)
+        if self.runner.with_library(work, name="find similar", key="search", on_done=self._show_similar,
+                                    on_error=self._search_failed) is not None:
+            self.show_me.emit()
+            self.header.setText("Finding similar passages\u2026")
 
     def _show_similar(self, data: tuple) -> None:
         source, found = data
@@ -393,12 +392,7 @@ class SearchPage(QWidget):
         self.results_shown.emit("similar")
 
     def find_similar_documents(self, doc_id: int, path: str = "") -> None:
-        lib = self.lib
-        if lib is None:
-            return
-        self.show_me.emit()
-
-        def work(ctx: TaskContext) -> tuple:
+        def work(lib: Library, ctx: TaskContext) -> tuple:
             doc = lib.document(doc_id)
             found = []
             thresholds = lib.duplicate_thresholds()
@@ -407,9 +401,10 @@ class SearchPage(QWidget):
                 found.append(r)
             return doc, found
 
-        self.header.setText("Finding similar documents\u2026")
-        self.runner.query(work, name="find similar documents", key="search",
-                        on_done=self._show_similar_documents, on_error=self._search_failed)
+        if self.runner.with_library(work, name="find similar documents", key="search",
+                                    on_done=self._show_similar_documents, on_error=self._search_failed) is not None:
+            self.show_me.emit()
+            self.header.setText("Finding similar documents\u2026")
 
     def find_similar_to_file(self, path: str) -> None:
         """The documents like a file (``likewise-gui --similar FILE``, the desktop's "Find
@@ -468,17 +463,15 @@ class SearchPage(QWidget):
             self.preview.show_nothing()
             return
         self.preview.show_result(r)
-        lib = self.lib
         chunk_id = getattr(r, "chunk_id", None)
-        if lib is None or chunk_id is None or chunk_id < 0:
+        if chunk_id is None or chunk_id < 0:
             return
 
-        def work(ctx: TaskContext) -> tuple:
+        def work(lib: Library, ctx: TaskContext) -> tuple:
             return lib.neighbours(chunk_id, before=1, after=1), lib.document(r.document_id)
 
-        self.runner.query(work, name="preview", key="preview",
-                        on_done=lambda data: self._preview_loaded(r, data),
-                        on_error=lambda exc: None)
+        self.runner.with_library(work, name="preview", key="preview",
+                                 on_done=lambda data: self._preview_loaded(r, data), on_error=lambda exc: None)
 
     def _preview_loaded(self, r: Any, data: tuple) -> None:
         if self.preview.result is not r:
@@ -501,10 +494,9 @@ class SearchPage(QWidget):
             self.status.emit(f"Opened {os.path.basename(display_stored(path))}{where}")
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
-        if at_page and slide_of(r) is not None and self.lib is not None:
-            lib = self.lib       # a slide: shown whole in the preview (app/gui/preview.py)
-            self.runner.query(lambda ctx: (lib.chunks_of(r.document_id), lib.document(r.document_id)),
-                              name="slide", key="preview", on_done=lambda data: self.preview.show_slide(r, *data))
+        if at_page and slide_of(r) is not None and self.runner.with_library(   # a slide: shown whole
+                lambda lib, ctx: (lib.chunks_of(r.document_id), lib.document(r.document_id)),
+                name="slide", key="preview", on_done=lambda data: self.preview.show_slide(r, *data)) is not None:
             return
         self.open_path(r.path, r.page_start if at_page else None)
 
