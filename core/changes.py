@@ -66,13 +66,20 @@ class Operation:
     long: bool = False
 
 
-class _Emits(Protocol):
+class _Topic(Protocol):
     def emit(self, value: Changes) -> None: ...
 
 
-class _HasEvents(Protocol):
+class _Events(Protocol):
     @property
-    def events(self) -> Any: ...
+    def changed(self) -> _Topic: ...
+
+
+class _Owner(Protocol):
+    """What a marked write belongs to: something with the library's events (core/events.py)."""
+
+    @property
+    def events(self) -> _Events: ...
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,7 +101,7 @@ def writes(*kinds: str, long: bool = False) -> Callable[[F], F]:
 
     def mark(fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(self: _HasEvents, *args: Any, **kwargs: Any) -> Any:
+        def wrapper(self: _Owner, *args: Any, **kwargs: Any) -> Any:
             depth = getattr(_inside, "depth", 0)
             _inside.depth = depth + 1
             try:
@@ -102,8 +109,7 @@ def writes(*kinds: str, long: bool = False) -> Callable[[F], F]:
             finally:
                 _inside.depth = depth
             if depth == 0 and changes:
-                topic: _Emits = self.events.changed
-                topic.emit(changes)
+                self.events.changed.emit(changes)
             return result
 
         setattr(wrapper, _OPERATION, Operation(True, changes, long))

@@ -180,15 +180,8 @@ class LibrarySession(QObject):
         return bool(self.lib is not None and self.lib.indexing_paused)
 
     def index_now(self) -> None:
-        """Scan and index on the write lane (used when the watcher is not running)."""
-        lib = self.lib
-        if lib is None:
-            return
-
-        def work(ctx: TaskContext) -> Any:
-            return lib.index(cancel=ctx.cancel)
-
-        self.runner.run(work, name="index", lane=WRITE)
+        """Scan and index (a long write: the write lane) when the watcher is not running."""
+        self.runner.call("index")
 
     def index_if_unwatched(self) -> None:
         """Work was queued (a folder added, a document to read again): the watcher
