@@ -177,7 +177,6 @@ class MainWindow(QMainWindow):
         s.model_preparing.connect(self._on_model_preparing)
         s.progress.connect(self._on_progress)
         s.index_finished.connect(self._on_index_finished)
-        s.changed.connect(self.refresh_library)
         s.indexing_stopped.connect(self._on_indexing_stopped)
         s.watch_event.connect(self._on_watch_event)
         s.closed.connect(self._on_session_closed)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.tasks import READ, WRITE, TaskContext, TaskRunner
+from core.changes import DOCUMENTS, FOLDERS, Changes
 from core.memory import release_memory
 from core.settings import Settings
 
@@ -48,7 +49,6 @@ class LibrarySession(QObject):
     progress = Signal(object)            # IndexProgress (throttled)
     index_finished = Signal(object)      # IndexReport
     watch_event = Signal(object)         # core.watch.status.WatchEvent
-    changed = Signal()                   # folders or documents changed (coalesced)
     indexing_stopped = Signal(bool)      # True: the user stopped automatic indexing
     closed = Signal()
 
@@ -70,7 +70,8 @@ class LibrarySession(QObject):
         self._changed_timer = QTimer(self)
         self._changed_timer.setSingleShot(True)
         self._changed_timer.setInterval(700)
-        self._changed_timer.timeout.connect(self.changed)
+        # the indexer's and the watcher's commits reach the views by the runner's one route
+        self._changed_timer.timeout.connect(lambda: self.runner.announce(Changes.of(FOLDERS, DOCUMENTS)))
         self._progress_timer = QTimer(self)      # the trailing progress report
         self._progress_timer.setSingleShot(True)
         self._progress_timer.setInterval(120)
@@ -222,7 +223,7 @@ class LibrarySession(QObject):
             self.progress.emit(self.last_progress)
 
     def _schedule_changed(self) -> None:
-        """At most one ``changed`` per interval, even while progress keeps coming."""
+        """At most one announcement per interval, even while progress keeps coming."""
         if not self._changed_timer.isActive():
             self._changed_timer.start()
 

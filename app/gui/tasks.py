@@ -25,6 +25,7 @@ What changed: a marked write tells the library's ``events.changed`` what it chan
 the runner adds that to the task whose thread made the write and, once the task has
 finished (after ``on_done``), announces it (``changed``, and every ``subscribe``r whose
 kinds it touches). A view subscribes to the kinds it shows; no caller says what it changed.
+What no task made (the watcher's indexing) is announced the same way by the session.
 
 A task given a ``key`` supersedes the previous unfinished task with the same key (its
 token is cancelled and its result dropped): search-as-you-type keeps only the latest.
@@ -237,7 +238,7 @@ class TaskRunner(QObject):
         self._bridge.cancelled.connect(self._on_cancelled)
         self._bridge.progress.connect(self._on_progress)
         self._bridge.finished.connect(self._on_finished)
-        self._bridge.heard.connect(self._announce)
+        self._bridge.heard.connect(self.announce)
 
     def run(
         self,
@@ -362,7 +363,9 @@ class TaskRunner(QObject):
         else:
             self._bridge.heard.emit(changes)
 
-    def _announce(self, changes: Changes) -> None:
+    def announce(self, changes: Changes) -> None:
+        """Tell ``changed`` and the subscribers (UI thread); a finished task's changes come
+        here, and so do those no task made (the watcher's indexing, app/gui/session.py)."""
         if self._closed or not changes:
             return
         self.changed.emit(changes)
@@ -389,7 +392,7 @@ class TaskRunner(QObject):
     def _on_finished(self, task: Task) -> None:
         self._forget(task, task.on_finished)
         if not task.superseded:
-            self._announce(task.changes)
+            self.announce(task.changes)
 
     def _deliver(self, task: Task, callback: Callable[[Any], object], result: Any) -> None:
         # After shutdown (the window is closing) a result still queued for the UI thread
