@@ -71,7 +71,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.collector = MainThreadCollector(self)      # before any worker thread starts
         self.settings = settings or Settings.load()
-        self.runner = TaskRunner(self, library=lambda: self.session.lib)
+        # once closing has begun, no new work reaches the library (it is being closed)
+        self.runner = TaskRunner(self, library=lambda: None if self.session.closing else self.session.lib)
         self.runner.error.connect(lambda exc, name: self.show_error(exc, name))
         self.session = LibrarySession(self.runner, self.settings, library_path, model_path,
                                       watch=watch, watch_options=watch_options)
