@@ -401,3 +401,39 @@ def test_sparing_a_core_for_a_search_gives_it_back():
         t.join()
     assert seen and all(n == max(1, before - 1) for n in seen)
     assert torch.get_num_threads() == before
+
+
+def test_torch_threads_are_never_resized_while_another_thread_computes():
+    """A search resizing torch's thread pool (one_core_spared) while indexing is inside a
+    batch crashed the window: the resize waits until the computation ends."""
+    from core.encoder.device import COMPUTE, one_core_spared
+
+    original = torch.get_num_threads()
+    torch.set_num_threads(max(2, original))   # a core to spare, on any machine
+    before = torch.get_num_threads()
+    computing, finish, resized = threading.Event(), threading.Event(), threading.Event()
+    seen_inside = []
+
+    def indexing_batch() -> None:
+        with COMPUTE:
+            computing.set()
+            finish.wait(10)
+            seen_inside.append(torch.get_num_threads())
+
+    def search() -> None:
+        with one_core_spared():
+            resized.set()
+
+    worker = threading.Thread(target=indexing_batch)
+    worker.start()
+    assert computing.wait(10)
+    query = threading.Thread(target=search)
+    query.start()
+    assert not resized.wait(0.3)            # held back while the batch computes
+    finish.set()
+    worker.join(10)
+    query.join(10)
+    assert resized.is_set()
+    assert seen_inside == [before]          # the batch kept its threads to the end
+    assert torch.get_num_threads() == before
+    torch.set_num_threads(original)

@@ -81,10 +81,24 @@ def choose_device(setting: str | torch.device | None = "auto") -> DeviceChoice:
     return DeviceChoice(torch.device(wanted_type), dtype, wanted, source)
 
 
+# One computation at a time through torch in this process, and torch's CPU thread pool
+# resized only between them. The encoding stage, a query's encoding and a training step run
+# on different threads; torch.set_num_threads called while another thread was inside a
+# parallel region, and concurrent CPU forwards of one module, were seen to crash the window
+# (segfaults in Linear.forward while a search and indexing overlapped). A query waits at
+# most for one batch or one training step (each sized to about a second).
+COMPUTE = threading.RLock()
+
+
+def set_cpu_threads(count: int) -> None:
+    """Resize torch's CPU thread pool, never while another thread computes."""
+    with COMPUTE:
+        if torch.get_num_threads() != count:
+            torch.set_num_threads(count)
+
+
 def use_all_cpu_cores() -> None:
-    cores = cpu_cores()
-    if torch.get_num_threads() != cores:
-        torch.set_num_threads(cores)
+    set_cpu_threads(cpu_cores())
 
 
 _spare_lock = threading.Lock()
@@ -105,12 +119,12 @@ def one_core_spared() -> Iterator[None]:
         if _spare_users == 0:
             _spare_saved = torch.get_num_threads()
             if _spare_saved > 1:
-                torch.set_num_threads(_spare_saved - 1)
+                set_cpu_threads(_spare_saved - 1)
         _spare_users += 1
     try:
         yield
     finally:
         with _spare_lock:
             _spare_users -= 1
-            if _spare_users == 0 and torch.get_num_threads() != _spare_saved:
-                torch.set_num_threads(_spare_saved)
+            if _spare_users == 0:
+                set_cpu_threads(_spare_saved)

@@ -105,7 +105,10 @@ def _trace(ref: Any, model_dir: Path, target: Path) -> list[str]:
     ids = torch.full((2, 16), int(ref.tokenizer.pad_token_id or 0) + 1, dtype=torch.long)
     example = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
     axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]}
-    with torch.inference_mode(), warnings.catch_warnings():
+    from core.encoder.device import COMPUTE
+
+    # the trace runs forwards: one computation at a time (core/encoder/device.py)
+    with COMPUTE, torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")   # tracer notes on shapes: the gates check the result
         torch.onnx.export(wrapper, tuple(example[n] for n in names), str(target), input_names=names,
                           output_names=["token_embeddings"], dynamic_axes=axes,

@@ -4,7 +4,6 @@ folder format."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -15,7 +14,7 @@ from torch import Tensor, nn
 
 from core import __version__
 from core.cancel import CancelToken, check
-from core.encoder.device import choose_device
+from core.encoder.device import COMPUTE, choose_device
 from core.encoder.folder_format import read_json, write_json
 from core.encoder.normalize import Normalize
 from core.encoder.pooling import Pooling
@@ -34,11 +33,6 @@ GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "latest", "c
 CHARS_PER_TOKEN_CUT = 40
 
 Progress = Callable[[int, int], Any]
-# One batch at a time through torch in this process: the encoding stage and a query's
-# encoding run on different threads, and concurrent CPU forwards of one module were seen
-# to crash (a segfault in Linear.forward while the window closed mid-indexing). A query
-# waits at most for one batch (sized to about a second).
-_ONE_FORWARD_AT_A_TIME = threading.Lock()
 
 
 class _Saves(Protocol):
@@ -235,7 +229,7 @@ class SentenceEncoder(nn.Module):
                     check(cancel)
                     rows = order[start:start + batch_size]
                     features = self.transformer.pad([ids[i] for i in rows], device)
-                    with _ONE_FORWARD_AT_A_TIME:
+                    with COMPUTE:   # one computation at a time (core/encoder/device.py)
                         emb = self.forward(features, normalize=normalize)["sentence_embedding"]
                         out[rows] = emb.float().cpu().numpy()
                     if progress:

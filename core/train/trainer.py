@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from core.cancel import CancelToken
+from core.encoder.device import COMPUTE
 from core.errors import TrainingError
 from core.train.data import epoch_batches, steps_per_epoch
 from core.train.losses import PairLoss
@@ -135,7 +136,8 @@ class Trainer:
                 for batch in epoch_batches(examples, s.batch_size, s.seed, epoch):
                     if cancel is not None:
                         cancel.raise_if_cancelled()
-                    value = self._one_step(batch, optimizer, scaler, dtype, params)
+                    with COMPUTE:   # one computation at a time (core/encoder/device.py)
+                        value = self._one_step(batch, optimizer, scaler, dtype, params)
                     scheduler.step()
                     step += 1
                     stats.examples += len(batch)
