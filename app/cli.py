@@ -9,15 +9,15 @@ import sys
 import core.offline  # noqa: F401  (sets HF_HUB_OFFLINE before transformers loads)
 from core import __version__
 
-COMMAND_MODULES = (
-    "library_cmds",   # add-folder, remove-folder, index, status
-    "model_cmds",     # encode, eval sts, doctor
-    "search_cmds",    # search, similar, eval beir
-    "watch_cmd",      # watch
-    "train_cmds",     # labels, train, models, eval pairs
-    "dupes_cmd",      # dupes
-    "cluster_cmds",   # cluster index (Ray), cluster import (shards)
-    "exclude_cmd",    # exclude
+COMMAND_MODULES = (     # app/commands/<name>.py, one per group of commands
+    "library",     # add-folder, remove-folder, index, status
+    "encoder",     # encode, eval sts, doctor
+    "search",      # search, similar, eval beir
+    "watch",       # watch
+    "train",       # labels, train, models, eval pairs
+    "dupes",       # dupes
+    "cluster",     # cluster index (Ray), cluster import (shards)
+    "exclude",     # exclude
 )
 
 

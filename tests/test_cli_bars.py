@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from app.commands.bars import Bar
 from app.commands.common import TerminalProgress
-from app.commands.dupes_cmd import _MiningLine
-from app.commands.model_cmds import BatchProgress
-from app.commands.train_cmds import TrainPrinter
+from app.commands.dupes import _MiningLine
+from app.commands.encoder import BatchProgress
+from app.commands.train import TrainPrinter
 
 
 class _Tty(io.StringIO):

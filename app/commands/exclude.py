@@ -37,7 +37,7 @@ def cmd_exclude(args: Any) -> int:
             else:
                 out[pattern] = lib.remove_exclusion(pattern, folder=args.folder)
         if args.action == "remove" and any(out.values()):
-            from app.commands.library_cmds import _run_index
+            from app.commands.library import _run_index
 
             _run_index(lib, args.json)
         if args.json:
