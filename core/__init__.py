@@ -9,9 +9,9 @@ Glossary (one word per thing, in the code, the CLI and the window):
   by extension per folder (table unsupported_files) and listed as "not a supported type".
 - chunk: a piece of a document sized for the encoder (table chunks). The window and the
   CLI call a chunk a *passage*; code says chunk for the stored row, passage where it
-  speaks to people. Since issue 16 a chunk is one *paragraph* (as the extractor saw it,
+  speaks to people. A chunk is one *paragraph* (as the extractor saw it,
   with the heading right above it); only a paragraph over the token budget is cut, at
-  sentences (setting chunk_merge_paragraphs=True groups paragraphs as before).
+  sentences (the setting chunk_merge_paragraphs=True groups neighbouring paragraphs instead).
 - vector: a chunk's embedding under one model version (tables vec_m<id>; vec_log lists changes).
 - model version: one encoder the library knows (table models); *active* is searched,
   *target* is being filled during a switch.

@@ -10,11 +10,11 @@ How blocks become chunks:
 
 1. Every block's token count comes from the model's tokenizer (``count_tokens``, which
    counts special tokens too), all blocks in one batched call.
-2. A passage is one paragraph (issue 16: a paragraph copied between different neighbours
+2. A passage is one paragraph (a paragraph copied between different neighbours
    must exist on its own to be found): a block is merged only with the heading blocks
    right above it, and fragments in a row (blocks of fewer than 4 words or 20 letters:
    table cells, single-word list items; core.text.is_fragment) are merged with each
-   other, never with a paragraph. With ``merge_paragraphs=True`` (the behaviour before issue 16),
+   other, never with a paragraph. With ``merge_paragraphs=True`` (the older behaviour),
    consecutive blocks with the same heading, on the same or adjacent pages, are merged
    while the merge fits ``max_tokens``. A merge's count is estimated as the sum of its
    parts' counts without their special tokens (exact for WordPiece, whose pieces never

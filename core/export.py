@@ -1,4 +1,4 @@
-"""Exports a person can take elsewhere (issue 30): search results as CSV or Markdown,
+"""Exports a person can take elsewhere: search results as CSV or Markdown,
 labels as CSV/TSV/JSONL. One module for the window and the CLI
 (`likewise search ... --export FILE`, `likewise labels export FILE`).
 

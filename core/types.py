@@ -213,7 +213,7 @@ class SearchResult:
     # it further down a result list are left out ("also in 2 other files")
     also_in: list[str] = field(default_factory=list)
     sender: str | None = None                                # a mail message's sender
-    # issue 30: an absolute number for the bar (``score`` only ranks: an RRF sum in hybrid
+    # an absolute number for the bar (``score`` only ranks: an RRF sum in hybrid
     # search), with what is behind it and a sentence the window shows as a tooltip
     strength: float = 0.0                                    # 0..1, core/search/scores.py
     cosine: float | None = None                              # to the query (or source passage)

@@ -1,4 +1,4 @@
-"""`likewise dupes`: passages repeated or reworded across the library (issue 8)."""
+"""`likewise dupes`: passages repeated or reworded across the library."""
 
 from __future__ import annotations
 

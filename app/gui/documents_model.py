@@ -1,4 +1,4 @@
-"""The Library tab's list of documents, for tens of thousands of them (issue 27).
+"""The Library tab's list of documents, for tens of thousands of them.
 
 The model sorts and filters the documents itself (by status, type and folder, and by a
 piece of the name): one Python sort of plain keys, not a sort proxy calling back into

@@ -88,7 +88,7 @@ class ResultsModel(QAbstractListModel):
 
 
 def bar_value(r: Any) -> float:
-    """A card's bar, absolute (issue 30): the engine's strength in 0..1 (find similar
+    """A card's bar, absolute: the engine's strength in 0..1 (find similar
     documents: their score), never relative to the best result on the list."""
     value = getattr(r, "bar", None)
     if value is None:

@@ -1,4 +1,4 @@
-"""Discovery of similar paragraphs (issue 8): what mining found, listed and reviewed.
+"""Discovery of similar paragraphs: what mining found, listed and reviewed.
 
 Mining itself (the pairs and clusters written to the ``dupes_*`` tables) is
 core/dupes/mining.py; here the pairs and clusters are read back, filtered, compared

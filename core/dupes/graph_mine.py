@@ -1,4 +1,4 @@
-"""Mining through the search's ANN graph (issue 27): candidates from the graph, scored exactly.
+"""Mining through the search's ANN graph: candidates from the graph, scored exactly.
 
 The blocked scan (core/dupes/mine.py) compares every group with every other: n^2 / 2
 products, 82 s at 100,000 passages and over an hour at a million. Here each group's

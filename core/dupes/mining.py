@@ -1,4 +1,4 @@
-"""Mining similar paragraphs (issue 8): the pairs and clusters of the ``dupes_*`` tables.
+"""Mining similar paragraphs: the pairs and clusters of the ``dupes_*`` tables.
 
 Mining compares every passage with every other under the active model, in blocks
 (core/dupes/mine.py), keeps pairs above the related threshold, classifies them exact /

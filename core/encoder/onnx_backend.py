@@ -34,7 +34,7 @@ CHARS_PER_TOKEN_CUT = 40   # as SentenceEncoder: huge texts are cut before token
 MAX_BATCH_GROWTH = 8   # a batch of short texts holds up to 8x batch_size rows
 # Tokens (rows x longest row) per batch and ONNX Runtime thread: larger batches spill
 # the attention and feed-forward activations out of the caches. Measured on the shared
-# corpus's 11,171 passages, length-sorted, 2 threads (issue 17): a budget of
+# corpus's 11,171 passages, length-sorted, 2 threads: a budget of
 # 2,048 tokens encoded 190 passages/s, 8,192 (batch_size 32 x 256) 164/s.
 TOKENS_PER_THREAD = 1024
 

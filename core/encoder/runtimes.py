@@ -4,7 +4,7 @@
   batch). Measured the faster of the two on CPUs without int8 dot-product instructions.
 - OpenVINO runs ``model.xml``: static int8 calibrated by NNCF (core.encoder.openvino_export).
   Where the CPU has int8 dot products (AVX-512 VNNI, AVX-VNNI, AMX) it measured 1.6-1.8x
-  ONNX Runtime's speed at a higher cosine to fp32 (bench/bench_openvino.py, issue 17);
+  ONNX Runtime's speed at a higher cosine to fp32 (bench/bench_openvino.py);
   without them it measured slower.
 
 LIKEWISE_RUNTIME ("onnxruntime" or "openvino") overrides the choice; a runtime whose

@@ -1,4 +1,4 @@
-"""A document's title (issue 30): its real title where the file has one, never a
+"""A document's title: its real title where the file has one, never a
 fragment of its first page that only looks like one ("ibm.com/redbooks Redpaper Front
 cover", "This section of the FEDERAL REGISTER contains notices ...").
 

@@ -1,4 +1,4 @@
-"""The upgrade of a library made before issue 16: passages that group several paragraphs
+"""The upgrade of a library made before passages were paragraphs: passages that group several paragraphs
 are cut into one passage per paragraph, from the stored text, without reading the file.
 
 core/chunk.py joins a document's blocks with a blank line and a passage is a contiguous

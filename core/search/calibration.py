@@ -1,4 +1,4 @@
-"""The calibration behind search's floor and scores (issue 30), for the default model
+"""The calibration behind search's floor and scores, for the default model
 (all-MiniLM-L6-v2), measured by ``bench/calibrate_scores.py`` (fp32 vectors):
 
 - STSb dev + test, 2,879 sentence pairs scored 0..5 by people: the share of pairs scored 2

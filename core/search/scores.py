@@ -1,4 +1,4 @@
-"""Scores a person can read (issue 30): one absolute 0..1 scale for every similarity the
+"""Scores a person can read: one absolute 0..1 scale for every similarity the
 engine shows, the floor under which a passage is no answer, and the words for the bands.
 
 The numbers come from core/search/calibration.py (measured with the default model by

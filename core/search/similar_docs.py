@@ -1,4 +1,4 @@
-"""Find similar documents from what the documents say (issue 30).
+"""Find similar documents from what the documents say.
 
 Only body passages take part, on both sides: a passage marked noise (``chunks.noise``:
 a fragment such as a lone heading "INTRODUCTION" or "3 Implementation", a page number,

@@ -1,4 +1,4 @@
-"""The absolute number on each search result (issue 30): its strength in 0..1 and what
+"""The absolute number on each search result: its strength in 0..1 and what
 is behind it, filled after the ranking, which it never changes.
 
 - By meaning (dense and hybrid search, find similar passages): the cosine between the

@@ -1,4 +1,4 @@
-"""Fine-tuning (issue 7): train the active model on the labels and save a new version.
+"""Fine-tuning: train the active model on the labels and save a new version.
 
 Training starts from the active model, holds out a stratified share of the labels,
 measures before and after on that share and on general pairs (forgetting), and saves a

@@ -1,4 +1,4 @@
-"""Watching (issue 5): the library follows its folders.
+"""Watching: the library follows its folders.
 
     lib.start_watching(on_event=print)     # returns at once; a worker thread does the rest
     lib.watch_status()                     # per folder: watching / polling / unavailable ...
