@@ -116,7 +116,8 @@ def run_naive(limit: int | None) -> dict:
             for (page, text), vec in zip(windows, vecs, strict=True):
                 conn.execute("INSERT INTO chunks(path, page, text) VALUES (?,?,?)", (str(f), page, text))
                 rowid = conn.last_insert_rowid()
-                conn.execute("INSERT INTO vec(rowid, embedding) VALUES (?, ?)", (rowid, vec.astype("float32").tobytes()))
+                conn.execute("INSERT INTO vec(rowid, embedding) VALUES (?, ?)",
+                             (rowid, vec.astype("float32").tobytes()))
                 chunks += 1
         conn.close()
     return {

@@ -81,7 +81,8 @@ def build_library(path: Path, texts: list[str], titles: list[str], src: np.ndarr
         e = min(len(src), s + 20_000)
         with lib.store.write() as conn:
             conn.executemany(
-                "INSERT INTO chunks(id, document_id, ord, text, text_hash, char_start, char_end) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO chunks(id, document_id, ord, text, text_hash, char_start, char_end) "
+                "VALUES (?,?,?,?,?,?,?)",
                 [(i + 1, int(src[i]) + 1, i // len(titles), texts[src[i]], text_hash(texts[src[i]]), 0,
                   len(texts[src[i]])) for i in range(s, e)],
             )
@@ -185,7 +186,8 @@ def main() -> int:
     docs = [json.loads(line) for line in open(DATA / "corpus.jsonl", encoding="utf-8")]
     texts = [(d.get("title", "") + " " + d.get("text", "")).strip() for d in docs]
     titles = [d.get("title") or d["_id"] for d in docs]
-    queries = {json.loads(line)["_id"]: json.loads(line)["text"] for line in open(DATA / "queries.jsonl", encoding="utf-8")}
+    with open(DATA / "queries.jsonl", encoding="utf-8") as fh:
+        queries = {row["_id"]: row["text"] for row in map(json.loads, fh)}
     test_ids = [line.split("\t")[0] for line in open(DATA / "qrels" / "test.tsv", encoding="utf-8")][1:]
     qtexts = [queries[q] for q in dict.fromkeys(test_ids)][: args.queries]
     enc = Library(path=OUT / "bench-search-enc.sqlite", settings=Settings()).encoder()

@@ -113,7 +113,8 @@ def main() -> int:
     f = report["forgetting"]
     print()
     print(f"{'held-out MRPC (' + str(int(before['n'])) + ' pairs)':<32} {'base':>8} {'tuned':>8} {'change':>8}")
-    for key, name in (("ap", "average precision"), ("f1", "best-threshold F1"), ("accuracy", "best-threshold accuracy")):
+    for key, name in (("ap", "average precision"), ("f1", "best-threshold F1"),
+                      ("accuracy", "best-threshold accuracy")):
         print(f"  {name:<30} {before[key]:8.2f} {after[key]:8.2f} {after[key] - before[key]:+8.2f}")
     print(f"{'STS Benchmark dev (1,500 pairs)':<32}")
     print(f"  {'Spearman x100':<30} {f['before']:8.2f} {f['after']:8.2f} {f['after'] - f['before']:+8.2f}")

@@ -48,7 +48,8 @@ def _note(word: str) -> str:
 
 
 def _found(conn, word: str) -> bool:
-    return conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (f'"{word}"',)).fetchone() is not None
+    found = conn.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (f'"{word}"',))
+    return found.fetchone() is not None
 
 
 # -- 1. save -> searchable ------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def test_migration_marks_the_fragments_of_an_existing_library(tmp_path):
         if number < noise_step:
             conn.execute(sql)
             conn.execute("INSERT INTO schema_migrations VALUES (?,?,?)", (number, name, time.time()))
-    conn.execute("INSERT INTO documents(path, title, ext, size, mtime, status) VALUES ('/x.txt','x','.txt',1,0,'indexed')")
+    conn.execute("INSERT INTO documents(path, title, ext, size, mtime, status) "
+                 "VALUES ('/x.txt','x','.txt',1,0,'indexed')")
     for i, text in enumerate(["Body", BODY[0], "t=0"]):
         conn.execute("INSERT INTO chunks(document_id, ord, text, text_hash, char_start, char_end) "
                      "VALUES (1, ?, ?, ?, 0, ?)", (i, text, f"h{i}", len(text)))

@@ -285,7 +285,8 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
         old.close()
     script = ("from core.library import Library; from core.settings import Settings; "
               f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}, settings=Settings()).index()")
-    env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2", LIKEWISE_TEST_HOOKS="1")      # inside the second document's write
+    # killed inside the second document's write
+    env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2", LIKEWISE_TEST_HOOKS="1")
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[1],
                           capture_output=True, timeout=600)
     assert done.returncode == -9, done.stderr.decode()[-2000:]

@@ -90,11 +90,13 @@ def test_eval_beir_prints_a_table(tmp_path, tiny_model_dir, capsys):
     (data / "queries.jsonl").write_text(
         "\n".join(json.dumps({"_id": q, "text": t}) for q, t in [("q1", "QX-7731 invoice"), ("q2", "tomatoes sun")]),
         encoding="utf-8")
-    (data / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\r\nq1\td3\t1\r\nq2\td2\t1\r\n", encoding="utf-8")
+    (data / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\r\nq1\td3\t1\r\nq2\td2\t1\r\n",
+                                             encoding="utf-8")
     assert main(["--model", str(tiny_model_dir), "eval", "beir", "--data", str(data), "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "3 documents" in out and "2 queries" in out
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("dense", "keyword", "hybrid")}
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("dense", "keyword", "hybrid")}
     assert set(rows) == {"dense", "keyword", "hybrid"}
     assert float(rows["keyword"][1]) == pytest.approx(100.0)   # both queries: exact words, rank 1
     assert main(["eval", "beir", "--data", str(tmp_path / "missing")]) == 2

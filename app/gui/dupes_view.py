@@ -360,8 +360,8 @@ class DupesView(QWidget):
             self.member_combo.clear()
             for m in it.members:
                 if m.chunk_id != it.representative.chunk_id:
-                    self.member_combo.addItem(f"{os.path.basename(display_stored(m.path))} {page_label(m.page_start, m.page_end)}",
-                                              m)
+                    name = os.path.basename(display_stored(m.path))
+                    self.member_combo.addItem(f"{name} {page_label(m.page_start, m.page_end)}", m)
             self.member_combo.blockSignals(False)
             self._member_changed()
         else:

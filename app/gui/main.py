@@ -17,7 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model folder (default: from the settings)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="encoder device")
     p.add_argument("--no-watch", action="store_true", help="do not follow the folders")
-    p.add_argument("--similar", metavar="FILE", help="open on the documents and passages like FILE (any file; one outside the library is read, not saved)")
+    p.add_argument("--similar", metavar="FILE",
+                   help="open on the documents and passages like FILE "
+                        "(any file; one outside the library is read, not saved)")
     return p
 
 

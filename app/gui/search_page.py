@@ -3,8 +3,9 @@ find similar (passages and documents) and the actions on a result.
 
 Every call into the engine goes through the window's TaskRunner, which also gives the
 library (``runner.library()``): searches are queries (``runner.query``); labelling a
-result is ``runner.call("label_pair", ...)``, a write that says itself what it changed. What the window must do in turn (show a status line, switch to
-this tab) is told through signals.
+result is ``runner.call("label_pair", ...)``, a write that says itself what it changed.
+What the window must do in turn (show a status line, switch to this tab) is told through
+signals.
 """
 
 from __future__ import annotations

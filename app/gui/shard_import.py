@@ -42,7 +42,8 @@ def import_shards(window: Any, folder: str) -> Any:
         window.flash_status(imported_text(report))
 
     task = window.runner.call("import_shards", folder, on_done=imported,
-                              on_error=lambda exc: window.show_error(exc) if isinstance(exc, NoLibrary) else failed(exc))
+                              on_error=lambda exc: window.show_error(exc) if isinstance(exc, NoLibrary)
+                              else failed(exc))
     if task is not None:
         window.flash_status("Importing encoded shards\u2026")
     return task

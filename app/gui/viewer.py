@@ -105,7 +105,8 @@ def why_not_opened(
         return "the file is no longer there (moved or deleted?)"
     if cmd:
         return f"the viewer command failed to start: {' '.join(cmd[:1])}"
-    kind = "PDF viewer" if Path(path).suffix.lower() == ".pdf" else f"application for {Path(path).suffix or 'this file'}"
+    suffix = Path(path).suffix
+    kind = "PDF viewer" if suffix.lower() == ".pdf" else f"application for {suffix or 'this file'}"
     if platform.startswith("win") or platform == "darwin":
         return f"the system has no {kind} set up to open it"
     if not which("xdg-open"):

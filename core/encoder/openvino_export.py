@@ -62,8 +62,8 @@ def odd_texts(sentences: list[str]) -> list[str]:
     for i in range(8):
         out.append(" ".join(f"{(i * 7919 + j * 104729) % 100000 / 100:.2f}" for j in range(30 + 20 * i)))
     for i in range(8):
-        out.append(" ".join(f"[{k}] {words[(i * 31 + k) % len(words)]} et al. ({1990 + k % 30}), pp. {k * 13}-{k * 13 + 9}."
-                            for k in range(1, 6 + 3 * i)))
+        out.append(" ".join(f"[{k}] {words[(i * 31 + k) % len(words)]} et al. ({1990 + k % 30}), "
+                            f"pp. {k * 13}-{k * 13 + 9}." for k in range(1, 6 + 3 * i)))
     for mark in (". ", "- ", "_", "=", "* ", "… "):
         out.append(mark * 120)
     return out

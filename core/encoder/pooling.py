@@ -26,7 +26,8 @@ POOLING_ALIASES = {"mean_sqrt_len": "mean_sqrt_len_tokens", "mean-sqrt-len": "me
 class Pooling(nn.Module):
     """Token embeddings -> one sentence embedding (several modes are concatenated)."""
 
-    def __init__(self, dim: int, modes: tuple[str, ...] | list[str] | str = "mean", include_prompt: bool = True) -> None:
+    def __init__(self, dim: int, modes: tuple[str, ...] | list[str] | str = "mean",
+                 include_prompt: bool = True) -> None:
         super().__init__()
         if isinstance(modes, str):
             modes = (modes,)

@@ -5,9 +5,10 @@
 .ods .csv .tsv, Word/PowerPoint 97-2003 .doc .ppt through an installed program, and the
 images .png .jpg .jpeg .tif .tiff read by OCR). Containers (mail: .eml .msg mbox; archives:
 .zip .tar .tar.gz) give their own text and, in ``result.members``, the documents inside them
-(``extract_members`` streams those instead: core/extract/containers.py) and never raises for a bad file: the result's status is indexed (text found), encrypted,
-no_text or error, with a reason a person can read in `error`. It runs in the calling
-process; the indexer runs it in a worker process with time and memory limits instead
+(``extract_members`` streams those instead: core/extract/containers.py) and never raises
+for a bad file: the result's status is indexed (text found), encrypted, no_text or error,
+with a reason a person can read in `error`. It runs in the calling process; the indexer
+runs it in a worker process with time and memory limits instead
 (core.extract.isolated.IsolatedExtractor).
 
 Every block's text is cleaned (core.extract.clean): no control characters, collapsed

@@ -18,9 +18,9 @@ How and why:
 - The worker is long-lived: one process extracts file after file. It limits its own
   address space (RLIMIT_AS, where the OS has it) to memory_mb.
 - Per file: a file larger than max_file_mb is refused ("file too large") without being
-  read (not an mbox, read message by message). The answer must come within timeout_s, otherwise the worker is killed and the
-  file is an error "timed out after 60 s". OCR has a budget per scanned page instead:
-  the worker reports each page it starts ("reading scanned page 3/40", passed to the
+  read (not an mbox, read message by message). The answer must come within timeout_s,
+  otherwise the worker is killed and the file is an error "timed out after 60 s". OCR has a
+  budget per scanned page instead: the worker reports each page it starts ("reading scanned page 3/40", passed to the
   caller's progress callback), and each report restarts the clock with
   max(timeout_s, OCR_PAGE_TIMEOUT_S), so a 40-page scan is never killed by a limit meant
   for one text PDF, while one page that hangs still is ("timed out after 180 s reading

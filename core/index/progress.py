@@ -49,7 +49,8 @@ class Tracker:
         self.start = time.monotonic()
         self.sizes: dict[str, int] = {}              # stored path -> bytes, files not read yet
         self.left_by_type: dict[str, int] = {}       # suffix -> bytes not read yet
-        self.read_by_type: dict[str, list[float]] = {}  # suffix -> [bytes read, passages, seconds extracting (OCR apart)]
+        # suffix -> [bytes read, passages, seconds extracting (OCR apart)]
+        self.read_by_type: dict[str, list[float]] = {}
         self.passages_read = 0                       # passages of the files read (exact)
         self.passages_left_over = 0                  # of them, those a stopped run left to encode
         self.planned_files = 0                       # file jobs planned and their bytes

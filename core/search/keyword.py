@@ -200,7 +200,8 @@ def _run(
     else:
         # Without a filter the FTS table alone answers: the joins cost two lookups per
         # matching row before the sort (88 ms -> 42 ms for a 5-word query at 100k).
-        sql = "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
+        sql = ("SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts "
+               "WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?")
     try:
         rows: list[tuple[Any, ...]] = conn.execute(sql, (expr, *where_params, int(limit))).fetchall()
     except apsw.SQLError as exc:

@@ -210,7 +210,8 @@ def parse_label_file(path: Path | str) -> ParsedFile:
             if file_kind is None:
                 file_kind = kind
             elif kind != file_kind:
-                errors.append(RowError(line, f"mixed kinds: a {_describe(kind)} row in a file of {_describe(file_kind)}"))
+                errors.append(RowError(
+                    line, f"mixed kinds: a {_describe(kind)} row in a file of {_describe(file_kind)}"))
                 continue
             problem, texts = _row_texts(kind, row)
             if problem:
