@@ -151,6 +151,7 @@ def test_area_resize_is_opencvs(cv2, size):
     [[10, 5], [180, 5], [180, 50], [10, 50]],                      # upright: scale and shift
     [[10.3, 5.2], [180.7, 8.1], [178.2, 50.4], [9.1, 47.6]],       # turned and skewed
     [[-4, -3], [150, 2], [190, 70], [3, 60]],                      # reaching outside the image
+    [[230, 70], [400, 75], [398, 120], [229, 115]],                # wholly outside: edge pixels
 ])
 def test_perspective_crop_is_opencvs(cv2, corners):
     image = _image(3)

@@ -199,8 +199,10 @@ def _warp_projective(image: np.ndarray, inverse: np.ndarray, width: int, height:
     # the source cut to the crop's reach, flat, so that each tap is one 1-D gather
     x0i = np.clip(x0, -2, w + 1).astype(np.int64)
     y0i = np.clip(y0, -2, h + 1).astype(np.int64)
-    top, bottom = max(int(y0i.min()) - 1, 0), min(int(y0i.max()) + 2, h - 1)
-    left, right = max(int(x0i.min()) - 1, 0), min(int(x0i.max()) + 2, w - 1)
+    top = min(max(int(y0i.min()) - 1, 0), h - 1)
+    bottom = max(min(int(y0i.max()) + 2, h - 1), top)
+    left = min(max(int(x0i.min()) - 1, 0), w - 1)
+    right = max(min(int(x0i.max()) + 2, w - 1), left)
     src = image[top:bottom + 1, left:right + 1].astype(np.float32)
     flat = src.reshape((src.shape[0] * src.shape[1],) + image.shape[2:])
     channels = (None,) * (image.ndim - 2)

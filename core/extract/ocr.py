@@ -22,6 +22,14 @@ How a page is read (OcrEngine.read):
    height starts a new paragraph, and paragraphs are rebuilt with the same rules as a
    PDF text layer (core.extract.lines.page_paragraphs).
 
+No OpenCV: rapidocr calls OpenCV for its image operations (resizing, cutting out the
+lines, the detector's post-processing), and bind_image_ops hands it
+core.extract.imageops instead, numpy and Pillow with OpenCV's semantics, so the bundle
+carries no OpenCV (172 MB with its ffmpeg codecs and a second OpenBLAS). OpenCV itself is
+only the reference of the quality gate (image_ops="opencv"; tests/test_ocr_imageops.py,
+bench/bench_ocr_imageops.py): on the reference pages and TAMReview.pdf the two read the
+same words but for a few in a thousand, at the same character error rate.
+
 The models run on OpenVINO's CPU plugin where it is installed (_use_openvino), in bfloat16
 where the CPU computes it natively (AVX-512 BF16, AMX) and in fp32 elsewhere; otherwise on
 ONNX Runtime, whose memory arena is switched on for these sessions (rapidocr turns it
