@@ -96,10 +96,9 @@ class OcrEngine:
         """Paragraphs of text on a BGR (or grey) uint8 image, in reading order."""
         bind_image_ops(self._image_ops)
         image = _as_bgr(_limit_side(image, MAX_SIDE))
-        image, boxes = self._upright(image)
+        image, boxes, crops = self._upright(image)
         if not boxes:
             return []
-        crops = self._ocr.get_crop_img_list(image, boxes)
         recognised, _ = self._ocr.text_rec(crops)
         lines = [_line(box, text) for box, (text, score, *_) in zip(boxes, recognised, strict=True)
                  if score >= MIN_SCORE and text.strip()]
@@ -113,19 +112,24 @@ class OcrEngine:
         factor = image.shape[1] / small.shape[1]
         return self._ocr.sorted_boxes(np.asarray(found, dtype=np.float32) * np.float32(factor))
 
-    def _upright(self, image: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _upright(self, image: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """The page turned upright, its text boxes and the lines cut out of it (cut once:
+        the direction classifier and the recogniser read the same crops)."""
         boxes = self._detect(image)
         if boxes and _sideways(boxes):
             image = np.ascontiguousarray(np.rot90(image, k=-1))
             boxes = self._detect(image)
-        if boxes and self._upside_down(image, boxes):
+        if not boxes:
+            return image, boxes, []
+        crops = self._ocr.get_crop_img_list(image, boxes)
+        if self._upside_down(crops, boxes):
             image = np.ascontiguousarray(np.rot90(image, k=2))
             boxes = self._detect(image)
-        return image, boxes
+            crops = self._ocr.get_crop_img_list(image, boxes) if boxes else []
+        return image, boxes, crops
 
-    def _upside_down(self, image: np.ndarray, boxes: list[np.ndarray]) -> bool:
-        crops = self._ocr.get_crop_img_list(image, boxes)
-        _, votes, _ = self._ocr.text_cls(crops)
+    def _upside_down(self, crops: list[np.ndarray], boxes: list[np.ndarray]) -> bool:
+        _, votes, _ = self._ocr.text_cls(crops)     # it turns a deep copy of crops, not crops
         weights = [float(np.linalg.norm(b[0] - b[1])) for b in boxes]
         flipped = sum(w * s for w, (label, s) in zip(weights, votes, strict=True) if label == "180")
         upright = sum(w * s for w, (label, s) in zip(weights, votes, strict=True) if label != "180")
