@@ -87,6 +87,7 @@ bench-paragraphs: $(STAMP)
 
 bench-ocr: $(STAMP)
 	$(PY) bench/bench_ocr.py
+	$(PY) bench/bench_ocr_imageops.py
 
 bench-watch: $(STAMP)
 	$(PY) bench/bench_watch.py
