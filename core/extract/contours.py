@@ -1,6 +1,6 @@
 """Text regions of the detector's binary map and their minimum-area rectangles, in numpy:
 what rapidocr's DB post-processing asks of cv2.findContours, cv2.minAreaRect and
-cv2.boxPoints (core.extract.imageops).
+cv2.boxPoints (core.extract.imageops gives them to it under those names).
 
 rapidocr only ever turns a contour into its minimum-area rectangle, and the minimum-area
 rectangle of a region's outline is that of the convex hull of its pixels. So a "contour"
@@ -57,18 +57,14 @@ def _labels(count: int, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return np.array([root(i) for i in range(count)], dtype=np.int64)
 
 
-def findContours(image: np.ndarray, mode: int, method: int) -> tuple[list[np.ndarray], None]:
+def regions(binary: np.ndarray) -> list[np.ndarray]:
     """One point set per 8-connected region of non-zero pixels (see the module's notes),
     each an int32 array of shape (n, 1, 2) of (x, y), regions in order of their first
     pixel (top to bottom, left to right)."""
-    from core.extract.imageops import CHAIN_APPROX_SIMPLE, RETR_LIST, ImageOpsError
-
-    if mode != RETR_LIST or method != CHAIN_APPROX_SIMPLE or image.ndim != 2:
-        raise ImageOpsError(f"cv2.findContours({image.shape}, {mode}, {method}) is not provided")
-    rows, starts, ends = _runs(image)
+    rows, starts, ends = _runs(binary)
     if rows.size == 0:
-        return [], None
-    labels = _labels(rows.size, *_links(rows, starts, ends, image.shape[1]))
+        return []
+    labels = _labels(rows.size, *_links(rows, starts, ends, binary.shape[1]))
     order = np.argsort(labels, kind="stable")
     boundaries = np.flatnonzero(np.diff(labels[order])) + 1
     contours = []
@@ -76,7 +72,7 @@ def findContours(image: np.ndarray, mode: int, method: int) -> tuple[list[np.nda
         xs = np.concatenate([starts[group], ends[group] - 1])
         ys = np.concatenate([rows[group], rows[group]])
         contours.append(np.stack([xs, ys], axis=1).astype(np.int32).reshape(-1, 1, 2))
-    return contours, None
+    return contours
 
 
 def _hull(points: np.ndarray) -> np.ndarray:
@@ -102,7 +98,7 @@ def _hull(points: np.ndarray) -> np.ndarray:
     return np.array(lower[:-1] + upper[:-1], dtype=np.float64)
 
 
-def minAreaRect(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float], float]:
+def min_area_rect(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float], float]:
     """((centre x, centre y), (width, height), angle in degrees) of the smallest rectangle
     around the points: one of its sides lies on an edge of their convex hull (rotating
     calipers); width is measured along the angle's direction."""
@@ -125,8 +121,8 @@ def minAreaRect(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, f
         float(np.degrees(angles[best]))
 
 
-def boxPoints(rect: tuple[tuple[float, float], tuple[float, float], float]) -> np.ndarray:
-    """The four corners of a rectangle from minAreaRect, float32 (4, 2)."""
+def box_points(rect: tuple[tuple[float, float], tuple[float, float], float]) -> np.ndarray:
+    """The four corners of a rectangle from min_area_rect, float32 (4, 2)."""
     (cx, cy), (w, h), angle = rect
     c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
     half_w, half_h = np.array([c, s]) * w / 2, np.array([-s, c]) * h / 2

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.extract.contours import boxPoints, findContours, minAreaRect  # noqa: F401
+from core.extract import contours
 
 # OpenCV's values of the flags rapidocr passes.
 INTER_LINEAR = 1
@@ -272,6 +272,17 @@ def mean(image: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, floa
     channels = values.reshape(-1, image.shape[2] if image.ndim == 3 else 1).mean(axis=0, dtype=np.float64)
     padded = [float(c) for c in channels] + [0.0] * (4 - len(channels))
     return (padded[0], padded[1], padded[2], padded[3])
+
+
+def findContours(image: np.ndarray, mode: int, method: int) -> tuple[list[np.ndarray], None]:
+    """The regions' point sets (core.extract.contours: outer outlines only), no hierarchy."""
+    if mode != RETR_LIST or method != CHAIN_APPROX_SIMPLE or image.ndim != 2:
+        raise _unsupported("findContours", f"image {image.shape}, mode={mode}, method={method}")
+    return contours.regions(image), None
+
+
+minAreaRect = contours.min_area_rect
+boxPoints = contours.box_points
 
 
 # -- colour ------------------------------------------------------------------------------
