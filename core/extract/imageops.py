@@ -6,7 +6,9 @@ core.extract.ocr binds this module as the `cv2` of rapidocr's modules (bind_imag
 Only the calls and flags rapidocr makes there are implemented, with OpenCV's semantics
 (pixel centres at +0.5, replicated borders, its bicubic kernel); anything else raises
 ImageOpsError naming the call, so that a new rapidocr release fails loudly instead of
-reading pages differently. Connected components and their minimum-area rectangles, for
+reading pages differently. Not provided, because Likewise never reaches them: rapidocr's
+own image loading (RapidOCR.__call__: imread, bitwise_*, add, split/merge,
+copyMakeBorder), its word boxes (invert) and its drawing of results (putText, polylines). Connected components and their minimum-area rectangles, for
 the detector's post-processing, are in core.extract.contours.
 
 The OCR quality gate (tests/test_ocr_imageops.py, bench/bench_ocr_imageops.py) compares
@@ -40,8 +42,8 @@ class ImageOpsError(NotImplementedError):
 def __getattr__(name: str):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise ImageOpsError(f"cv2.{name} is not provided by core.extract.imageops (rapidocr-onnxruntime "
-                        "1.4.4's OCR path only); install opencv-python-headless for it")
+    raise ImageOpsError(f"cv2.{name} is not provided by core.extract.imageops, which has only what "
+                        "rapidocr-onnxruntime 1.4.4 calls on Likewise's path (core.extract.ocr)")
 
 
 def _unsupported(call: str, what: object) -> ImageOpsError:
