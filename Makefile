@@ -87,6 +87,7 @@ bench-paragraphs: $(STAMP)
 
 bench-ocr: $(STAMP)
 	$(PY) bench/bench_ocr.py
+	$(PY) bench/bench_ocr_imageops.py
 
 bench-watch: $(STAMP)
 	$(PY) bench/bench_watch.py
@@ -128,10 +129,12 @@ $(BUILD_STAMP): pyproject.toml packaging/runtime_requirements.py
 	$(BUILD_PY) packaging/runtime_requirements.py > $(BUILD_VENV)/requirements.txt
 	$(BUILD_PY) -m pip install -q -r $(BUILD_VENV)/requirements.txt
 	# OCR (rapidocr) asks for opencv-python: the whole OpenCV with its own Qt 5, ffmpeg and
-	# a second OpenBLAS (287 MB in the bundle). The same release without the GUI serves.
-	v=$$($(BUILD_PY) -c 'from importlib.metadata import version; print(version("opencv-python"))') \
-		&& $(BUILD_PY) -m pip uninstall -y -q opencv-python \
-		&& $(BUILD_PY) -m pip install -q --no-deps "opencv-python-headless==$$v"
+	# a second OpenBLAS (287 MB in the bundle), which Likewise never calls
+	# (core/extract/imageops.py). rapidocr comes without its dependencies; the ones it uses
+	# are in the list above.
+	$(BUILD_PY) packaging/runtime_requirements.py --no-deps > $(BUILD_VENV)/requirements-no-deps.txt
+	$(BUILD_PY) -m pip install -q --no-deps -r $(BUILD_VENV)/requirements-no-deps.txt
+	$(BUILD_PY) -c 'import importlib.util, sys; sys.exit("OpenCV is in the build environment" if importlib.util.find_spec("cv2") else 0)'
 	touch $@
 
 build-env: $(BUILD_STAMP)

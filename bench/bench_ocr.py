@@ -53,11 +53,11 @@ def children_cpu() -> float:
 
 
 def tesseract(image, lang: str) -> tuple[str, float, float]:
-    import cv2
+    from PIL import Image
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "page.png")
-        cv2.imwrite(path, image)
+        Image.fromarray(image[:, :, 2::-1]).save(path)       # BGR(A) -> RGB
         started, cpu = time.perf_counter(), children_cpu()
         out = subprocess.run(["tesseract", path, "-", "--psm", "1", "-l", lang], capture_output=True, text=True,
                              check=False, env=dict(os.environ, OMP_THREAD_LIMIT="2"))

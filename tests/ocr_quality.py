@@ -37,3 +37,47 @@ def cer(reference: str, hypothesis: str) -> float:
 
 def reference(name: str) -> str:
     return (REFERENCES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def word_agreement(a: str, b: str) -> tuple[int, int]:
+    """(words two readings of a page share in order, words of the longer reading): the
+    longest matching sequence of words (difflib), so one changed word costs one."""
+    import difflib
+
+    words_a, words_b = a.split(), b.split()
+    matcher = difflib.SequenceMatcher(a=words_a, b=words_b, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return same, max(len(words_a), len(words_b))
+
+
+SCANNED = "pdf_edgecases/scanned_image_only"
+TAMREVIEW = "pdf_real/pdfjs/TAMReview.pdf"
+
+
+def reference_pages(shared: Path) -> list[tuple[str, Path, int]]:
+    """(name, PDF, page number) of the pages with a reference text."""
+    return [(p.stem, shared / SCANNED / f"{p.stem}.pdf", 1) for p in sorted(REFERENCES.glob("*.txt"))]
+
+
+def page_count(pdf: Path) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def render_page(pdf: Path, number: int):
+    """The page as OCR sees it (core.extract.scanned's rendering)."""
+    import pypdfium2 as pdfium
+
+    from core.extract.ocr import MAX_SIDE
+    from core.extract.scanned import _render
+
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        return _render(document, number, MAX_SIDE)
+    finally:
+        document.close()

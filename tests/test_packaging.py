@@ -117,6 +117,21 @@ def test_build_environment_has_only_runtime_dependencies():
     assert not wanted & {"sentence-transformers", "pytest", "pytest-qt", "ruff", "mypy", "scipy"}
 
 
+def test_build_environment_installs_ocr_without_opencv():
+    """rapidocr is installed without its dependencies (it asks for opencv-python, 172-287 MB
+    in the bundle); what it imports besides OpenCV is listed with the runtime ones."""
+    def names(*args: str) -> set[str]:
+        proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "runtime_requirements.py"), *args],
+                              capture_output=True, text=True, check=True)
+        return {line.split(">")[0].split("=")[0].lower() for line in proc.stdout.split()}
+
+    assert names("--no-deps") == {"rapidocr-onnxruntime"}
+    runtime = names()
+    assert "rapidocr-onnxruntime" not in runtime
+    assert {"numpy", "onnxruntime", "pillow", "pyclipper", "shapely", "pyyaml", "tqdm"} <= runtime
+    assert not any(name.startswith("opencv") for name in runtime)
+
+
 def test_desktop_exec_lines_are_read_as_the_specification_says():
     sys.path.insert(0, str(ROOT / "packaging" / "linux"))
     try:
