@@ -55,7 +55,7 @@ echo "== upgrade to ${old}+upgrade1"
 dpkg -i "$WORK/likewise-upgrade.deb" > /dev/null
 [ "$(dpkg-query -W -f='${Version}' likewise)" = "${old}+upgrade1" ] || fail "the upgrade was not installed"
 snapshot | cmp -s - "$WORK/before.txt" || fail "the upgrade changed the user's files"
-likewise search "who looks after the lamp" --mode dense -k 1 --json | python3 -c '
+likewise search "who tends the lighthouse lamp" --mode dense -k 1 --json | python3 -c '
 import json, sys
 hit = json.load(sys.stdin)[0]
 assert hit["path"].endswith("sea.txt"), hit
