@@ -82,8 +82,9 @@ def main() -> None:
               f"{texts[OPENCV_IMAGE_OPS + '_s']} {texts[OWN_IMAGE_OPS + '_s']}")
     print(f"\nwords the two readings share: {same_total}/{words_total} = {same_total / max(words_total, 1):.4f}")
     print(f"largest CER of own ops minus OpenCV's on a reference page: {worst_gap:+.4f}")
+    ratio = seconds[OWN_IMAGE_OPS] / seconds[OPENCV_IMAGE_OPS]
     print(f"seconds per page: OpenCV {seconds[OPENCV_IMAGE_OPS] / len(pages):.2f}, "
-          f"own {seconds[OWN_IMAGE_OPS] / len(pages):.2f} (ratio {seconds[OWN_IMAGE_OPS] / seconds[OPENCV_IMAGE_OPS]:.2f})")
+          f"own {seconds[OWN_IMAGE_OPS] / len(pages):.2f} (ratio {ratio:.2f})")
     print(f"load at end {os.getloadavg()[0]:.2f}")
 
 
