@@ -9,7 +9,8 @@ ImageOpsError naming the call, so that a new rapidocr release fails loudly inste
 reading pages differently. Not provided, because Likewise never reaches them: rapidocr's
 own image loading (RapidOCR.__call__: imread, bitwise_*, add, split/merge,
 copyMakeBorder), its word boxes (invert) and its drawing of results (putText, polylines).
-Connected components and their minimum-area rectangles, for the detector's post-processing, are in core.extract.contours.
+Connected components and their minimum-area rectangles, for the detector's post-processing,
+are in core.extract.contours.
 
 The OCR quality gate (tests/test_ocr_imageops.py, bench/bench_ocr_imageops.py) compares
 pages read through this module with pages read through OpenCV.
