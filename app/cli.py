@@ -15,7 +15,7 @@ COMMAND_MODULES = (     # app/commands/<name>.py, one per group of commands
     "search",      # search, similar, eval beir
     "watch",       # watch
     "train",       # labels, train, models, eval pairs
-    "dupes",       # dupes
+    "dupes",       # similar-paragraphs (alias dupes)
     "cluster",     # cluster index (Ray), cluster import (shards)
     "exclude",     # exclude
 )

@@ -21,9 +21,11 @@ Glossary (one word per thing, in the code, the CLI and the window):
 - reconcile: compare the folders with the library and queue the differences.
 - search: passages for a query (dense, keyword or hybrid); find similar: for a passage or
   a document.
-- similar paragraphs: passage pairs and clusters found by *mining* (core/dupes/). The code
-  calls them dupes (tables dupes_*); the CLI's `duplicates` command and the window's
-  "Similar paragraphs" tab show the same thing.
+- similar paragraphs: passage pairs and clusters found by *mining*. People read this name
+  (the window's "Similar paragraphs" tab, `likewise similar-paragraphs`); the code says
+  *dupes* for the same thing (core/dupes/, tables dupes_*, the CLI's short alias `dupes`),
+  as it says chunk for passage. "Duplicates", "discovery" and "repeated" are not names
+  of it.
 - label: a pair or triplet of texts marked similar or not, used by *training*.
 - event: something that happened, told to subscribers (core/events.py).
 """

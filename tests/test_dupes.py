@@ -368,7 +368,7 @@ def test_cli_lists_clusters_as_json_and_csv(lib, texts, tmp_path, capsys, defaul
     assert out["mining"]["mined"] == 12
     assert [len(c["members"]) for c in out["clusters"]] == [3]
     target = tmp_path / "pairs.csv"
-    assert main([*base, "dupes", "--kind", "related", "--related", "0.3", "--csv", str(target)]) == 0
+    assert main([*base, "similar-paragraphs", "--kind", "related", "--related", "0.3", "--csv", str(target)]) == 0
     rows = list(csv.DictReader(open(target, encoding="utf-8")))
     assert rows and all(float(r["cosine"]) >= 0.3 for r in rows)
     assert main([*base, "dupes", "--no-mine"]) == 0

@@ -1,4 +1,5 @@
-"""`likewise dupes`: passages repeated or reworded across the library."""
+"""`likewise similar-paragraphs` (short: `dupes`): passages repeated or reworded across
+the library, the window's "Similar paragraphs" tab on the command line."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ SNIPPET = 240
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "dupes",
-        help="paragraphs copied or reworded across documents",
+        "similar-paragraphs", aliases=["dupes"],
+        help="paragraphs copied or reworded across documents (short: dupes)",
         description="Mine the passages indexed since the last run (against the whole library), "
         "then list clusters of copies (exact, near) or related pairs.",
     )
