@@ -24,9 +24,25 @@ SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "d
 SLOW_FIXTURES = {"default_model_dir", "shipped_encoder", "shipped_precision", "real_library", "shared_data"}
 
 
+# Files whose tests start processes (the extraction worker, a second indexer, the CLI),
+# train, export the int8 encoders or wait on a watcher: seconds each, left out of test-fast.
+SLOW_FILES = {
+    "test_hostile.py", "test_fast_encoder.py", "test_runtimes.py", "test_two_processes.py",
+    "test_offline_openvino.py", "test_offline_ort.py", "test_train.py", "test_train_losses.py",
+    "test_train_activation.py", "test_train_cli.py", "test_containers_index.py", "test_watch.py",
+    "test_watch_folders.py", "test_int8_failures.py", "test_words_first.py", "test_kill_points.py",
+    "test_paragraphs.py", "test_disk_full.py", "test_disk_full_injected.py", "test_embedded_ocr.py",
+    "test_exclusions.py", "test_extract_isolation.py", "test_copies_rescan.py", "test_types.py",
+    "test_cli_similar_page_and_dates.py", "test_similar_file.py", "test_sheets.py", "test_encoder.py",
+}
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        name = item.path.name
+        if name.startswith("test_gui"):
+            item.add_marker(pytest.mark.gui)
+        if name in SLOW_FILES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
