@@ -21,12 +21,16 @@ Filters: the caller passes the allowed chunk ids. Exact search scores only those
 the ANN over-fetches in proportion to how few ids are allowed and post-filters, falling
 back to exact search over the allowed subset when too few survive.
 
-The ANN graph may be saved next to the library (``<library>.m<ID>.usearch`` plus a
-small JSON with the ``seq`` it reflects) so that a large library starts fast: it is
-opened memory-mapped (usearch ``view``: no load, only the pages a search touches; a
-first change loads it into memory) and saved again only when it changed. On opening
-it is checked against the store (the log still covers its ``seq``, the model and the
-vector count agree after catching up) and rebuilt otherwise.
+The ANN graph is saved next to the library (``<library>.m<ID>.usearch`` plus a JSON
+that describes it: core/search/graph_file.py writes both crash-safely and refuses a file
+that is not exactly what its JSON says) by the indexing run (core/search/graph_keeper.py)
+and when the library closes, so that a large library starts fast: it is opened
+memory-mapped (usearch ``view``: no load, only the pages a search touches; a first change
+loads it into memory) and saved again only when it changed. On opening it is caught up
+and checked against the store (the log still covers its ``seq``, the vector count agrees,
+the newest passages are in it) and rebuilt otherwise. A build (or an opening that
+catches up) is made aside and swapped in: searches meanwhile use the previous engine, or
+scan the store's vectors exactly when there is none, and never wait for it.
 """
 
 from __future__ import annotations
@@ -278,8 +282,10 @@ class Accelerator:
         self.building = True
         try:
             opened = self._open_saved(conn, lo, hi)
+            exact: _ExactMatrix | None = None
+            ann: _Ann | None = None
             if opened is not None:
-                exact, ann, dim, seq = opened
+                ann, dim, seq = opened
                 self.opened += 1
             else:
                 exact, ann, dim = self._build(conn)
@@ -512,7 +518,7 @@ class Accelerator:
             self._saved_seq, self.saved_count = seq, len(ann)
         return True
 
-    def _open_saved(self, conn: Any, lo: int, hi: int) -> tuple[None, _Ann, int, int] | None:
+    def _open_saved(self, conn: Any, lo: int, hi: int) -> tuple[_Ann, int, int] | None:
         """A saved graph, caught up with the store: used if it is exactly what its
         description says (core/search/graph_file.py), of this model, the log still
         covers everything after its seq, and after catching up it holds as many vectors
@@ -538,7 +544,7 @@ class Accelerator:
         if self._count(conn) != len(ann) or not self._holds_newest(conn, ann):
             return None
         self._saved_seq, self.saved_count = meta.seq, meta.count
-        return None, ann, meta.dim, hi
+        return ann, meta.dim, hi
 
     def _holds_newest(self, conn: Any, ann: _Ann, sample: int = 64) -> bool:
         """The newest passages that have a vector are all in the graph."""
