@@ -48,7 +48,10 @@ from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 
 ANN_THRESHOLD = 50_000       # below this many vectors: exact numpy search
 ANN_CONNECTIVITY = 16
-ANN_EXPANSION_ADD = 64
+ANN_EXPANSION_ADD = 128      # insertion breadth: at 64 a few planted near-copy pairs (mutual nearest,
+                             # far from all else) were linked to neither side and mining missed them
+                             # (near-pair recall at 200k, 5,000 rows scanned: 0.986 at 64, 0.997 at
+                             # 128, with 5 % fewer rows asked again wider); builds cost about 2x CPU
 ANN_EXPANSION_SEARCH = 160   # search breadth up to 80k vectors; it grows with the graph:
 ANN_EXPANSION_PER_VECTOR = 1 / 500   # 2,000 at 1M (recall@10 0.983 at 9.9 ms, against
                                      # 0.788 at 160; measured with bench/bench_search.py)
@@ -58,7 +61,8 @@ ANN_RESCORE_EXTRA = 40       # unfiltered: k + this many candidates, re-scored e
                              # took 11 ms with 4k candidates, 4 ms with k + 40)
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
 MINE_BREADTH = 256           # search breadth when mining asks for a passage's neighbours (near-pair
-                             # recall at 200k passages: 0.966 at 128, 0.977 at 256; bench-archive)
+                             # recall at 200k passages with graphs built at 64: 0.966 at 128, 0.977 at
+                             # 256; bench-archive)
 
 
 @dataclass
@@ -511,7 +515,7 @@ class Accelerator:
                 return False
             self.building = True
             try:
-                key = model_key(self.store.reader(), self.model_id)
+                key = self._graph_key(self.store.reader())
                 write_graph(self.persist_path, ann.index, GraphMeta(seq, self.model_id, key, self._dim, len(ann)))
             finally:
                 self.building = False
@@ -527,7 +531,7 @@ class Accelerator:
         path = self.persist_path
         if path is None:
             return None
-        found = read_graph(path, self.model_id, model_key(conn, self.model_id))
+        found = read_graph(path, self.model_id, self._graph_key(conn))
         if found is None:
             return None
         index, meta = found
@@ -545,6 +549,11 @@ class Accelerator:
             return None
         self._saved_seq, self.saved_count = meta.seq, meta.count
         return ann, meta.dim, hi
+
+    def _graph_key(self, conn: Any) -> str:
+        """The model's fingerprint and how the graph is built: a graph saved by a build
+        with other settings is made again, once."""
+        return f"{model_key(conn, self.model_id)}/c{ANN_CONNECTIVITY}/e{ANN_EXPANSION_ADD}"
 
     def _holds_newest(self, conn: Any, ann: _Ann, sample: int = 64) -> bool:
         """The newest passages that have a vector are all in the graph."""
