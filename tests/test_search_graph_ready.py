@@ -122,6 +122,20 @@ def test_a_truncated_or_foreign_graph_is_rebuilt_and_answers_right(tmp_path, tin
     assert acc.opened == 0 and acc.rebuilds == 1 and found == right
 
 
+def test_a_graph_built_with_other_settings_is_made_again(tmp_path, tiny_model_dir, graph_everywhere, monkeypatch):
+    db, folder = tmp_path / "lib.sqlite", tmp_path / "docs"
+    _notes(folder, 0, 6)
+    lib = Library(path=db, model_path=tiny_model_dir)
+    lib.add_folder(folder)
+    lib.index()
+    lib.close()
+    monkeypatch.setattr(accel, "ANN_EXPANSION_ADD", accel.ANN_EXPANSION_ADD // 2)   # an older build
+    acc, _ = _first_search(db, tiny_model_dir)
+    assert acc.opened == 0 and acc.rebuilds == 1
+    acc, _ = _first_search(db, tiny_model_dir)       # saved again, with these settings, when it closed
+    assert acc.opened == 1 and acc.rebuilds == 0
+
+
 def test_a_search_does_not_wait_for_a_graph_being_built(tmp_path, monkeypatch):
     store = Store(tmp_path / "acc.sqlite")
     dim, n = 16, 300
