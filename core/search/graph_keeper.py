@@ -64,7 +64,7 @@ class GraphKeeper:
             grown = len(acc) - acc.saved_count
             if final or grown >= max(SAVE_MIN, acc.saved_count // 4):
                 acc.save()
-        except (OSError, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a cache: the run it follows never fails for it
             log.warning("the search graph could not be kept up to date: %s", exc)
 
     def _vectors(self, model_id: int) -> int:
