@@ -51,7 +51,8 @@ ANN_CONNECTIVITY = 16
 ANN_EXPANSION_ADD = 128      # insertion breadth: at 64 a few planted near-copy pairs (mutual nearest,
                              # far from all else) were linked to neither side and mining missed them
                              # (near-pair recall at 200k, 5,000 rows scanned: 0.986 at 64, 0.997 at
-                             # 128, with 5 % fewer rows asked again wider); builds cost about 2x CPU
+                             # 128, with 5 % fewer rows asked again wider; full mining 0.997 in
+                             # 107 s); a build costs about 2x the CPU (4.2 s against 8.8 s at 60k)
 ANN_EXPANSION_SEARCH = 160   # search breadth up to 80k vectors; it grows with the graph:
 ANN_EXPANSION_PER_VECTOR = 1 / 500   # 2,000 at 1M (recall@10 0.983 at 9.9 ms, against
                                      # 0.788 at 160; measured with bench/bench_search.py)
