@@ -87,9 +87,15 @@ def test_a_run_saves_what_it_has_encoded_as_it_goes(tmp_path, tiny_model_dir, gr
     graph = _graph(db, lib)
     on_disk: list[tuple[int, int]] = []    # (vectors in the saved graph, vectors in the store) per group
 
+    killed = tmp_path / "at-kill"       # the graph files as a kill after the first group leaves them
+    killed.mkdir()
+
     def after_group(_written) -> None:    # runs after the keeper's own subscriber
         saved = json.loads(meta_path(graph).read_text())["count"] if meta_path(graph).exists() else 0
         on_disk.append((saved, _vectors(lib)))
+        if len(on_disk) == 1:
+            for p in (graph, meta_path(graph)):
+                (killed / p.name).write_bytes(p.read_bytes())
 
     lib.events.vectors_written.subscribe(after_group)
     lib.add_folder(folder)
@@ -98,6 +104,11 @@ def test_a_run_saves_what_it_has_encoded_as_it_goes(tmp_path, tiny_model_dir, gr
     assert len(on_disk) >= 3
     saved, stored = on_disk[0]
     assert 0 < saved == stored < on_disk[-1][1]     # a kill here would leave a graph of this much
+
+    for p in (graph, meta_path(graph)):            # back to what the kill left: the rest is caught up
+        p.write_bytes((killed / p.name).read_bytes())
+    acc, found = _first_search(db, tiny_model_dir)
+    assert acc.opened == 1 and acc.rebuilds == 0 and len(acc) == on_disk[-1][1] and found
 
 
 def test_a_truncated_or_foreign_graph_is_rebuilt_and_answers_right(tmp_path, tiny_model_dir, graph_everywhere):
