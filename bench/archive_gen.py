@@ -57,7 +57,11 @@ def paragraphs(shared: Path = SHARED) -> list[str]:
         k = int(rng.integers(3, 6))
         out.append(" ".join(sentences[i : i + k]))
         i += k
-    return [p for p in out if len(p) > 40]
+    # control characters (a few in the shared sentences) cannot be written into a .docx
+    return [_CONTROL.sub(" ", p) for p in out if len(p) > 40]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def real_pdfs(shared: Path = SHARED) -> list[Path]:

@@ -84,6 +84,8 @@ class Events:
         self.index_progress: Topic[IndexProgress] = Topic("index progress")
         # An indexing run ended (also when cancelled); not emitted when it raised.
         self.index_finished: Topic[IndexReport] = Topic("index finished")
+        # The encoder wrote vectors: (model id, how many), outside the write.
+        self.vectors_written: Topic[tuple[int, int]] = Topic("vectors written")
         # Another model version became the searched one (its id).
         self.model_switched: Topic[int] = Topic("model switched")
         # A model is prepared for its first use (the int8 export, a minute or more).

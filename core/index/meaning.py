@@ -206,6 +206,8 @@ class MeaningStage:
                 keep = [i for i, (cid, _, _) in enumerate(group.rows) if cid in live]
                 store.put_vectors(conn, group.model_id, [group.rows[i][0] for i in keep], mat[keep])
             self.indexer.jobs.done_many(group.job_ids, conn)
+        if group.rows:    # the search graph follows (core/search/graph_keeper.py)
+            self.indexer.events.vectors_written.emit((group.model_id, len(group.rows)))
         with self.lock:
             self.waiting_passages = max(self.waiting_passages - len(group.rows), 0)
             self.waiting_docs = max(self.waiting_docs - len(group.job_ids), 0)

@@ -21,18 +21,20 @@ Filters: the caller passes the allowed chunk ids. Exact search scores only those
 the ANN over-fetches in proportion to how few ids are allowed and post-filters, falling
 back to exact search over the allowed subset when too few survive.
 
-The ANN graph may be saved next to the library (``<library>.m<ID>.usearch`` plus a
-small JSON with the ``seq`` it reflects) so that a large library starts fast: it is
-opened memory-mapped (usearch ``view``: no load, only the pages a search touches; a
-first change loads it into memory) and saved again only when it changed. On opening
-it is checked against the store (the log still covers its ``seq``, the model and the
-vector count agree after catching up) and rebuilt otherwise.
+The ANN graph is saved next to the library (``<library>.m<ID>.usearch`` plus a JSON
+that describes it: core/search/graph_file.py writes both crash-safely and refuses a file
+that is not exactly what its JSON says) by the indexing run (core/search/graph_keeper.py)
+and when the library closes, so that a large library starts fast: it is opened
+memory-mapped (usearch ``view``: no load, only the pages a search touches; a first change
+loads it into memory) and saved again only when it changed. On opening it is caught up
+and checked against the store (the log still covers its ``seq``, the vector count agrees,
+the newest passages are in it) and rebuilt otherwise. A build (or an opening that
+catches up) is made aside and swapped in: searches meanwhile use the previous engine, or
+scan the store's vectors exactly when there is none, and never wait for it.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +42,17 @@ from typing import Any
 
 import numpy as np
 
+from core.search.graph_file import GraphMeta, model_key, read_graph, write_graph
 from core.store import count_vectors, vec_table
 from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 
 ANN_THRESHOLD = 50_000       # below this many vectors: exact numpy search
 ANN_CONNECTIVITY = 16
-ANN_EXPANSION_ADD = 64
+ANN_EXPANSION_ADD = 128      # insertion breadth: at 64 a few planted near-copy pairs (mutual nearest,
+                             # far from all else) were linked to neither side and mining missed them
+                             # (near-pair recall at 200k, 5,000 rows scanned: 0.986 at 64, 0.997 at
+                             # 128, with 5 % fewer rows asked again wider; full mining 0.997 in
+                             # 107 s); a build costs about 2x the CPU (4.2 s against 8.8 s at 60k)
 ANN_EXPANSION_SEARCH = 160   # search breadth up to 80k vectors; it grows with the graph:
 ANN_EXPANSION_PER_VECTOR = 1 / 500   # 2,000 at 1M (recall@10 0.983 at 9.9 ms, against
                                      # 0.788 at 160; measured with bench/bench_search.py)
@@ -55,7 +62,8 @@ ANN_RESCORE_EXTRA = 40       # unfiltered: k + this many candidates, re-scored e
                              # took 11 ms with 4k candidates, 4 ms with k + 40)
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
 MINE_BREADTH = 256           # search breadth when mining asks for a passage's neighbours (near-pair
-                             # recall at 200k passages: 0.966 at 128, 0.977 at 256; bench-archive)
+                             # recall at 200k passages with graphs built at 64: 0.966 at 128, 0.977 at
+                             # 256; bench-archive)
 
 
 @dataclass
@@ -218,67 +226,99 @@ class Accelerator:
     """KNN over one model version's vectors, kept in step with the store.
 
     Safe to call from several threads: searches run under a shared snapshot of the
-    state; catching up with the log and rebuilding happen under a lock.
+    state; catching up with the log happens under a lock. A full build (or opening the
+    saved graph and catching it up) is done aside and put in place when ready: a search
+    meanwhile answers from the previous engine, or by an exact scan of the store when
+    there is none, and never waits for the build.
     """
 
     def __init__(
         self,
         store: Any,
         model_id: int,
-        ann_threshold: int = ANN_THRESHOLD,
+        ann_threshold: int | None = None,
         persist_path: Path | None = None,
     ) -> None:
         self.store = store
         self.model_id = int(model_id)
-        self.ann_threshold = ann_threshold
+        self.ann_threshold = ANN_THRESHOLD if ann_threshold is None else ann_threshold
         self.persist_path = persist_path
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()       # the engines a search reads
+        self._build_lock = threading.Lock()  # one thread catches up or builds at a time
+        self.building = False                # a full build is under way (searches do not wait)
         self._log = VecLogFollower(self.model_id)   # where this copy stands in vec_log
         self._exact: _ExactMatrix | None = None
         self._ann: _Ann | None = None
         self._dim = 0
-        self.rebuilds = 0              # how many full builds happened (tests, diagnostics)
+        self.rebuilds = 0              # full builds from the store (tests, diagnostics)
+        self.opened = 0                # graphs opened from their saved file
+        self.scans = 0                 # searches answered by scanning the store during a build
         self._saved_seq = -1           # the log seq of the graph on disk (nothing to save if equal)
+        self.saved_count = 0           # vectors in the graph on disk
 
     # -- keeping in step ---------------------------------------------------------
-    def sync(self) -> None:
+    def sync(self, wait: bool = True) -> None:
         """Catch up with the store: apply new log rows, or rebuild when that is not
-        possible (never built, or the log was pruned past what we have seen)."""
+        possible (never built, or the log was pruned past what we have seen). With
+        ``wait=False`` it returns at once when another thread is catching up."""
         conn = self.store.reader()
         if self._log.up_to_date(conn):
             return
-        with self._lock:
+        if not self._build_lock.acquire(blocking=wait):
+            return
+        try:
             with conn:  # one read snapshot for the log and the vectors it points at
                 changes = self._log.changes(conn)
                 if changes is None:
                     return
                 if changes.reload:
-                    lo, hi = log_bounds(conn)
-                    if not self._load_saved(conn, lo, hi):
-                        self._rebuild(conn, hi)
+                    self._reload(conn)
                     return
-                self._apply(conn, changes)
+                with self._lock:
+                    self._exact, self._ann, self._dim = self._apply(conn, changes, self._exact, self._ann, self._dim)
+                    self._log.advance(changes.upto)
+            self._maybe_switch_engine()
+        finally:
+            self._build_lock.release()
 
-    def _rebuild(self, conn: Any, hi: int) -> None:
-        self._exact = None
-        self._ann = None
-        self._dim = self._model_dim(conn)
+    def _reload(self, conn: Any) -> None:
+        """Open the saved graph (caught up) or build anew, aside; then put it in place."""
+        lo, hi = log_bounds(conn)
+        self.building = True
+        try:
+            opened = self._open_saved(conn, lo, hi)
+            exact: _ExactMatrix | None = None
+            ann: _Ann | None = None
+            if opened is not None:
+                ann, dim, seq = opened
+                self.opened += 1
+            else:
+                exact, ann, dim = self._build(conn)
+                seq = hi
+                self.rebuilds += 1
+            with self._lock:
+                self._exact, self._ann, self._dim = exact, ann, dim
+                self._log.advance(seq)
+        finally:
+            self.building = False
+
+    def _build(self, conn: Any) -> tuple[_ExactMatrix | None, _Ann | None, int]:
+        dim = self._model_dim(conn)
+        ann: _Ann | None = None
         if self._count(conn) >= self.ann_threshold:
             # Streamed in blocks: a million vectors never sit in memory as float32.
             for ids, mat in self._blocks(conn):
-                if self._ann is None:
-                    self._dim = mat.shape[1]
-                    self._ann = _Ann(self._dim)
-                self._ann.add(ids, mat)
-        else:
-            blocks = list(self._blocks(conn))
-            if blocks:
-                ids = np.concatenate([b[0] for b in blocks])
-                mat = np.concatenate([b[1] for b in blocks])
-                self._dim = mat.shape[1]
-                self._exact = _ExactMatrix(self._dim, ids, mat)
-        self._log.advance(hi)
-        self.rebuilds += 1
+                if ann is None:
+                    dim = mat.shape[1]
+                    ann = _Ann(dim)
+                ann.add(ids, mat)
+            return None, ann, dim
+        blocks = list(self._blocks(conn))
+        if not blocks:
+            return None, None, dim
+        ids = np.concatenate([b[0] for b in blocks])
+        mat = np.concatenate([b[1] for b in blocks])
+        return _ExactMatrix(mat.shape[1], ids, mat), None, mat.shape[1]
 
     def _count(self, conn: Any) -> int:
         if not self._table_exists(conn):
@@ -308,46 +348,48 @@ class Accelerator:
         row = conn.execute("SELECT dim FROM models WHERE id = ?", (self.model_id,)).fetchone()
         return int(row[0]) if row else 0
 
-    def _apply(self, conn: Any, changes: VecChanges) -> None:
+    def _apply(
+        self, conn: Any, changes: VecChanges, exact: _ExactMatrix | None, ann: _Ann | None, dim: int,
+    ) -> tuple[_ExactMatrix | None, _Ann | None, int]:
         found = self._fetch(conn, changes.added)
         dels = changes.removed + [c for c in changes.added if c not in found]
         if dels:
-            self._remove(dels)
-        if found:
-            self._add(found)
-        self._log.advance(changes.upto)
-        self._maybe_switch_engine()
+            if exact is not None:
+                for c in dels:
+                    exact.remove(c)
+            if ann is not None:
+                ann.remove(dels)
+        if not found:
+            return exact, ann, dim
+        ids = np.asarray(list(found), dtype=np.int64)
+        mat = _normalize(np.stack(list(found.values())))
+        dim = dim or mat.shape[1]
+        if exact is None and ann is None:
+            exact = _ExactMatrix(dim)
+        if exact is not None:
+            for i, c in enumerate(ids):
+                exact.upsert(int(c), mat[i])
+        if ann is not None:
+            ann.remove([int(c) for c in ids])
+            ann.add(ids, mat)
+        return exact, ann, dim
 
     def _fetch(self, conn: Any, chunk_ids: list[int]) -> dict[int, np.ndarray]:
         return self.store.read_vectors(self.model_id, chunk_ids, conn)
 
-    def _remove(self, ids: list[int]) -> None:
-        if self._exact is not None:
-            for c in ids:
-                self._exact.remove(c)
-        if self._ann is not None:
-            self._ann.remove(ids)
-
-    def _add(self, found: dict[int, np.ndarray]) -> None:
-        ids = np.asarray(list(found), dtype=np.int64)
-        mat = _normalize(np.stack(list(found.values())))
-        if not self._dim:
-            self._dim = mat.shape[1]
-        if self._exact is None and self._ann is None:
-            self._exact = _ExactMatrix(self._dim)
-        if self._exact is not None:
-            for i, c in enumerate(ids):
-                self._exact.upsert(int(c), mat[i])
-        if self._ann is not None:
-            self._ann.remove([int(c) for c in ids])
-            self._ann.add(ids, mat)
-
     def _maybe_switch_engine(self) -> None:
-        """Grew past the threshold: build the graph (from the exact matrix we hold)."""
-        if self._exact is not None and self._exact.n >= self.ann_threshold:
-            ann = _Ann(self._dim)
-            ann.add(self._exact.ids[: self._exact.n], self._exact.mat[: self._exact.n])
-            self._ann, self._exact = ann, None
+        """Grew past the threshold: build the graph from the exact matrix we hold, aside
+        (only this thread changes the matrix: it holds the build lock), then swap."""
+        exact = self._exact
+        if exact is not None and exact.n >= self.ann_threshold:
+            self.building = True
+            try:
+                ann = _Ann(self._dim)
+                ann.add(exact.ids[: exact.n], exact.mat[: exact.n])
+                with self._lock:
+                    self._ann, self._exact = ann, None
+            finally:
+                self.building = False
 
     # -- searching ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -361,15 +403,34 @@ class Accelerator:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Hits:
         """The k nearest vectors (cosine), restricted to ``allowed`` chunk ids if given."""
-        self.sync()
+        self.sync(wait=not self.building)
         q = _normalize(np.asarray(query, dtype=np.float32).reshape(-1))
         with self._lock:
             exact, ann = self._exact, self._ann
+        if exact is None and ann is None and self.building and k > 0:
+            return self._scan_store(q, k, allowed)
+        with self._lock:
             if exact is not None:
                 return exact.search(q, k, allowed)
             if ann is None or k <= 0:
                 return Hits(np.zeros(0, np.int64), np.zeros(0, np.float32))
             return self._search_ann(ann, q, k, allowed)
+
+    def _scan_store(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
+        """Exact search streamed over the store's vectors (while the first engine is built)."""
+        self.scans += 1
+        best_ids, best_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        conn = self.store.reader()
+        with conn:
+            for ids, mat in self._blocks(conn):
+                if allowed is not None:
+                    keep = np.isin(ids, allowed)
+                    ids, mat = ids[keep], mat[keep]
+                ids = np.concatenate([best_ids, ids])
+                scores = np.concatenate([best_scores, _normalize(mat) @ q]) if len(mat) else best_scores
+                order = top_k(scores, k)
+                best_ids, best_scores = ids[order], scores[order].astype(np.float32)
+        return Hits(best_ids, best_scores)
 
     def neighbours(self, mat: np.ndarray, count: int, breadth: int = MINE_BREADTH) -> np.ndarray:
         """Chunk ids of the ``count`` nearest vectors to each row of ``mat`` ([rows, count],
@@ -444,55 +505,63 @@ class Accelerator:
 
     # -- saving the graph next to the library ----------------------------------------
     def save(self) -> bool:
-        """Write the ANN graph to ``persist_path`` (nothing to save for exact search)."""
+        """Write the ANN graph to ``persist_path`` (nothing to save for exact search, or
+        when the file already holds this state). core/search/graph_file.py makes the write
+        crash-safe."""
         if self.persist_path is None or self._ann is None or self._saved_seq == self._log.seq:
             return False
-        with self._lock:
-            tmp = self.persist_path.with_suffix(".tmp")
-            self._ann.index.save(str(tmp))
-            os.replace(tmp, self.persist_path)
-            meta = {"seq": self._log.seq, "model_id": self.model_id, "dim": self._dim,
-                    "count": len(self._ann)}
-            _meta_path(self.persist_path).write_text(json.dumps(meta), encoding="utf-8")
-            self._saved_seq = self._log.seq
+        with self._build_lock:   # no change while it is written; searches do not wait
+            ann, seq = self._ann, self._log.seq
+            if ann is None or self._saved_seq == seq:
+                return False
+            self.building = True
+            try:
+                key = self._graph_key(self.store.reader())
+                write_graph(self.persist_path, ann.index, GraphMeta(seq, self.model_id, key, self._dim, len(ann)))
+            finally:
+                self.building = False
+            self._saved_seq, self.saved_count = seq, len(ann)
         return True
 
-    def _load_saved(self, conn: Any, lo: int, hi: int) -> bool:
-        """Use a saved graph if it is of this model, the log still covers everything
-        after its seq, and after catching up its size equals the store's count."""
+    def _open_saved(self, conn: Any, lo: int, hi: int) -> tuple[_Ann, int, int] | None:
+        """A saved graph, caught up with the store: used if it is exactly what its
+        description says (core/search/graph_file.py), of this model, the log still
+        covers everything after its seq, and after catching up it holds as many vectors
+        as the store, among them the newest passages' (a stale or foreign graph never
+        answers)."""
         path = self.persist_path
-        if path is None or not path.exists() or not _meta_path(path).exists():
-            return False
-        try:
-            meta = json.loads(_meta_path(path).read_text(encoding="utf-8"))
-            seq, dim = int(meta["seq"]), int(meta["dim"])
-            if meta["model_id"] != self.model_id or seq > hi or (lo > seq + 1 and lo > 1):
-                return False
-            from usearch.index import Index
+        if path is None:
+            return None
+        found = read_graph(path, self.model_id, self._graph_key(conn))
+        if found is None:
+            return None
+        index, meta = found
+        if meta.seq > hi or (lo > meta.seq + 1 and lo > 1):
+            return None
+        ann = _Ann(meta.dim, index, viewed=path)
+        follower = VecLogFollower(self.model_id)
+        follower.advance(meta.seq)
+        changes = follower.changes(conn)
+        if changes is not None:
+            if changes.reload:
+                return None
+            self._apply(conn, changes, None, ann, meta.dim)
+        if self._count(conn) != len(ann) or not self._holds_newest(conn, ann):
+            return None
+        self._saved_seq, self.saved_count = meta.seq, meta.count
+        return ann, meta.dim, hi
 
-            index = Index.restore(str(path), view=True)
-            if index is None or index.ndim != dim:
-                return False
-        except (OSError, ValueError, KeyError, RuntimeError):
-            return False
-        self._ann, self._exact, self._dim = _Ann(dim, index, viewed=path), None, dim
-        self._log.advance(seq)
-        self._saved_seq = seq
-        changes = self._log.changes(conn)
-        if changes is not None and not changes.reload:
-            self._apply(conn, changes)
-        if (changes is not None and changes.reload) or self._count(conn) != len(self._ann):
-            self._ann = None
-            self._log.reset()
-            self._saved_seq = -1
-            return False
-        return True
+    def _graph_key(self, conn: Any) -> str:
+        """The model's fingerprint and how the graph is built: a graph saved by a build
+        with other settings is made again, once."""
+        return f"{model_key(conn, self.model_id)}/c{ANN_CONNECTIVITY}/e{ANN_EXPANSION_ADD}"
+
+    def _holds_newest(self, conn: Any, ann: _Ann, sample: int = 64) -> bool:
+        """The newest passages that have a vector are all in the graph."""
+        newest = [int(r[0]) for r in conn.execute("SELECT id FROM chunks ORDER BY id DESC LIMIT ?", (sample,))]
+        return all(ann.index.contains(c) for c in self._fetch(conn, newest))
 
 
 def _block(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
     return np.asarray(ids, dtype=np.int64), mat
-
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + ".json")

@@ -23,6 +23,7 @@ from core.model_versions import ModelVersions
 from core.search.accel import Accelerator
 from core.search.filters import SearchFilters, allowed_chunk_ids
 from core.search.fusion import rrf
+from core.search.graph_keeper import GraphKeeper
 from core.search.keyword import TermStats, clean_text, keyword_search
 from core.search.knn import knn_excluding as _knn_excluding
 from core.search.scores import FLOOR, explain_cosine, nothing_matches, strength
@@ -62,8 +63,12 @@ class Searcher:
         self._sentence_cache = SentenceCache()
         self._term_stats = TermStats()
         self._pool: ThreadPoolExecutor | None = None
+        # the graph made ready by the indexing run (core/search/graph_keeper.py)
+        self.graph_keeper = GraphKeeper(store, versions.active_model_id, self._accelerator_of)
         if events is not None:
             events.model_switched.subscribe(self.keep_only)
+            events.vectors_written.subscribe(self.graph_keeper.vectors_written)
+            events.index_finished.subscribe(self.graph_keeper.index_finished)
 
     def keep_only(self, model_id: int) -> None:
         """After a model switch: the other versions' in-memory graphs are saved and let go
@@ -98,13 +103,17 @@ class Searcher:
         """The in-memory vector index of a model version (the active one by default),
         caught up with the store."""
         model_id = self.versions.active_model_id() if model_id is None else int(model_id)
+        acc = self._accelerator_of(model_id)
+        acc.sync(wait=not acc.building)   # while a graph is built aside, searches do not wait
+        return acc
+
+    def _accelerator_of(self, model_id: int) -> Accelerator:
         with self._accel_lock:
             acc = self._accels.get(model_id)
             if acc is None:
                 persist = Path(str(self.store.path) + f".m{model_id}.usearch")
                 acc = Accelerator(self.store, model_id, persist_path=persist)
                 self._accels[model_id] = acc
-        acc.sync()
         return acc
 
     # -- search ------------------------------------------------------------------------
