@@ -143,7 +143,8 @@ def child_index(db: str, folder: str) -> dict:
     docs = lib.store.count("SELECT COUNT(*) FROM documents")
     lib.close()
     return {"documents": docs, "passages": chunks, "encoded": encoded, "t90_s": t90, "encoded_s": indexed_s,
-            "peak_mb": peak, "first_cli_s": first_cli[0], "first_cli_cpu_s": first_cli[1], "rescan_s": rescan, "rescan_changed_s": rescan_changed, "changed": changed,
+            "peak_mb": peak, "first_cli_s": first_cli[0], "first_cli_cpu_s": first_cli[1], "rescan_s": rescan,
+            "rescan_changed_s": rescan_changed, "changed": changed,
             "search": (_pct(lat, 50), _pct(lat, 95)), "bytes": _library_bytes(Path(db)),
             "breakdown": _breakdown(Path(db), chunks)}
 
