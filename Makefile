@@ -40,7 +40,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -m "not gui and not slow" tests
 
 # The programs that read Word/PowerPoint 97-2003 files (GPL, never bundled): installed when
-# missing so that tests/test_old_office.py checks both halves; without them that half is skipped.
+# missing so that tests/core/extract/test_old_office.py checks both halves; without them that half is skipped.
 TEST_TOOLS := antiword:antiword catdoc:catdoc
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
@@ -158,7 +158,7 @@ ifeq ($(UNAME),Linux)
 endif
 
 # The tools package-test and the tests of CI's own checks use (makensis, desktop-file-validate,
-# a C compiler for tests/test_xcb_check.py), installed when missing (CI runs as root on a fresh
+# a C compiler for tests/packaging/test_xcb_check.py), installed when missing (CI runs as root on a fresh
 # machine). Under CI a tool still missing fails here: its checks would fail anyway
 # (tests/skip_policy.py), and a person's machine only skips them.
 PACKAGE_TOOLS := strace:strace objdump:binutils dpkg-deb:dpkg makensis:nsis desktop-file-validate:desktop-file-utils cc:gcc ldd:libc-bin
@@ -175,7 +175,7 @@ package-tools:
 		if [ -n "$$CI" ]; then echo "package-tools: missing on CI:$$still (CI runs every check)"; exit 1; fi; \
 		echo "package-tools: missing:$$still: the checks that need them are skipped"; fi
 
-# The cluster extra (Ray), so that tests/test_cluster_ray.py runs (CI installs it: .ci/run).
+# The cluster extra (Ray), so that tests/core/cluster/test_cluster_ray.py runs (CI installs it: .ci/run).
 CLUSTER_STAMP := $(VENV)/.cluster-installed
 $(CLUSTER_STAMP): pyproject.toml | $(STAMP)
 	$(PIP) install -q -e ".[dev,cluster]"
@@ -184,10 +184,10 @@ $(CLUSTER_STAMP): pyproject.toml | $(STAMP)
 cluster-extra: $(CLUSTER_STAMP)
 
 # Build, then install and use the download as a new user would (packaging/package_test.sh),
-# and compile the Windows installer with makensis (tests/test_packaging.py).
+# and compile the Windows installer with makensis (tests/packaging/test_packaging.py).
 package-test: package-tools package $(STAMP)
 	bash packaging/package_test.sh $(VERSION)
-	$(PY) -m pytest -q -p no:cacheprovider tests/test_packaging.py
+	$(PY) -m pytest -q -p no:cacheprovider tests/packaging/test_packaging.py
 
 icons: $(STAMP)
 	$(PY) packaging/make_icons.py

@@ -11,7 +11,7 @@ before the commit), "vectors" (a group of passages encoded, before its vectors a
 core/index/meaning.py), "mine" (similar-paragraph mining), "reembed" (a model switch) and "split" (the upgrade
 that cuts a library's passages into paragraphs, core/index/split.py).
 ``LIKEWISE_FAIL_AT=phase:n`` (same fence) raises OSError(ENOSPC) there instead: a full
-disk at that moment, for the tests of what a full disk does (tests/test_disk_full.py).
+disk at that moment, for the tests of what a full disk does (tests/core/store/test_disk_full.py).
 Unset, a checkpoint costs one comparison. Nothing else reads these variables.
 """
 

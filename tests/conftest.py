@@ -55,7 +55,7 @@ def pytest_pyfunc_call(pyfuncitem):
     return True
 
 
-# Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py),
+# Exact torch vectors unless a test asks for the fast int8 path (tests/core/encoder/test_fast_encoder.py),
 # set at import so that session fixtures (e.g. test_encoder's `likewise eval sts`) see it too.
 os.environ["LIKEWISE_PRECISION"] = "fp32"
 
@@ -66,7 +66,7 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("LIKEWISE_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("LIKEWISE_CONFIG_DIR", str(base / "config"))
-    # Exact torch vectors unless a test asks for the fast int8 path (tests/test_fast_encoder.py):
+    # Exact torch vectors unless a test asks for the fast int8 path (tests/core/encoder/test_fast_encoder.py):
     # an int8 export is made once per model, not in every test's fresh data folder.
     monkeypatch.setenv("LIKEWISE_PRECISION", "fp32")
 
@@ -134,7 +134,7 @@ def shipped_precision(monkeypatch, shipped_fast_cache, shipped_encoder) -> Path:
 def shipped_encoder(default_model_dir, shipped_fast_cache):
     """The default model's encoder as the product ships it on this CPU: its int8 export,
     made and gated once per session. The quality tests (search, similar paragraphs,
-    paragraphs) use it; tests/test_fp32_quality.py keeps a small fp32 run."""
+    paragraphs) use it; tests/core/search/test_fp32_quality.py keeps a small fp32 run."""
     from core.encoder.precision import load_encoder
 
     saved = {k: os.environ.get(k) for k in ("LIKEWISE_PRECISION", "LIKEWISE_FAST_CACHE")}

@@ -1,5 +1,5 @@
 """Character error rate of OCR text against a reference written by reading the page
-(tests/data/ocr/*.txt); used by tests/test_ocr.py and bench/bench_ocr.py."""
+(tests/data/ocr/*.txt); used by tests/core/extract/test_ocr.py and bench/bench_ocr.py."""
 
 from __future__ import annotations
 

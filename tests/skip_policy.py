@@ -16,12 +16,12 @@ import pytest
 
 # nodeid (or its prefix) -> why CI may skip it.
 MAY_SKIP_ON_CI: dict[str, str] = {
-    "tests/test_disk_full.py::test_real_full_disk_on_tmpfs":
+    "tests/core/store/test_disk_full.py::test_real_full_disk_on_tmpfs":
         "mounting a tmpfs needs root in a container that allows it; the same full disk is "
-        "made by injected ENOSPC in tests/test_disk_full_injected.py",
-    "tests/test_ocr.py::test_a_page_is_read_on_onnx_runtime_when_openvino_fails_midway":
+        "made by injected ENOSPC in tests/core/store/test_disk_full_injected.py",
+    "tests/core/extract/test_ocr.py::test_a_page_is_read_on_onnx_runtime_when_openvino_fails_midway":
         "OCR runs on OpenVINO only where OpenVINO takes the machine's CPU; ONNX Runtime otherwise",
-    "tests/test_gui_bindings.py::test_qt_calls_that_return_nothing_keep_none_alive":
+    "tests/app/gui/test_gui_bindings.py::test_qt_calls_that_return_nothing_keep_none_alive":
         "None is immortal from Python 3.12: the check has nothing to count there",
 }
 

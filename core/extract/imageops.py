@@ -12,7 +12,7 @@ copyMakeBorder), its word boxes (invert) and its drawing of results (putText, po
 Connected components and their minimum-area rectangles, for the detector's post-processing,
 are in core.extract.contours.
 
-The OCR quality gate (tests/test_ocr_imageops.py, bench/bench_ocr_imageops.py) compares
+The OCR quality gate (tests/core/extract/test_ocr_imageops.py, bench/bench_ocr_imageops.py) compares
 pages read through this module with pages read through OpenCV.
 """
 

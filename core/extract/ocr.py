@@ -26,7 +26,7 @@ No OpenCV: rapidocr calls OpenCV for its image operations (resizing, cutting out
 lines, the detector's post-processing), and bind_image_ops hands it
 core.extract.imageops instead, numpy and Pillow with OpenCV's semantics, so the bundle
 carries no OpenCV (172 MB with its ffmpeg codecs and a second OpenBLAS). OpenCV itself is
-only the reference of the quality gate (image_ops="opencv"; tests/test_ocr_imageops.py,
+only the reference of the quality gate (image_ops="opencv"; tests/core/extract/test_ocr_imageops.py,
 bench/bench_ocr_imageops.py): on the 4 reference pages and the 23 of TAMReview.pdf the two
 readings share 99.5 % of words (9,204 of 9,248), the character error rate against the
 references is lower or equal on every page (0.0069 against 0.0078 on the worst), and a

@@ -3,7 +3,7 @@
     .venv/bin/python tests/data/upgrade/make_fixture.py     # from the repository root
 
 Run it with the code of the release the file is to represent, once; the file is then
-committed and never remade: tests/test_upgrade.py opens a copy with the current code and
+committed and never remade: tests/core/store/test_upgrade.py opens a copy with the current code and
 checks that nothing in it was lost or re-encoded. Release 0.1.0 (main at 9db8d68, schema 10,
 2026-12-05) made library-0.1.0.sqlite.
 

@@ -21,7 +21,7 @@ from tests.gui_window import close_window, index_texts, open_window
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 SHARED = ("The tenant shall keep the premises in good repair and return them in the condition "
           "in which they were received, fair wear and tear excepted.")
 FILES = {f"lease{i}.md": f"# Lease {i}\n\nRent is due on day {i + 1} of each month.\n\n{SHARED}\n\n"

@@ -1,4 +1,4 @@
-"""The real full disk of tests/test_disk_full.py needs a tmpfs mount, refused in most
+"""The real full disk of tests/core/store/test_disk_full.py needs a tmpfs mount, refused in most
 containers; here the file system's answer itself, ENOSPC, is raised inside a document's
 write (core/faults.py, LIKEWISE_FAIL_AT), so the check runs everywhere (issue 32)."""
 

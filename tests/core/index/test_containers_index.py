@@ -174,7 +174,7 @@ def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, ti
     folder.mkdir()
     (folder / "box.mbox").write_bytes(mbox_bytes([message(f"Note {i}", f"Body {i} zqnote{i}.") for i in range(5)]))
     db = tmp_path / "lib.sqlite"
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[3]
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from core.library import Library; "
               "lib = Library(path=sys.argv[2], model_path=sys.argv[3]); lib.add_folder(sys.argv[4]); lib.index()")
     env = dict(os.environ, LIKEWISE_KILL_AT="write:3", LIKEWISE_TEST_HOOKS="1")

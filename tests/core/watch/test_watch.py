@@ -28,7 +28,7 @@ from core.watch.debounce import Debouncer
 from core.watch.events import RootGone, Touch, translate
 from tests.library_checks import assert_consistent as check_library
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # -- helpers ----------------------------------------------------------------------------------

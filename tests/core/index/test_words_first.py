@@ -18,7 +18,7 @@ from core.index import meaning
 from core.library import Library
 from core.store import vec_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 _RUN = textwrap.dedent(
     """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from skip_policy import need_tool
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NSI = ROOT / "packaging" / "windows" / "likewise.nsi"
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -20,7 +20,7 @@ from tests.gui_window import close_window, index_texts, open_window
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _python(code: str) -> subprocess.Popen:

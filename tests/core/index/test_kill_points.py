@@ -19,7 +19,7 @@ from library_checks import assert_consistent
 from core.library import Library
 from core.store import vec_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 REPEATED = [
     "The orchard ladder leans against the north wall until the pears are ripe in September.",
     "Bring the harbour charts back to the second drawer of the map cabinet after each voyage.",

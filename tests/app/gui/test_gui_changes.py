@@ -40,7 +40,7 @@ def test_a_label_write_takes_the_same_lane_from_the_search_tab_and_from_the_labe
     from app.gui.tasks import EDIT, WRITE, lane_for
     from core.changes import operation
     from core.library import Library
-    from tests.test_gui_training import _label_file
+    from tests.app.gui.test_gui_training import _label_file
 
     lib = tiny_library
     docs = tmp_path / "docs"

@@ -14,7 +14,7 @@ import pytest
 from core.store.db import latest_version
 from tests.store_versions import schema_of, store_at_version
 
-UPGRADE = Path(__file__).resolve().parent / "data" / "upgrade"
+UPGRADE = Path(__file__).resolve().parents[2] / "data" / "upgrade"
 RELEASES = sorted(UPGRADE.glob("library-*.sqlite"))
 
 

@@ -15,7 +15,7 @@ from core.library import Library
 from core.store import vec_table
 from core.store.db import connect
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _counts(lib: Library) -> dict:
@@ -58,7 +58,7 @@ def test_every_shared_file_gets_a_final_status(tmp_path, tiny_model_dir, shared_
     the run; encrypted files with an empty user password are indexed."""
     from core.settings import Settings
 
-    # OCR off: the scans would cost minutes here; tests/test_ocr.py reads them.
+    # OCR off: the scans would cost minutes here; tests/core/extract/test_ocr.py reads them.
     settings = Settings(extract_timeout_s=30, extract_memory_mb=1536, ocr_enabled=False)
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir, settings=settings)
     try:

@@ -1,6 +1,6 @@
 """Issue 30: passages that are no answer (fragments, furniture) are marked once, as they
 are written and by the migration for an existing library; OCR's varied running header
-is furniture; titles are real titles (groups and pairs: tests/test_dupes.py)."""
+is furniture; titles are real titles (groups and pairs: tests/core/dupes/test_dupes.py)."""
 
 from __future__ import annotations
 

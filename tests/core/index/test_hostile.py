@@ -19,7 +19,7 @@ from core.pathnames import display, from_db, to_db
 from core.settings import Settings
 from tests.hostile import make_hostile_folder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _keyword_hits(lib: Library, word: str) -> list[str]:

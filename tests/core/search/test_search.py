@@ -47,7 +47,7 @@ def _copy_docs(folder: Path, shared: Path, names: list[str]) -> None:
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory, shared_data, default_model_dir, shipped_encoder):
     """The library as the product ships it: the int8 encoder on this CPU (fp32:
-    tests/test_fp32_quality.py)."""
+    tests/core/search/test_fp32_quality.py)."""
     from core.library import Library
     from core.settings import Settings
 

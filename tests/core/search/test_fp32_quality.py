@@ -6,10 +6,11 @@ same functions, imported; only the encoder under them differs."""
 from __future__ import annotations
 
 import pytest
-from test_paragraphs import (  # noqa: F401 - collected here again, on fp32
+
+from tests.core.index.test_paragraphs import (  # noqa: F401 - collected here again, on fp32
     test_clause_copied_between_different_neighbours_is_one_exact_cluster,
 )
-from test_search import (  # noqa: F401 - collected here again, on fp32
+from tests.core.search.test_search import (  # noqa: F401 - collected here again, on fp32
     DOCS,
     _copy_docs,
     test_paraphrase_found_by_meaning,

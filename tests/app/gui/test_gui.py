@@ -19,7 +19,7 @@ from tests.gui_window import open_window as _window
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 WAIT_INDEX_MS = 240_000
 
 

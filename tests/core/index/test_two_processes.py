@@ -26,7 +26,7 @@ from core.errors import LibraryBusyError
 from core.library import Library
 from core.store.runlock import IndexRunLock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 GATE_TIMEOUT_S = 300   # only a safety net against a hung child; never reached when all is well
 
 

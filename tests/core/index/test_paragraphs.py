@@ -165,7 +165,7 @@ QUOTING = ("In his letter to shareholders the chairman wrote: " + QUOTED + " He 
 
 @pytest.fixture(scope="module")
 def shared_encoder(shipped_encoder):
-    """The precision the product ships (int8 on this CPU); fp32: tests/test_fp32_quality.py."""
+    """The precision the product ships (int8 on this CPU); fp32: tests/core/search/test_fp32_quality.py."""
     return shipped_encoder
 
 
@@ -287,7 +287,7 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
               f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}, settings=Settings()).index()")
     # killed inside the second document's write
     env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2", LIKEWISE_TEST_HOOKS="1")
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[1],
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[3],
                           capture_output=True, timeout=600)
     assert done.returncode == -9, done.stderr.decode()[-2000:]
 

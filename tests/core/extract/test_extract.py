@@ -163,7 +163,7 @@ def test_pdf_glyph_names_are_not_indexed_as_text(shared_data):
     assert not unreadable("Notice Date 06/22/2015 06/30/2015 07/01/2015")
     assert not unreadable("ibm.com/redbooks Redpaper Front cover, see /usr/lib/x86_64")
     # A real PDF whose fonts lack a Unicode map on most pages: only readable text is kept.
-    # (OCR off: this test is about the text layer; tests/test_ocr.py reads scans.)
+    # (OCR off: this test is about the text layer; tests/core/extract/test_ocr.py reads scans.)
     result = extract(shared_data / "pdf_real/pdfjs/TAMReview.pdf", ExtractOptions(ocr=False))
     assert result.status == "indexed" and result.blocks
     assert not any(unreadable(b.text) for b in result.blocks)

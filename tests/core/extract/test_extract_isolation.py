@@ -35,7 +35,7 @@ def test_every_shared_file_gets_a_final_status(shared_data):
         files += sorted(p for p in (shared_data / sub).rglob("*") if p.suffix.lower() in (".pdf", ".docx"))
     assert len(files) > 450
     started = time.monotonic()
-    # OCR off: this is about every file ending well; tests/test_ocr.py reads scans.
+    # OCR off: this is about every file ending well; tests/core/extract/test_ocr.py reads scans.
     results = dict(extract_many(files, workers=2, timeout_s=20, memory_mb=1024,
                                 options=ExtractOptions(ocr=False)))
     elapsed = time.monotonic() - started

@@ -59,7 +59,7 @@ def texts(shared_data: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def shared_encoder(shipped_encoder):
-    """The precision the product ships (int8 on this CPU); fp32: tests/test_fp32_quality.py."""
+    """The precision the product ships (int8 on this CPU); fp32: tests/core/search/test_fp32_quality.py."""
     return shipped_encoder
 
 
