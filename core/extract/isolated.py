@@ -53,13 +53,13 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import overload
 
 from core.errors import ExtractionError
-from core.extract.options import ExtractOptions, PageProgress
+from core.extract.options import ExtractOptions, MemberFn, PageProgress
 from core.extract.worker import read_message, write_message
 from core.types import ERROR, Block, ExtractResult, MailFacts, Member
 
@@ -76,7 +76,6 @@ def _streamed(path: str) -> bool:
 
     return container_kind(path) == "mbox"
 ANSWERS_AHEAD = 64          # worker messages read ahead of the caller (a container's members)
-MemberFn = Callable[[Member], None]
 
 
 def _format_seconds(seconds: float) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from core.extract.containers import container_kind
 from core.extract.mbox import starts_message
+from core.extract.options import Extractor
 from core.pathnames import from_db, member_path
 from core.types import INDEXED, NO_TEXT, ExtractResult, IndexReport, Member
 
@@ -68,7 +69,7 @@ def grown_from(ospath: str, old_size: int, old_hash: str | None, new_size: int) 
     return old_size
 
 
-def prepare_container(preparer: Any, job: Any, extractor: Any, facts: Any, doc: Any, report: IndexReport,
+def prepare_container(preparer: Any, job: Any, extractor: Extractor, facts: Any, doc: Any, report: IndexReport,
                       stop: threading.Event, put: Put, prepared: type) -> Any:
     """The members of a container file handed to ``put``, each a ``prepared``
     (core/index/prepare.py Prepared); returns the container's own (or None when

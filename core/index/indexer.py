@@ -31,6 +31,7 @@ from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
+from core.extract.options import Extractor
 from core.index.containers import write_member_failure, write_prepared
 from core.index.encode import vectors_for_texts
 from core.index.jobs import JobQueue
@@ -69,7 +70,7 @@ class Indexer:
         self.reconciler = Reconciler(store, catalog, self.jobs, exclusions)
         self.preparer = Preparer(store, catalog, self.jobs, self.chunk, self.extract_options)
         self.preparer.member_matcher = self._member_matcher
-        self._extractor: Any = None
+        self._extractor: Extractor | None = None
         self._index_lock = threading.RLock()
         self._pause = threading.Event()   # set = paused between files
 
@@ -192,7 +193,7 @@ class Indexer:
             time.sleep(RUN_LOCK_POLL_S)
         tracker.emit(phase="indexing", files_total=self.pending_jobs())
 
-    def _wait_if_paused(self, cancel: CancelToken | None) -> None:
+    def wait_if_paused(self, cancel: CancelToken | None) -> None:
         while self._pause.is_set():
             if cancel is not None and cancel.cancelled:
                 raise Cancelled("cancelled")
@@ -210,7 +211,7 @@ class Indexer:
         lanes.start()
         try:
             while True:
-                self._wait_if_paused(cancel)
+                self.wait_if_paused(cancel)
                 meaning.raise_error()
                 try:
                     item = lanes.get(timeout=0.5)
@@ -349,7 +350,7 @@ class Indexer:
     # -- delete jobs ---------------------------------------------------------------------------
     def _run_delete_jobs(self, report: IndexReport, tracker: Tracker, cancel: CancelToken | None) -> None:
         while True:
-            self._wait_if_paused(cancel)
+            self.wait_if_paused(cancel)
             job = self.jobs.next(("delete",))
             if job is None:
                 return

@@ -23,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from core.extract.options import Extractor
 from core.types import IndexReport
 
 POLL_S = 0.2
 
 
 class ExtractionLanes:
-    def __init__(self, indexer: Any, report: IndexReport, tracker: Any, extractor: Any,
+    def __init__(self, indexer: Any, report: IndexReport, tracker: Any, extractor: Extractor,
                  new_extractor: Callable[[], Any], read_ahead: int) -> None:
         self.indexer = indexer
         self.report = report

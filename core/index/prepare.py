@@ -24,6 +24,7 @@ from typing import Any, Literal
 from core import faults
 from core.catalog import Catalog, FileFacts, KnownDocument
 from core.errors import Cancelled
+from core.extract.options import Extractor
 from core.index.containers import is_container, prepare_container
 from core.index.jobs import Job, JobQueue
 from core.index.scan import PERMISSION_DENIED, file_hash, link_allowed, reason_of
@@ -83,7 +84,7 @@ class Preparer:
         # documents inside a container (the Indexer sets it; core/exclusions.py)
         self.member_matcher: Callable[[int | None], Callable[[str], bool] | None] = lambda _fid: None
 
-    def prepare(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
+    def prepare(self, job: Job, extractor: Extractor, report: IndexReport, stop: threading.Event,
                 scanned: ScannedPageFn | None = None, put: Callable[[Any], None] | None = None) -> Outcome:
         """One file job, with anything that goes wrong recorded on that file.
         ``scanned(path, n, total)`` hears OCR progress ((0, 0) when the file is done).
@@ -98,7 +99,7 @@ class Preparer:
             return self.fail(job.id, FileFacts(job.path or "", job.folder_id, 0, 0.0, None), "error",
                              f"could not be indexed ({describe(exc)})", report)
 
-    def _prepare_file(self, job: Job, extractor: Any, report: IndexReport, stop: threading.Event,
+    def _prepare_file(self, job: Job, extractor: Extractor, report: IndexReport, stop: threading.Event,
                       scanned: ScannedPageFn | None, put: Callable[[Any], None] | None = None) -> Outcome:
         """Everything for one file job that needs no encoder.
 

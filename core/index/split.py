@@ -65,7 +65,7 @@ def run_split_jobs(indexer: Any, report: IndexReport, tracker: Any, cancel: Canc
     """Split every document that has a 'split' job (the Indexer's step after embed jobs)."""
     store, catalog, versions = indexer.store, indexer.catalog, indexer.versions
     while True:
-        indexer._wait_if_paused(cancel)
+        indexer.wait_if_paused(cancel)
         if cancel is not None:
             cancel.raise_if_cancelled()
         job = indexer.jobs.next((SPLIT,))
