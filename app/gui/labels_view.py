@@ -144,7 +144,8 @@ class LabelsView(QWidget):
     def delete_selected(self) -> None:
         ids = [self.labels[self.tree.indexOfTopLevelItem(i)].id for i in self.tree.selectedItems()]
         if ids:
-            self.runner.call("delete_labels", ids, on_done=lambda n: self.status.emit(f"Deleted {n} labels"))
+            self.runner.call("delete_labels", ids,
+                             on_done=lambda n: self.status.emit(f"Deleted {n} label{'' if n == 1 else 's'}"))
 
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import labels", "",

@@ -44,6 +44,7 @@ from app.gui.search_keys import SearchKeys
 from app.gui.similar_file_rows import similar_file_rows, source_row
 from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
 from app.gui.tasks import TaskContext, TaskRunner
+from core.changes import LABELS
 from core.pathnames import display_stored
 from core.search.filters import SearchFilters
 from core.search.snippets import by_words
@@ -86,6 +87,8 @@ class SearchPage(QWidget):
         self.offered_folder: str | None = None         # its folder, when outside the library
         self.model_loaded = False
         self._build(shortcut_parent or self)
+        # a label written anywhere (here, the Labels tab, an import) puts or takes a card's mark
+        runner.subscribe(self, {LABELS}, lambda: refresh_marks(self))
 
     @property
     def lib(self) -> Library | None:
@@ -564,6 +567,5 @@ class SearchPage(QWidget):
                          on_done=lambda _id: self._marked(f"Marked {word} (a labelled pair for training)"))
 
     def _marked(self, text: str) -> None:
-        refresh_marks(self)          # the card shows its new mark
-        self.status.emit(text)
+        self.status.emit(text)       # the card's mark follows from the LABELS change
 

@@ -94,3 +94,37 @@ def test_a_view_refreshes_when_and_only_when_a_kind_it_shows_changes(
     announced("add_label", "pair_score", "a first text", "a second text", 0.5)
     assert refreshed == [1]
     qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 1, timeout=30_000)
+
+
+def test_a_label_deleted_in_the_labels_tab_takes_the_mark_off_the_search_card(
+        qtbot, tmp_path, tiny_library, runner):
+    """Seen driving the window: a result marked similar kept its mark after its label was
+    deleted in the Labels tab; the card follows every LABELS change, wherever it is made."""
+    from app.gui.labels_view import LabelsView
+    from app.gui.results import RESULT
+    from app.gui.search_page import SearchPage
+
+    lib = tiny_library
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Harbour pilots guide ships past the sandbanks.", encoding="utf-8")
+    lib.add_folder(docs)
+    lib.index()
+    page = SearchPage(runner, lambda: "")
+    labels = LabelsView(runner)
+    qtbot.addWidget(page)
+    qtbot.addWidget(labels)
+    page.model_ready()
+    page.set_query("harbour pilots", mode="keyword")
+
+    def card():
+        rows = [row.result for row in page.results.rows if row.kind == RESULT]
+        return rows[0] if rows else None
+
+    qtbot.waitUntil(lambda: card() is not None, timeout=30_000)
+    page.mark_relevant(card(), True)
+    qtbot.waitUntil(lambda: card().mark is True, timeout=30_000)
+    qtbot.waitUntil(lambda: labels.tree.topLevelItemCount() == 1, timeout=30_000)
+    labels.tree.topLevelItem(0).setSelected(True)
+    labels.delete_selected()
+    qtbot.waitUntil(lambda: card().mark is None, timeout=30_000)
