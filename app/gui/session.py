@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.gui.progress_throttle import ProgressThrottle
 from app.gui.tasks import READ, WRITE, TaskContext, TaskRunner
 from core.changes import DOCUMENTS, FOLDERS, Changes
 from core.memory import release_memory
@@ -66,7 +67,7 @@ class LibrarySession(QObject):
         self.last_progress: Any = None
         self.stopped_by_user = False
         self.closing = False
-        self._last_emit = 0.0
+        self._throttle = ProgressThrottle(0.1)
         self._changed_timer = QTimer(self)
         self._changed_timer.setSingleShot(True)
         self._changed_timer.setInterval(700)
@@ -194,16 +195,15 @@ class LibrarySession(QObject):
     def _on_listener(self, kind: str, value: Any) -> None:
         if kind == "progress":
             self.last_progress = value
-            now = time.monotonic()
             final = value.phase in ("done", "cancelled")
-            if final or now - self._last_emit >= 0.1:
-                self._last_emit = now
-                self._progress_timer.stop()
-                self.progress.emit(value)
-            else:
+            for report in self._throttle.offer(value):   # app/gui/progress_throttle.py
+                self.progress.emit(report)
+            if self._throttle.holding:
                 # the latest report is shown a moment later, never dropped: the indexer
                 # may say nothing more for a while (a long batch, a long file)
                 self._progress_timer.start()
+            else:
+                self._progress_timer.stop()
             if value.files_done and not final:
                 self._schedule_changed()
         elif kind == "report":
@@ -218,9 +218,9 @@ class LibrarySession(QObject):
             self.model_preparing.emit(value)
 
     def _emit_latest_progress(self) -> None:
-        if self.last_progress is not None and not self.closing:
-            self._last_emit = time.monotonic()
-            self.progress.emit(self.last_progress)
+        held = self._throttle.take_held()
+        if held is not None and not self.closing:
+            self.progress.emit(held)
 
     def _schedule_changed(self) -> None:
         """At most one announcement per interval, even while progress keeps coming."""

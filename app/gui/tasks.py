@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from app.gui.progress_throttle import ProgressThrottle
 from core.cancel import CancelToken
 from core.changes import NOTHING, Changes, Operation, operation
 from core.errors import Cancelled, LikewiseError
@@ -126,9 +127,7 @@ class Task:
         self.finished_at: float | None = None
         self.superseded = False
         self.changes: Changes = NOTHING     # what the library said this task's writes changed
-        self._min_interval = min_progress_interval
-        self._last_progress = float("-inf")   # the first report always goes through
-        self._pending_progress: Any = None
+        self._throttle = ProgressThrottle(min_progress_interval)
         self._progress_lock = threading.Lock()
         self._done = threading.Event()
 
@@ -146,25 +145,14 @@ class Task:
 
     # -- worker thread ------------------------------------------------------------------------
     def _report(self, value: Any) -> None:
-        # Throttled to one report per interval, keeping the latest; but a report that
-        # starts a new phase (its ``phase`` differs) first delivers the held one and then
-        # itself, so that the last step of every phase is shown and none is skipped.
-        now = time.monotonic()
-        with self._progress_lock:
-            held = self._pending_progress
-            new_phase = held is not None and getattr(held, "phase", None) != getattr(value, "phase", None)
-            if not new_phase and now - self._last_progress < self._min_interval:
-                self._pending_progress = value
-                return
-            self._last_progress = now
-            self._pending_progress = None
-        if new_phase:
-            self._bridge.progress.emit(self, held)
-        self._bridge.progress.emit(self, value)
+        with self._progress_lock:     # the pace: app/gui/progress_throttle.py
+            shown = self._throttle.offer(value)
+        for report in shown:
+            self._bridge.progress.emit(self, report)
 
     def _flush_progress(self) -> None:
         with self._progress_lock:
-            value, self._pending_progress = self._pending_progress, None
+            value = self._throttle.take_held()
         if value is not None:
             self._bridge.progress.emit(self, value)
 
