@@ -20,12 +20,13 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VERSION=${1:?version}
 TARBALL="dist/likewise-$VERSION-linux-$(uname -m).tar.xz"
-# The sizes a download must keep to: the folder as unpacked, each download. Issue 31 aims
-# at 700 MB and 300 MB, which this bundle does not reach yet (torch alone is 460 MB;
-# packaging/README.md, "Sizes"): the limits below stop it from growing back, and
-# LIKEWISE_MAX_FOLDER_MB=700 LIKEWISE_MAX_DOWNLOAD_MB=300 checks the aim itself.
-MAX_FOLDER_MB=${LIKEWISE_MAX_FOLDER_MB:-1450}
-MAX_DOWNLOAD_MB=${LIKEWISE_MAX_DOWNLOAD_MB:-430}
+# The sizes a download must keep to: the folder as unpacked, each download. The aim is
+# 700 MB and 300 MB, which this bundle does not reach (torch alone is 460 MB;
+# packaging/README.md, "Sizes"): the limits below (today 1,234 MB and 370 MB, OpenCV out)
+# stop it from growing back, and LIKEWISE_MAX_FOLDER_MB=700 LIKEWISE_MAX_DOWNLOAD_MB=300
+# checks the aim itself.
+MAX_FOLDER_MB=${LIKEWISE_MAX_FOLDER_MB:-1270}
+MAX_DOWNLOAD_MB=${LIKEWISE_MAX_DOWNLOAD_MB:-385}
 DEB=$(ls dist/likewise_"$VERSION"_*.deb 2>/dev/null | head -1 || true)
 SHARED=${LIKEWISE_SHARED_DATA:-$ROOT/../shared/data}
 ZEN="py-pdf_sample-files/011-google-doc-document__google-doc-document.pdf"
