@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import faults
 from core.cancel import CancelToken
 from core.index.prepare import describe, library_fault
+from core.index.seams import IndexerParts
 from core.store import vec_table
 from core.types import IndexReport
 
@@ -50,7 +51,7 @@ class Group:
     rows: list[tuple[int, int, str]]     # (chunk id, document id, text) without a vector
 
 
-def take_group(indexer: Any, limit_docs: int | None = None, limit_passages: int | None = None) -> Group | None:
+def take_group(indexer: IndexerParts, limit_docs: int | None = None, limit_passages: int | None = None) -> Group | None:
     """The next group of embed jobs (one model, queue order), with the texts of their
     passages still without a vector (``indexer``: core/index/indexer.py's Indexer). Jobs
     of a model that is gone are dropped."""
@@ -90,7 +91,7 @@ class MeaningStage:
     """The encoding thread of one indexing run. The first stage tells it what it queued
     (``queued``); ``finish`` (the extraction has ended) waits for the queue to be empty."""
 
-    def __init__(self, indexer: Any, report: IndexReport, tracker: Tracker,
+    def __init__(self, indexer: IndexerParts, report: IndexReport, tracker: Tracker,
                  cancel: CancelToken | None) -> None:
         self.indexer = indexer
         self.report = report
@@ -226,7 +227,7 @@ class MeaningStage:
         self.tracker.emit()
 
 
-def backlog(indexer: Any) -> tuple[int, int]:
+def backlog(indexer: IndexerParts) -> tuple[int, int]:
     """(passages, documents) waiting for vectors at the start of a run."""
     store = indexer.store
     docs = store.count("SELECT COUNT(*) FROM jobs WHERE kind = 'embed'")
