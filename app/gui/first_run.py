@@ -22,18 +22,21 @@ class FirstRunPage(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
         lines = QLabel(
-            "Choose a folder: Likewise reads its PDF, Word, text, Markdown, slides, e-books, web "
-            "pages, OpenDocument and RTF files, spreadsheets, mail, zip archives, and scanned pages "
-            "and images by OCR; it cuts them "
-            "into passages and keeps following the folder as files change.<br>"
+            "Choose a folder: Likewise reads its documents (PDF, Word, slides, spreadsheets, "
+            "mail, e-books, web pages, text, zip archives, and scans by OCR), cuts them into "
+            "passages and keeps following the folder as files change.<br>"
             "Everything stays on this computer: a local model encodes each passage, so you can "
             "ask questions in your own words and find similar passages."
         )
         lines.setWordWrap(True)
         lines.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lines.setFixedWidth(640)
-        lines.setMinimumHeight(90)
         lines.setStyleSheet("font-size: 11pt; color: palette(window-text);")
+        # as tall as its wrapped text in the font the style sheet gives it (a fixed height
+        # cut the last line off once the list of formats grew)
+        lines.ensurePolished()
+        lines.setMinimumHeight(lines.heightForWidth(640))
+        self.lines = lines
         self.button = QPushButton("Add a folder\u2026")
         self.button.setDefault(True)
         self.button.setMinimumHeight(36)

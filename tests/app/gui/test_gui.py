@@ -173,6 +173,9 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         # an empty library opens on the first-run screen
         qtbot.waitUntil(lambda: w.search_stack.currentWidget() is w.first_run, timeout=30_000)
         assert w.first_run.isVisible()
+        lines = w.first_run.lines          # every line of the welcome text shows, none cut off
+        assert lines.height() >= lines.heightForWidth(lines.width()) > 0
+        assert "similar passages" in lines.text()
         w.add_folder(str(docs))
         qtbot.waitUntil(lambda: w.search_stack.currentWidget() is w.search_page, timeout=30_000)
         _wait_indexed(qtbot, w)
