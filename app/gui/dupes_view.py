@@ -313,8 +313,8 @@ class DupesView(QWidget):
     def _empty_text(pending: int) -> str:
         if pending:
             return "Click \u201cFind repeated paragraphs\u201d to compare the new passages."
-        return ("Nothing repeated found yet. Click \u201cFind repeated paragraphs\u201d to compare "
-                "every passage with every other.")
+        # nothing waits to be compared: mining has seen every passage
+        return "Nothing repeated: every passage has been compared with every other."
 
     @staticmethod
     def _summary_text(show: str, items: list[Any], pending: int) -> str:
