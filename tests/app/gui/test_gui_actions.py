@@ -228,7 +228,7 @@ def test_full_disk_and_busy_errors_are_shown_in_words(qtbot, tmp_path, tiny_mode
         w.refresh_library()
         qtbot.waitUntil(lambda: len(refreshed) > before, timeout=WAIT_MS)
         assert w.status_label.text() == said
-        assert w.lib.pending_jobs() == 1                     # b.txt stays queued
+        assert w.lib.indexer.jobs.file_jobs_pending() == 1   # b.txt stays queued
         monkeypatch.delenv("LIKEWISE_FAIL_AT")
         faults._load()
         w.index_action.trigger()                             # space freed: Index now
