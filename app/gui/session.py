@@ -237,6 +237,10 @@ class LibrarySession(QObject):
         def work(ctx: TaskContext) -> None:
             if lib is not None:
                 lib.stop_watching(timeout=timeout_s)
+                # the reads and edits still running (cancelled, but a query's encoding does not
+                # stop midway) end before the library closes under them: a best-sentence
+                # encoding running while the library closed crashed the window
+                self.runner.wait_lanes(exclude=WRITE, timeout_s=max(timeout_s, 30.0))
                 lib.close()
 
         self.runner.run(work, name="close library", lane=WRITE,

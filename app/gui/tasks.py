@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from app.gui.progress_throttle import ProgressThrottle
 from core.cancel import CancelToken
@@ -188,16 +188,6 @@ class Task:
         self._done.set()
 
 
-class _Runnable(QRunnable):
-    def __init__(self, task: Task) -> None:
-        super().__init__()
-        self.task = task
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        self.task._execute()
-
-
 class TaskRunner(QObject):
     """Runs tasks on the three lanes and keeps them alive until their signals are delivered."""
 
@@ -255,7 +245,10 @@ class TaskRunner(QObject):
         task.on_done, task.on_error, task.on_progress = on_done, on_error, on_progress
         task.on_cancelled, task.on_finished = on_cancelled, on_finished
         self._live.add(task)
-        self._pools[lane].start(_Runnable(task))
+        # a plain callable: Qt wraps it in its own runnable. A Python subclass of QRunnable
+        # with autoDelete was deleted by the pool's thread as the window closed, and the
+        # suite met a segfault there (a worker thread with no Python frame left).
+        self._pools[lane].start(task._execute)
         return task
 
     def query(
@@ -423,6 +416,17 @@ class TaskRunner(QObject):
             left = max(deadline - time.monotonic(), 0.0)
             if not pool.waitForDone(int(left * 1000)):
                 return False
+        return True
+
+    def wait_lanes(self, exclude: str, timeout_s: float) -> bool:
+        """Wait for every lane but ``exclude`` to be idle (from a task on that lane: the
+        library's close waits for the reads and edits in flight)."""
+        deadline = time.monotonic() + timeout_s
+        for lane, pool in self._pools.items():
+            if lane != exclude:
+                left = max(deadline - time.monotonic(), 0.0)
+                if not pool.waitForDone(int(left * 1000)):
+                    return False
         return True
 
     def shutdown(self, timeout_s: float = 5.0) -> bool:

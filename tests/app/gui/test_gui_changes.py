@@ -123,8 +123,8 @@ def test_a_label_deleted_in_the_labels_tab_takes_the_mark_off_the_search_card(
 
     qtbot.waitUntil(lambda: card() is not None, timeout=30_000)
     page.mark_relevant(card(), True)
-    qtbot.waitUntil(lambda: card().mark is True, timeout=30_000)
+    qtbot.waitUntil(lambda: getattr(card(), "mark", None) is True, timeout=30_000)
     qtbot.waitUntil(lambda: labels.tree.topLevelItemCount() == 1, timeout=30_000)
     labels.tree.topLevelItem(0).setSelected(True)
     labels.delete_selected()
-    qtbot.waitUntil(lambda: card().mark is None, timeout=30_000)
+    qtbot.waitUntil(lambda: getattr(card(), "mark", None) is None, timeout=30_000)
