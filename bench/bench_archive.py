@@ -39,9 +39,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
 import archive_gen  # noqa: E402
 import bench_dupes  # noqa: E402
+
+from bench.machine import cpu_model  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 QUERIES = archive_gen.SHARED / "beir_scifact" / "queries.jsonl"
@@ -387,9 +388,7 @@ def main() -> int:
         return 0
     import psutil
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="ascii", errors="replace")
-                if line.startswith("model name")), "?")
-    print(f"{psutil.cpu_count()} CPUs ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB")
+    print(f"{psutil.cpu_count()} CPUs ({cpu_model()}), {psutil.virtual_memory().total / 2**30:.0f} GiB")
     with tempfile.TemporaryDirectory(prefix="likewise-bench-archive-") as tmp:
         work = Path(tmp)
         # the int8 export of the model is made once and kept (bench/out/data), not timed

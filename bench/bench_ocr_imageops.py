@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
+from bench.machine import cpu_model  # noqa: E402
 from core.extract.ocr import OPENCV_IMAGE_OPS, OWN_IMAGE_OPS, OcrEngine  # noqa: E402
 from tests.ocr_quality import (  # noqa: E402
     TAMREVIEW,
@@ -36,16 +35,6 @@ from tests.ocr_quality import (  # noqa: E402
 )
 
 SHARED = Path(os.environ.get("LIKEWISE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

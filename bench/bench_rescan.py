@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.machine import cpu_model  # noqa: E402
 
 PER_FOLDER = 100
 
@@ -109,7 +110,7 @@ def main() -> int:
             process_s = time.perf_counter() - t0
         finally:
             lib.close()
-    cpu = _cpu()
+    cpu = cpu_model()
     print(f"bench_rescan on {cpu}: {len(files):,} files in {len(files) // PER_FOLDER:,} folders "
           f"(made in {made:.1f} s; library {'indexed' if args.index else 'written directly'} in {built:.1f} s)")
     print(f"{'rescan':<34}{'seconds':>9}{'files read':>12}{'jobs':>8}{'encoded':>9}")
@@ -123,16 +124,6 @@ def main() -> int:
     ok = unchanged.files_seen == 0 and unchanged_s <= 30 and changed.files_seen == n_changed
     print("target (<= 30 s unchanged, no file read, only the changed read):", "met" if ok else "NOT met")
     return 0 if ok else 1
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "this CPU"
 
 
 if __name__ == "__main__":
