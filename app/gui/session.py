@@ -240,7 +240,7 @@ class LibrarySession(QObject):
                 # the reads and edits still running (cancelled, but a query's encoding does not
                 # stop midway) end before the library closes under them: a best-sentence
                 # encoding running while the library closed crashed the window
-                self.runner.wait_lanes(exclude=WRITE, timeout_s=max(timeout_s, 30.0))
+                self.runner.wait_idle(max(timeout_s, 30.0), exclude=WRITE)
                 lib.close()
 
         self.runner.run(work, name="close library", lane=WRITE,

@@ -409,18 +409,10 @@ class TaskRunner(QObject):
         for task in list(self._live):
             task.cancel()
 
-    def wait_idle(self, timeout_s: float) -> bool:
-        """Wait for every worker to finish (shutdown and tests; not for the UI)."""
-        deadline = time.monotonic() + timeout_s
-        for pool in self._pools.values():
-            left = max(deadline - time.monotonic(), 0.0)
-            if not pool.waitForDone(int(left * 1000)):
-                return False
-        return True
-
-    def wait_lanes(self, exclude: str, timeout_s: float) -> bool:
-        """Wait for every lane but ``exclude`` to be idle (from a task on that lane: the
-        library's close waits for the reads and edits in flight)."""
+    def wait_idle(self, timeout_s: float, exclude: str | None = None) -> bool:
+        """Wait for every lane (but ``exclude``: the lane of the task that waits, as the
+        library's close waits for the reads and edits in flight) to finish its tasks
+        (shutdown, closing and tests; never the UI)."""
         deadline = time.monotonic() + timeout_s
         for lane, pool in self._pools.items():
             if lane != exclude:
