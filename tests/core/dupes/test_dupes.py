@@ -427,3 +427,51 @@ def test_normalized_text_and_word_difference():
     ins = word_diff("one two", "one new two")
     assert [(o.op, o.b_text, o.a_span) for o in ins] == [("equal", "one", (0, 3)), ("insert", "new", (4, 4)),
                                                           ("equal", "two", (4, 7))]
+
+
+def test_passages_without_a_text_hash_are_hashed_in_batches_and_mined(lib, texts, monkeypatch):
+    """A library whose passages have no normalized-text hash yet (written before the hook, or
+    by an import) gets them a few at a time, and mining finds the same exact cluster."""
+    import core.dupes.mining as mining
+
+    _planted(lib, texts)
+    with lib.store.write() as conn:
+        conn.execute("DELETE FROM dupes_norm")
+    monkeypatch.setattr(mining, "NORM_BATCH", 2)
+    reads: list[str] = []
+    query = lib.store.query
+    monkeypatch.setattr(lib.store, "query", lambda sql, params=(): (reads.append(sql), query(sql, params))[1])
+    lib.mine_duplicates()
+    assert lib.store.count("SELECT COUNT(*) FROM dupes_norm") == lib.store.count("SELECT COUNT(*) FROM chunks") == 12
+    assert sum("LEFT JOIN dupes_norm" in sql for sql in reads) == 7     # 6 batches of 2, then an empty read
+    exact = lib.duplicate_clusters(kind="exact")
+    assert len(exact) == 1 and len(exact[0].members) == 3
+
+
+def test_a_new_document_reclusters_only_what_it_links_and_matches_a_full_rebuild(lib, texts, monkeypatch):
+    """Mining a new document rebuilds only the clusters its passages reach; the result is
+    the one a full mining gives."""
+    import core.dupes.mining as mining
+
+    _planted(lib, texts)
+    lib.mine_duplicates()
+    clause_cluster = lib.duplicate_clusters(kind="exact")[0]
+    seen: list[set[int]] = []
+    real = mining.cluster_groups
+    monkeypatch.setattr(mining, "cluster_groups", lambda nodes, *a, **k: (seen.append(set(nodes.tolist())),
+                                                                           real(nodes, *a, **k))[1])
+    d6 = add_document(lib, "/docs/six.txt", [texts["original"], texts["sci"][8]])
+
+    def shape() -> set[tuple[str, frozenset[int]]]:
+        return {(c.kind, frozenset(m.chunk_id for m in c.members)) for c in lib.duplicate_clusters()}
+
+    report = lib.mine_duplicates()
+    assert report.mined == 2
+    after_new = shape()
+    assert len(seen) == 1 and len(seen[0]) == 1       # the group of the original's copies only
+    assert (clause_cluster.kind, frozenset(m.chunk_id for m in clause_cluster.members)) in after_new
+    six = _chunk_of(lib, d6, 0)
+    assert any(six in members for _, members in after_new)
+    lib.mine_duplicates(full=True)
+    assert shape() == after_new
+    assert len(seen[-1]) > len(seen[0])                 # a full mining clusters every linked group
