@@ -58,6 +58,7 @@ GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through 
 HALF_FROM = 200_000
 HALF_MARGIN = 0.01
 OVERLAP_PAIRS = 4_000        # pairs whose word overlap is computed together
+RESCORE_PAIRS = 50_000       # half-precision pairs scored again from the store together
 NORM_BATCH = 20_000          # passages hashed per read and write when filling normalized-text hashes
 
 
@@ -330,16 +331,24 @@ class Miner:
         self, model_id: int, corpus: engine.Corpus, ra: np.ndarray, rb: np.ndarray, related: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs found in half precision, scored with the store's float32 vectors (of their
-        groups' representatives, as a scan scores them) and kept at ``related`` and up."""
-        reps_a = corpus.rep_rows[corpus.group[ra]]
-        reps_b = corpus.rep_rows[corpus.group[rb]]
-        wanted = np.unique(np.concatenate([corpus.ids[reps_a], corpus.ids[reps_b]])).tolist()
-        found = self.store.read_vectors(model_id, wanted)
+        groups' representatives, as a scan scores them) and kept at ``related`` and up;
+        RESCORE_PAIRS pairs at a time (the float32 vectors of every pair at once held
+        0.8 GB at a million passages)."""
+        ids_a = corpus.ids[corpus.rep_rows[corpus.group[ra]]]
+        ids_b = corpus.ids[corpus.rep_rows[corpus.group[rb]]]
         sims = np.zeros(ra.size, np.float32)
-        for i, (a, b) in enumerate(zip(corpus.ids[reps_a].tolist(), corpus.ids[reps_b].tolist(), strict=True)):
-            va, vb = found.get(a), found.get(b)
-            if va is not None and vb is not None:
-                sims[i] = float(va @ vb) / (float(np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0)
+        for s in range(0, ra.size, RESCORE_PAIRS):
+            a, b = ids_a[s : s + RESCORE_PAIRS], ids_b[s : s + RESCORE_PAIRS]
+            found = self.store.read_vectors(model_id, np.unique(np.concatenate([a, b])).tolist())
+            have = np.array([x in found and y in found for x, y in zip(a.tolist(), b.tolist(), strict=True)], bool)
+            if not have.any():
+                continue
+            va = np.stack([found[x] for x in a[have].tolist()])
+            vb = np.stack([found[y] for y in b[have].tolist()])
+            norms = np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1)
+            norms[norms == 0] = 1.0
+            sims[s : s + RESCORE_PAIRS][have] = np.einsum("ij,ij->i", va, vb) / norms
+            del found, va, vb
         keep = sims >= related
         return ra[keep], rb[keep], sims[keep]
 

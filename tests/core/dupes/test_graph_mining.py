@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+import core.dupes.mining as mining
 from core.catalog import text_hash
 from core.search.accel import Accelerator
 
@@ -110,7 +111,7 @@ def _through_graph(lib) -> CountingGraph:
 
 
 @pytest.mark.parametrize("half", [False, True], ids=["float32", "float16 copy"])
-def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted, half):
+def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted, half, monkeypatch):
     lib = planted[0]
     lib.miner.graph_min_groups = 10**9                 # the blocked exact scan
     scan = lib.mine_duplicates(full=True)
@@ -123,6 +124,7 @@ def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted,
     if half:        # mining's own copy of the vectors in half precision, as from 200,000 up
         lib.miner.half_from = 0
         lib.miner.close()
+        monkeypatch.setattr(mining, "RESCORE_PAIRS", 7)     # scored again from the store in many blocks
     _through_graph(lib)
     mined = lib.mine_duplicates(full=True)
     assert (lib.miner._vectors[lib.active_model_id()][2].dtype == np.float16) is half
