@@ -18,13 +18,19 @@ import numpy as np
 from core.dupes.normalize import TRIVIAL
 
 
+def text_code(norm_hash: str) -> int:
+    """A whole number standing for a normalized-text hash (its first 60 bits: two texts share
+    one by chance about once in 10^18 pairs), -1 for a trivial paragraph. A dict from hash to
+    number held about 450 MB at a million passages."""
+    return -1 if norm_hash == TRIVIAL else int(norm_hash[:15], 16)
+
+
 class PassageMeta:
     """chunk id -> (document, char_start, char_end, normalized-text code), as sorted arrays."""
 
     def __init__(self) -> None:
         self.ids = np.zeros(0, np.int64)
         self.rows = np.zeros((0, 4), np.int64)      # document, start, end, text code (-1: trivial)
-        self.codes: dict[str, int] = {}
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -45,22 +51,23 @@ class PassageMeta:
         return found, rows
 
     def _read(self, store: Any, chunk_ids: np.ndarray) -> None:
-        new_ids: list[int] = []
-        new_rows: list[tuple[int, int, int, int]] = []
+        id_parts: list[np.ndarray] = []
+        row_parts: list[np.ndarray] = []
         ids = chunk_ids.tolist()
         for s in range(0, len(ids), 50_000):
-            for cid, doc, start, end, h in store.query(
+            got = [(int(cid), int(doc), int(start), int(end), text_code(h)) for cid, doc, start, end, h in store.query(
                 "SELECT c.id, c.document_id, c.char_start, c.char_end, n.norm_hash FROM json_each(?) j "
                 "JOIN chunks c ON c.id = j.value JOIN dupes_norm n ON n.chunk_id = c.id",
                 (json.dumps(ids[s : s + 50_000]),),
-            ):
-                code = -1 if h == TRIVIAL else self.codes.setdefault(h, len(self.codes))
-                new_ids.append(int(cid))
-                new_rows.append((int(doc), int(start), int(end), code))
-        if not new_ids:
+            )]
+            if got:
+                block = np.asarray(got, np.int64).reshape(-1, 5)
+                id_parts.append(block[:, 0].copy())
+                row_parts.append(block[:, 1:].copy())
+        if not id_parts:
             return
-        add_ids = np.asarray(new_ids, np.int64)
-        add_rows = np.asarray(new_rows, np.int64).reshape(-1, 4)
+        add_ids = np.concatenate(id_parts)
+        add_rows = np.concatenate(row_parts)
         order = np.argsort(add_ids, kind="stable")
         add_ids, add_rows = add_ids[order], add_rows[order]
         self.ids = np.concatenate([self.ids, add_ids])

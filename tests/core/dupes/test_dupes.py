@@ -281,6 +281,12 @@ def test_fragments_never_wait_to_be_compared(lib, texts):
     assert lib.duplicates_pending() == 1          # the paragraph, not the three fragments
     assert lib.mine_duplicates().mined == 1
     assert lib.duplicates_pending() == 0
+    # and they leave mining's copy of the vectors: it holds the 13 paragraphs, not the fragments
+    kept_ids = lib.miner._vectors[lib.active_model_id()][1]
+    assert len(kept_ids) == 13 and len(set(kept_ids.tolist())) == 13
+    pairs = lib.store.query("SELECT chunk_a, chunk_b, kind FROM dupes_pairs ORDER BY 1, 2")
+    lib.mine_duplicates(full=True)                # from that copy, the same pairs
+    assert lib.store.query("SELECT chunk_a, chunk_b, kind FROM dupes_pairs ORDER BY 1, 2") == pairs
 
 
 def test_decisions_survive_restart_and_reindexing(lib, texts, tmp_path, default_model_dir, shared_encoder):
