@@ -11,11 +11,9 @@ chunks go, so that the parts owning rows that point at chunks (dupes_*, labels) 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ import numpy as np
 import core.index.jobs as jobs
 from core import faults
 from core.catalog_members import MemberRows
+from core.catalog_rows import FileFacts, FolderRow, KnownDocument, text_hash
+from core.changes import DOCUMENTS, FOLDERS, QUEUE, reads, writes
 from core.chunk import noise_flags
 from core.copies import Copies
 from core.errors import InvalidInputError, NotFoundError
@@ -43,43 +43,6 @@ _CHUNK_COLS = (
     "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
     "c.char_start, c.char_end, d.path, d.title"
 )
-
-
-def text_hash(text: str) -> str:
-    """The key under which a passage's text is stored (vectors are reused by it)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True)
-class FolderRow:
-    """A chosen folder as the indexer needs it."""
-
-    id: int
-    root: str          # OS path
-    paused: bool
-    follow_links: bool
-
-
-@dataclass(frozen=True)
-class KnownDocument:
-    """What the indexer compares a file with: its document row, if any."""
-
-    id: int
-    size: int
-    mtime: float
-    content_hash: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """A file as looked at: stored path, folder, size, mtime, content hash."""
-
-    path: str
-    folder_id: int | None
-    size: int
-    mtime: float
-    content_hash: str | None
 
 
 class Catalog:
@@ -116,6 +79,7 @@ class Catalog:
         self.events.folders_changed.emit(None)
         return int(folder_id)
 
+    @writes(FOLDERS, DOCUMENTS, QUEUE)
     def remove_folder(self, path: Path | str) -> int:
         """Forget a folder and every document under it. Returns documents removed."""
         folder_id = self.folder_id(path)
@@ -128,12 +92,14 @@ class Catalog:
         self.events.folders_changed.emit(None)
         return len(doc_ids)
 
+    @writes(FOLDERS, QUEUE)
     def set_folder_paused(self, path: Path | str, paused: bool) -> None:
         folder_id = self.folder_id(path)
         with self.store.write() as conn:
             conn.execute("UPDATE folders SET paused = ? WHERE id = ?", (int(paused), folder_id))
         self.events.folders_changed.emit(None)
 
+    @writes(FOLDERS)
     def mark_folder_available(self, folder_id: int, available: bool) -> bool:
         """Mark a folder and all its documents (un)available in one write. Documents are
         never deleted for being unavailable. Returns True when something changed."""
@@ -218,6 +184,7 @@ class Catalog:
                             indexed_at, available=bool(available), folder_id=folder_id, copy_of=copy_of,
                             container_id=container_id, sender=sender, recipients=recipients, sent_at=sent_at)
 
+    @reads
     def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM documents d"
         where: list[str] = []
@@ -233,6 +200,7 @@ class Catalog:
         sql += " ORDER BY d.path"
         return [self._doc(r) for r in self.store.query(sql, tuple(params))]
 
+    @reads
     def document(self, doc: int | str | Path) -> DocumentInfo:
         if isinstance(doc, int):
             row = self.store.query_one(f"SELECT {_DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
@@ -266,6 +234,7 @@ class Catalog:
         counts["unreadable"] = counts["encrypted"] + counts["no_text"] + counts["error"]
         return counts
 
+    @reads
     def errors(self) -> list[DocumentInfo]:
         return [d for d in self.documents() if d.status in ("encrypted", "no_text", "error")]
 
@@ -494,6 +463,7 @@ class Catalog:
         return bool(doc)
 
     # -- chunks -----------------------------------------------------------------------
+    @reads
     def chunk(self, chunk_id: int) -> ChunkInfo:
         row = self.store.query_one(
             f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
@@ -503,6 +473,7 @@ class Catalog:
             raise NotFoundError(f"no passage {chunk_id}")
         return ChunkInfo(*row)
 
+    @reads
     def chunks_of(self, document_id: int) -> list[ChunkInfo]:
         rows = self.store.query(
             f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
@@ -511,6 +482,7 @@ class Catalog:
         )
         return [ChunkInfo(*r) for r in rows]
 
+    @reads
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkInfo]:
         """The passage with ``before``/``after`` neighbouring chunks, in document order."""
         c = self.chunk(chunk_id)

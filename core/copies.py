@@ -20,6 +20,7 @@ from typing import Any
 import apsw
 
 import core.index.jobs as jobs
+from core.changes import reads
 from core.pathnames import ext_of, is_member, title_of
 from core.store import Store
 from core.types import CONTAINER_EXTENSIONS, INDEXED
@@ -101,6 +102,7 @@ class Copies:
         jobs.move_embed_jobs(conn, doc_id, heir)
         return heir
 
+    @reads
     def groups(self) -> list[CopyGroup]:
         """Every document found in more than one place, most places first."""
         found: dict[int, CopyGroup] = {}

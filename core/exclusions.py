@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pathspec
 
 from core.catalog import Catalog, FolderRow
+from core.changes import reads
 from core.errors import InvalidInputError
 from core.index.jobs import JobQueue
 from core.pathnames import from_db
@@ -94,6 +95,7 @@ class Exclusions:
         self.jobs = jobs
         self.kept_out: dict[tuple[int, Exclusion], int] = {}   # (folder id, pattern)
 
+    @reads
     def list(self) -> list[Exclusion]:
         """Global patterns first, then each folder's, in the order they were added."""
         return [Exclusion(fid, pattern) for fid, pattern in self.store.query(

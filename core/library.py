@@ -117,10 +117,11 @@ class Library:
                                         self.indexer.extract_options, self.indexer.chunk)
         self.watching = Watching(self.indexer, self.catalog, self.events)
         self.label_table = Labels(self.store, self.catalog, self.events)
-        self.training = Training(self.settings, self.versions, self.label_table)
+        self.training = Training(self.settings, self.versions, self.label_table, self.events)
         self.miner = Miner(self.store, self.versions, self.catalog, self.events,
                            graph=self.searcher.accelerator)
-        self.discovery = Discovery(self.store, self.versions, self.catalog, self.miner, self.label_table)
+        self.discovery = Discovery(self.store, self.versions, self.catalog, self.miner, self.label_table,
+                                   self.events)
 
     # -- lifecycle ------------------------------------------------------------------
     @writes(long=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 import core.index.jobs as jobs
 from core import paths
+from core.changes import DOCUMENTS, MODELS, QUEUE, reads, writes
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events, ModelPreparing
 from core.model_identity import content_hash, stamp
@@ -99,12 +100,14 @@ class ModelVersions:
             counts[precision] = int(counts.get(precision, 0)) + int(vectors)
             self.store.set_meta(conn, key, json.dumps(counts, sort_keys=True))
 
+    @reads
     def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:
         """Vectors encoded per precision for a model version (the active one by default)."""
         model_id = self.active_model_id() if model_id is None else model_id
         value = self.store.get_meta(PRECISION_KEY.format(model_id))
         return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
+    @reads
     def encoder(self, model_id: int | None = None) -> Encoder:
         """The encoder of a model version (the active one by default), loaded once."""
         model_id = self.active_model_id() if model_id is None else model_id
@@ -187,16 +190,19 @@ class ModelVersions:
         return relocate(self.store, model_id, candidates) or path
 
     # -- which version ------------------------------------------------------------------
+    @reads
     def active_model_id(self) -> int:
         value = self.store.get_meta(ACTIVE_MODEL_KEY)
         if value is None:
             raise NotFoundError("the library has no active model")
         return int(value)
 
+    @reads
     def target_model_id(self) -> int | None:
         value = self.store.get_meta(TARGET_MODEL_KEY)
         return int(value) if value else None
 
+    @reads
     def model_row(self, model_id: int) -> dict:
         row = self.store.query_one(
             "SELECT id, name, path, dim, kind, parent_id, created_at, report FROM models WHERE id = ?",
@@ -221,6 +227,7 @@ class ModelVersions:
                                    (digest,))
         return int(row[0]) if row else None
 
+    @reads
     def models_to_fill(self) -> list[int]:
         """Model versions every newly indexed document must be encoded with."""
         ids = [self.active_model_id()]
@@ -229,6 +236,7 @@ class ModelVersions:
             ids.append(target)
         return ids
 
+    @reads
     def models(self) -> list[ModelInfo]:
         """Every model version, with which is active / the target and how many passages
         have a vector of it."""
@@ -250,6 +258,7 @@ class ModelVersions:
             return 0
         return self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(model_id)} v ON v.chunk_id = c.id")
 
+    @reads
     def training_report(self, model_id: int) -> dict | None:
         report = self.model_row(model_id)["report"]
         return json.loads(report) if report else None
@@ -269,6 +278,7 @@ class ModelVersions:
         return {r[0] for r in self.store.query("SELECT name FROM models")}
 
     # -- switching ------------------------------------------------------------------------
+    @writes(MODELS, DOCUMENTS, QUEUE, long=True)
     def begin_switch(self, model_id: int) -> None:
         """Start re-encoding the library with ``model_id``; search keeps the active
         model until every chunk has a vector of the new one (see core/index/indexer.py)."""
@@ -282,6 +292,7 @@ class ModelVersions:
             self.store.ensure_vec_table(conn, model_id, dim)
             jobs.embed_all_documents(conn, model_id)
 
+    @reads
     def switch_progress(self) -> tuple[int, int] | None:
         """(chunks with a vector of the target model, all chunks), or None when no switch runs."""
         target = self.target_model_id()
@@ -310,6 +321,7 @@ class ModelVersions:
         self.events.model_switched.emit(target)
         return True
 
+    @writes(MODELS, DOCUMENTS, QUEUE, long=True)
     def activate(self, model_id: int) -> bool:
         """Make ``model_id`` the searched model. When every passage already has its
         vector (a version used before), the switch is immediate and True is returned;
@@ -355,6 +367,7 @@ class ModelVersions:
             jobs.drop_embed_jobs(conn, keep=(keep or 0, self.active_model_id()))
 
     # -- deleting -------------------------------------------------------------------------
+    @writes(MODELS)
     def delete(self, model_id: int) -> None:
         """Delete a model version: its vectors, and its folder when Likewise made it.
         The active model cannot be deleted; deleting the target stops the switch."""
@@ -375,6 +388,7 @@ class ModelVersions:
         if row["kind"] == "finetuned" and folder.exists() and root in folder.resolve().parents:
             shutil.rmtree(folder, ignore_errors=True)
 
+    @writes(MODELS)
     def discard(self, model_id: int) -> None:
         """Throw away a freshly trained version (the Train dialog's Discard)."""
         row = self.model_row(model_id)

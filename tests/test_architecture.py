@@ -122,7 +122,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 2: leaf modules of indexing that the tables' owners use
     ("core.index.jobs", "core.index.scan", "core.index.skip", "core.index.lanes", "core.index.progress"),
     # 3: the owners of documents and of model versions
-    ("core.catalog", "core.catalog_members", "core.copies", "core.model_versions"),
+    ("core.catalog", "core.catalog_members", "core.catalog_rows", "core.copies", "core.model_versions"),
     # 4: the parts
     ("core.exclusions", "core.index", "core.search", "core.dupes", "core.train", "core.watch",
      "core.cluster", "core.export"),

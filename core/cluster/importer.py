@@ -25,6 +25,7 @@ from typing import Any
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog, FileFacts
+from core.changes import DOCUMENTS, QUEUE, writes
 from core.cluster.shards import Shard, pyarrow_modules, read_shard, shard_files
 from core.errors import Cancelled, InvalidInputError
 from core.events import Events
@@ -127,6 +128,7 @@ class ShardImporter:
         return self.import_shard(shard, facts, report, job_id, cancel)
 
     # -- a folder of shards made elsewhere --------------------------------------------------
+    @writes(DOCUMENTS, QUEUE, long=True)
     def import_folder(self, folder: Path | str, progress: Progress | None = None,
                       cancel: CancelToken | None = None) -> IndexReport:
         """Import every shard below ``folder``. A shard whose document is already in the

@@ -29,6 +29,7 @@ import numpy as np
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog
+from core.changes import DOCUMENTS, QUEUE, reads, writes
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
 from core.extract.options import Extractor
@@ -87,6 +88,7 @@ class Indexer:
             self._extractor = None
 
     # -- scanning and queueing ------------------------------------------------------------
+    @writes(DOCUMENTS, long=True)
     def index(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
         """Scan every watched folder, queue what changed, and process the queue."""
         if progress:
@@ -94,23 +96,28 @@ class Indexer:
         self.reconcile()
         return self.process_jobs(progress=progress, cancel=cancel)
 
+    @writes(DOCUMENTS, QUEUE)
     def reconcile(self, folder_id: int | None = None) -> int:
         return self.reconciler.reconcile(folder_id)
 
+    @writes(DOCUMENTS, QUEUE)
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         return self.reconciler.enqueue_paths(paths)
 
+    @writes(DOCUMENTS, QUEUE)
     def reindex_document(self, doc_id: int) -> None:
         found = self.catalog.path_of(doc_id)
         if found is None:
             raise NotFoundError(f"no document {doc_id}")
         self.jobs.put_stored("reindex", split_member(found[0])[0], found[1])   # a member: its container
 
+    @writes(DOCUMENTS, QUEUE)
     def reread_scans(self) -> int:
         """Queue the documents that OCR may now read (PDFs and images left without text,
         e.g. while OCR was turned off). Returns how many were queued."""
         return self.jobs.put_many_stored("reindex", self.catalog.unread_scans())
 
+    @reads
     def pending_jobs(self) -> int:
         return self.jobs.pending()
 
@@ -121,6 +128,7 @@ class Indexer:
 
         return ExtractOptions(ocr=bool(self.settings.ocr_enabled))
 
+    @writes()
     def pause(self, paused: bool) -> None:
         """Pause (between files) or resume a running process_jobs()."""
         if paused:
@@ -129,10 +137,12 @@ class Indexer:
             self._pause.clear()
 
     @property
+    @reads
     def paused(self) -> bool:
         return self._pause.is_set()
 
     # -- processing --------------------------------------------------------------------------
+    @writes(DOCUMENTS, long=True)
     def process_jobs(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
         """Run queued jobs until the queue is empty or ``cancel`` is set."""
         with self._index_lock:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from core import faults
 from core.catalog import Catalog
+from core.changes import reads
 from core.index.jobs import JobQueue
 from core.index.scan import Walk, link_allowed
 from core.index.skip import should_skip
@@ -159,6 +160,7 @@ class Reconciler:
                 pass
             self.note_unsupported(f.id, walk)
 
+    @reads
     def unsupported(self) -> list[tuple[str, int, int, str]]:
         """(extension, files, bytes, an example stored path) of the files of a type
         Likewise does not read, over every folder, the most numerous first."""
@@ -166,6 +168,7 @@ class Reconciler:
             "SELECT ext, SUM(files), SUM(bytes), MIN(example) FROM unsupported_files "
             "GROUP BY ext ORDER BY SUM(files) DESC, ext")]
 
+    @reads
     def scan_problems(self) -> list[tuple[str, str]]:
         """(stored path, reason) of every place the last scans could not look at."""
         return [(p, r) for p, r in self.store.query(

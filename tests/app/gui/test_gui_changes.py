@@ -128,3 +128,41 @@ def test_a_label_deleted_in_the_labels_tab_takes_the_mark_off_the_search_card(
     labels.tree.topLevelItem(0).setSelected(True)
     labels.delete_selected()
     qtbot.waitUntil(lambda: getattr(card(), "mark", None) is None, timeout=30_000)
+
+
+def test_a_part_method_called_by_its_dotted_name_takes_its_markers_lane_and_is_announced_once(
+        qtbot, tmp_path, tiny_library, runner, monkeypatch):
+    """``call("label_table.label_pair", ...)`` reaches the part through the library, runs on
+    the lane of the part method's own marker, and its write is heard once, by the library's
+    events and by the runner."""
+    from app.gui.tasks import EDIT, READ, WRITE
+    from core.changes import LABELS, Changes
+
+    lib = tiny_library
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Harbour pilots guide ships past the sandbanks.", encoding="utf-8")
+    (docs / "b.txt").write_text("Tugs push the barges upriver at dawn.", encoding="utf-8")
+    lib.add_folder(docs)
+    lib.indexer.index()
+    first, second = (lib.catalog.chunks_of(d.id)[0] for d in lib.catalog.documents())
+    started = _lanes(runner, monkeypatch)
+    told: list[Changes] = []
+    lib.events.changed.subscribe(told.append)
+    heard: list[Changes] = []
+    runner.changed.connect(heard.append)
+
+    with qtbot.waitSignal(runner.changed, timeout=30_000):
+        runner.call("label_table.label_pair", first.id, second.id, True)
+    finished: list[int] = []
+    runner.call("label_table.label_counts", on_finished=lambda: finished.append(1))
+    runner.call("indexer.process_jobs", on_finished=lambda: finished.append(1))
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=30_000)
+
+    lanes = dict(started)
+    assert lanes["label_table.label_pair"] == EDIT
+    assert lanes["label_table.label_counts"] == READ
+    assert lanes["indexer.process_jobs"] == WRITE
+    assert told[0] == Changes.of(LABELS) and heard[0] == Changes.of(LABELS)
+    assert told.count(Changes.of(LABELS)) == 1 and heard.count(Changes.of(LABELS)) == 1
+    assert lib.label_table.label_counts()["pair_binary"] == 1

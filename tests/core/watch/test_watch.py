@@ -545,3 +545,16 @@ def test_a_file_arriving_in_a_paused_folder_waits_counted_and_runs_on_resume(env
     wait_until(lambda: fts_paths(env.lib, "arrivedword") == {str(f / "arrived.txt")}, what="indexed on resume")
     wait_until(lambda: env.lib.folders()[0].pending == 0, what="nothing waits")
     assert_consistent(env.lib)
+
+
+def test_what_the_watcher_writes_is_told_by_the_window_not_through_changed(env):
+    """The watcher's thread calls the indexer's marked writes; they tell nothing through
+    ``events.changed`` (the window's session announces the watcher's work on its own), so
+    a file indexed by the watcher is not announced twice."""
+    heard: list = []
+    env.lib.events.changed.subscribe(heard.append)
+    start(env)
+    write(env.folder / "a.txt", note("lighthouseword"))
+    wait_until(lambda: indexed_count(env.lib) == 1 and settled(env.lib), what="a.txt indexed")
+    assert env.lib.watching.stop_watching(timeout=60)
+    assert env.events.of("indexed") and heard == []
