@@ -1,8 +1,8 @@
 """Watching: the library follows its folders.
 
-    lib.start_watching(on_event=print)     # returns at once; a worker thread does the rest
-    lib.watch_status()                     # per folder: watching / polling / unavailable ...
-    lib.stop_watching()
+    lib.watching.start_watching(on_event=print)  # returns at once; a worker thread does the rest
+    lib.watching.watch_status()            # per folder: watching / polling / unavailable ...
+    lib.watching.stop_watching()
 
 Everything the watcher changes goes through the indexer's persistent job queue.
 """
@@ -31,6 +31,7 @@ class Watching:
         self._watch_lock = threading.Lock()
         events.folders_changed.subscribe(lambda _: self._folders_changed())
 
+    @writes(long=True)
     def close(self) -> None:
         # Give a job in progress time to stop at a consistent point before the store closes.
         self.stop_watching(timeout=60)
@@ -112,6 +113,7 @@ class Watching:
         assert self.watcher is not None
         self.watcher.request_reconcile()
 
+    @reads
     def state_of(self, folder_id: int) -> tuple[str, str | None]:
         """(state, message) of a folder as the running watcher sees it."""
         w = self.watcher
