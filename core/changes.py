@@ -6,6 +6,9 @@ marked: ``@reads`` (it changes nothing) or
 for work that takes minutes: indexing, training, mining, a model switch). A marked
 write, once it returns, tells ``events.changed`` one ``Changes`` value; a write called
 inside another write tells nothing of its own (the outer one speaks for both).
+``@writes()`` with no kinds marks a write that tells nothing itself: a step of a larger
+operation (a row written inside the indexer's transaction, a folder added for
+``Library.add_folder``), or state the views do not show (pausing, watching, closing).
 
 Whoever shows the library (the window) subscribes to that one topic and refreshes what
 shows the kinds named; nobody declares what a call changed by hand.

@@ -56,6 +56,7 @@ class ModelVersions:
         self.encoder_notes: list[str] = []   # e.g. "the int8 export failed its gate: fp32"
 
     # -- loading ----------------------------------------------------------------------
+    @reads
     def load_encoder_for_path(self, path: Path) -> Encoder:
         """The one place an encoder is loaded from a model folder: the fast int8 export
         on a CPU where it passes its gate, else the fp32 torch encoder
@@ -87,6 +88,7 @@ class ModelVersions:
         encoder = self.load_encoder_for_path(folder)
         return encoder.name, encoder.dim, encoder
 
+    @writes()
     def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
         """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (fp32, fp16,
         int8-openvino, int8-onnxruntime): a model version's vectors made by different
@@ -118,6 +120,7 @@ class ModelVersions:
                 self._encoders[model_id] = enc
             return enc
 
+    @writes()
     def ensure_model(self, model_path: Path) -> None:
         """Make sure a model row exists for ``model_path`` and some model is active.
 
@@ -173,6 +176,7 @@ class ModelVersions:
             # target; the library is re-encoded in the background, then switched.
             self.begin_switch(model_id)
 
+    @reads
     def model_folder(self, model_id: int) -> Path:
         """Where a model version's folder is now: its remembered path, or, when that is
         gone (a moved application folder), a folder with the same content."""
@@ -213,6 +217,7 @@ class ModelVersions:
         keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
         return dict(zip(keys, row, strict=True))
 
+    @reads
     def content_hash_of(self, model_id: int) -> str:
         """A model version's content hash (core/model_identity.py), computed from its
         folder when the row has none yet (rows made before migration 6)."""
@@ -221,6 +226,7 @@ class ModelVersions:
             raise NotFoundError(f"no model version {model_id}")
         return row[0] or content_hash(self.model_folder(model_id))
 
+    @reads
     def model_id_by_hash(self, digest: str) -> int | None:
         """The model version with this content hash, if the library has one."""
         row = self.store.query_one("SELECT id FROM models WHERE content_hash = ? ORDER BY id LIMIT 1",
@@ -263,6 +269,7 @@ class ModelVersions:
         report = self.model_row(model_id)["report"]
         return json.loads(report) if report else None
 
+    @writes()
     def add_finetuned(self, name: str, path: Path, dim: int, parent_id: int, report: dict) -> int:
         """Record a version trained from ``parent_id`` (not activated). Returns its id."""
         with self.store.write() as conn:
@@ -274,6 +281,7 @@ class ModelVersions:
             )
             return int(conn.last_insert_rowid())
 
+    @reads
     def names(self) -> set[str]:
         return {r[0] for r in self.store.query("SELECT name FROM models")}
 
@@ -302,6 +310,7 @@ class ModelVersions:
         done = self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(target)} v ON v.chunk_id = c.id")
         return done, total
 
+    @writes()
     def maybe_finish_switch(self) -> bool:
         """Make the target model active once every chunk has its vector (atomically)."""
         target = self.target_model_id()

@@ -82,6 +82,7 @@ class Indexer:
         matcher = self.reconciler._matcher(folder_id, from_db(root)) if root and folder_id else None
         return matcher.excluded if matcher else None
 
+    @writes(long=True)
     def close(self) -> None:
         if self._extractor is not None:
             self._extractor.close()
@@ -121,6 +122,7 @@ class Indexer:
     def pending_jobs(self) -> int:
         return self.jobs.pending()
 
+    @reads
     def extract_options(self) -> Any:
         """What the extraction worker is asked to do (OCR on or off), read per file so a
         changed setting counts from the next file."""
@@ -203,6 +205,7 @@ class Indexer:
             time.sleep(RUN_LOCK_POLL_S)
         tracker.emit(phase="indexing", files_total=self.pending_jobs())
 
+    @reads
     def wait_if_paused(self, cancel: CancelToken | None) -> None:
         while self._pause.is_set():
             if cancel is not None and cancel.cancelled:
@@ -251,6 +254,7 @@ class Indexer:
             self._extractor = self.new_extractor()
         return self._extractor
 
+    @reads
     def new_extractor(self) -> Any:
         """A fresh extraction worker (the kept one, a second lane's for one run:
         core.index.lanes, or one for a file outside the library: core/search/similar_file.py)."""
@@ -258,6 +262,7 @@ class Indexer:
 
         return IsolatedExtractor(timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb)
 
+    @reads
     def chunk(self, result: ExtractResult) -> list:
         """Cut an extracted file into chunks that fit the active model's token budget."""
         from core.chunk import chunk_blocks
@@ -316,6 +321,7 @@ class Indexer:
         if waiting:
             meaning.queued(waiting)
 
+    @reads
     def encode_texts(self, model_id: int, texts: list[str], report: IndexReport, cancel: CancelToken | None,
                      encoded: Callable[[int], None] | None = None) -> np.ndarray:
         """The vectors of a group's texts (core/index/meaning.py). With ``encoded``

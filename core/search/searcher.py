@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.catalog import Catalog
-from core.changes import reads
+from core.changes import reads, writes
 from core.errors import InvalidInputError, NotFoundError
 from core.events import Events
 from core.model_versions import ModelVersions
@@ -71,6 +71,7 @@ class Searcher:
             events.vectors_written.subscribe(self.graph_keeper.vectors_written)
             events.index_finished.subscribe(self.graph_keeper.index_finished)
 
+    @writes()
     def keep_only(self, model_id: int) -> None:
         """After a model switch: the other versions' in-memory graphs are saved and let go
         (each holds its vectors in memory; asked for again, one is opened from its file)."""
@@ -89,6 +90,7 @@ class Searcher:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="likewise-keyword")
             return self._pool
 
+    @writes(long=True)
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
@@ -362,6 +364,7 @@ class Searcher:
         (core/search/similar_docs.py explains the score)."""
         return similar_documents(self, int(doc_id), _check_k(k), filters)
 
+    @reads
     def similar_to_vectors(
         self, vectors: np.ndarray, k: int = 10, own: set[int] | None = None,
         filters: SearchFilters | None = None,

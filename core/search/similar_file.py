@@ -57,7 +57,7 @@ class SimilarToFile:
 
 
 class SimilarFile:
-    """``Library.similar_to_file``: composed of the catalog, the model versions, the
+    """``lib.similar_file.similar_to_file``: composed of the catalog, the model versions, the
     searcher and the indexer's way of reading and cutting a file."""
 
     def __init__(self, catalog: Catalog, versions: ModelVersions, searcher: Searcher,
