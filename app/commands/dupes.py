@@ -77,7 +77,7 @@ def cmd_dupes(args: Any) -> int:
         if not args.no_mine:
             line = _MiningLine()
             report = lib.discovery.mine_duplicates(near=args.near, related=args.related,
-                                         same_document=args.same_document, progress=line, full=args.mine)
+                                                   same_document=args.same_document, progress=line, full=args.mine)
             line.finish()
             print(
                 f"{report.passages} passages, {report.mined} mined in {report.seconds:.1f} s: "

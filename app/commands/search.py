@@ -129,7 +129,7 @@ def cmd_search(args: Any) -> int:
 
     with open_library(args) as lib:
         results = lib.searcher.search(args.query, mode=args.mode, k=args.k, filters=_filters(args),
-                             group_by_document=args.group, advanced=args.advanced)
+                                      group_by_document=args.group, advanced=args.advanced)
     if args.export:
         n = export_results(results, args.export, query=args.query)
         sys.stderr.write(f"{n} results written to {args.export}\n")

@@ -291,7 +291,7 @@ class SearchPage(QWidget):
             # list). The sentences closest in meaning follow in a second step (one encoder
             # pass over the results' sentences) and replace them.
             results = lib.searcher.search(query, mode=mode, k=RESULTS_K, filters=filters,
-                                 group_by_document=grouped, snippets=False)
+                                          group_by_document=grouped, snippets=False)
             for r in results:
                 r.best_sentence = by_words(r.text, r.word_spans or [])
             return results
@@ -375,7 +375,7 @@ class SearchPage(QWidget):
         def work(lib: Library, ctx: TaskContext) -> tuple:
             source = chunk_as_result(lib.catalog.chunk(chunk_id))
             found = lib.searcher.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
-                                         filters=filters)
+                                                  filters=filters)
             calibrate_passages(found, *lib.discovery.duplicate_thresholds())
             return source, found
 
