@@ -117,7 +117,7 @@ def test_the_comparison_sees_a_difference(tmp_path, tiny_model_dir, shared_data)
         assert snapshot(a) == snapshot(b)
         with pytest.raises(AssertionError, match="vectors differ"):
             assert_same_library(a, b)
-        doc = b.documents()[0]
+        doc = b.catalog.documents()[0]
         with b.store.write() as conn:
             b.catalog.delete_chunks_of(conn, doc.id)
         assert snapshot(a) != snapshot(b)
