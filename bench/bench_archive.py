@@ -121,11 +121,11 @@ def _timed_searches(lib: Any, queries: list[str], cpu: list[float] | None = None
     a machine shared with other work the wall time is mostly waiting for a core).
     ``snippets=False``: the list as the window shows it first (its best sentences, which
     encode the sentences of the first results, follow in a second task)."""
-    lib.search(queries[0], mode="hybrid", k=10)          # encoder loaded, graph built or opened
+    lib.searcher.search(queries[0], mode="hybrid", k=10)  # encoder loaded, graph built or opened
     lat = []
     for q in queries[1:]:
         t, c = time.perf_counter(), time.process_time()
-        lib.search(q, mode="hybrid", k=10, snippets=snippets)
+        lib.searcher.search(q, mode="hybrid", k=10, snippets=snippets)
         lat.append(time.perf_counter() - t)
         if cpu is not None:
             cpu.append(time.process_time() - c)
@@ -152,27 +152,27 @@ def child_index(db: str, folder: str) -> dict:
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     indexed_s = time.monotonic() - start
     done.set()
     watcher.join()
     final = lib.store.count("SELECT COUNT(DISTINCT document_id) FROM chunks")
     t90 = next((t for t, n in samples if n >= 0.9 * final), indexed_s)
     chunks = lib.store.count("SELECT COUNT(*) FROM chunks")
-    model = lib.active_model_id()
+    model = lib.versions.active_model_id()
     encoded = lib.store.count(f"SELECT COUNT(*) FROM vec_m{model}") if lib.store.vec_table_exists(model) else 0
     peak = _peak_mb()
     anon_peak = anon.stop()
     first_cli = _cli(Path(db), "search", _queries(3)[2])   # the graph: opened, or built by this search
 
     t = time.monotonic()
-    lib.reconcile()
-    lib.index()
+    lib.indexer.reconcile()
+    lib.indexer.index()
     rescan = time.monotonic() - t
     changed = archive_gen.change_files(Path(folder), 0.01)
     t = time.monotonic()
-    lib.reconcile()
-    lib.index()
+    lib.indexer.reconcile()
+    lib.indexer.index()
     rescan_changed = time.monotonic() - t
     lat = _timed_searches(lib, _queries(41))
     docs = lib.store.count("SELECT COUNT(*) FROM documents")
@@ -191,13 +191,13 @@ def child_search(db: str) -> dict:
 
     t = time.monotonic()
     lib = Library(path=Path(db))
-    lib.search(_queries(1)[0], mode="hybrid", k=10)
+    lib.searcher.search(_queries(1)[0], mode="hybrid", k=10)
     first = time.monotonic() - t
     cpu: list[float] = []
     lat = _timed_searches(lib, _queries(61), cpu)
     listed_cpu: list[float] = []
     listed = _timed_searches(lib, _queries(121)[60:], listed_cpu, snippets=False)
-    acc = lib.accelerator()
+    acc = lib.searcher.accelerator()
     out = {"first_s": first, "search": (_pct(lat, 50), _pct(lat, 95)), "search_cpu": (_pct(cpu, 50), _pct(cpu, 95)),
            "listed": (_pct(listed, 50), _pct(listed, 95)),
            "listed_cpu": (_pct(listed_cpu, 50), _pct(listed_cpu, 95)), "anon_mb": _anon_mb(),
@@ -310,7 +310,7 @@ def scifact_vectors() -> tuple[list[str], np.ndarray]:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"encoding {len(texts)} SciFact abstracts once (cached in {cache}) ...", file=sys.stderr)
     lib = Library(path=OUT / "archive-encode.sqlite")
-    vecs = lib.encoder().encode(texts).astype(np.float32)
+    vecs = lib.versions.encoder().encode(texts).astype(np.float32)
     lib.close()
     np.save(cache, vecs)
     return texts, vecs

@@ -3,7 +3,7 @@ same files, same model, same precision, same machine.
 
 Files: the first N valid .docx of ../shared/data/docx plus one small PDF (the cluster
 test's folder, N=25 by default). Three runs, each into a fresh library:
-  local     Library.index (likewise add-folder)
+  local     Indexer.index (likewise add-folder)
   cluster   core.cluster.pipeline.cluster_index, --address local (Ray started by the run)
   shards    the same again with the shards of the previous run in place (resume: nothing is
             extracted or encoded; what is left is Ray, hashing and the import)
@@ -62,12 +62,12 @@ def main() -> int:
         with Library(path=base / "local.sqlite", model_path=model) as lib:
             lib.add_folder(folder)
             t = time.monotonic()
-            report = lib.index()
+            report = lib.indexer.index()
             wall = time.monotonic() - t
             passages = lib.status_counts()["chunks"]
             out["local"] = {"seconds": wall, "documents": report.indexed, "passages": passages,
                             "documents_per_s": report.indexed / wall, "passages_per_s": passages / wall,
-                            "precision": lib.vector_precisions()}
+                            "precision": lib.versions.vector_precisions()}
         options = ClusterOptions(shard_folder=str(base / "shards"), local_cpus=args.cpus,
                                  files_per_batch=args.files_per_batch)
         for name in ("cluster", "shards"):
@@ -105,8 +105,8 @@ def import_rate(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="likewise-bench-import-") as tmp:
         base = Path(tmp)
         with Library(path=base / "lib.sqlite", model_path=args.model) as lib:
-            digest = lib.versions.content_hash_of(lib.active_model_id())
-            dim = lib.encoder().dim
+            digest = lib.versions.content_hash_of(lib.versions.active_model_id())
+            dim = lib.versions.encoder().dim
             for d in range(args.import_docs):
                 chunks, start = [], 0
                 for i in range(args.import_passages):
@@ -120,7 +120,7 @@ def import_rate(args: argparse.Namespace) -> dict:
                                                    f"{d:064x}", digest, "indexed", chunks=chunks,
                                                    vectors=vec))
             t = time.monotonic()
-            report = lib.import_shards(base / "shards")
+            report = lib.shards.import_folder(base / "shards")
             wall = time.monotonic() - t
             size_mb = sum(p.stat().st_size for p in base.glob("lib.sqlite*")) / 1e6
             shards_mb = sum(p.stat().st_size for p in (base / "shards").rglob("*.parquet")) / 1e6

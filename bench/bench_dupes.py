@@ -173,7 +173,7 @@ def write_store(path: Path, texts: list[str], vectors: np.ndarray, per_doc: int 
     from core.library import Library
 
     lib = Library(path=path)
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     with lib.store.write() as conn:
         conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", ("/bench", time.time()))
         folder = conn.last_insert_rowid()
@@ -208,7 +208,7 @@ def child_mine(db: Path) -> dict:
 
     lib = Library(path=db)
     start = time.perf_counter()
-    report = lib.mine_duplicates(full=True)
+    report = lib.discovery.mine_duplicates(full=True)
     seconds = time.perf_counter() - start
     lib.close()
     return {"seconds": seconds, "peak_mb": _peak_mb(), "passages": report.passages,
@@ -225,7 +225,7 @@ def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:
 
     lib = Library(path=db)
     start = time.perf_counter()
-    lib.mine_duplicates()                    # nothing new: reads the vectors once (cold)
+    lib.discovery.mine_duplicates()          # nothing new: reads the vectors once (cold)
     cold = time.perf_counter() - start
     rng = np.random.default_rng(7)
     src = rng.integers(0, len(texts), size=20)
@@ -233,7 +233,7 @@ def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:
     new_v[10:] += 0.02 * rng.normal(size=(10, new_v.shape[1])).astype(np.float32)
     new_v /= np.linalg.norm(new_v, axis=1, keepdims=True)
     new_t = [f"{texts[s]} (added)" for s in src]
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     with lib.store.write() as conn:
         conn.execute("INSERT INTO documents(path, ext, size, mtime, status) VALUES (?,?,?,?,?)",
                      ("/bench/added.txt", ".txt", 1, 0.0, "indexed"))
@@ -246,9 +246,9 @@ def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:
         lib.store.put_vectors(conn, model_id, ids, new_v)
     start = time.perf_counter()
     lib.events.documents_indexed.emit([doc])  # what the indexer tells after writing it
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
     warm = time.perf_counter() - start
-    found = len(lib.duplicate_pairs(document_id=doc, include_ignored=True))
+    found = len(lib.discovery.duplicate_pairs(document_id=doc, include_ignored=True))
     lib.close()
     return {"cold_open_s": cold, "incremental_s": warm, "mined": report.mined, "pairs_of_new_doc": found,
             "peak_mb": _peak_mb()}
@@ -261,7 +261,7 @@ def child_naive(db: Path, near: float) -> dict:
 
     lib = Library(path=db)
     start = time.perf_counter()
-    ids, vecs = lib.store.all_vectors(lib.active_model_id())
+    ids, vecs = lib.store.all_vectors(lib.versions.active_model_id())
     sims = vecs @ vecs.T
     np.fill_diagonal(sims, -1)
     rows, cols = np.nonzero(np.triu(sims >= near, 1))
@@ -281,7 +281,7 @@ def exact_relations(db: Path, near: float, sample: int | None, seed: int = 1) ->
     from core.library import Library
 
     lib = Library(path=db)
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     ids, vecs = lib.store.all_vectors(model_id)
     meta = {r[0]: (r[1], r[2]) for r in lib.store.query(
         "SELECT c.id, c.document_id, n.norm_hash FROM chunks c JOIN dupes_norm n ON n.chunk_id = c.id")}

@@ -48,7 +48,7 @@ def main() -> int:
         from core.library import Library
 
         lib = Library(path=db)
-        model = lib.active_model_id()
+        model = lib.versions.active_model_id()
         t = time.monotonic()
         lib.searcher.graph_keeper.vectors_written((model, args.passages))
         lib.searcher.graph_keeper.index_finished(None)

@@ -198,8 +198,8 @@ def build_library(path: Path, model: Path, n: int) -> None:
     rng = np.random.default_rng(0)
     lib = Library(path=path, model_path=model)
     try:
-        mid = lib.active_model_id()
-        dim = lib.model_row(mid)["dim"]
+        mid = lib.versions.active_model_id()
+        dim = lib.versions.model_row(mid)["dim"]
         per_doc = 50
         with lib.store.write() as conn:
             conn.execute("INSERT INTO folders(path, added_at, available) VALUES (?, ?, 0)",

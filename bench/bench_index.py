@@ -60,7 +60,7 @@ def run_likewise(limit: int | None, ocr: bool = True) -> dict:
         start = time.perf_counter()
         lib = Library(path=Path(tmp) / "lib.sqlite", settings=Settings(ocr_enabled=ocr))
         lib.add_folder(src, follow_links=True)   # the files are links to the shared data
-        report = lib.index()
+        report = lib.indexer.index()
         seconds = time.perf_counter() - start
         counts = lib.status_counts()
         pages = lib.store.query_one(

@@ -97,7 +97,7 @@ def run_index(kind: str, n: int) -> dict:
         start = time.perf_counter()
         lib = Library(path=Path(tmp) / "lib.sqlite")
         lib.add_folder(Path(tmp) / "docs")
-        lib.index()
+        lib.indexer.index()
         seconds = time.perf_counter() - start
         counts = lib.status_counts()
         lib.close()

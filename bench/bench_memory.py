@@ -64,18 +64,18 @@ def main() -> int:
             out["rss_mb"]["window_open"] = rss_mb()
         with (window.lib if window is not None else Library(path=Path(tmp) / "lib.sqlite")) as lib:
             lib.add_folder(folder, follow_links=True)
-            report = lib.index()
+            report = lib.indexer.index()
             out["passages"] = report.chunks_encoded
             out["rss_mb"]["after_indexing"] = rss_mb()
-            lib.import_labels(labels)
-            result = lib.train(epochs=1)
+            lib.label_table.import_labels(labels)
+            result = lib.training.train(epochs=1)
             out["rss_mb"]["after_training"] = rss_mb()
-            lib.activate_model(result.model_id)
-            lib.process_jobs()
-            out["switched"] = lib.active_model_id() == result.model_id
+            lib.versions.activate(result.model_id)
+            lib.indexer.process_jobs()
+            out["switched"] = lib.versions.active_model_id() == result.model_id
             out["rss_mb"]["after_re_encoding"] = rss_mb()
             for q in ("how a trace compiler works", "a cat sits on a mat", "income tax form"):
-                lib.search(q, k=10)
+                lib.searcher.search(q, k=10)
             if window is not None:
                 _pump(2.0)
             out["rss_mb"]["idle_after_session"] = rss_mb()

@@ -42,7 +42,7 @@ def run(merge: bool, limit: int | None, show: int) -> dict:
         try:
             start = time.perf_counter()
             lib.add_folder(src, follow_links=True)
-            report = lib.index()
+            report = lib.indexer.index()
             index_s = time.perf_counter() - start
             passages = lib.store.count("SELECT COUNT(*) FROM chunks")
             grouped = lib.store.count(
@@ -51,10 +51,10 @@ def run(merge: bool, limit: int | None, show: int) -> dict:
                 "SELECT COALESCE(SUM(length(text) - length(replace(text, char(10) || char(10), '')))"
                 " / 2, 0) FROM chunks")[0] + passages
             start = time.perf_counter()
-            mined = lib.mine_duplicates()
+            mined = lib.discovery.mine_duplicates()
             mine_s = time.perf_counter() - start
-            clusters = lib.duplicate_clusters()
-            pairs = lib.duplicate_pairs()
+            clusters = lib.discovery.duplicate_clusters()
+            pairs = lib.discovery.duplicate_pairs()
             by_kind: dict[str, int] = {}
             for p in pairs:
                 by_kind[p.kind] = by_kind.get(p.kind, 0) + 1

@@ -59,7 +59,7 @@ def measure_progress(lib, folder: Path) -> dict:
         print(*reports[-1], sep="\t", file=log, flush=True)
 
     lib.add_folder(folder, follow_links=True)
-    lib.index(progress=progress)
+    lib.indexer.index(progress=progress)
     total_s = time.monotonic() - started
     log.close()
     indexing = [r for r in reports if r[1] == "indexing"]
@@ -112,9 +112,9 @@ def queries(lib, n: int) -> list[str]:
         for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             if len(row) >= 6 and len(out) < n // 2:
                 out.append(row[5])
-    docs = lib.documents()
+    docs = lib.catalog.documents()
     for d in docs:
-        for c in lib.search(d.title or "document", mode="keyword", k=3):
+        for c in lib.searcher.search(d.title or "document", mode="keyword", k=3):
             words = [w for w in c.text.split() if w.isalpha() and len(w) > 4]
             if len(words) >= 8:
                 out.append(" ".join(words[3:7]))
@@ -131,7 +131,7 @@ def measure_sentences(lib, qs: list[str]) -> dict:
 
     first, second, filled_first, filled = [], [], 0, 0
     for q in qs:
-        results = lib.search(q, mode="hybrid", k=10, snippets=False)
+        results = lib.searcher.search(q, mode="hybrid", k=10, snippets=False)
         if not results:
             continue
         t = time.perf_counter()
@@ -141,7 +141,7 @@ def measure_sentences(lib, qs: list[str]) -> dict:
         filled_first += sum(r.best_sentence is not None for r in results)
         lib.searcher._sentence_cache.clear()
         t = time.perf_counter()
-        lib.add_best_sentences(results, q)
+        lib.searcher.add_best_sentences(results, q)
         second.append((time.perf_counter() - t) * 1000)
         filled += sum(r.best_sentence is not None for r in results)
     return {"lists": len(first), "with_list_p50_ms": round(statistics.median(first), 2),

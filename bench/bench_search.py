@@ -1,6 +1,6 @@
 """Search speed at scale: KNN latency and recall of the accelerator beside sqlite-vec
 brute force and numpy exact search, in one run, plus end-to-end query latency through
-Library.search and the accelerator's memory.
+Searcher.search and the accelerator's memory.
 
 Vectors: the SciFact abstract vectors (all-MiniLM-L6-v2, cached by `likewise eval beir`
 in bench/out/), each copied with a small Gaussian perturbation (sigma 0.03 per
@@ -69,7 +69,7 @@ def build_library(path: Path, texts: list[str], titles: list[str], src: np.ndarr
     for p in path.parent.glob(path.name + "*"):
         p.unlink()
     lib = Library(path=path, settings=Settings())
-    mid = lib.active_model_id()
+    mid = lib.versions.active_model_id()
     now = time.time()
     with lib.store.write() as conn:
         for i, title in enumerate(titles):
@@ -96,7 +96,7 @@ def library_is_complete(path: Path, n: int) -> bool:
         return False
     lib = Library(path=path, settings=Settings())
     try:
-        row = lib.store.query_one(f"SELECT COUNT(*) FROM {vec_table(lib.active_model_id())}")
+        row = lib.store.query_one(f"SELECT COUNT(*) FROM {vec_table(lib.versions.active_model_id())}")
         return row is not None and int(row[0]) == n
     except Exception:  # noqa: BLE001 - any doubt: build it again
         return False
@@ -114,7 +114,7 @@ def bench_size(n: int, base: np.ndarray, texts: list[str], titles: list[str], qv
     build_s = time.monotonic() - t
     row: dict = {"n": n, "library_build_s": build_s}
     lib = Library(path=path, settings=Settings())
-    mid = lib.active_model_id()
+    mid = lib.versions.active_model_id()
     q = qvecs[:nq]
     truth = [np.argsort(-(mat @ v))[:10] + 1 for v in q]
 
@@ -157,14 +157,14 @@ def bench_size(n: int, base: np.ndarray, texts: list[str], titles: list[str], qv
     row["sqlite_vec"] = (pct(lat, 50), pct(lat, 95), float(np.mean(rec)))
 
     lib.searcher._accels[mid] = acc
-    lib.search(qtexts[0], mode="hybrid")   # load the encoder
+    lib.searcher.search(qtexts[0], mode="hybrid")  # load the encoder
     for label, mode, snip in (("e2e dense, no snippets", "dense", False),
                               ("e2e hybrid, no snippets", "hybrid", False),
                               ("e2e hybrid + best sentences", "hybrid", True)):
         lat = []
         for text in qtexts[1:21]:
             t = time.perf_counter()
-            lib.search(text, mode=mode, k=10, snippets=snip)
+            lib.searcher.search(text, mode=mode, k=10, snippets=snip)
             lat.append(time.perf_counter() - t)
         row[label] = (pct(lat, 50), pct(lat, 95))
     lib.close()
@@ -190,7 +190,7 @@ def main() -> int:
         queries = {row["_id"]: row["text"] for row in map(json.loads, fh)}
     test_ids = [line.split("\t")[0] for line in open(DATA / "qrels" / "test.tsv", encoding="utf-8")][1:]
     qtexts = [queries[q] for q in dict.fromkeys(test_ids)][: args.queries]
-    enc = Library(path=OUT / "bench-search-enc.sqlite", settings=Settings()).encoder()
+    enc = Library(path=OUT / "bench-search-enc.sqlite", settings=Settings()).versions.encoder()
     qvecs = enc.encode(qtexts)
     print(f"vectors: {len(base)} SciFact abstract vectors + Gaussian noise sigma {SIGMA}, renormalized; "
           f"{len(qtexts)} SciFact test queries; k=10; {psutil.cpu_count()} CPUs")

@@ -61,8 +61,8 @@ def bench_latency(n: int, tmp: Path) -> dict:
     folder.mkdir()
     lib = Library(path=tmp / "latency.sqlite")
     lib.add_folder(folder)
-    lib.encoder()                                     # load the model before timing
-    lib.start_watching(debounce_s=1.0, reconcile_interval_s=0)
+    lib.versions.encoder()                            # load the model before timing
+    lib.watching.start_watching(debounce_s=1.0, reconcile_interval_s=0)
     lib.watching.watcher.wait_started(120)
     reader = connect(tmp / "latency.sqlite")
     latencies = []
@@ -75,15 +75,15 @@ def bench_latency(n: int, tmp: Path) -> dict:
         _wait(lambda w=word: _found(reader, w))
         latencies.append(time.perf_counter() - saved)
     reader.close()
-    lib.stop_watching(60)
+    lib.watching.stop_watching(60)
     # Peer: the same kind of file indexed directly, no watcher (enqueue + process_jobs).
     direct = []
     for i in range(10):
         p = folder / f"direct{i}.txt"
         p.write_text(_note(f"directword{i}q"), encoding="utf-8")
         t0 = time.perf_counter()
-        lib.enqueue_paths([p])
-        lib.process_jobs()
+        lib.indexer.enqueue_paths([p])
+        lib.indexer.process_jobs()
         direct.append(time.perf_counter() - t0)
     lib.close()
     # Part of both: process_jobs starts a fresh extraction worker process each call.
@@ -169,17 +169,17 @@ def bench_idle(tmp: Path, model_path: Path, seconds: float) -> dict:
     base1 = proc.cpu_times()
     out["nothing"] = ((base1.user + base1.system) - (base0.user + base0.system)) / min(seconds, 5)
     for label, polling in (("native", False), ("polling 1 s", True)):
-        lib.start_watching(debounce_s=1.0, reconcile_interval_s=0, use_polling=polling, poll_interval_s=1.0)
+        lib.watching.start_watching(debounce_s=1.0, reconcile_interval_s=0, use_polling=polling, poll_interval_s=1.0)
         lib.watching.watcher.wait_started(300)
-        assert lib.pending_jobs() == 0, "the start reconcile found changes"
-        state = lib.watch_status()[0].state
+        assert lib.indexer.pending_jobs() == 0, "the start reconcile found changes"
+        state = lib.watching.watch_status()[0].state
         time.sleep(2.0)                               # let observers settle (polling: first snapshot)
         t0 = proc.cpu_times()
         time.sleep(seconds)
         t1 = proc.cpu_times()
         out[label] = ((t1.user + t1.system) - (t0.user + t0.system)) / seconds
         out[label + " state"] = state
-        lib.stop_watching(60)
+        lib.watching.stop_watching(60)
     lib.close()
     return out
 
@@ -193,8 +193,8 @@ def bench_reconcile(tmp: Path, model_path: Path, sizes: list[int]) -> list[dict]
         folder = tmp / f"rec{n}"
         _make_tree(folder, n)
         lib = _rows_library(tmp / f"rec{n}.sqlite", folder, model_path)
-        assert lib.reconcile() == 0
-        scan = _best_of(lambda lib=lib: lib.reconcile())
+        assert lib.indexer.reconcile() == 0
+        scan = _best_of(lambda lib=lib: lib.indexer.reconcile())
         walk = _best_of(lambda folder=folder: _bare_walk(folder))
         lib.close()
         row = {"n": n, "rows": scan, "walk": walk, "indexed": None}
@@ -202,10 +202,10 @@ def bench_reconcile(tmp: Path, model_path: Path, sizes: list[int]) -> list[dict]
             real = Library(path=tmp / f"rec{n}-indexed.sqlite", model_path=model_path)
             real.add_folder(folder)
             t0 = time.perf_counter()
-            real.index()
+            real.indexer.index()
             row["index_s"] = time.perf_counter() - t0
-            assert real.reconcile() == 0
-            row["indexed"] = _best_of(lambda real=real: real.reconcile())
+            assert real.indexer.reconcile() == 0
+            row["indexed"] = _best_of(lambda real=real: real.indexer.reconcile())
             real.close()
         rows.append(row)
     return rows

@@ -11,11 +11,9 @@ chunks go, so that the parts owning rows that point at chunks (dupes_*, labels) 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ import numpy as np
 import core.index.jobs as jobs
 from core import faults
 from core.catalog_members import MemberRows
+from core.catalog_rows import CHUNK_COLS, DOC_COLS, FileFacts, FolderRow, KnownDocument, document_info, text_hash
+from core.changes import DOCUMENTS, FOLDERS, QUEUE, reads, writes
 from core.chunk import noise_flags
 from core.copies import Copies
 from core.errors import InvalidInputError, NotFoundError
@@ -33,53 +33,6 @@ from core.pathnames import display, ext_of, from_db, title_of, to_db
 from core.store import Store, vec_table
 from core.text import is_fragment
 from core.types import INDEXED, Chunk, ChunkInfo, DocumentInfo, FolderInfo
-
-_DOC_COLS = (
-    "d.id, d.path, d.title, d.ext, d.size, d.mtime, d.status, d.error, d.pages, "
-    "(SELECT COUNT(*) FROM chunks c WHERE c.document_id = IFNULL(d.copy_of, d.id)), d.indexed_at, "
-    "d.available, d.folder_id, d.copy_of, d.container_id, d.sender, d.recipients, d.sent_at"
-)
-_CHUNK_COLS = (
-    "c.id, c.document_id, c.ord, c.text, c.page_start, c.page_end, c.heading, "
-    "c.char_start, c.char_end, d.path, d.title"
-)
-
-
-def text_hash(text: str) -> str:
-    """The key under which a passage's text is stored (vectors are reused by it)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True)
-class FolderRow:
-    """A chosen folder as the indexer needs it."""
-
-    id: int
-    root: str          # OS path
-    paused: bool
-    follow_links: bool
-
-
-@dataclass(frozen=True)
-class KnownDocument:
-    """What the indexer compares a file with: its document row, if any."""
-
-    id: int
-    size: int
-    mtime: float
-    content_hash: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """A file as looked at: stored path, folder, size, mtime, content hash."""
-
-    path: str
-    folder_id: int | None
-    size: int
-    mtime: float
-    content_hash: str | None
 
 
 class Catalog:
@@ -92,6 +45,7 @@ class Catalog:
         self.copies = Copies(store, self.delete_chunks_of)
 
     # -- folders ----------------------------------------------------------------------
+    @writes()
     def add_folder(self, path: Path | str, follow_links: bool) -> int:
         """Record a chosen folder (an OS path); folders inside it merge into it."""
         folder = Path(path).expanduser()
@@ -116,6 +70,7 @@ class Catalog:
         self.events.folders_changed.emit(None)
         return int(folder_id)
 
+    @writes(FOLDERS, DOCUMENTS, QUEUE)
     def remove_folder(self, path: Path | str) -> int:
         """Forget a folder and every document under it. Returns documents removed."""
         folder_id = self.folder_id(path)
@@ -128,12 +83,14 @@ class Catalog:
         self.events.folders_changed.emit(None)
         return len(doc_ids)
 
+    @writes(FOLDERS, QUEUE)
     def set_folder_paused(self, path: Path | str, paused: bool) -> None:
         folder_id = self.folder_id(path)
         with self.store.write() as conn:
             conn.execute("UPDATE folders SET paused = ? WHERE id = ?", (int(paused), folder_id))
         self.events.folders_changed.emit(None)
 
+    @writes(FOLDERS)
     def mark_folder_available(self, folder_id: int, available: bool) -> bool:
         """Mark a folder and all its documents (un)available in one write. Documents are
         never deleted for being unavailable. Returns True when something changed."""
@@ -150,6 +107,7 @@ class Catalog:
         self.events.folders_changed.emit(None)
         return True
 
+    @reads
     def folder_id(self, path: Path | str) -> int:
         p = Path(from_db(os.fspath(path))).expanduser()
         candidates = {str(p), str(p.resolve()) if p.exists() else str(p.absolute())}
@@ -159,16 +117,19 @@ class Catalog:
                 return int(row[0])
         raise NotFoundError(f"{display(from_db(os.fspath(path)))} is not a watched folder")
 
+    @reads
     def folder_rows(self) -> list[FolderRow]:
         """Every chosen folder: id, OS path, paused, follow links."""
         return [FolderRow(fid, from_db(path), bool(paused), bool(follow)) for fid, path, paused, follow in
                 self.store.query("SELECT id, path, paused, follow_links FROM folders")]
 
+    @reads
     def folder_root(self, folder_id: int | None) -> str | None:
         """The stored path of a folder, or None."""
         row = self.store.query_one("SELECT path FROM folders WHERE id = ?", (folder_id,))
         return row[0] if row else None
 
+    @reads
     def folders(self, state_of: Any = None) -> list[FolderInfo]:
         """Every folder with its state; ``state_of(folder_id)`` gives (state, message)
         of a folder that is neither paused nor unavailable (the watcher's view)."""
@@ -190,12 +151,14 @@ class Catalog:
             out.append(FolderInfo(fid, path, bool(paused), state, ndocs, pending, last, message))
         return out
 
+    @reads
     def folder(self, folder_id: int, state_of: Any = None) -> FolderInfo:
         for f in self.folders(state_of):
             if f.id == folder_id:
                 return f
         raise NotFoundError(f"no folder {folder_id}")
 
+    @reads
     def folder_watch_rows(self) -> list[tuple]:
         """(id, stored path, paused, available, last reconcile, jobs) of every folder."""
         return self.store.query(
@@ -203,6 +166,7 @@ class Catalog:
             "(SELECT COUNT(*) FROM jobs j WHERE j.folder_id = f.id) FROM folders f ORDER BY f.path"
         )
 
+    @writes()
     def note_reconciled(self, conn: apsw.Connection, folder_id: int) -> None:
         """A scan of the folder finished (inside a write): its documents are there again."""
         conn.execute("UPDATE folders SET last_reconcile = ? WHERE id = ?", (time.time(), folder_id))
@@ -210,16 +174,9 @@ class Catalog:
                      (folder_id,))
 
     # -- documents --------------------------------------------------------------------
-    @staticmethod
-    def _doc(row: tuple) -> DocumentInfo:
-        (doc_id, path, title, ext, size, mtime, status, error, pages, chunks, indexed_at,
-         available, folder_id, copy_of, container_id, sender, recipients, sent_at) = row
-        return DocumentInfo(doc_id, path, title, ext, size, mtime, status, error, pages, chunks,
-                            indexed_at, available=bool(available), folder_id=folder_id, copy_of=copy_of,
-                            container_id=container_id, sender=sender, recipients=recipients, sent_at=sent_at)
-
+    @reads
     def documents(self, folder: Path | str | None = None, status: str | None = None) -> list[DocumentInfo]:
-        sql = f"SELECT {_DOC_COLS} FROM documents d"
+        sql = f"SELECT {DOC_COLS} FROM documents d"
         where: list[str] = []
         params: list[Any] = []
         if folder is not None:
@@ -231,23 +188,25 @@ class Catalog:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY d.path"
-        return [self._doc(r) for r in self.store.query(sql, tuple(params))]
+        return [document_info(r) for r in self.store.query(sql, tuple(params))]
 
+    @reads
     def document(self, doc: int | str | Path) -> DocumentInfo:
         if isinstance(doc, int):
-            row = self.store.query_one(f"SELECT {_DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
+            row = self.store.query_one(f"SELECT {DOC_COLS} FROM documents d WHERE d.id = ?", (doc,))
         else:
             p = Path(from_db(os.fspath(doc))).expanduser()
-            row = self.store.query_one(f"SELECT {_DOC_COLS} FROM documents d WHERE d.path = ?",
+            row = self.store.query_one(f"SELECT {DOC_COLS} FROM documents d WHERE d.path = ?",
                                        (to_db(str(p)),))
             if row is None and p.exists():
                 row = self.store.query_one(
-                    f"SELECT {_DOC_COLS} FROM documents d WHERE d.path = ?", (to_db(str(p.resolve())),)
+                    f"SELECT {DOC_COLS} FROM documents d WHERE d.path = ?", (to_db(str(p.resolve())),)
                 )
         if row is None:
             raise NotFoundError(f"no document {display(from_db(str(doc)))} in the library")
-        return self._doc(row)
+        return document_info(row)
 
+    @reads
     def status_counts(self, model_id: int | None = None) -> dict[str, int]:
         """Documents by status, passages, queued jobs; with ``model_id`` also the passages
         that can be searched by meaning with that model ("by_meaning")."""
@@ -266,9 +225,11 @@ class Catalog:
         counts["unreadable"] = counts["encrypted"] + counts["no_text"] + counts["error"]
         return counts
 
+    @reads
     def errors(self) -> list[DocumentInfo]:
         return [d for d in self.documents() if d.status in ("encrypted", "no_text", "error")]
 
+    @reads
     def snapshot(self, paths: list[str], ids: Iterable[int]) -> dict[int, tuple]:
         """{doc id: (path, status, error, indexed_at)} for documents at stored ``paths``
         or with ``ids`` (the watcher compares two to tell what a run changed)."""
@@ -282,17 +243,20 @@ class Catalog:
                     out[row[0]] = row[1:]
         return out
 
+    @reads
     def known(self, stored: str) -> KnownDocument | None:
         """The document row at a stored path, if any."""
         row = self.store.query_one(
             "SELECT id, size, mtime, content_hash, status FROM documents WHERE path = ?", (stored,))
         return KnownDocument(*row) if row else None
 
+    @reads
     def sizes_in_folder(self, folder_id: int) -> dict[str, tuple[int, float]]:
         """{stored path: (size, mtime)} of the documents of a folder."""
         return {path: (size, mtime) for path, size, mtime in self.store.query(
             "SELECT path, size, mtime FROM documents WHERE folder_id = ? AND container_id IS NULL", (folder_id,))}
 
+    @reads
     def known_under(self, folder: str) -> list[str]:
         """OS paths of the documents below an OS folder path."""
         prefix = to_db(folder.rstrip(os.sep) + os.sep)
@@ -301,6 +265,7 @@ class Catalog:
                                 (prefix, upper))
         return [from_db(r[0]) for r in rows]
 
+    @reads
     def unread_scans(self) -> list[tuple[str, int | None]]:
         """(stored path, folder id) of the PDFs and images left without text, which OCR
         may now read (for example after OCR was turned back on)."""
@@ -311,17 +276,20 @@ class Catalog:
             f"SELECT path, folder_id FROM documents WHERE status = 'no_text' AND container_id IS NULL AND ext IN "
             f"({','.join('?' * len(exts))})", exts)]
 
+    @reads
     def path_of(self, doc_id: int) -> tuple[str, int | None] | None:
         """(stored path, folder id) of a document."""
         row = self.store.query_one("SELECT path, folder_id FROM documents WHERE id = ?", (doc_id,))
         return (row[0], row[1]) if row else None
 
+    @reads
     def moved_candidates(self, digest: str, stored: str) -> list[tuple[int, str]]:
         """(id, stored path) of other documents with this content."""
         return [(int(i), p) for i, p in self.store.query(
             "SELECT id, path FROM documents WHERE content_hash = ? AND path != ? AND container_id IS NULL",
             (digest, stored))]
 
+    @reads
     def passages_waiting(self, model_id: int) -> int:
         """Passages still without a vector of this model among the documents queued for
         encoding (embed jobs): what meaning search cannot see yet."""
@@ -332,6 +300,7 @@ class Catalog:
             "WHERE c.document_id IN (SELECT document_id FROM jobs WHERE kind = 'embed' AND model_id = ?) "
             "AND v.chunk_id IS NULL", (model_id,))
 
+    @reads
     def missing_vectors(self, conn: apsw.Connection, doc_id: int, model_id: int) -> int:
         """How many of a document's passages have no vector of this model (inside a write)."""
         row = conn.execute(
@@ -339,13 +308,16 @@ class Catalog:
             "WHERE c.document_id = ? AND v.chunk_id IS NULL", (doc_id,)).fetchone()
         return int(row[0]) if row else 0
 
+    @reads
     def document_count(self) -> int:
         return self.store.count("SELECT COUNT(*) FROM documents")
 
+    @writes()
     def write_touch(self, conn: apsw.Connection, doc_id: int, size: int, mtime: float) -> None:
         """Same content, new size/mtime (a touch)."""
         conn.execute("UPDATE documents SET size = ?, mtime = ? WHERE id = ?", (size, mtime, doc_id))
 
+    @writes()
     def write_move(self, conn: apsw.Connection, doc_id: int, facts: FileFacts) -> None:
         """A document's file now lives at another path (a move, a rename); the documents
         inside it follow."""
@@ -358,6 +330,7 @@ class Catalog:
         if old:
             self.members.repath(conn, doc_id, old[0], facts.path, facts)
 
+    @writes()
     def write_failure(self, conn: apsw.Connection, facts: FileFacts, doc: KnownDocument | None,
                       status: str, reason: str, title: str | None, pages: int | None) -> None:
         """Record that a file was not indexed, and why (its chunks, if any, go)."""
@@ -379,6 +352,7 @@ class Catalog:
                  facts.content_hash, status, reason, pages, time.time()),
             )
 
+    @writes()
     def write_document(self, conn: apsw.Connection, facts: FileFacts, title: str | None,
                        pages: int | None, chunks: list[Chunk], vectors: dict[int, np.ndarray],
                        reuse: Iterable[int] = ()) -> int:
@@ -417,6 +391,7 @@ class Catalog:
                 self.store.put_vectors(conn, model_id, [cid for cid, _ in have], np.stack([v for _, v in have]))
         return int(doc_id)
 
+    @writes()
     def insert_chunks(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
                       vectors: dict[int, np.ndarray]) -> list[int]:
         chunk_ids = []
@@ -434,6 +409,7 @@ class Catalog:
         faults.checkpoint("upsert")
         return chunk_ids
 
+    @reads
     def passage_rows(self, doc_id: int, conn: apsw.Connection | None = None) -> list[tuple]:
         """A document's passages as (text, char_start, char_end, page_start, page_end,
         heading, ocr), in order: what core/index/split.py cuts into paragraphs."""
@@ -443,6 +419,7 @@ class Catalog:
             return [tuple(r) for r in conn.execute(sql, (doc_id,))]
         return [tuple(r) for r in self.store.query(sql, (doc_id,))]
 
+    @writes()
     def replace_passages(self, conn: apsw.Connection, doc_id: int, chunks: list[Chunk],
                          vectors: dict[int, np.ndarray]) -> None:
         """A document's passages, words and vectors replaced (inside ``conn``'s write);
@@ -450,6 +427,7 @@ class Catalog:
         self.delete_chunks_of(conn, doc_id)
         self.insert_chunks(conn, doc_id, chunks, vectors)
 
+    @writes()
     def write_single_passage(self, conn: apsw.Connection, stored: str, title: str, text: str,
                              when: float) -> int:
         """A document of one passage, without a file (the BEIR harness's corpus entries).
@@ -466,9 +444,11 @@ class Catalog:
         )
         return int(conn.last_insert_rowid())
 
+    @writes()
     def mark_unavailable(self, conn: apsw.Connection, stored: str) -> None:
         conn.execute("UPDATE documents SET available = 0 WHERE path = ?", (stored,))
 
+    @writes()
     def delete_chunks_of(self, conn: apsw.Connection, document_id: int) -> int:
         """Remove a document's chunks with their words and vectors (inside a write)."""
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
@@ -476,6 +456,7 @@ class Catalog:
         conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
         return len(ids)
 
+    @writes()
     def delete_document(self, conn: apsw.Connection, doc_id: int) -> None:
         """Remove a document, its chunks, words and vectors, and the documents inside
         it (inside a write); a copy elsewhere keeps the passages."""
@@ -486,6 +467,7 @@ class Catalog:
         jobs.drop_jobs_of_document(conn, doc_id)
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
+    @writes()
     def delete_document_at(self, conn: apsw.Connection, stored: str) -> bool:
         """Delete the document at a stored path, if there is one."""
         doc = conn.execute("SELECT id FROM documents WHERE path = ?", (stored,)).fetchone()
@@ -494,38 +476,43 @@ class Catalog:
         return bool(doc)
 
     # -- chunks -----------------------------------------------------------------------
+    @reads
     def chunk(self, chunk_id: int) -> ChunkInfo:
         row = self.store.query_one(
-            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
+            f"SELECT {CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
             (chunk_id,),
         )
         if row is None:
             raise NotFoundError(f"no passage {chunk_id}")
         return ChunkInfo(*row)
 
+    @reads
     def chunks_of(self, document_id: int) -> list[ChunkInfo]:
         rows = self.store.query(
-            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
+            f"SELECT {CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
             "WHERE c.document_id = ? ORDER BY c.ord",
             (document_id,),
         )
         return [ChunkInfo(*r) for r in rows]
 
+    @reads
     def neighbours(self, chunk_id: int, before: int = 1, after: int = 1) -> list[ChunkInfo]:
         """The passage with ``before``/``after`` neighbouring chunks, in document order."""
         c = self.chunk(chunk_id)
         rows = self.store.query(
-            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
+            f"SELECT {CHUNK_COLS} FROM chunks c JOIN documents d ON d.id = c.document_id "
             "WHERE c.document_id = ? AND c.ord BETWEEN ? AND ? ORDER BY c.ord",
             (c.document_id, c.ord - before, c.ord + after),
         )
         return [ChunkInfo(*r) for r in rows]
 
+    @reads
     def noise_ids(self) -> set[int]:
         """Passages that are no answer by meaning alone (``chunks.noise``: fragments,
         furniture); read through the partial index of migration 0014."""
         return {int(r[0]) for r in self.store.query("SELECT id FROM chunks WHERE noise = 1")}
 
+    @reads
     def chunk_ids_of(self, document_id: int, body_only: bool = False) -> list[int]:
         """Ids of a document's chunks, in document order (``body_only``: those that say
         something, not noise)."""
@@ -533,6 +520,7 @@ class Catalog:
         return [int(r[0]) for r in self.store.query(
             f"SELECT id FROM chunks WHERE document_id = ?{where} ORDER BY ord", (int(document_id),))]
 
+    @reads
     def chunks_overlapping(self, src: ChunkInfo) -> list[int]:
         """Ids of the chunks of ``src``'s document whose characters overlap it."""
         return [int(r[0]) for r in self.store.query(
@@ -540,6 +528,7 @@ class Catalog:
             (src.document_id, max(src.char_end, src.char_start + 1), src.char_start),
         )]
 
+    @reads
     def result_rows(self, chunk_ids: list[int]) -> dict[int, tuple]:
         """{chunk id: (id, document id, path, title, page start, page end, heading, text, ocr,
         sender)}."""
@@ -549,6 +538,7 @@ class Catalog:
             f"c.ocr, d.sender FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
             tuple(chunk_ids))}
 
+    @reads
     def document_of_chunks(self, chunk_ids: list[int]) -> dict[int, int]:
         """{chunk id: document id} of these chunks (those that still exist)."""
         out: dict[int, int] = {}
@@ -560,6 +550,7 @@ class Catalog:
                 f"SELECT id, document_id FROM chunks WHERE id IN ({marks})", tuple(part)))
         return out
 
+    @reads
     def text_hashes(self, chunk_ids: list[int]) -> dict[int, str]:
         """{chunk id: hash of its exact text} of these chunks (those that still exist)."""
         out: dict[int, str] = {}
@@ -570,6 +561,7 @@ class Catalog:
                 f"SELECT id, text_hash FROM chunks WHERE id IN ({','.join('?' * len(part))})", tuple(part)))
         return out
 
+    @reads
     def known_vectors(self, model_id: int, hashes: set[str],
                       conn: apsw.Connection | None = None) -> dict[str, np.ndarray]:
         """{text hash: vector} of texts this model has already encoded."""
@@ -590,6 +582,7 @@ class Catalog:
                 found.setdefault(h, np.frombuffer(blob, dtype=np.float32))
         return found
 
+    @reads
     def chunks_missing_vectors(self, model_id: int, doc_id: int) -> list[tuple[int, str]]:
         """(id, text) of a document's chunks without a vector of this model."""
         return [(int(i), t) for i, t in self.store.query(

@@ -1,10 +1,14 @@
 """What a library operation changed, and whether an operation reads or writes.
 
-Every public method of the Library is marked: ``@reads`` (it changes nothing) or
+Every public method of the Library and of the parts it exposes (``Library.PARTS``) is
+marked: ``@reads`` (it changes nothing) or
 ``@writes(FOLDERS, DOCUMENTS, ...)`` (the kinds of things it may change; ``long=True``
 for work that takes minutes: indexing, training, mining, a model switch). A marked
 write, once it returns, tells ``events.changed`` one ``Changes`` value; a write called
 inside another write tells nothing of its own (the outer one speaks for both).
+``@writes()`` with no kinds marks a write that tells nothing itself: a step of a larger
+operation (a row written inside the indexer's transaction, a folder added for
+``Library.add_folder``), or state the views do not show (pausing, watching, closing).
 
 Whoever shows the library (the window) subscribes to that one topic and refreshes what
 shows the kinds named; nobody declares what a call changed by hand.
@@ -12,9 +16,10 @@ shows the kinds named; nobody declares what a call changed by hand.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -116,6 +121,18 @@ def writes(*kinds: str, long: bool = False) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return mark
+
+
+@contextlib.contextmanager
+def announced_elsewhere() -> Iterator[None]:
+    """Marked writes made by this thread inside the block tell nothing: for a thread whose
+    work is announced another way (the watcher's, announced by the window's session)."""
+    depth = getattr(_inside, "depth", 0)
+    _inside.depth = depth + 1
+    try:
+        yield
+    finally:
+        _inside.depth = depth
 
 
 def operation(fn: Any) -> Operation | None:

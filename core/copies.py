@@ -20,6 +20,7 @@ from typing import Any
 import apsw
 
 import core.index.jobs as jobs
+from core.changes import reads, writes
 from core.pathnames import ext_of, is_member, title_of
 from core.store import Store
 from core.types import CONTAINER_EXTENSIONS, INDEXED
@@ -51,6 +52,7 @@ class Copies:
         self.store = store
         self.delete_chunks = delete_chunks     # Catalog.delete_chunks_of
 
+    @writes()
     def write_copy(self, conn: apsw.Connection, facts: Any, holder_id: int) -> int:
         """Record the file at ``facts.path`` as a copy of document ``holder_id`` (same
         content): a row without passages of its own (inside ``conn``'s write). A row
@@ -77,6 +79,7 @@ class Copies:
         return int(conn.last_insert_rowid())
 
 
+    @reads
     def holder_for(self, conn: apsw.Connection | None, digest: str | None, stored: str) -> int | None:
         """The indexed document (not a copy) with this content at another path, if any."""
         if not digest or not can_be_copy(stored):
@@ -87,6 +90,7 @@ class Copies:
                else self.store.query_one(sql, (digest, stored)))
         return int(row[0]) if row else None
 
+    @writes()
     def hand_over(self, conn: apsw.Connection, doc_id: int) -> int | None:
         """Before document ``doc_id`` loses its passages (inside that write): its first
         copy takes them, and the other copies point at that one. Returns the heir."""
@@ -101,6 +105,7 @@ class Copies:
         jobs.move_embed_jobs(conn, doc_id, heir)
         return heir
 
+    @reads
     def groups(self) -> list[CopyGroup]:
         """Every document found in more than one place, most places first."""
         found: dict[int, CopyGroup] = {}
@@ -111,11 +116,13 @@ class Copies:
             group.copies.append(cpath)
         return sorted(found.values(), key=lambda g: (-g.places, g.path))
 
+    @reads
     def paths_of(self, doc_id: int) -> list[str]:
         """Stored paths of a document's copies."""
         return [r[0] for r in self.store.query(
             "SELECT path FROM documents WHERE copy_of = ? ORDER BY path", (doc_id,))]
 
+    @reads
     def also_in(self, chunk_ids: list[int]) -> dict[int, list[str]]:
         """{chunk id: stored paths of the other documents holding exactly its text, and of
         the copies of those documents and of its own} (a search result's ``also_in``)."""

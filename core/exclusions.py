@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pathspec
 
 from core.catalog import Catalog, FolderRow
+from core.changes import reads, writes
 from core.errors import InvalidInputError
 from core.index.jobs import JobQueue
 from core.pathnames import from_db
@@ -94,19 +95,23 @@ class Exclusions:
         self.jobs = jobs
         self.kept_out: dict[tuple[int, Exclusion], int] = {}   # (folder id, pattern)
 
+    @reads
     def list(self) -> list[Exclusion]:
         """Global patterns first, then each folder's, in the order they were added."""
         return [Exclusion(fid, pattern) for fid, pattern in self.store.query(
             "SELECT folder_id, pattern FROM exclusions ORDER BY folder_id IS NOT NULL, folder_id, id")]
 
+    @reads
     def matcher(self, folder_id: int, root: str) -> Matcher:
         return Matcher(root, [e for e in self.list() if e.folder_id in (None, folder_id)])
 
+    @writes()
     def remember(self, folder_id: int, matcher: Matcher) -> None:
         """What one scan of a folder left out (replaces that folder's share)."""
         for e in matcher.patterns:
             self.kept_out[(folder_id, e)] = matcher.kept_out.get(e, 0)
 
+    @writes()
     def count_now(self, folders: builtins.list[FolderRow]) -> None:   # list: the method above
         """Walk the folders (queueing nothing) to count what each pattern keeps out."""
         from core.index.scan import Walk
@@ -120,6 +125,7 @@ class Exclusions:
                 pass
             self.remember(f.id, matcher)
 
+    @reads
     def counts(self) -> dict[Exclusion, int]:
         """Files and folders each pattern kept out in the folders' last scans."""
         out: Counter[Exclusion] = Counter()
@@ -127,6 +133,7 @@ class Exclusions:
             out[e] += n
         return {e: out.get(e, 0) for e in self.list()}
 
+    @writes()
     def add(self, pattern: str, folder_id: int | None = None) -> int:
         """Add a pattern (no-op when it is there); remove the documents it now matches
         and their queued jobs, in the same write. Returns the documents removed."""
@@ -150,6 +157,7 @@ class Exclusions:
                     self.jobs.drop_index_jobs(conn, fid, matcher.excluded)
         return removed
 
+    @writes()
     def remove(self, pattern: str, folder_id: int | None = None) -> bool:
         """Forget a pattern. The caller re-scans the folders it applied to."""
         with self.store.write() as conn:

@@ -53,7 +53,7 @@ def export_results(results: list[Any], path: Path | str, query: str = "") -> int
 
 def export_labels(lib: Any, path: Path | str, kind: str | None = None) -> int:
     """Labels of one kind to a CSV/TSV/JSONL file that ``labels import`` reads back."""
-    return int(lib.export_labels(path, kind=kind))
+    return int(lib.label_table.export_labels(path, kind=kind))
 
 
 def _pages(start: int | None, end: int | None) -> str:

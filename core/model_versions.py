@@ -20,6 +20,7 @@ from typing import Any
 
 import core.index.jobs as jobs
 from core import paths
+from core.changes import DOCUMENTS, MODELS, QUEUE, reads, writes
 from core.errors import InvalidInputError, LikewiseError, NotFoundError
 from core.events import Events, ModelPreparing
 from core.model_identity import content_hash, stamp
@@ -55,6 +56,7 @@ class ModelVersions:
         self.encoder_notes: list[str] = []   # e.g. "the int8 export failed its gate: fp32"
 
     # -- loading ----------------------------------------------------------------------
+    @reads
     def load_encoder_for_path(self, path: Path) -> Encoder:
         """The one place an encoder is loaded from a model folder: the fast int8 export
         on a CPU where it passes its gate, else the fp32 torch encoder
@@ -86,6 +88,7 @@ class ModelVersions:
         encoder = self.load_encoder_for_path(folder)
         return encoder.name, encoder.dim, encoder
 
+    @writes()
     def record_precision(self, model_id: int, precision: str, vectors: int) -> None:
         """Count ``vectors`` newly encoded for ``model_id`` at ``precision`` (fp32, fp16,
         int8-openvino, int8-onnxruntime): a model version's vectors made by different
@@ -99,12 +102,14 @@ class ModelVersions:
             counts[precision] = int(counts.get(precision, 0)) + int(vectors)
             self.store.set_meta(conn, key, json.dumps(counts, sort_keys=True))
 
+    @reads
     def vector_precisions(self, model_id: int | None = None) -> dict[str, int]:
         """Vectors encoded per precision for a model version (the active one by default)."""
         model_id = self.active_model_id() if model_id is None else model_id
         value = self.store.get_meta(PRECISION_KEY.format(model_id))
         return {k: int(v) for k, v in json.loads(value).items()} if value else {}
 
+    @reads
     def encoder(self, model_id: int | None = None) -> Encoder:
         """The encoder of a model version (the active one by default), loaded once."""
         model_id = self.active_model_id() if model_id is None else model_id
@@ -115,6 +120,7 @@ class ModelVersions:
                 self._encoders[model_id] = enc
             return enc
 
+    @writes()
     def ensure_model(self, model_path: Path) -> None:
         """Make sure a model row exists for ``model_path`` and some model is active.
 
@@ -170,6 +176,7 @@ class ModelVersions:
             # target; the library is re-encoded in the background, then switched.
             self.begin_switch(model_id)
 
+    @reads
     def model_folder(self, model_id: int) -> Path:
         """Where a model version's folder is now: its remembered path, or, when that is
         gone (a moved application folder), a folder with the same content."""
@@ -187,16 +194,19 @@ class ModelVersions:
         return relocate(self.store, model_id, candidates) or path
 
     # -- which version ------------------------------------------------------------------
+    @reads
     def active_model_id(self) -> int:
         value = self.store.get_meta(ACTIVE_MODEL_KEY)
         if value is None:
             raise NotFoundError("the library has no active model")
         return int(value)
 
+    @reads
     def target_model_id(self) -> int | None:
         value = self.store.get_meta(TARGET_MODEL_KEY)
         return int(value) if value else None
 
+    @reads
     def model_row(self, model_id: int) -> dict:
         row = self.store.query_one(
             "SELECT id, name, path, dim, kind, parent_id, created_at, report FROM models WHERE id = ?",
@@ -207,6 +217,7 @@ class ModelVersions:
         keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
         return dict(zip(keys, row, strict=True))
 
+    @reads
     def content_hash_of(self, model_id: int) -> str:
         """A model version's content hash (core/model_identity.py), computed from its
         folder when the row has none yet (rows made before migration 6)."""
@@ -215,12 +226,14 @@ class ModelVersions:
             raise NotFoundError(f"no model version {model_id}")
         return row[0] or content_hash(self.model_folder(model_id))
 
+    @reads
     def model_id_by_hash(self, digest: str) -> int | None:
         """The model version with this content hash, if the library has one."""
         row = self.store.query_one("SELECT id FROM models WHERE content_hash = ? ORDER BY id LIMIT 1",
                                    (digest,))
         return int(row[0]) if row else None
 
+    @reads
     def models_to_fill(self) -> list[int]:
         """Model versions every newly indexed document must be encoded with."""
         ids = [self.active_model_id()]
@@ -229,6 +242,7 @@ class ModelVersions:
             ids.append(target)
         return ids
 
+    @reads
     def models(self) -> list[ModelInfo]:
         """Every model version, with which is active / the target and how many passages
         have a vector of it."""
@@ -250,10 +264,12 @@ class ModelVersions:
             return 0
         return self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(model_id)} v ON v.chunk_id = c.id")
 
+    @reads
     def training_report(self, model_id: int) -> dict | None:
         report = self.model_row(model_id)["report"]
         return json.loads(report) if report else None
 
+    @writes()
     def add_finetuned(self, name: str, path: Path, dim: int, parent_id: int, report: dict) -> int:
         """Record a version trained from ``parent_id`` (not activated). Returns its id."""
         with self.store.write() as conn:
@@ -265,10 +281,12 @@ class ModelVersions:
             )
             return int(conn.last_insert_rowid())
 
+    @reads
     def names(self) -> set[str]:
         return {r[0] for r in self.store.query("SELECT name FROM models")}
 
     # -- switching ------------------------------------------------------------------------
+    @writes(MODELS, DOCUMENTS, QUEUE, long=True)
     def begin_switch(self, model_id: int) -> None:
         """Start re-encoding the library with ``model_id``; search keeps the active
         model until every chunk has a vector of the new one (see core/index/indexer.py)."""
@@ -282,6 +300,7 @@ class ModelVersions:
             self.store.ensure_vec_table(conn, model_id, dim)
             jobs.embed_all_documents(conn, model_id)
 
+    @reads
     def switch_progress(self) -> tuple[int, int] | None:
         """(chunks with a vector of the target model, all chunks), or None when no switch runs."""
         target = self.target_model_id()
@@ -291,6 +310,7 @@ class ModelVersions:
         done = self.store.count(f"SELECT COUNT(*) FROM chunks c JOIN {vec_table(target)} v ON v.chunk_id = c.id")
         return done, total
 
+    @writes()
     def maybe_finish_switch(self) -> bool:
         """Make the target model active once every chunk has its vector (atomically)."""
         target = self.target_model_id()
@@ -310,6 +330,7 @@ class ModelVersions:
         self.events.model_switched.emit(target)
         return True
 
+    @writes(MODELS, DOCUMENTS, QUEUE, long=True)
     def activate(self, model_id: int) -> bool:
         """Make ``model_id`` the searched model. When every passage already has its
         vector (a version used before), the switch is immediate and True is returned;
@@ -355,6 +376,7 @@ class ModelVersions:
             jobs.drop_embed_jobs(conn, keep=(keep or 0, self.active_model_id()))
 
     # -- deleting -------------------------------------------------------------------------
+    @writes(MODELS)
     def delete(self, model_id: int) -> None:
         """Delete a model version: its vectors, and its folder when Likewise made it.
         The active model cannot be deleted; deleting the target stops the switch."""
@@ -375,6 +397,7 @@ class ModelVersions:
         if row["kind"] == "finetuned" and folder.exists() and root in folder.resolve().parents:
             shutil.rmtree(folder, ignore_errors=True)
 
+    @writes(MODELS)
     def discard(self, model_id: int) -> None:
         """Throw away a freshly trained version (the Train dialog's Discard)."""
         row = self.model_row(model_id)

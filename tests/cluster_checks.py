@@ -25,16 +25,16 @@ def make_folder(target: Path, shared: Path, docx: int, pdfs: int = 1, malformed:
 def snapshot(lib) -> dict:
     """{file name: (status, reason, [text hash of each passage in order])}."""
     out = {}
-    for d in lib.documents():
-        hashes = [text_hash(c.text) for c in lib.chunks_of(d.id)]
+    for d in lib.catalog.documents():
+        hashes = [text_hash(c.text) for c in lib.catalog.chunks_of(d.id)]
         out[Path(d.path).name] = (d.status, d.error, d.pages, d.size, d.mtime, hashes)
     return out
 
 
 def vectors(lib) -> dict[str, np.ndarray]:
     """{text hash: vector} of the active model's vectors."""
-    hashes = {text_hash(c.text) for d in lib.documents() for c in lib.chunks_of(d.id)}
-    return lib.catalog.known_vectors(lib.active_model_id(), hashes)
+    hashes = {text_hash(c.text) for d in lib.catalog.documents() for c in lib.catalog.chunks_of(d.id)}
+    return lib.catalog.known_vectors(lib.versions.active_model_id(), hashes)
 
 
 def assert_same_library(a, b, atol: float = 1e-5) -> None:
@@ -48,7 +48,7 @@ def assert_same_library(a, b, atol: float = 1e-5) -> None:
 
 def top_results(lib, queries: list[str], k: int = 5) -> list[list[tuple[str, str]]]:
     """(file name, passage text hash) of the top ``k`` dense results of each query."""
-    return [[(Path(r.path).name, text_hash(r.text)) for r in lib.search(q, k=k, mode="dense")]
+    return [[(Path(r.path).name, text_hash(r.text)) for r in lib.searcher.search(q, k=k, mode="dense")]
             for q in queries]
 
 
@@ -56,7 +56,7 @@ def run_stages(lib, shards: str, files_per_batch: int = 3) -> list[dict]:
     """What a cluster run does, batch by batch, without Ray: returns the records."""
     from core.cluster.work import EncodeWork, ExtractWork, pack_model
 
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     digest = lib.versions.content_hash_of(model_id)
     bundle = pack_model(lib.versions.model_folder(model_id))
     extract = ExtractWork(shards, bundle, digest, timeout_s=60, memory_mb=2048,

@@ -16,7 +16,7 @@ def index_texts(folder: Path, files: dict[str, str], library_path: Path, model_d
         (folder / name).write_text(text, encoding="utf-8")
     with Library(path=library_path, model_path=model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
     return folder
 
 

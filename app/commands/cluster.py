@@ -81,7 +81,7 @@ def _progress(run: Any) -> None:
 
 def cmd_cluster_import(args: Any) -> int:
     with open_library(args) as lib:
-        report = lib.import_shards(args.folder)
+        report = lib.shards.import_folder(args.folder)
     if args.json:
         print_json(report)
         return 0

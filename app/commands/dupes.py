@@ -76,8 +76,8 @@ def cmd_dupes(args: Any) -> int:
         report = None
         if not args.no_mine:
             line = _MiningLine()
-            report = lib.mine_duplicates(near=args.near, related=args.related,
-                                         same_document=args.same_document, progress=line, full=args.mine)
+            report = lib.discovery.mine_duplicates(near=args.near, related=args.related,
+                                                   same_document=args.same_document, progress=line, full=args.mine)
             line.finish()
             print(
                 f"{report.passages} passages, {report.mined} mined in {report.seconds:.1f} s: "
@@ -88,9 +88,9 @@ def cmd_dupes(args: Any) -> int:
             )
         limit = args.limit or None
         if args.kind == "related":
-            items: list = lib.duplicate_pairs(kind="related", folder=args.folder, limit=limit)
+            items: list = lib.discovery.duplicate_pairs(kind="related", folder=args.folder, limit=limit)
         else:
-            items = lib.duplicate_clusters(kind=args.kind, folder=args.folder, min_size=args.min_size)
+            items = lib.discovery.duplicate_clusters(kind=args.kind, folder=args.folder, min_size=args.min_size)
             items = items[:limit] if limit else items
         if args.json:
             key = "pairs" if args.kind == "related" else "clusters"

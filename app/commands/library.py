@@ -65,7 +65,7 @@ def register(sub: Any) -> None:
 
 def _run_index(lib: Any, as_json: bool) -> Any:
     bar = TerminalProgress()
-    report = lib.index(progress=_waiting_only(bar) if as_json else bar)
+    report = lib.indexer.index(progress=_waiting_only(bar) if as_json else bar)
     if not as_json:
         bar.finish()
     return report
@@ -109,7 +109,7 @@ def cmd_add_folder(args: Any) -> int:
 
 def cmd_remove_folder(args: Any) -> int:
     with open_library(args) as lib:
-        removed = lib.remove_folder(args.path)
+        removed = lib.catalog.remove_folder(args.path)
         if args.json:
             print_json({"removed_documents": removed})
         else:
@@ -148,9 +148,9 @@ def cmd_index(args: Any) -> int:
 def cmd_status(args: Any) -> int:
     with open_library(args) as lib:
         counts = lib.status_counts()
-        errors = lib.errors() if args.errors else []
-        problems = lib.scan_problems() if args.errors else []
-        unsupported = lib.unsupported_files()
+        errors = lib.catalog.errors() if args.errors else []
+        problems = lib.indexer.reconciler.scan_problems() if args.errors else []
+        unsupported = lib.indexer.reconciler.unsupported()
         if args.json:
             out: dict = {"library": str(lib.path), "counts": counts}
             out["unsupported_files"] = sum(n for _, n, _, _ in unsupported)
@@ -193,7 +193,7 @@ def unsupported_summary(rows: list[tuple[str, int, int, str]], shown_kinds: int 
     return f"unsupported: {total:,} files (not a supported type) - {kinds}{more}"
 def cmd_copies(args: Any) -> int:
     with open_library(args) as lib:
-        groups = lib.copies()
+        groups = lib.catalog.copies.groups()
         if args.json:
             print_json(groups)
             return 0

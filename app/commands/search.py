@@ -128,8 +128,8 @@ def cmd_search(args: Any) -> int:
     from core.export import export_results
 
     with open_library(args) as lib:
-        results = lib.search(args.query, mode=args.mode, k=args.k, filters=_filters(args),
-                             group_by_document=args.group, advanced=args.advanced)
+        results = lib.searcher.search(args.query, mode=args.mode, k=args.k, filters=_filters(args),
+                                      group_by_document=args.group, advanced=args.advanced)
     if args.export:
         n = export_results(results, args.export, query=args.query)
         sys.stderr.write(f"{n} results written to {args.export}\n")
@@ -150,7 +150,7 @@ def cmd_search(args: Any) -> int:
 def _chunk_for_page(lib: Any, doc: Any, page: int) -> int:
     from core.errors import NotFoundError
 
-    for c in lib.chunks_of(doc.id):
+    for c in lib.catalog.chunks_of(doc.id):
         if c.page_start is not None and c.page_start <= page <= (c.page_end or c.page_start):
             return c.id
     raise NotFoundError(f"no passage on page {page} of {shown(doc.path)}")
@@ -162,15 +162,15 @@ def cmd_similar(args: Any) -> int:
     with open_library(args) as lib:
         if args.page is None and args.chunk is None:
             return _similar_to_file(lib, args)
-        doc = lib.document(args.path)
+        doc = lib.catalog.document(args.path)
         cid = args.chunk if args.chunk is not None else _chunk_for_page(lib, doc, args.page)
-        if args.chunk is not None and lib.chunk(cid).document_id != doc.id:
+        if args.chunk is not None and lib.catalog.chunk(cid).document_id != doc.id:
             raise InvalidInputError(f"passage {cid} is not in {shown(doc.path)}")
-        results = lib.similar_to_chunk(cid, k=args.k, same_document=args.same_document)
+        results = lib.searcher.similar_to_chunk(cid, k=args.k, same_document=args.same_document)
         if args.json:
             print_json(results)
             return 0
-        print(f"Passages like #{cid} of {_where(lib.chunk(cid))}:\n")
+        print(f"Passages like #{cid} of {_where(lib.catalog.chunk(cid))}:\n")
         tty = sys.stdout.isatty()
         for i, r in enumerate(results, 1):
             _print_result(i, r, tty, 96)
@@ -182,7 +182,7 @@ def cmd_similar(args: Any) -> int:
 def _similar_to_file(lib: Any, args: Any) -> int:
     """Documents like the file (a library document, or one read on the spot), then the
     passages most like its passages; for a file outside the library, a hint to add it."""
-    found = lib.similar_to_file(args.path, k=args.k)
+    found = lib.similar_file.similar_to_file(args.path, k=args.k)
     if args.json:
         print_json(found.documents if found.in_library else found)
         return 0
@@ -210,9 +210,9 @@ def _print_documents(lib: Any, found: Any) -> None:
               f"({s.matched_passages}/{s.source_passages} body passages matched)")
         print(f"   {s.explanation}")
         for src, tgt, cos in s.pairs:
-            b = lib.chunk(tgt)
+            b = lib.catalog.chunk(tgt)
             if found.in_library:
-                a = lib.chunk(src)
+                a = lib.catalog.chunk(src)
                 print(f"   {cos:.3f}  #{src} p.{a.page_start or '-'}: {_short(a.text)}")
             else:
                 a = found.passages[src]

@@ -86,7 +86,7 @@ def register_eval(evals: Any) -> None:
 # -- labels ------------------------------------------------------------------------------
 def cmd_labels_import(args: Any) -> int:
     with open_library(args) as lib:
-        report = lib.import_labels(args.file)
+        report = lib.label_table.import_labels(args.file)
     if args.json:
         print_json(report)
     else:
@@ -115,8 +115,8 @@ def _label_value(lab: Any) -> str:
 
 def cmd_labels_list(args: Any) -> int:
     with open_library(args) as lib:
-        labels = lib.labels(kind=args.kind, limit=args.limit, search=args.search)
-        counts = lib.label_counts()
+        labels = lib.label_table.labels(kind=args.kind, limit=args.limit, search=args.search)
+        counts = lib.label_table.label_counts()
     if args.json:
         print_json(labels)
         return 0
@@ -130,7 +130,7 @@ def cmd_labels_list(args: Any) -> int:
 
 def cmd_labels_export(args: Any) -> int:
     with open_library(args) as lib:
-        n = lib.export_labels(args.file, kind=args.kind)
+        n = lib.label_table.export_labels(args.file, kind=args.kind)
     if args.json:
         print_json({"written": n, "file": args.file})
     else:
@@ -142,11 +142,11 @@ def cmd_labels_delete(args: Any) -> int:
     with open_library(args) as lib:
         ids = list(args.ids)
         if args.all:
-            ids = [lab.id for lab in lib.labels(kind=args.kind)]
+            ids = [lab.id for lab in lib.label_table.labels(kind=args.kind)]
         elif not ids:
             print("Name the label ids to delete, or --all.", file=sys.stderr)
             return 2
-        n = lib.delete_labels(ids)
+        n = lib.label_table.delete_labels(ids)
     if args.json:
         print_json({"deleted": n})
     else:
@@ -212,13 +212,13 @@ def print_before_after(before: dict, after: dict, stream: Any = None) -> None:
 
 def cmd_train(args: Any) -> int:
     with open_library(args) as lib:
-        plan = lib.train_plan(args.loss)
+        plan = lib.training.train_plan(args.loss)
         if not args.json:
             print(f"Loss: {plan.loss} ({plan.reason})")
             if plan.unused:
                 print("  not used by this loss: " + ", ".join(f"{n} {k}" for k, n in plan.unused.items()))
         printer = None if args.json else TrainPrinter()
-        result = lib.train(
+        result = lib.training.train(
             loss=args.loss, epochs=args.epochs, held_out=args.held_out, batch_size=args.batch_size,
             lr=args.lr, seed=args.seed, progress=printer, general_pairs=args.general_pairs,
             check_forgetting=not args.no_forgetting_check,
@@ -247,7 +247,7 @@ def cmd_train(args: Any) -> int:
 # -- models ----------------------------------------------------------------------------------
 def cmd_models_list(args: Any) -> int:
     with open_library(args) as lib:
-        models = lib.models()
+        models = lib.versions.models()
     if args.json:
         print_json(models)
         return 0
@@ -270,17 +270,17 @@ def cmd_models_list(args: Any) -> int:
 
 def cmd_models_activate(args: Any) -> int:
     with open_library(args) as lib:
-        now = lib.activate_model(args.id)
+        now = lib.versions.activate(args.id)
         if not now and not args.background:
             bar = None if args.json else TerminalProgress()
-            report = lib.process_jobs(progress=bar)
+            report = lib.indexer.process_jobs(progress=bar)
             if bar:
                 bar.finish()
             if report.cancelled:
                 print("Stopped; the re-encoding resumes with `likewise index`.", file=sys.stderr)
                 return 130
-        active = lib.active_model_id()
-        progress = lib.model_switch_progress()
+        active = lib.versions.active_model_id()
+        progress = lib.versions.switch_progress()
     if args.json:
         print_json({"active": active, "switched": active == args.id, "progress": progress})
     elif active == args.id:
@@ -294,7 +294,7 @@ def cmd_models_activate(args: Any) -> int:
 
 def cmd_models_delete(args: Any) -> int:
     with open_library(args) as lib:
-        lib.delete_model(args.id)
+        lib.versions.delete(args.id)
     if args.json:
         print_json({"deleted": args.id})
     else:
@@ -312,9 +312,9 @@ def cmd_eval_pairs(args: Any) -> int:
     with open_library(args) as lib:
         model = args.eval_model
         if model is None:
-            encoder, name = lib.encoder(), lib.model_row(lib.active_model_id())["name"]
+            encoder, name = lib.versions.encoder(), lib.versions.model_row(lib.versions.active_model_id())["name"]
         elif model.isdigit() and not Path(model).exists():
-            encoder, name = lib.encoder(int(model)), lib.model_row(int(model))["name"]
+            encoder, name = lib.versions.encoder(int(model)), lib.versions.model_row(int(model))["name"]
         else:
             from core.encoder import SentenceEncoder
 

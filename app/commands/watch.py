@@ -57,7 +57,7 @@ def cmd_watch(args: Any) -> int:
             if not folders:
                 raise InvalidInputError("no folders to watch: add one with `likewise add-folder PATH`")
             show = _printer(args.json)
-            lib.start_watching(
+            lib.watching.start_watching(
                 on_event=show,
                 reconcile_interval_s=args.reconcile_interval,
                 debounce_s=args.debounce,
@@ -69,11 +69,11 @@ def cmd_watch(args: Any) -> int:
                 print("Ctrl-C stops.")
                 sys.stdout.flush()
             while not stop.wait(0.5):
-                if not lib.is_watching:
+                if not lib.watching.is_watching:
                     break
             if not args.json:
                 print("stopping...", file=sys.stderr)
-            lib.stop_watching(timeout=60)
+            lib.watching.stop_watching(timeout=60)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

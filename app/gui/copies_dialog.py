@@ -34,7 +34,7 @@ class CopiesDialog(QDialog):
         lay.addWidget(self.note)
         lay.addWidget(self.tree)
         lay.addWidget(buttons)
-        runner.call("copies", key="copies", on_done=self.show_groups)
+        runner.call("catalog.copies.groups", key="copies", on_done=self.show_groups)
 
     def show_groups(self, groups: list[Any]) -> None:
         self.tree.clear()

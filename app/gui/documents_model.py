@@ -43,7 +43,7 @@ def _size(n: int) -> str:
 
 def unsupported_rows(kinds: list[tuple[str, int, int, str]]) -> list[Any]:
     """One row of the documents table per extension Likewise does not read
-    (core Library.unsupported_files): "412 .exe files", with an example path."""
+    (core Reconciler.unsupported): "412 .exe files", with an example path."""
     from core.types import DocumentInfo
 
     return [DocumentInfo(-1, f"{n:,} {ext} files", None, ext, size, 0.0, UNSUPPORTED,

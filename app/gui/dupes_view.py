@@ -243,7 +243,7 @@ class DupesView(QWidget):
 
         def work(lib: Any, ctx: TaskContext) -> tuple:
             items, more = _page(lib, *query, 0)
-            return show, items, lib.duplicates_pending(), more
+            return show, items, lib.discovery.duplicates_pending(), more
 
         if self.runner.with_library(work, name="similar paragraphs", key="dupes-list",
                                     on_done=self._loaded) is not None:
@@ -325,8 +325,9 @@ class DupesView(QWidget):
 
     # -- mining ---------------------------------------------------------------------------
     def mine(self) -> None:
-        if self.runner.call("mine_duplicates", name="find repeated paragraphs", on_progress=self._mine_progress,
-                            on_done=self._mined, on_finished=self._mine_finished) is None:
+        if self.runner.call("discovery.mine_duplicates", name="find repeated paragraphs",
+                            on_progress=self._mine_progress, on_done=self._mined,
+                            on_finished=self._mine_finished) is None:
             return
         self.mine_btn.setEnabled(False)
         self.bar.setVisible(True)
@@ -395,7 +396,7 @@ class DupesView(QWidget):
         self._enable_actions(True)
 
     def _load_pair(self, pair: Any) -> None:
-        self.runner.call("pair_diff", pair.id, name="difference", key="dupes-diff",
+        self.runner.call("discovery.pair_diff", pair.id, name="difference", key="dupes-diff",
                          on_done=lambda ops: self._show_pair(pair, ops) if self.items_show == "pairs" else None)
 
     def _show_pair(self, pair: Any, ops: list | None = None) -> None:
@@ -433,9 +434,9 @@ class DupesView(QWidget):
                 + (" (a labelled pair for training)" if decision != "ignore" else ""))
 
         if cluster is not None:
-            self.runner.call("decide_cluster", cluster.id, decision, on_done=done)
+            self.runner.call("discovery.decide_cluster", cluster.id, decision, on_done=done)
         elif pair is not None:
-            self.runner.call("decide_pair", pair.id, decision, on_done=done)
+            self.runner.call("discovery.decide_pair", pair.id, decision, on_done=done)
 
 
 def _page(lib: Any, show: str, kind: Any, folder: Any, doc_id: int | None, offset: int) -> tuple[list, bool]:
@@ -444,9 +445,11 @@ def _page(lib: Any, show: str, kind: Any, folder: Any, doc_id: int | None, offse
         if kind == "related":
             return [], False
         k = kind if kind in ("exact", "near") else None
-        items = lib.duplicate_clusters(kind=k, folder=folder, document_id=doc_id, limit=PAGE + 1, offset=offset)
+        items = lib.discovery.duplicate_clusters(kind=k, folder=folder, document_id=doc_id, limit=PAGE + 1,
+                                                 offset=offset)
     else:
-        items = lib.duplicate_pairs(kind=kind, folder=folder, document_id=doc_id, limit=PAGE + 1, offset=offset)
+        items = lib.discovery.duplicate_pairs(kind=kind, folder=folder, document_id=doc_id, limit=PAGE + 1,
+                                              offset=offset)
     return items[:PAGE], len(items) > PAGE
 
 

@@ -69,14 +69,14 @@ def export_labels(window: Any, path: str) -> Any:
     """Write every label to ``path``: one file per kind of label when there are several
     kinds (``labels-pair.csv``, ``labels-triplet.csv``); returns the task."""
     def work(lib: Any, _ctx: Any) -> list[tuple[str, int]]:
-        kinds = [k for k, n in lib.label_counts().items() if n]
+        kinds = [k for k, n in lib.label_table.label_counts().items() if n]
         if len(kinds) <= 1:
-            return [(path, lib.export_labels(path, kind=kinds[0] if kinds else None))]
+            return [(path, lib.label_table.export_labels(path, kind=kinds[0] if kinds else None))]
         out = []
         for kind in kinds:
             p = Path(path)
             target = str(p.with_name(f"{p.stem}-{kind}{p.suffix}"))
-            out.append((target, lib.export_labels(target, kind=kind)))
+            out.append((target, lib.label_table.export_labels(target, kind=kind)))
         return out
 
     def done(written: list[tuple[str, int]]) -> None:

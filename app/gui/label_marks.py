@@ -31,4 +31,4 @@ def refresh_marks(page: Any) -> None:
         page.delegate.clear_cache()
         page.list.viewport().update()
 
-    page.runner.call("label_marks", ids, query=query, source=source, key="label-marks", on_done=done)
+    page.runner.call("label_table.marks", ids, query=query, source=source, key="label-marks", on_done=done)

@@ -110,7 +110,7 @@ class LabelsView(QWidget):
         text = self.search.text().strip() or None
 
         def work(lib: Any, ctx: TaskContext) -> tuple:
-            return lib.labels(kind=kind, limit=2000, search=text), lib.label_counts()
+            return lib.label_table.labels(kind=kind, limit=2000, search=text), lib.label_table.label_counts()
 
         self.runner.with_library(work, name="labels", key="labels", on_done=self._loaded)
 
@@ -144,7 +144,7 @@ class LabelsView(QWidget):
     def delete_selected(self) -> None:
         ids = [self.labels[self.tree.indexOfTopLevelItem(i)].id for i in self.tree.selectedItems()]
         if ids:
-            self.runner.call("delete_labels", ids,
+            self.runner.call("label_table.delete_labels", ids,
                              on_done=lambda n: self.status.emit(f"Deleted {n} label{'' if n == 1 else 's'}"))
 
     def choose_import(self) -> None:
@@ -154,7 +154,7 @@ class LabelsView(QWidget):
             self.import_file(path)
 
     def import_file(self, path: str) -> None:
-        self.runner.call("import_labels", path, on_done=self._imported)
+        self.runner.call("label_table.import_labels", path, on_done=self._imported)
 
     def _imported(self, report: Any) -> None:
         msg = f"Imported {report.imported} labels ({report.updated} updated) from {report.path}"

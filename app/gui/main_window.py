@@ -263,9 +263,9 @@ class MainWindow(QMainWindow):
     def refresh_library(self) -> None:
         def work(lib: Library, ctx: TaskContext) -> tuple:
             not_read = [DocumentInfo(-1, path, None, "", 0, 0.0, "not_read", reason, None, 0, None)
-                        for path, reason in lib.scan_problems()]
-            unsupported = unsupported_rows(lib.unsupported_files())
-            return lib.folders(), lib.documents() + not_read + unsupported, lib.status_counts()
+                        for path, reason in lib.indexer.reconciler.scan_problems()]
+            unsupported = unsupported_rows(lib.indexer.reconciler.unsupported())
+            return lib.folders(), lib.catalog.documents() + not_read + unsupported, lib.status_counts()
 
         self.runner.with_library(work, name="refresh library", key="refresh-library",
                                  on_done=self._library_loaded)
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             "The files themselves are not touched.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.runner.call("remove_folder", path,
+        self.runner.call("catalog.remove_folder", path,
                          on_done=lambda n: self.flash_status(f"Removed {path} ({n} documents)"))
 
     def open_exclusions(self, selected: str | None) -> None:
@@ -336,24 +336,24 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def pause_folder(self, path: str, paused: bool) -> None:
-        self.runner.call("set_folder_paused", path, paused)
+        self.runner.call("catalog.set_folder_paused", path, paused)
 
     def reindex_document(self, doc: Any) -> None:
-        self.runner.call("reindex_document", doc.id, on_done=lambda _r: self.flash_status(
+        self.runner.call("indexer.reindex_document", doc.id, on_done=lambda _r: self.flash_status(
             f"{os.path.basename(display_stored(doc.path))} will be read again"))
 
     def index_now(self) -> None:
         """Index now: a watcher scans again; without one, the indexing runs (resumed if stopped)."""
-        if self.lib is not None and self.lib.is_watching:
-            self.runner.call("request_reconcile")
+        if self.lib is not None and self.lib.watching.is_watching:
+            self.runner.call("watching.request_reconcile")
         else:
             self.session.resume_indexing()
 
     def _reconcile_if_watched(self) -> None:
         """Exclusions changed: a watcher scans again (without one, the queue's indexing does)."""
         lib = self.lib
-        if lib is not None and lib.is_watching:
-            self.runner.call("request_reconcile")
+        if lib is not None and lib.watching.is_watching:
+            self.runner.call("watching.request_reconcile")
 
     def show_repeated(self, doc: Any) -> None:
         """A document's "Show its repeated paragraphs"."""
@@ -494,7 +494,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         """The dialog shows which model version search uses; the versions are read off the
         UI thread first (a few milliseconds), so the dialog opens once they are here."""
-        if self.runner.call("models", key="settings-models", on_done=self._settings_dialog) is None:
+        if self.runner.call("versions.models", key="settings-models", on_done=self._settings_dialog) is None:
             self._settings_dialog(None)      # the library is still opening
 
     def show_model_versions(self) -> None:
@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
         ocr_on = new.ocr_enabled and not self.settings.ocr_enabled
         self.settings.__dict__.update(new.__dict__)
         if ocr_on:      # scanned files left without text are read again
-            self.runner.call("reread_scans")
+            self.runner.call("indexer.reread_scans")
         msg = "Settings saved."
         if restart:
             msg += " Restart Likewise for them to take effect."

@@ -95,7 +95,7 @@ class ModelsView(QWidget):
         self._update_buttons()
 
     def refresh(self) -> None:
-        self.runner.call("models", key="models", on_done=self._loaded)
+        self.runner.call("versions.models", key="models", on_done=self._loaded)
 
     def _loaded(self, models: list[Any]) -> None:
         chosen = self.selected()
@@ -146,7 +146,7 @@ class ModelsView(QWidget):
                              f"Re-encoding the library with \u201c{name}\u201d; search keeps the current "
                              "model until it is done.")
 
-        self.runner.call("activate_model", m.id, on_done=done, on_error=self._failed)
+        self.runner.call("versions.activate", m.id, on_done=done, on_error=self._failed)
 
     def use_selected(self) -> None:
         m = self.selected()
@@ -169,7 +169,7 @@ class ModelsView(QWidget):
         if not self.confirm(f"Delete \u201c{m.name}\u201d and its vectors? Its folder goes too."):
             return
         name = m.name
-        self.runner.call("delete_model", m.id, on_done=lambda _r: self.status.emit(f"Deleted \u201c{name}\u201d."),
+        self.runner.call("versions.delete", m.id, on_done=lambda _r: self.status.emit(f"Deleted \u201c{name}\u201d."),
                          on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:

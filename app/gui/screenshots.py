@@ -107,7 +107,7 @@ def render(out_dir: Path, work: Path) -> list[Path]:
     _wait(app, lambda: w.results.rowCount() > 0, 60)
     shot("02-indexing.png")
 
-    _wait(app, lambda: w.lib is not None and w.lib.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
+    _wait(app, lambda: w.lib is not None and w.lib.indexer.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
           and w.progress.last is not None and w.progress.last.phase == "done", 900)
     _settle(app, 1.5)
     w.mode_combo.setCurrentIndex(w.mode_combo.findData("hybrid"))

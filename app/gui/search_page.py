@@ -3,7 +3,7 @@ find similar (passages and documents) and the actions on a result.
 
 Every call into the engine goes through the window's TaskRunner, which also gives the
 library (``runner.library()``): searches are queries (``runner.query``); labelling a
-result is ``runner.call("label_pair", ...)``, a write that says itself what it changed.
+result is ``runner.call("label_table.label_pair", ...)``, a write that says itself what it changed.
 What the window must do in turn (show a status line, switch to this tab) is told through
 signals.
 """
@@ -290,8 +290,8 @@ class SearchPage(QWidget):
             # most query words (core/search/snippets.py by_words, about a millisecond per
             # list). The sentences closest in meaning follow in a second step (one encoder
             # pass over the results' sentences) and replace them.
-            results = lib.search(query, mode=mode, k=RESULTS_K, filters=filters,
-                                 group_by_document=grouped, snippets=False)
+            results = lib.searcher.search(query, mode=mode, k=RESULTS_K, filters=filters,
+                                          group_by_document=grouped, snippets=False)
             for r in results:
                 r.best_sentence = by_words(r.text, r.word_spans or [])
             return results
@@ -306,7 +306,7 @@ class SearchPage(QWidget):
                 def with_snippets(ctx: TaskContext) -> list:
                     # Copies: the rows on screen are not touched off the UI thread.
                     copies = [dataclasses.replace(r) for r in results]
-                    lib.add_best_sentences(copies, query)
+                    lib.searcher.add_best_sentences(copies, query)
                     return copies
 
                 self.runner.query(with_snippets, name="best sentences", key="search",
@@ -373,10 +373,10 @@ class SearchPage(QWidget):
         filters = self.filters()
 
         def work(lib: Library, ctx: TaskContext) -> tuple:
-            source = chunk_as_result(lib.chunk(chunk_id))
-            found = lib.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
-                                         filters=filters)
-            calibrate_passages(found, *lib.duplicate_thresholds())
+            source = chunk_as_result(lib.catalog.chunk(chunk_id))
+            found = lib.searcher.similar_to_chunk(chunk_id, k=RESULTS_K, same_document=False,
+                                                  filters=filters)
+            calibrate_passages(found, *lib.discovery.duplicate_thresholds())
             return source, found
 
         if self.runner.with_library(work, name="find similar", key="search", on_done=self._show_similar,
@@ -397,11 +397,11 @@ class SearchPage(QWidget):
 
     def find_similar_documents(self, doc_id: int, path: str = "") -> None:
         def work(lib: Library, ctx: TaskContext) -> tuple:
-            doc = lib.document(doc_id)
+            doc = lib.catalog.document(doc_id)
             found = []
-            thresholds = lib.duplicate_thresholds()
-            for sim in lib.similar_documents(doc_id, k=RESULTS_K):
-                r = document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
+            thresholds = lib.discovery.duplicate_thresholds()
+            for sim in lib.searcher.similar_documents(doc_id, k=RESULTS_K):
+                r = document_as_result(sim, lib.catalog.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
                 found.append(r)
             return doc, found
 
@@ -423,7 +423,7 @@ class SearchPage(QWidget):
         self.show_me.emit()
 
         def work(ctx: TaskContext) -> Any:
-            found = lib.similar_to_file(path, k=RESULTS_K)
+            found = lib.similar_file.similar_to_file(path, k=RESULTS_K)
             return found, *similar_file_rows(lib, found)
 
         self.header.setText(f"Finding documents like {Path(path).name}\u2026")
@@ -472,7 +472,7 @@ class SearchPage(QWidget):
             return
 
         def work(lib: Library, ctx: TaskContext) -> tuple:
-            return lib.neighbours(chunk_id, before=1, after=1), lib.document(r.document_id)
+            return lib.catalog.neighbours(chunk_id, before=1, after=1), lib.catalog.document(r.document_id)
 
         self.runner.with_library(work, name="preview", key="preview",
                                  on_done=lambda data: self._preview_loaded(r, data), on_error=lambda exc: None)
@@ -499,7 +499,7 @@ class SearchPage(QWidget):
 
     def open_result(self, r: Any, at_page: bool = True) -> None:
         if at_page and slide_of(r) is not None and self.runner.with_library(   # a slide: shown whole
-                lambda lib, ctx: (lib.chunks_of(r.document_id), lib.document(r.document_id)),
+                lambda lib, ctx: (lib.catalog.chunks_of(r.document_id), lib.catalog.document(r.document_id)),
                 name="slide", key="preview", on_done=lambda data: self.preview.show_slide(r, *data)) is not None:
             return
         self.open_path(r.path, r.page_start if at_page else None)
@@ -555,7 +555,7 @@ class SearchPage(QWidget):
     def mark_relevant(self, r: Any, relevant: bool) -> None:
         query = self.current_query
         word = "similar" if relevant else "not similar"
-        self.runner.call("label_relevance", query, r.chunk_id, relevant, on_done=lambda _id: self._marked(
+        self.runner.call("label_table.label_relevance", query, r.chunk_id, relevant, on_done=lambda _id: self._marked(
             f"Marked {word} for \u201c{query}\u201d (a labelled pair for training)"))
 
     def mark_similar(self, r: Any, similar: bool) -> None:
@@ -563,7 +563,7 @@ class SearchPage(QWidget):
         if source is None:
             return
         word = "similar" if similar else "not similar"
-        self.runner.call("label_pair", source.chunk_id, r.chunk_id, similar,
+        self.runner.call("label_table.label_pair", source.chunk_id, r.chunk_id, similar,
                          on_done=lambda _id: self._marked(f"Marked {word} (a labelled pair for training)"))
 
     def _marked(self, text: str) -> None:

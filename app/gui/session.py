@@ -125,7 +125,7 @@ class LibrarySession(QObject):
 
         def work(ctx: TaskContext) -> float:
             t0 = time.monotonic()
-            lib.encoder()
+            lib.versions.encoder()
             return time.monotonic() - t0
 
         self.runner.run(work, name="load model", on_done=self.model_ready.emit)
@@ -139,8 +139,8 @@ class LibrarySession(QObject):
         opts = dict(self.watch_options)
 
         def work(ctx: TaskContext) -> None:
-            if not lib.is_watching:
-                lib.start_watching(on_event=self._raw_progress.send_event, **opts)
+            if not lib.watching.is_watching:
+                lib.watching.start_watching(on_event=self._raw_progress.send_event, **opts)
 
         self.runner.run(work, name="start watching", lane=READ,
                         on_done=lambda _r: self.indexing_stopped.emit(False))
@@ -152,13 +152,13 @@ class LibrarySession(QObject):
         if lib is None:
             return
         self.stopped_by_user = True
-        lib.pause_indexing(False)
+        lib.indexer.pause(False)
         for task in self.runner.running(WRITE):
-            if task.name == "index":
+            if task.name == "indexer.index":
                 task.cancel()
 
         def work(ctx: TaskContext) -> None:
-            lib.stop_watching(timeout=30)
+            lib.watching.stop_watching(timeout=30)
 
         self.runner.run(work, name="stop watching", lane=READ,
                         on_done=lambda _r: self.indexing_stopped.emit(True))
@@ -167,7 +167,7 @@ class LibrarySession(QObject):
         if self.lib is None:
             return
         self.stopped_by_user = False
-        self.lib.pause_indexing(False)
+        self.lib.indexer.pause(False)
         if self.watch:
             self.start_watching()
         else:
@@ -175,20 +175,20 @@ class LibrarySession(QObject):
 
     def set_paused(self, paused: bool) -> None:
         if self.lib is not None:
-            self.lib.pause_indexing(paused)   # sets a flag; the indexer waits between files
+            self.lib.indexer.pause(paused)   # sets a flag; the indexer waits between files
 
     @property
     def paused(self) -> bool:
-        return bool(self.lib is not None and self.lib.indexing_paused)
+        return bool(self.lib is not None and self.lib.indexer.paused)
 
     def index_now(self) -> None:
         """Scan and index (a long write: the write lane) when the watcher is not running."""
-        self.runner.call("index")
+        self.runner.call("indexer.index")
 
     def index_if_unwatched(self) -> None:
         """Work was queued (a folder added, a document to read again): the watcher
         follows by itself; without one, index now."""
-        if self.lib is not None and not self.lib.is_watching and not self.stopped_by_user:
+        if self.lib is not None and not self.lib.watching.is_watching and not self.stopped_by_user:
             self.index_now()
 
     # -- the indexing thread's messages ---------------------------------------------------------
@@ -236,7 +236,7 @@ class LibrarySession(QObject):
 
         def work(ctx: TaskContext) -> None:
             if lib is not None:
-                lib.stop_watching(timeout=timeout_s)
+                lib.watching.stop_watching(timeout=timeout_s)
                 # the reads and edits still running (cancelled, but a query's encoding does not
                 # stop midway) end before the library closes under them: a best-sentence
                 # encoding running while the library closed crashed the window

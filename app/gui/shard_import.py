@@ -41,7 +41,7 @@ def import_shards(window: Any, folder: str) -> Any:
         window.shard_import_report = report
         window.flash_status(imported_text(report))
 
-    task = window.runner.call("import_shards", folder, on_done=imported,
+    task = window.runner.call("shards.import_folder", folder, on_done=imported,
                               on_error=lambda exc: window.show_error(exc) if isinstance(exc, NoLibrary)
                               else failed(exc))
     if task is not None:

@@ -21,8 +21,8 @@ def source_row(d: Any) -> Row:
 
 def similar_file_rows(lib: Any, found: Any) -> tuple[list[Row], str]:
     """(rows, header) for a ``SimilarToFile``; reads the library (call it off the UI thread)."""
-    thresholds = lib.duplicate_thresholds()
-    docs = [document_as_result(sim, lib.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
+    thresholds = lib.discovery.duplicate_thresholds()
+    docs = [document_as_result(sim, lib.catalog.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
             for sim in found.documents]
     n_docs = count(len(docs), "similar document")
     if found.in_library:

@@ -4,7 +4,7 @@ One definition, the engine's (core/search/scores.py): a cosine becomes a strengt
 0..1 on the calibrated scale (0 at the floor under which a passage is rarely related, 1
 at a near copy), and the words "near copy", "same topic", "loosely related", "not
 alike" are bands of that same strength, their edges at the near/related thresholds the
-library measured for its similar paragraphs (``Library.duplicate_thresholds``). A find
+library measured for its similar paragraphs (``Discovery.duplicate_thresholds``). A find
 similar documents result carries its own score and words (Searcher.similar_documents),
 which ranked it. So a bar is absolute, the words follow the ranking by construction, and
 a list where nothing is alike shows short bars. Pure functions (no Qt)."""

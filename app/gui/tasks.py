@@ -6,9 +6,10 @@ result, error or progress reaches the UI thread through Qt signals (queued
 connections), so the UI thread never waits on the model, the disk or the database.
 
 The library is reached one way: the runner is given a getter at construction
-(``TaskRunner(library=...)``) and ``call("label_pair", a, b, True)`` runs that Library
-method; ``with_library(fn)`` runs a few reads together as ``fn(lib, ctx)``. Before a
-library is open (the one "no library yet" state), nothing runs: ``on_error`` hears
+(``TaskRunner(library=...)``) and ``call("label_table.label_pair", a, b, True)`` runs that
+method of a part of the library (``call("add_folder", path)``: one of the Library's own);
+``with_library(fn)`` runs a few reads together as ``fn(lib, ctx)``. Before a library is
+open (the one "no library yet" state), nothing runs: ``on_error`` hears
 ``NoLibrary`` when given.
 
 Three lanes; ``call`` chooses from the method's marker (core/changes.py):
@@ -65,7 +66,7 @@ class NoLibrary(LikewiseError):
 
 
 def lane_for(op: Operation) -> str:
-    """The lane of a marked Library method: reads, edits, long writes."""
+    """The lane of a marked method (the Library's or a part's): reads, edits, long writes."""
     if not op.write:
         return READ
     return WRITE if op.long else EDIT
@@ -287,16 +288,22 @@ class TaskRunner(QObject):
         min_progress_interval: float = 0.1,
         **kwargs: Any,
     ) -> Task | None:
-        """Run the Library method ``method`` on the lane its marker names (see the top)."""
+        """Run ``method`` on the lane its marker names (see the top): a Library method
+        ("add_folder") or a part's, reached by its dotted name from the library
+        ("catalog.documents", "label_table.label_pair")."""
         lib = self.library()
         if lib is None:
             if on_error is not None:
                 on_error(NoLibrary("the library is still opening; try again in a moment"))
             return None
-        op = operation(getattr(type(lib), method))
+        *path, last = method.split(".")
+        owner: Any = lib
+        for part in path:
+            owner = getattr(owner, part)
+        op = operation(getattr(type(owner), last, None))
         if op is None:
-            raise TypeError(f"Library.{method} is not marked @reads or @writes")
-        bound = getattr(lib, method)
+            raise TypeError(f"{type(owner).__name__}.{last} ({method}) is not marked @reads or @writes")
+        bound = getattr(owner, last)
         wants: list[str] = []
         if op.long:
             takes = inspect.signature(bound).parameters

@@ -267,7 +267,7 @@ class TrainDialog(QDialog):
             w.setEnabled(state == "ready")
 
     def update_plan(self) -> None:
-        self.runner.call("train_plan", self.loss_combo.currentData(), key="train-plan", on_done=self._plan,
+        self.runner.call("training.train_plan", self.loss_combo.currentData(), key="train-plan", on_done=self._plan,
                          on_error=lambda e: self.plan_label.setText(describe(e)))
 
     def _plan(self, plan: Any) -> None:
@@ -301,7 +301,7 @@ class TrainDialog(QDialog):
         self.progress.setValue(0)
         self._state("training")
 
-        self.task = self.runner.call("train", loss=loss, epochs=epochs, held_out=held, device=device,
+        self.task = self.runner.call("training.train", loss=loss, epochs=epochs, held_out=held, device=device,
                                      min_progress_interval=0.05, on_progress=self._progress,
                                      on_done=self._trained, on_error=self._failed, on_cancelled=self._cancelled)
 
@@ -370,10 +370,10 @@ class TrainDialog(QDialog):
             self.activated.emit(mid, bool(now))
             self.close()
 
-        self.runner.call("activate_model", mid, on_done=done, on_error=self._failed)
+        self.runner.call("versions.activate", mid, on_done=done, on_error=self._failed)
 
     def discard(self) -> None:
-        self.runner.call("discard_model", self.result.model_id, on_done=lambda _r: self.close(),
+        self.runner.call("versions.discard", self.result.model_id, on_done=lambda _r: self.close(),
                          on_error=self._failed)
 
     def closeEvent(self, event: Any) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog, FileFacts
+from core.changes import DOCUMENTS, QUEUE, reads, writes
 from core.cluster.shards import Shard, pyarrow_modules, read_shard, shard_files
 from core.errors import Cancelled, InvalidInputError
 from core.events import Events
@@ -54,6 +55,7 @@ class ShardImporter:
         self.events = events
 
     # -- one file -------------------------------------------------------------------------
+    @reads
     def model_id_for(self, model_hash: str) -> int:
         model_id = self.versions.model_id_by_hash(model_hash)
         if model_id is None:
@@ -62,6 +64,7 @@ class ShardImporter:
                 f"{model_hash[:12]}); add that model version first, or encode with this library's")
         return model_id
 
+    @writes()
     def import_shard(self, shard: Shard, facts: FileFacts, report: IndexReport,
                      job_id: int | None = None, cancel: CancelToken | None = None) -> int | None:
         """Write one shard's file into the library (its document, or its failure).
@@ -92,6 +95,7 @@ class ShardImporter:
         report.chunks_reused += len(shard.chunks)
         return doc_id
 
+    @writes()
     def record_failure(self, facts: FileFacts, status: str, reason: str, report: IndexReport,
                        job_id: int | None = None, title: str | None = None,
                        pages: int | None = None) -> None:
@@ -109,6 +113,7 @@ class ShardImporter:
             if job_id is not None:
                 self.jobs.done(job_id, conn)
 
+    @writes()
     def import_record(self, record: dict[str, Any], report: IndexReport,
                       cancel: CancelToken | None = None) -> int | None:
         """One row that a cluster run's EncodeWork gave back (core/cluster/work.py)."""
@@ -127,6 +132,7 @@ class ShardImporter:
         return self.import_shard(shard, facts, report, job_id, cancel)
 
     # -- a folder of shards made elsewhere --------------------------------------------------
+    @writes(DOCUMENTS, QUEUE, long=True)
     def import_folder(self, folder: Path | str, progress: Progress | None = None,
                       cancel: CancelToken | None = None) -> IndexReport:
         """Import every shard below ``folder``. A shard whose document is already in the

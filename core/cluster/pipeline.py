@@ -97,7 +97,7 @@ def cluster_index(lib: Any, paths: Sequence[str | Path], options: ClusterOptions
             folder_id = lib.catalog.folder_id(path)
         except NotFoundError:
             folder_id = lib.add_folder(path).id
-        lib.reconcile(folder_id)
+        lib.indexer.reconcile(folder_id)
     jobs = lib.indexer.jobs.file_jobs()
     run.files = len(jobs)
     importer = ShardImporter(lib.store, lib.settings, lib.versions, lib.catalog, lib.indexer.jobs,
@@ -114,7 +114,7 @@ def cluster_index(lib: Any, paths: Sequence[str | Path], options: ClusterOptions
         if touched:
             lib.events.documents_indexed.emit(touched)
     if not run.report.cancelled:
-        rest = lib.process_jobs(cancel=cancel)   # deletes, a model switch, anything left
+        rest = lib.indexer.process_jobs(cancel=cancel)  # deletes, a model switch, anything left
         for name in ("indexed", "unchanged", "moved", "removed", "failed", "chunks_encoded"):
             setattr(run.report, name, getattr(run.report, name) + getattr(rest, name))
         run.report.failures.extend(rest.failures)

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.cancel import CancelToken
 from core.catalog import Catalog
+from core.changes import LABELS, SIMILAR, reads, writes
 from core.dupes.diff import word_diff
 from core.dupes.mining import Miner, ProgressFn
 from core.dupes.types import (
@@ -29,6 +30,7 @@ from core.dupes.types import (
     PassageRef,
 )
 from core.errors import InvalidInputError, NotFoundError
+from core.events import Events
 from core.model_versions import ModelVersions
 from core.store import Store
 from core.train.label_table import Labels
@@ -49,23 +51,27 @@ def _pair_key(hash_a: str, hash_b: str) -> str:
 
 class Discovery:
     def __init__(self, store: Store, versions: ModelVersions, catalog: Catalog, miner: Miner,
-                 labels: Labels) -> None:
+                 labels: Labels, events: Events) -> None:
         self.store = store
+        self.events = events
         self.versions = versions
         self.catalog = catalog
         self.miner = miner
         self.labels = labels
 
     # -- mining (core/dupes/mining.py) ---------------------------------------------------------
+    @writes(SIMILAR, long=True)
     def mine_duplicates(
         self, near: float | None = None, related: float | None = None, same_document: bool = False,
         progress: ProgressFn | None = None, cancel: CancelToken | None = None, full: bool = False,
     ) -> MiningReport:
         return self.miner.mine_duplicates(near, related, same_document, progress, cancel, full)
 
+    @reads
     def duplicate_thresholds(self) -> tuple[float, float]:
         return self.miner.duplicate_thresholds()
 
+    @reads
     def duplicates_pending(self) -> int:
         return self.miner.duplicates_pending()
 
@@ -73,6 +79,7 @@ class Discovery:
     def _folder_filter(self, folder: Path | str | None) -> int | None:
         return None if folder is None else self.catalog.folder_id(folder)
 
+    @reads
     def duplicate_pairs(
         self,
         kind: str | None = None,
@@ -126,12 +133,14 @@ class Discovery:
     def _pair_from_row(r: tuple) -> DuplicatePair:
         return DuplicatePair(r[0], r[1], float(r[2]), _ref(r[4:13]), _ref(r[13:22]), r[3])
 
+    @reads
     def duplicate_pair(self, pair_id: int) -> DuplicatePair:
         row = self.store.query_one(self._pairs_sql() + " WHERE p.id = ?", (int(pair_id),))
         if row is None:
             raise NotFoundError(f"no similar pair {pair_id} (mine again: the library changed)")
         return self._pair_from_row(row)
 
+    @reads
     def duplicate_clusters(
         self,
         kind: str | None = None,
@@ -172,6 +181,7 @@ class Discovery:
         )
         return [self._cluster(*r) for r in rows]
 
+    @reads
     def duplicate_cluster(self, cluster_id: int) -> DuplicateCluster:
         row = self.store.query_one(
             "SELECT k.id, k.kind, k.size, k.score, k.representative, dd.decision FROM dupes_clusters k "
@@ -203,6 +213,7 @@ class Discovery:
         if decision not in DECISIONS:
             raise InvalidInputError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
 
+    @writes(SIMILAR, LABELS)
     def decide_pair(self, pair_id: int, decision: str) -> None:
         """Mark a pair ignore / confirmed / rejected (kept by its texts, so re-indexing
         does not lose it). Confirmed and rejected pairs also become labelled pairs."""
@@ -215,6 +226,7 @@ class Discovery:
         if decision in (CONFIRMED, REJECTED):
             self._label(pair.a, pair.b, decision == CONFIRMED)
 
+    @writes(SIMILAR, LABELS)
     def decide_cluster(self, cluster_id: int, decision: str) -> None:
         """Mark a whole cluster; every pair inside it takes the same decision, and a
         confirmed or rejected cluster labels its representative with each other text."""
@@ -257,10 +269,12 @@ class Discovery:
             return
         self.labels.label_pair(a.chunk_id, b.chunk_id, similar, source="dupes")
 
+    @reads
     def pair_decision(self, pair_id: int) -> str | None:
         return self.duplicate_pair(pair_id).decision
 
     # -- difference ---------------------------------------------------------------------------
+    @reads
     def pair_diff(self, pair_id: int) -> list[DiffOp]:
         """Word-level steps from passage a to passage b of a pair, with character spans."""
         pair = self.duplicate_pair(pair_id)

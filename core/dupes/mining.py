@@ -21,6 +21,7 @@ import numpy as np
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog
+from core.changes import SIMILAR, reads, writes
 from core.dupes import engine
 from core.dupes.cluster import cluster_groups
 from core.dupes.graph_mine import NeighbourGraph, graph_pairs
@@ -104,6 +105,7 @@ class Miner:
         graph: Callable[[int], NeighbourGraph] | None = None,
     ) -> None:
         self.store = store
+        self.events = events
         # the search's accelerator of a model version (Searcher.accelerator): from
         # ``graph_min_groups`` distinct paragraphs up, candidates come from its graph
         self.graph = graph
@@ -118,11 +120,13 @@ class Miner:
         events.documents_indexed.subscribe(self._after_documents_indexed)
         events.document_deleted.subscribe(self._on_document_deleted)
 
+    @writes(long=True)
     def close(self) -> None:
         self._vectors.clear()
         self._meta.clear()
 
     # -- settings ---------------------------------------------------------------------
+    @reads
     def duplicate_thresholds(self) -> tuple[float, float]:
         """(near, related) used by the last mining under the active model (or defaults)."""
         row = self.store.query_one(
@@ -130,6 +134,7 @@ class Miner:
         )
         return (float(row[0]), float(row[1])) if row else (DEFAULT_NEAR, DEFAULT_RELATED)
 
+    @reads
     def duplicates_pending(self) -> int:
         """Passages with a vector under the active model that mining has not seen yet:
         counts, not a join over every vector (the window asks at each refresh).
@@ -162,6 +167,7 @@ class Miner:
         conn.execute(f"DELETE FROM dupes_norm WHERE chunk_id IN {sub}", (doc_id,))
 
     # -- mining ---------------------------------------------------------------------------
+    @writes(SIMILAR, long=True)
     def mine_duplicates(
         self,
         near: float | None = None,
@@ -563,6 +569,7 @@ class Miner:
             conn.execute("UPDATE dupes_state SET clusters_sig = ? WHERE model_id = ?", (sig, model_id))
         return len(records)
 
+    @writes()
     def fresh_clusters(self, model_id: int) -> None:
         """Rebuild clusters when pairs went away since they were built (a deletion)."""
         row = self.store.query_one("SELECT related, clusters_sig FROM dupes_state WHERE model_id = ?", (model_id,))

@@ -116,11 +116,11 @@ def corpus_vectors(
     progress: Callable[[int, int], Any] | None = None,
 ) -> tuple[np.ndarray, bool, float]:
     """Vectors of every corpus document (in corpus order), from the cache when present."""
-    enc = lib.encoder()
+    enc = lib.versions.encoder()
     texts = [(t + " " + x).strip() for t, x in data.corpus.values()]
     # int8 and fp32 vectors are cached apart, and so are the two int8 runtimes' vectors
     precision = "-".join(filter(None, (getattr(enc, "precision", "fp32"), getattr(enc, "runtime", None))))
-    model_key = content_hash(Path(lib.model_row(lib.active_model_id())["path"]))[:24]
+    model_key = content_hash(Path(lib.versions.model_row(lib.versions.active_model_id())["path"]))[:24]
     key = f"{model_key}-{precision}-{_file_hash([folder / 'corpus.jsonl'])}"
     cache = cache_dir / f"beir-{folder.name}-{key}.npy" if cache_dir else None
     if cache is not None and cache.is_file():
@@ -138,7 +138,7 @@ def corpus_vectors(
 
 def fill_library(lib: Any, data: BeirData, vectors: np.ndarray) -> dict[int, str]:
     """One document and one passage per corpus entry; returns chunk id -> corpus id."""
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     chunk_to_doc: dict[int, str] = {}
     now = time.time()
     with lib.store.write() as conn:
@@ -194,7 +194,7 @@ def evaluate_beir(
 
 
 def _ranked_docs(lib: Any, text: str, mode: str, qid: str, chunk_to_doc: dict[int, str]) -> list[str]:
-    hits = lib.search(text, mode=mode, k=CUTOFF_RECALL, snippets=False)
+    hits = lib.searcher.search(text, mode=mode, k=CUTOFF_RECALL, snippets=False)
     return [chunk_to_doc[h.chunk_id] for h in hits if chunk_to_doc.get(h.chunk_id) != qid]
 
 
@@ -207,8 +207,11 @@ def _score(mode: str, run: dict[str, list[str]], data: BeirData, qids: list[str]
 def _sweep(lib: Any, data: BeirData, qids: list[str], chunk_to_doc: dict[int, str]) -> list[tuple[float, float, float]]:
     """nDCG@10 of RRF for several (k, dense weight) pairs, from one dense and one
     keyword run of depth 100 each (the depth hybrid search uses)."""
-    dense = {q: [h.chunk_id for h in lib.search(data.queries[q], mode="dense", k=100, snippets=False)] for q in qids}
-    kw = {q: [h.chunk_id for h in lib.search(data.queries[q], mode="keyword", k=100, snippets=False)] for q in qids}
+    def run(q: str, mode: str) -> list[int]:
+        return [h.chunk_id for h in lib.searcher.search(data.queries[q], mode=mode, k=100, snippets=False)]
+
+    dense = {q: run(q, "dense") for q in qids}
+    kw = {q: run(q, "keyword") for q in qids}
     out = []
     for k in (20, RRF_K, 100):
         for w in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0):

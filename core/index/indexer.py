@@ -29,6 +29,7 @@ import numpy as np
 from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog
+from core.changes import DOCUMENTS, QUEUE, reads, writes
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
 from core.extract.options import Extractor
@@ -81,12 +82,14 @@ class Indexer:
         matcher = self.reconciler._matcher(folder_id, from_db(root)) if root and folder_id else None
         return matcher.excluded if matcher else None
 
+    @writes(long=True)
     def close(self) -> None:
         if self._extractor is not None:
             self._extractor.close()
             self._extractor = None
 
     # -- scanning and queueing ------------------------------------------------------------
+    @writes(DOCUMENTS, long=True)
     def index(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
         """Scan every watched folder, queue what changed, and process the queue."""
         if progress:
@@ -94,26 +97,32 @@ class Indexer:
         self.reconcile()
         return self.process_jobs(progress=progress, cancel=cancel)
 
+    @writes(DOCUMENTS, QUEUE)
     def reconcile(self, folder_id: int | None = None) -> int:
         return self.reconciler.reconcile(folder_id)
 
+    @writes(DOCUMENTS, QUEUE)
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         return self.reconciler.enqueue_paths(paths)
 
+    @writes(DOCUMENTS, QUEUE)
     def reindex_document(self, doc_id: int) -> None:
         found = self.catalog.path_of(doc_id)
         if found is None:
             raise NotFoundError(f"no document {doc_id}")
         self.jobs.put_stored("reindex", split_member(found[0])[0], found[1])   # a member: its container
 
+    @writes(DOCUMENTS, QUEUE)
     def reread_scans(self) -> int:
         """Queue the documents that OCR may now read (PDFs and images left without text,
         e.g. while OCR was turned off). Returns how many were queued."""
         return self.jobs.put_many_stored("reindex", self.catalog.unread_scans())
 
+    @reads
     def pending_jobs(self) -> int:
         return self.jobs.pending()
 
+    @reads
     def extract_options(self) -> Any:
         """What the extraction worker is asked to do (OCR on or off), read per file so a
         changed setting counts from the next file."""
@@ -121,6 +130,7 @@ class Indexer:
 
         return ExtractOptions(ocr=bool(self.settings.ocr_enabled))
 
+    @writes()
     def pause(self, paused: bool) -> None:
         """Pause (between files) or resume a running process_jobs()."""
         if paused:
@@ -129,10 +139,12 @@ class Indexer:
             self._pause.clear()
 
     @property
+    @reads
     def paused(self) -> bool:
         return self._pause.is_set()
 
     # -- processing --------------------------------------------------------------------------
+    @writes(DOCUMENTS, long=True)
     def process_jobs(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> IndexReport:
         """Run queued jobs until the queue is empty or ``cancel`` is set."""
         with self._index_lock:
@@ -193,6 +205,7 @@ class Indexer:
             time.sleep(RUN_LOCK_POLL_S)
         tracker.emit(phase="indexing", files_total=self.pending_jobs())
 
+    @reads
     def wait_if_paused(self, cancel: CancelToken | None) -> None:
         while self._pause.is_set():
             if cancel is not None and cancel.cancelled:
@@ -241,6 +254,7 @@ class Indexer:
             self._extractor = self.new_extractor()
         return self._extractor
 
+    @reads
     def new_extractor(self) -> Any:
         """A fresh extraction worker (the kept one, a second lane's for one run:
         core.index.lanes, or one for a file outside the library: core/search/similar_file.py)."""
@@ -248,6 +262,7 @@ class Indexer:
 
         return IsolatedExtractor(timeout_s=self.settings.extract_timeout_s, memory_mb=self.settings.extract_memory_mb)
 
+    @reads
     def chunk(self, result: ExtractResult) -> list:
         """Cut an extracted file into chunks that fit the active model's token budget."""
         from core.chunk import chunk_blocks
@@ -306,6 +321,7 @@ class Indexer:
         if waiting:
             meaning.queued(waiting)
 
+    @reads
     def encode_texts(self, model_id: int, texts: list[str], report: IndexReport, cancel: CancelToken | None,
                      encoded: Callable[[int], None] | None = None) -> np.ndarray:
         """The vectors of a group's texts (core/index/meaning.py). With ``encoded``

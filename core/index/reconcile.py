@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from core import faults
 from core.catalog import Catalog
+from core.changes import reads, writes
 from core.index.jobs import JobQueue
 from core.index.scan import Walk, link_allowed
 from core.index.skip import should_skip
@@ -34,6 +35,7 @@ class Reconciler:
     def _matcher(self, folder_id: int, root: str) -> Matcher | None:
         return self.exclusions.matcher(folder_id, root) if self.exclusions is not None else None
 
+    @writes()
     def reconcile(self, folder_id: int | None = None) -> int:
         """Scan folders and queue every difference with the library. Returns jobs queued."""
         rows = self.catalog.folder_rows()
@@ -53,6 +55,7 @@ class Reconciler:
                 self.exclusions.remember(f.id, matcher)
         return queued + self.requeue_needing_programs()
 
+    @writes()
     def requeue_needing_programs(self) -> int:
         """Queue again the old Office files that "need antiword" (or catdoc) when that
         program is installed now (core/extract/legacy_office.py). Returns the jobs queued."""
@@ -66,6 +69,7 @@ class Reconciler:
         ready = {ext: find_program(ext) is not None for ext in OLD_OFFICE_EXTENSIONS}
         return self.jobs.put_many_stored("reindex", [(p, f) for p, f, ext in rows if ready.get(ext)])
 
+    @writes()
     def enqueue_paths(self, paths: Iterable[Path | str]) -> int:
         """Queue index or delete jobs for these paths (files or folders, present or gone;
         OS paths, as the file system or the user gives them). A paused folder's paths are
@@ -122,6 +126,7 @@ class Reconciler:
         self.note_unsupported(fid, walk)
         return queued
 
+    @writes()
     def note_problems(self, fid: int, problems: list[tuple[str, str]]) -> None:
         """Remember what a walk could not look at (a folder it cannot list, a link it
         does not follow), so that the user is told."""
@@ -134,6 +139,7 @@ class Reconciler:
                 [(to_db(path), fid, reason, now) for path, reason in problems],
             )
 
+    @writes()
     def note_unsupported(self, fid: int, walk: Walk) -> None:
         """Replace the folder's counts of unsupported files with what ``walk`` saw."""
         now = time.time()
@@ -145,6 +151,7 @@ class Reconciler:
                 [(fid, ext, n, size, to_db(example), now) for ext, (n, size, example) in walk.unsupported.items()],
             )
 
+    @writes()
     def recount_unsupported(self, folder_id: int | None = None) -> None:
         """Walk the folders (queueing nothing) and count their unsupported files again
         (after an exclusion is added, so that what it matches is no longer listed)."""
@@ -159,6 +166,7 @@ class Reconciler:
                 pass
             self.note_unsupported(f.id, walk)
 
+    @reads
     def unsupported(self) -> list[tuple[str, int, int, str]]:
         """(extension, files, bytes, an example stored path) of the files of a type
         Likewise does not read, over every folder, the most numerous first."""
@@ -166,6 +174,7 @@ class Reconciler:
             "SELECT ext, SUM(files), SUM(bytes), MIN(example) FROM unsupported_files "
             "GROUP BY ext ORDER BY SUM(files) DESC, ext")]
 
+    @reads
     def scan_problems(self) -> list[tuple[str, str]]:
         """(stored path, reason) of every place the last scans could not look at."""
         return [(p, r) for p, r in self.store.query(

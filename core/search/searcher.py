@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.catalog import Catalog
+from core.changes import reads, writes
 from core.errors import InvalidInputError, NotFoundError
 from core.events import Events
 from core.model_versions import ModelVersions
@@ -70,6 +71,7 @@ class Searcher:
             events.vectors_written.subscribe(self.graph_keeper.vectors_written)
             events.index_finished.subscribe(self.graph_keeper.index_finished)
 
+    @writes()
     def keep_only(self, model_id: int) -> None:
         """After a model switch: the other versions' in-memory graphs are saved and let go
         (each holds its vectors in memory; asked for again, one is opened from its file)."""
@@ -88,6 +90,7 @@ class Searcher:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="likewise-keyword")
             return self._pool
 
+    @writes(long=True)
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
@@ -99,6 +102,7 @@ class Searcher:
                 pass
 
     # -- the accelerator -------------------------------------------------------------
+    @reads
     def accelerator(self, model_id: int | None = None) -> Accelerator:
         """The in-memory vector index of a model version (the active one by default),
         caught up with the store."""
@@ -117,6 +121,7 @@ class Searcher:
         return acc
 
     # -- search ------------------------------------------------------------------------
+    @reads
     def search(
         self,
         query: str,
@@ -225,6 +230,7 @@ class Searcher:
                 return []
         return _knn_excluding(acc, qvec, k, noise, allowed, first=2 * k)
 
+    @reads
     def similar_to_text(
         self, text: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
         group_by_document: bool = False,
@@ -293,6 +299,7 @@ class Searcher:
             self._add_best_sentences(out, qvec)
         return out
 
+    @reads
     def add_best_sentences(self, results: list[SearchResult], query: str) -> None:
         """Fill ``best_sentence`` on results of an earlier ``search(..., snippets=False)``,
         without running the search again (the window shows the list first)."""
@@ -312,6 +319,7 @@ class Searcher:
             r.best_sentence = spans.get(r.chunk_id)
 
     # -- find similar ------------------------------------------------------------------
+    @reads
     def similar_to_chunk(
         self,
         chunk_id: int,
@@ -348,6 +356,7 @@ class Searcher:
             return set(self.catalog.chunk_ids_of(src.document_id)) | {src.id}
         return set(self.catalog.chunks_overlapping(src)) | {src.id}
 
+    @reads
     def similar_documents(
         self, doc_id: int, k: int = 10, filters: SearchFilters | None = None,
     ) -> list[SimilarDocument]:
@@ -355,6 +364,7 @@ class Searcher:
         (core/search/similar_docs.py explains the score)."""
         return similar_documents(self, int(doc_id), _check_k(k), filters)
 
+    @reads
     def similar_to_vectors(
         self, vectors: np.ndarray, k: int = 10, own: set[int] | None = None,
         filters: SearchFilters | None = None,

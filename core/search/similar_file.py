@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.catalog import Catalog
+from core.changes import reads
 from core.errors import InvalidInputError, NotFoundError
 from core.model_versions import ModelVersions
 from core.search.searcher import Searcher
@@ -56,7 +57,7 @@ class SimilarToFile:
 
 
 class SimilarFile:
-    """``Library.similar_to_file``: composed of the catalog, the model versions, the
+    """``lib.similar_file.similar_to_file``: composed of the catalog, the model versions, the
     searcher and the indexer's way of reading and cutting a file."""
 
     def __init__(self, catalog: Catalog, versions: ModelVersions, searcher: Searcher,
@@ -69,6 +70,7 @@ class SimilarFile:
         self._options = options
         self._chunk = chunk
 
+    @reads
     def similar_to_file(self, path: str | os.PathLike, k: int = 10) -> SimilarToFile:
         shown = os.fspath(path)
         try:

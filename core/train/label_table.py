@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.catalog import Catalog
+from core.changes import LABELS, reads, writes
 from core.errors import InvalidInputError, NotFoundError
 from core.events import DocumentDeleted, Events
 from core.store import Store
@@ -56,8 +57,10 @@ class Labels:
     def __init__(self, store: Store, catalog: Catalog, events: Events) -> None:
         self.store = store
         self.catalog = catalog
+        self.events = events
         events.document_deleted.subscribe(self._forget_chunks_of)
 
+    @writes(LABELS)
     def add_label(
         self,
         kind: str,
@@ -128,6 +131,7 @@ class Labels:
         )
         return int(conn.last_insert_rowid()), True
 
+    @writes(LABELS)
     def label_relevance(self, query: str, chunk_id: int, relevant: bool) -> int:
         """The window's relevant / not relevant on a result: a binary pair (query, passage)."""
         chunk = self.catalog.chunk(chunk_id)
@@ -135,6 +139,7 @@ class Labels:
         return self.add_label(PAIR_BINARY, q, chunk.text, label=bool(relevant), chunk2=chunk_id,
                                source="window", query=q)
 
+    @writes(LABELS)
     def label_pair(self, chunk_a: int, chunk_b: int, similar: bool, source: str = "window") -> int:
         """Similar / not similar on two passages (find similar, duplicates)."""
         if chunk_a == chunk_b:
@@ -144,6 +149,7 @@ class Labels:
         return self.add_label(PAIR_BINARY, a.text, b.text, label=bool(similar), chunk1=first,
                               chunk2=second, source=source)
 
+    @reads
     def marks(self, chunk_ids: list[int], query: str | None = None, source: int | None = None) -> dict[int, bool]:
         """How the person marked these passages (True: similar, False: not similar): for
         the search ``query``, or against the passage ``source`` (find similar)."""
@@ -163,6 +169,7 @@ class Labels:
                 (source, PAIR_BINARY, *ids))
         return {int(c): (label or 0) >= 0.5 for c, label in rows}
 
+    @reads
     def labels(self, kind: str | None = None, limit: int | None = None, search: str | None = None) -> list[LabelInfo]:
         """Labels, newest first; ``search`` matches any of the texts or the query."""
         where, params = [], []
@@ -184,12 +191,14 @@ class Labels:
             sql += f" LIMIT {int(limit)}"
         return [LabelInfo(*r) for r in self.store.query(sql, tuple(params))]
 
+    @reads
     def label_counts(self) -> dict[str, int]:
         counts = {k: 0 for k in LABEL_KINDS}
         for kind, n in self.store.query("SELECT kind, COUNT(*) FROM labels GROUP BY kind"):
             counts[kind] = int(n)
         return counts
 
+    @writes(LABELS)
     def delete_labels(self, ids: list[int]) -> int:
         """Delete these labels. Returns how many existed."""
         deleted = 0
@@ -199,6 +208,7 @@ class Labels:
                 deleted += conn.changes()
         return deleted
 
+    @writes(LABELS)
     def import_labels(self, path: Path | str) -> ImportReport:
         """Import a CSV/TSV/JSONL label file: good rows in one transaction, each bad row
         reported with its line number and reason (see core/train/labels.py)."""
@@ -224,6 +234,7 @@ class Labels:
                     report.updated += 1
         return report
 
+    @reads
     def export_labels(self, path: Path | str, kind: str | None = None) -> int:
         """Write labels of one kind to a CSV/TSV/JSONL file that import_labels reads back.
         Returns how many were written."""
@@ -249,6 +260,7 @@ class Labels:
                 (doc_id,),
             )
 
+    @reads
     def label(self, label_id: int) -> LabelInfo:
         row = self.store.query_one(f"SELECT {_LABEL_COLS} FROM labels WHERE id = ?", (label_id,))
         if row is None:

@@ -18,7 +18,9 @@ from typing import Any
 
 from core import paths
 from core.cancel import CancelToken
+from core.changes import MODELS, reads, writes
 from core.errors import TrainingError
+from core.events import Events
 from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.settings import Settings
@@ -37,11 +39,13 @@ def _slug(name: str) -> str:
 
 
 class Training:
-    def __init__(self, settings: Settings, versions: ModelVersions, labels: Labels) -> None:
+    def __init__(self, settings: Settings, versions: ModelVersions, labels: Labels, events: Events) -> None:
         self.settings = settings
+        self.events = events
         self.versions = versions
         self.labels = labels
 
+    @reads
     def train_plan(self, loss: str | None = None) -> TrainPlan:
         """Which loss training would use with the labels now in the library, and why."""
         from core.train.data import example_of
@@ -61,6 +65,7 @@ class Training:
         return TrainPlan(name, reason, counts, dict(used), dict(unused), RECOMMENDED_LABELS,
                          label_advice(labels, sum(used.values())))
 
+    @writes(MODELS, long=True)
     def train(
         self,
         loss: str | None = None,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.cancel import CancelToken
+from core.changes import announced_elsewhere
 from core.errors import DiskFullError, LibraryBusyError
 from core.watch.debounce import Debouncer
 from core.watch.events import QueueingHandler, RootGone, Touch
@@ -210,6 +211,10 @@ class Watcher:
 
     # -- the worker ------------------------------------------------------------------------
     def _run(self) -> None:
+        with announced_elsewhere():     # the session announces what the watcher wrote
+            self._work()
+
+    def _work(self) -> None:
         try:
             self._guarded(self._check_folders)
             self._guarded(self._reconcile)

@@ -1,8 +1,8 @@
 """Watching: the library follows its folders.
 
-    lib.start_watching(on_event=print)     # returns at once; a worker thread does the rest
-    lib.watch_status()                     # per folder: watching / polling / unavailable ...
-    lib.stop_watching()
+    lib.watching.start_watching(on_event=print)  # returns at once; a worker thread does the rest
+    lib.watching.watch_status()            # per folder: watching / polling / unavailable ...
+    lib.watching.stop_watching()
 
 Everything the watcher changes goes through the indexer's persistent job queue.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 
 from core.catalog import Catalog
+from core.changes import reads, writes
 from core.errors import InvalidInputError
 from core.events import Events
 from core.index.indexer import Indexer
@@ -25,15 +26,18 @@ class Watching:
     def __init__(self, indexer: Indexer, catalog: Catalog, events: Events) -> None:
         self.indexer = indexer
         self.catalog = catalog
+        self.events = events
         self.watcher: Watcher | None = None
         self._watch_lock = threading.Lock()
         events.folders_changed.subscribe(lambda _: self._folders_changed())
 
+    @writes(long=True)
     def close(self) -> None:
         # Give a job in progress time to stop at a consistent point before the store closes.
         self.stop_watching(timeout=60)
 
     # -- public ---------------------------------------------------------------------------
+    @writes(long=True)
     def start_watching(
         self,
         on_event: EventFn | None = None,
@@ -68,6 +72,7 @@ class Watching:
             )
             self.watcher.start()
 
+    @writes(long=True)
     def stop_watching(self, timeout: float = 5) -> bool:
         """Stop observers and the worker; a job in progress is cancelled at a consistent
         point and stays queued. Returns False if the worker had not ended by ``timeout``."""
@@ -81,10 +86,12 @@ class Watching:
             return done
 
     @property
+    @reads
     def is_watching(self) -> bool:
         w = self.watcher
         return w is not None and w.running
 
+    @reads
     def watch_status(self) -> list[FolderWatchStatus]:
         out = []
         for fid, path, paused, available, last, jobs in self.catalog.folder_watch_rows():
@@ -98,6 +105,7 @@ class Watching:
             out.append(FolderWatchStatus(fid, path, state, jobs + settling, last, message))
         return out
 
+    @writes()
     def request_reconcile(self) -> None:
         """Ask a running watcher to rescan now (e.g. a "check now" button)."""
         if not self.is_watching:
@@ -105,6 +113,7 @@ class Watching:
         assert self.watcher is not None
         self.watcher.request_reconcile()
 
+    @reads
     def state_of(self, folder_id: int) -> tuple[str, str | None]:
         """(state, message) of a folder as the running watcher sees it."""
         w = self.watcher

@@ -33,9 +33,9 @@ def test_a_write_tells_what_it_changed_and_a_read_tells_nothing(tmp_path, tiny_l
     heard = _heard(lib)
     lib.add_folder(docs)
     assert heard == [Changes.of(FOLDERS, DOCUMENTS, QUEUE)]
-    lib.folders(), lib.documents(), lib.labels()
+    lib.folders(), lib.catalog.documents(), lib.label_table.labels()
     assert len(heard) == 1
-    lib.add_label("pair_score", "a first text", "a second text", label=0.5)
+    lib.label_table.add_label("pair_score", "a first text", "a second text", label=0.5)
     assert heard[-1].touches({LABELS}) and not heard[-1].touches({FOLDERS})
 
 
@@ -46,7 +46,7 @@ def test_a_write_made_of_writes_tells_once(tmp_path, tiny_library):
     (docs / "drafts").mkdir(parents=True)
     (docs / "drafts" / "b.txt").write_text("A draft about tides.", encoding="utf-8")
     lib.add_folder(docs)
-    lib.index()
+    lib.indexer.index()
     lib.add_exclusion("drafts/")
     heard = _heard(lib)
     lib.remove_exclusion("drafts/")

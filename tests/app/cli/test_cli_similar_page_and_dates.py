@@ -27,10 +27,10 @@ def test_a_date_filter_keeps_the_documents_changed_in_that_time(tiny_library, tm
         os.utime(path, (_stamp(year), _stamp(year)))
     lib = tiny_library
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
 
     def names(mode: str, **window) -> set[str]:
-        hits = lib.search("lantern committee", mode=mode, k=20, filters=SearchFilters(**window))
+        hits = lib.searcher.search("lantern committee", mode=mode, k=20, filters=SearchFilters(**window))
         return {os.path.basename(h.path) for h in hits}
 
     for mode in ("keyword", "dense", "hybrid"):
@@ -54,8 +54,8 @@ def test_similar_page_starts_from_a_passage_on_that_page(tmp_path, tiny_model_di
     common = ["--library", str(lib_file), "--model", str(tiny_model_dir)]
     assert main([*common, "add-folder", str(folder)]) == 0
     with Library(path=lib_file, model_path=tiny_model_dir) as lib:
-        doc = lib.document(pdf)
-        chunks = lib.chunks_of(doc.id)
+        doc = lib.catalog.document(pdf)
+        chunks = lib.catalog.chunks_of(doc.id)
         pages = sorted({c.page_start for c in chunks})
         assert len(pages) >= 3
         page = pages[1]

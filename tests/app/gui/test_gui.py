@@ -27,7 +27,7 @@ def _wait_indexed(qtbot, w, timeout=WAIT_INDEX_MS):
     """Until the queue is empty and the window's counts say so."""
     def done():
         lib = w.lib
-        return (lib is not None and lib.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
+        return (lib is not None and lib.indexer.pending_jobs() == 0 and w.counts.get("queued", 1) == 0
                 and sum(w.counts.get(s, 0) for s in ("indexed", "encrypted", "no_text", "error")) > 0)
     qtbot.waitUntil(done, timeout=timeout)
 
@@ -181,7 +181,7 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
         _wait_indexed(qtbot, w)
         assert w.counts["indexed"] == len(REAL_DOCS)
         # the window searches on the precision the product ships: int8 on a CPU
-        assert set(w.lib.vector_precisions()) <= {"int8-openvino", "int8-onnxruntime"}
+        assert set(w.lib.versions.vector_precisions()) <= {"int8-openvino", "int8-onnxruntime"}
 
         # a paraphrase (no shared key words) finds the passage, with its page and highlight
         w.mode_combo.setCurrentIndex(w.mode_combo.findData("dense"))
@@ -204,8 +204,8 @@ def test_first_run_add_folder_search_find_similar_and_label(qtbot, tmp_path, sha
 
         # marking it relevant stores a labelled pair for this query
         _action(w.result_menu(hit), "Mark similar").trigger()
-        qtbot.waitUntil(lambda: len(w.lib.labels()) == 1, timeout=10_000)
-        label = w.lib.labels()[0]
+        qtbot.waitUntil(lambda: len(w.lib.label_table.labels()) == 1, timeout=10_000)
+        label = w.lib.label_table.labels()[0]
         assert label.query == "programs made for people who write films"
         assert label.chunk2 == hit.chunk_id or label.chunk1 == hit.chunk_id
 
@@ -427,7 +427,7 @@ def test_ui_stays_responsive_while_indexing_and_close_resumes(qtbot, tmp_path, s
         assert w.progress.last.phase == "indexing" and not gate.release.is_set()
         gate.release.set()
         _wait_indexed(qtbot, w)
-        assert len(w.lib.documents()) == 12
+        assert len(w.lib.catalog.documents()) == 12
 
         # a second folder: the user pauses it after three files, then closes the window
         gate2 = _ExtractionGate(monkeypatch, second_gate_name)
@@ -436,7 +436,7 @@ def test_ui_stays_responsive_while_indexing_and_close_resumes(qtbot, tmp_path, s
         qtbot.waitUntil(lambda: w.progress.last.phase == "indexing"
                         and w.progress.last.files_total >= 10, timeout=120_000)
         w.progress.pause_btn.click()
-        qtbot.waitUntil(lambda: w.lib.indexing_paused, timeout=10_000)
+        qtbot.waitUntil(lambda: w.lib.indexer.paused, timeout=10_000)
         gate2.release.set()
         assert w.progress.last.phase == "indexing"
         w.close()
@@ -447,8 +447,8 @@ def test_ui_stays_responsive_while_indexing_and_close_resumes(qtbot, tmp_path, s
         _close(qtbot, w)
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
-        left = lib.pending_jobs()
-        done_before = len(lib.documents())
+        left = lib.indexer.pending_jobs()
+        done_before = len(lib.catalog.documents())
     finally:
         lib.close()
     assert left > 0 and done_before < 22
@@ -456,7 +456,7 @@ def test_ui_stays_responsive_while_indexing_and_close_resumes(qtbot, tmp_path, s
     w2 = _window(qtbot, tmp_path, tiny_model_dir)
     try:
         _wait_indexed(qtbot, w2)
-        assert len(w2.lib.documents()) == 22
+        assert len(w2.lib.catalog.documents()) == 22
     finally:
         _close(qtbot, w2)
 
@@ -503,7 +503,7 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         pair_id = view.current.id
         # confirm: the decision stays
         view.confirm_btn.click()
-        qtbot.waitUntil(lambda: w.lib.duplicate_pair(pair_id).decision == "confirmed", timeout=10_000)
+        qtbot.waitUntil(lambda: w.lib.discovery.duplicate_pair(pair_id).decision == "confirmed", timeout=10_000)
         # "not similar" on two different texts (the tiny model calls them near) labels them
         view.kind_combo.setCurrentIndex(view.kind_combo.findData("near"))
         qtbot.waitUntil(lambda: view.items and all(p.kind == "near" for p in view.items), timeout=10_000)
@@ -511,8 +511,8 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         qtbot.waitUntil(lambda: view.current is not None and view.current.kind == "near", timeout=10_000)
         near = view.current
         view.reject_btn.click()
-        qtbot.waitUntil(lambda: len(w.lib.labels()) == 1, timeout=10_000)
-        lab = w.lib.labels()[0]
+        qtbot.waitUntil(lambda: len(w.lib.label_table.labels()) == 1, timeout=10_000)
+        lab = w.lib.label_table.labels()[0]
         assert lab.label == 0 and {lab.chunk1, lab.chunk2} == {near.a.chunk_id, near.b.chunk_id}
         w.tabs.setCurrentWidget(w.labels_view)
         qtbot.waitUntil(lambda: w.labels_view.tree.topLevelItemCount() == 1, timeout=10_000)
@@ -523,12 +523,12 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         qtbot.waitUntil(lambda: "Will use" in dlg.plan_label.text(), timeout=10_000)
         dlg.close()
         n = w.labels_view.tree.topLevelItemCount()
-        assert n == len(w.lib.labels())
+        assert n == len(w.lib.label_table.labels())
         # delete one label from the list
         w.labels_view.tree.topLevelItem(0).setSelected(True)
         w.labels_view.delete_btn.click()
         qtbot.waitUntil(lambda: w.labels_view.tree.topLevelItemCount() == n - 1, timeout=10_000)
-        assert len(w.lib.labels()) == n - 1
+        assert len(w.lib.label_table.labels()) == n - 1
         # the document menu's "Show its repeated paragraphs" narrows the view to it
         doc = next(d for d in w.library_panel.model.docs if d.path.endswith("contract1.md"))
         _action(w.library_panel.document_menu(doc), "Show its repeated paragraphs").trigger()
@@ -541,7 +541,7 @@ def test_similar_paragraphs_view_and_labels(qtbot, tmp_path, tiny_model_dir):
         assert view.show_combo.currentData() == "pairs"
         w.library_watch.stop()       # no refresh from the library while the late list is read
         qtbot.waitUntil(lambda: not w.runner.running(), timeout=10_000)
-        clusters = w.lib.duplicate_clusters()
+        clusters = w.lib.discovery.duplicate_clusters()
         assert clusters
         view._loaded(("clusters", clusters, 0))
         qtbot.waitUntil(lambda: "group of" in view.detail_label.text(), timeout=10_000)

@@ -36,7 +36,7 @@ def _indexed(folder, lib_path, model_dir, files: dict[str, str], mtimes: dict[st
             os.utime(folder / name, (mtimes[name], mtimes[name]))
     with Library(path=lib_path, model_path=model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
     return folder
 
 
@@ -132,10 +132,10 @@ def test_index_now_stop_indexing_and_resume(qtbot, tmp_path, tiny_model_dir, mon
         # its last report does not hide "Resume indexing" (on the old code it did)
         assert w.progress.resume_btn.isVisible()
         assert w.progress.label.text().startswith("Indexing stopped")
-        assert w.lib.pending_jobs() > 0 and len(w.lib.documents()) < 8     # the rest waits
+        assert w.lib.indexer.pending_jobs() > 0 and len(w.lib.catalog.documents()) < 8  # the rest waits
         w.progress.resume_btn.click()                      # Resume indexing
-        qtbot.waitUntil(lambda: w.lib.pending_jobs() == 0 and len(w.lib.documents(status="indexed")) == 8,
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: w.lib.indexer.pending_jobs() == 0
+                        and len(w.lib.catalog.documents(status="indexed")) == 8, timeout=WAIT_MS)
         qtbot.waitUntil(lambda: not w.progress.resume_btn.isVisible(), timeout=WAIT_MS)
     finally:
         close_window(qtbot, w)
@@ -148,24 +148,24 @@ def test_reindex_and_remove_folder(qtbot, tmp_path, tiny_model_dir, monkeypatch)
                       {"a.txt": _note("alpha"), "b.txt": _note("beta")})
     w = _window(qtbot, tmp_path, tiny_model_dir)
     try:
-        doc = next(d for d in w.lib.documents() if d.path.endswith("a.txt"))
+        doc = next(d for d in w.lib.catalog.documents() if d.path.endswith("a.txt"))
         stat = os.stat(folder / "a.txt")
         (folder / "a.txt").write_text(_note("gamma"), encoding="utf-8")     # same size and time:
         os.utime(folder / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))  # a scan sees no change
         shown = _status_lines(w)
         w.reindex_document(doc)                                               # Re-index
         qtbot.waitUntil(lambda: any("will be read again" in t for t in shown), timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: any("gamma" in c.text for c in w.lib.chunks_of(doc.id)), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: any("gamma" in c.text for c in w.lib.catalog.chunks_of(doc.id)), timeout=WAIT_MS)
 
         answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
         monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
         w.remove_folder(str(folder))                        # Remove folder, answered No
         qtbot.waitUntil(lambda: not answers or answers == [QMessageBox.StandardButton.Yes], timeout=1000)
-        assert len(w.lib.documents()) == 2
+        assert len(w.lib.catalog.documents()) == 2
         w.remove_folder(str(folder))                        # ...and Yes
         qtbot.waitUntil(lambda: any("Removed" in t for t in shown), timeout=WAIT_MS)
         assert any(t.startswith("Removed") and t.endswith("(2 documents)") for t in shown)
-        assert w.lib.documents() == [] and w.lib.folders() == []
+        assert w.lib.catalog.documents() == [] and w.lib.folders() == []
         assert (folder / "a.txt").exists()                  # the files themselves are not touched
     finally:
         close_window(qtbot, w)
@@ -177,9 +177,9 @@ def test_use_this_version_switches_search_to_the_chosen_model(qtbot, tmp_path, t
     second = build_tiny_bert(tmp_path / "second-model", seed=3)
     folder = _indexed(tmp_path / "docs", tmp_path / "lib.sqlite", tiny_model_dir, {"a.txt": _note("alpha")})
     with Library(path=tmp_path / "lib.sqlite", model_path=second) as lib:       # a switch, finished
-        lib.index()
-        assert folder.exists() and len(lib.models()) == 2
-        first_id = next(m.id for m in lib.models() if not m.active)
+        lib.indexer.index()
+        assert folder.exists() and len(lib.versions.models()) == 2
+        first_id = next(m.id for m in lib.versions.models() if not m.active)
     w = _window(qtbot, tmp_path, second)
     try:
         view = w.labels_view.models
@@ -191,7 +191,7 @@ def test_use_this_version_switches_search_to_the_chosen_model(qtbot, tmp_path, t
         with qtbot.waitSignal(view.status, timeout=WAIT_MS) as said:
             view.use_btn.click()                            # Use this version
         assert said.args[0].startswith("Search now uses")   # its vectors exist: at once
-        assert w.lib.active_model_id() == first_id
+        assert w.lib.versions.active_model_id() == first_id
         qtbot.waitUntil(lambda: not view.use_btn.isEnabled() or view.selected().active, timeout=WAIT_MS)
     finally:
         close_window(qtbot, w)
@@ -232,10 +232,11 @@ def test_full_disk_and_busy_errors_are_shown_in_words(qtbot, tmp_path, tiny_mode
         monkeypatch.delenv("LIKEWISE_FAIL_AT")
         faults._load()
         w.index_action.trigger()                             # space freed: Index now
-        qtbot.waitUntil(lambda: w.lib.pending_jobs() == 0 and len(w.lib.documents()) == 2, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: w.lib.indexer.pending_jobs() == 0 and len(w.lib.catalog.documents()) == 2,
+                        timeout=WAIT_MS)
 
         lib = w.lib
-        monkeypatch.setattr(lib, "index", lambda *a, **k: (_ for _ in ()).throw(
+        monkeypatch.setattr(lib.indexer, "index", lambda *a, **k: (_ for _ in ()).throw(
             failures.busy(lib.path, 10)))
         w.index_action.trigger()
         qtbot.waitUntil(lambda: any(t.startswith("The library is busy:") for t in shown), timeout=WAIT_MS)

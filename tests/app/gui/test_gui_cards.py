@@ -119,7 +119,7 @@ def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path,
                  for i in range(3)}, tmp_path / "lib.sqlite", tiny_model_dir)
     w = _window(qtbot, tmp_path, tiny_model_dir)
     try:
-        chunk = next(c for c in w.lib.search(SHARED, mode="keyword", k=5) if SHARED in c.text)
+        chunk = next(c for c in w.lib.searcher.search(SHARED, mode="keyword", k=5) if SHARED in c.text)
         with qtbot.waitSignal(w.results_shown, timeout=60_000):
             w.find_similar_passages(chunk)
         found = [row.result for row in w.search_page.results.rows if row.kind == RESULT]

@@ -19,7 +19,7 @@ def test_copies_dialog_lists_each_file_with_every_place(qtbot, tmp_path, tiny_li
     shutil.copy(first, root / "b" / "minutes.md")
     (root / "alone.md").write_text("Nothing else is like this note about otters.\n", encoding="utf-8")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
 
     runner = TaskRunner(library=lambda: lib)
     dialog = CopiesDialog(runner)

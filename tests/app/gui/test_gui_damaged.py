@@ -26,7 +26,7 @@ def test_window_offers_to_rebuild_a_damaged_library(qtbot, tmp_path, tiny_model_
     db = tmp_path / "lib.sqlite"
     with Library(path=db, model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
     with open(db, "r+b") as fh:
         fh.truncate(db.stat().st_size // 2)
     before = hashlib.sha256(db.read_bytes()).hexdigest()
@@ -48,7 +48,7 @@ def test_window_offers_to_rebuild_a_damaged_library(qtbot, tmp_path, tiny_model_
     qtbot.waitUntil(lambda: w.lib is not None, timeout=60_000)
     assert "kept as lib.sqlite.damaged-" in w.rebuild_notice.text()
     assert "indexing its 1 folder(s) again" in w.rebuild_notice.text()
-    qtbot.waitUntil(lambda: w.lib.pending_jobs() == 0 and len(w.lib.documents(status="indexed")) == 8,
+    qtbot.waitUntil(lambda: w.lib.indexer.pending_jobs() == 0 and len(w.lib.catalog.documents(status="indexed")) == 8,
                     timeout=240_000)
     [moved] = [p for p in tmp_path.glob("lib.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert hashlib.sha256(moved.read_bytes()).hexdigest() == before

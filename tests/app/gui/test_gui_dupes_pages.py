@@ -17,7 +17,7 @@ def test_groups_are_listed_a_page_at_a_time_as_the_list_is_scrolled(qtbot, tiny_
     from app.gui.tasks import TaskRunner
 
     lib = tiny_library
-    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.active_model_id(),))[0])
+    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.versions.active_model_id(),))[0])
     rng = np.random.default_rng(3)
     groups = 2 * PAGE + 50
     texts = [f"Paragraph {i} on the tides of the northern harbour, written down once and kept twice."
@@ -27,7 +27,7 @@ def test_groups_are_listed_a_page_at_a_time_as_the_list_is_scrolled(qtbot, tiny_
     for copy in range(2):            # every paragraph in two documents: one exact group each
         for d in range(0, groups, 50):
             _add_document(lib, f"copy{copy}-{d}", texts[d : d + 50], vecs[d : d + 50])
-    assert lib.mine_duplicates().clusters == groups
+    assert lib.discovery.mine_duplicates().clusters == groups
 
     runner = TaskRunner(library=lambda: lib)
     view = DupesView(runner)
@@ -44,5 +44,5 @@ def test_groups_are_listed_a_page_at_a_time_as_the_list_is_scrolled(qtbot, tiny_
         bar.setValue(bar.maximum())
         qtbot.waitUntil(lambda n=expected: len(view.items) == n, timeout=30_000)
     assert not view.more and view.summary.text().startswith(f"{groups} groups")
-    assert [c.id for c in view.items] == [c.id for c in lib.duplicate_clusters()]
+    assert [c.id for c in view.items] == [c.id for c in lib.discovery.duplicate_clusters()]
     runner.shutdown()

@@ -18,8 +18,8 @@ def test_exclusions_dialog_adds_counts_and_removes(qtbot, tmp_path, tiny_library
     (root / "a.txt").write_text("Compost heaps and garden soil.", encoding="utf-8")
     (root / "drafts" / "b.txt").write_text("A draft about tides.", encoding="utf-8")
     lib.add_folder(root)
-    lib.index()
-    assert len(lib.documents()) == 2
+    lib.indexer.index()
+    assert len(lib.catalog.documents()) == 2
 
     runner = TaskRunner(library=lambda: lib)
     dialog = ExclusionsDialog(runner, lib.folders(), selected=lib.folders()[0].path)
@@ -33,7 +33,7 @@ def test_exclusions_dialog_adds_counts_and_removes(qtbot, tmp_path, tiny_library
     dialog.add_btn.click()
     qtbot.waitUntil(lambda: len(messages) == 1, timeout=30_000)
     assert "1 documents left the library" in messages[0]
-    assert [d.path.endswith("a.txt") for d in lib.documents()] == [True]
+    assert [d.path.endswith("a.txt") for d in lib.catalog.documents()] == [True]
 
     def row(pattern):
         for i in range(dialog.tree.topLevelItemCount()):
@@ -53,7 +53,7 @@ def test_exclusions_dialog_adds_counts_and_removes(qtbot, tmp_path, tiny_library
     dialog.remove_btn.click()
     qtbot.waitUntil(lambda: len(messages) == 2, timeout=30_000)
     assert "No longer excluded: drafts/" in messages[1]
-    lib.index()
-    assert len(lib.documents()) == 2
+    lib.indexer.index()
+    assert len(lib.catalog.documents()) == 2
     qtbot.waitUntil(lambda: row("drafts/") is None, timeout=30_000)
     runner.shutdown()

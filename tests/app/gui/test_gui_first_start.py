@@ -28,7 +28,7 @@ def test_a_new_library_opens_without_making_the_int8_export(tmp_path, tiny_model
     monkeypatch.setattr(precision, "will_export", lambda *a, **k: True)
     monkeypatch.setattr(precision, "load_encoder", lambda *a, **k: calls.append(a) or 1 / 0)
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
-        (model,) = lib.models()
+        (model,) = lib.versions.models()
         assert model.active and calls == []
         assert lib.versions.model_row(model.id)["dim"] == 32
 

@@ -50,7 +50,7 @@ def test_library_lists_and_status_follow_another_process(qtbot, tmp_path, tiny_m
             from core.library import Library
             with Library(path={str(lib_path)!r}, model_path={str(tiny_model_dir)!r}) as lib:
                 lib.add_folder({str(second)!r})
-                lib.index()
+                lib.indexer.index()
         """)
         # no tab change, no action in the window: the poll of the library file sees it
         qtbot.waitUntil(lambda: w.library_panel.folders.topLevelItemCount() == 2, timeout=10_000)
@@ -69,7 +69,7 @@ def test_models_table_follows_reencoding_to_its_end(qtbot, tmp_path, tiny_model_
     index_texts(tmp_path / "docs", FILES, lib_path, tiny_model_dir)
     other = build_tiny_bert(tmp_path / "tuned", seed=1)
     with Library(path=lib_path, model_path=tiny_model_dir) as lib:
-        tuned = lib.versions.add_finetuned("tuned-on-leases", other, 32, lib.active_model_id(), {})
+        tuned = lib.versions.add_finetuned("tuned-on-leases", other, 32, lib.versions.active_model_id(), {})
     w = open_window(qtbot, tmp_path, tiny_model_dir, watch=False, ready=lambda w: w.model_loaded)
     try:
         w.tabs.setCurrentWidget(w.labels_view)
@@ -102,7 +102,7 @@ def test_similar_paragraphs_follow_mining_done_elsewhere(qtbot, tmp_path, tiny_m
         w.tabs.setCurrentWidget(view)
         qtbot.waitUntil(lambda: "not compared yet" in view.summary.text(), timeout=10_000)
         with Library(path=lib_path, model_path=tiny_model_dir) as other:
-            other.mine_duplicates()
+            other.discovery.mine_duplicates()
         qtbot.waitUntil(lambda: view.tree.topLevelItemCount() > 0, timeout=10_000)
         qtbot.waitUntil(lambda: "not compared yet" not in view.summary.text(), timeout=10_000)
         n = view.tree.topLevelItemCount()

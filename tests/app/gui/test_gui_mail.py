@@ -21,7 +21,7 @@ def test_from_filter_and_card_of_a_message(qtbot, tmp_path, tiny_model_dir):
         message("Lamp oil", "Order more zqwater oil.", sender="Dan <dan@example.org>")]))
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(docs)
-        lib.index()
+        lib.indexer.index()
     w = open_window(qtbot, tmp_path, tiny_model_dir, ready=lambda w: w.model_loaded)
     try:
         page = w.search_page

@@ -111,7 +111,7 @@ def test_progress_moves_while_a_long_document_is_encoded(qtbot, tmp_path, tiny_m
         shot(w, "20-indexing-progress-inside-a-long-document")
         gate.release.set()
         qtbot.waitUntil(lambda: w.progress.last.phase == "done", timeout=120_000)
-        passages = sum(d.chunks for d in w.lib.documents())
+        passages = sum(d.chunks for d in w.lib.catalog.documents())
         assert w.progress.last.chunks_done == passages
     finally:
         gate.release.set()

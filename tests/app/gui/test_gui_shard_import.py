@@ -24,7 +24,7 @@ def test_import_encoded_shards_from_the_file_menu(qtbot, tmp_path, shared_data, 
     folder = make_folder(tmp_path / "docs", shared_data, docx=3, pdfs=1, malformed=1)
     with Library(path=tmp_path / "elsewhere.sqlite", model_path=tiny_model_dir) as other:
         other.add_folder(folder)
-        other.reconcile()
+        other.indexer.reconcile()
         run_stages(other, str(tmp_path / "shards"))
     w = MainWindow(settings=Settings(), library_path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     qtbot.addWidget(w)
@@ -43,13 +43,13 @@ def test_import_encoded_shards_from_the_file_menu(qtbot, tmp_path, shared_data, 
         report = w.shard_import_report
         assert (report.indexed, report.failed) == (4, 1)
         assert imported_text(report).startswith("Imported 4 documents")
-        assert len(w.lib.documents()) == 5
+        assert len(w.lib.catalog.documents()) == 5
     finally:
         w.close()
         qtbot.waitUntil(lambda: w.shutdown_done, timeout=60_000)
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib, \
             Library(path=tmp_path / "local.sqlite", model_path=tiny_model_dir) as local:
         local.add_folder(folder)
-        local.index()
+        local.indexer.index()
         # the documents and vectors are those of a local run (the folder row aside)
         assert_same_library(local, lib)

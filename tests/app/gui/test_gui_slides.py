@@ -33,7 +33,7 @@ def test_show_slide_and_unsupported_rows(qtbot, tmp_path, tiny_model_dir):
     (folder / "setup2.exe").write_bytes(b"MZ" + b"\0" * 1000)
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
     w = open_window(qtbot, tmp_path, tiny_model_dir)
     try:
         with qtbot.waitSignal(w.search_page.results_shown, timeout=60_000):

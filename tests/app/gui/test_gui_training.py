@@ -56,7 +56,7 @@ def test_few_labels_warn_below_the_minimum_and_say_what_to_label(qtbot, tmp_path
     from app.gui.train_dialog import TrainDialog
 
     lib = tiny_library
-    lib.import_labels(_label_file(tmp_path / "few.tsv", 7))
+    lib.label_table.import_labels(_label_file(tmp_path / "few.tsv", 7))
     runner = TaskRunner(library=lambda: lib)
     dlg = TrainDialog(runner)
     qtbot.addWidget(dlg)
@@ -70,7 +70,7 @@ def test_few_labels_warn_below_the_minimum_and_say_what_to_label(qtbot, tmp_path
         assert dlg.train_btn.text() == "Train anyway"
         shot(dlg, "10-train-few-labels-warning")
         # with enough labels the warning goes and the button is plain "Train"
-        lib.import_labels(_label_file(tmp_path / "more.tsv", 24))
+        lib.label_table.import_labels(_label_file(tmp_path / "more.tsv", 24))
         dlg.update_plan()
         qtbot.waitUntil(lambda: dlg.train_btn.text() == "Train", timeout=30_000)
         assert not dlg.warning.isVisible()
@@ -85,12 +85,12 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
     try:
         w.labels_view.import_file(str(_label_file(tmp_path / "labels.tsv", 40)))
         qtbot.waitUntil(lambda: w.labels_view.tree.topLevelItemCount() == 40, timeout=30_000)
-        original = w.lib.active_model_id()
+        original = w.lib.versions.active_model_id()
         # labelling one more keeps the list where the person was (it used to jump to row 1)
         tree = w.labels_view.tree
         tree.setCurrentItem(tree.topLevelItem(30))
         chosen = tree.currentItem().text(2)
-        w.lib.add_label("pair_score", "a new first text", "a new second text", label=0.5)
+        w.lib.label_table.add_label("pair_score", "a new first text", "a new second text", label=0.5)
         loaded = w.labels_view.labels
         w.labels_view.refresh()
         qtbot.waitUntil(lambda: w.labels_view.labels is not loaded and tree.topLevelItemCount() == 41,
@@ -127,7 +127,7 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         new_id = dlg.result.model_id
         dlg.activate_btn.click()
         # the library is re-encoded with the new version in the background, then it is used
-        qtbot.waitUntil(lambda: w.lib.active_model_id() == new_id, timeout=120_000)
+        qtbot.waitUntil(lambda: w.lib.versions.active_model_id() == new_id, timeout=120_000)
         # Settings names the version in use (it said "Bundled" whatever was active) and
         # leads to the list of versions
         w.tabs.setCurrentIndex(0)
@@ -148,7 +148,7 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         shot(w, "12-models-fine-tuned-in-use")
         # roll back from the window: the original model's vectors are still there, at once
         view.back_btn.click()
-        qtbot.waitUntil(lambda: w.lib.active_model_id() == original, timeout=60_000)
+        qtbot.waitUntil(lambda: w.lib.versions.active_model_id() == original, timeout=60_000)
         qtbot.waitUntil(lambda: view.active() is not None and view.active().id == original, timeout=30_000)
         assert not view.back_btn.isEnabled()
         assert "Search now uses" in view.note.text()
@@ -164,7 +164,7 @@ def test_train_shows_curve_and_chart_then_activate_and_roll_back(qtbot, tmp_path
         assert view.delete_btn.isEnabled()
         view.delete_btn.click()
         qtbot.waitUntil(lambda: len(view.models) == 1, timeout=30_000)
-        assert asked and [m.id for m in w.lib.models()] == [original]
+        assert asked and [m.id for m in w.lib.versions.models()] == [original]
         shot(w, "13-models-rolled-back")
     finally:
         _close(qtbot, w)

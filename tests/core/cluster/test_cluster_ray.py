@@ -40,11 +40,11 @@ def test_cluster_index_makes_the_library_add_folder_makes(tmp_path, tiny_model_d
     assert result["files"] == 26 and result["from_shards"] == 0 and result["encoded"] > 0
     with Library(path=tmp_path / "local.sqlite", model_path=tiny_model_dir) as local, \
             Library(path=tmp_path / "cluster.sqlite", model_path=tiny_model_dir) as lib:
-        assert len(local.documents(status="indexed")) >= 20
-        assert result["report"]["indexed"] == len(local.documents(status="indexed"))
+        assert len(local.catalog.documents(status="indexed")) >= 20
+        assert result["report"]["indexed"] == len(local.catalog.documents(status="indexed"))
         assert_same_library(local, lib, atol=1e-5)
         assert top_results(local, QUERIES) == top_results(lib, QUERIES)
-        assert lib.pending_jobs() == 0 and lib.reconcile() == 0
+        assert lib.indexer.pending_jobs() == 0 and lib.indexer.reconcile() == 0
         assert len(shard_files(tmp_path / "shards")) == 26
     # a second library from the same shards: nothing extracted or encoded, the same library
     again = json.loads(_cli(capsys, "--library", str(tmp_path / "again.sqlite"), *common, "cluster",
@@ -63,7 +63,7 @@ def test_an_interrupted_cluster_run_resumes_without_encoding_again(tmp_path, tin
     options = ClusterOptions(shard_folder=str(shards), local_cpus=2, files_per_batch=2)
     with Library(path=tmp_path / "local.sqlite", model_path=tiny_model_dir) as local:
         local.add_folder(folder)
-        local.index()
+        local.indexer.index()
     with Library(path=tmp_path / "cluster.sqlite", model_path=tiny_model_dir) as lib:
         cancel = CancelToken()
 
@@ -73,7 +73,7 @@ def test_an_interrupted_cluster_run_resumes_without_encoding_again(tmp_path, tin
 
         first = cluster_index(lib, [folder], options, progress=stop_after_three, cancel=cancel)
         assert first.report.cancelled and 3 <= first.done < 13
-        assert lib.pending_jobs() == 13 - first.done       # each import finished its job
+        assert lib.indexer.pending_jobs() == 13 - first.done  # each import finished its job
         before = {p: p.stat().st_mtime_ns for p in shard_files(shards)}
         assert len(before) >= first.done
 

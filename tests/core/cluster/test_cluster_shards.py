@@ -24,25 +24,25 @@ def test_shards_from_the_actor_stages_import_into_the_same_library(tmp_path, tin
     shards = str(tmp_path / "shards")
     with Library(path=tmp_path / "local.sqlite", model_path=tiny_model_dir) as local:
         local.add_folder(folder)
-        done = local.index()
+        done = local.indexer.index()
         assert done.failed >= 2 and done.indexed >= 5
         with Library(path=tmp_path / "cluster.sqlite", model_path=tiny_model_dir) as lib:
             lib.add_folder(folder)
-            lib.reconcile()
+            lib.indexer.reconcile()
             records = run_stages(lib, shards)
             report = IndexReport()
             for r in records:
                 lib.shards.import_record(r, report)
-            assert lib.pending_jobs() == 0            # every job done in its document's write
+            assert lib.indexer.pending_jobs() == 0    # every job done in its document's write
             assert (report.indexed, report.failed) == (done.indexed, done.failed)
             assert_same_library(local, lib)
             # nothing left for a local run to do: same sizes and times
-            assert lib.reconcile() == 0
+            assert lib.indexer.reconcile() == 0
 
             # a restart: every file's shard exists, so nothing is extracted or encoded again
-            lib.reconcile()
-            for d in lib.documents():
-                lib.reindex_document(d.id)
+            lib.indexer.reconcile()
+            for d in lib.catalog.documents():
+                lib.indexer.reindex_document(d.id)
             again = run_stages(lib, shards)
             assert {r["status"] for r in again} == {READY}
             assert sum(r["encoded"] for r in again) == 0
@@ -50,11 +50,11 @@ def test_shards_from_the_actor_stages_import_into_the_same_library(tmp_path, tin
         # File -> Import encoded shards...: the shards alone make the same library
         with Library(path=tmp_path / "imported.sqlite", model_path=tiny_model_dir) as other:
             other.add_folder(folder)
-            imported = other.import_shards(shards)
+            imported = other.shards.import_folder(shards)
             assert (imported.indexed, imported.failed) == (done.indexed, done.failed)
             assert_same_library(local, other)
-            assert other.reconcile() == 0
-            assert other.import_shards(shards).unchanged == 8     # a second import changes nothing
+            assert other.indexer.reconcile() == 0
+            assert other.shards.import_folder(shards).unchanged == 8  # a second import changes nothing
             assert_same_library(local, other)
 
 
@@ -62,12 +62,12 @@ def test_shard_round_trip_and_damage(tmp_path, tiny_model_dir, shared_data):
     folder = make_folder(tmp_path / "docs", shared_data, docx=1, pdfs=0)
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.reconcile()
+        lib.indexer.reconcile()
         (record,) = run_stages(lib, str(tmp_path / "shards"))
         shard = read_shard(record["shard"])
         assert shard.status == INDEXED and shard.vectors is not None
-        assert shard.vectors.shape == (len(shard.chunks), lib.encoder().dim)
-        assert shard.model_hash == lib.versions.content_hash_of(lib.active_model_id())
+        assert shard.vectors.shape == (len(shard.chunks), lib.versions.encoder().dim)
+        assert shard.model_hash == lib.versions.content_hash_of(lib.versions.active_model_id())
         # vectors that do not match the passages are refused
         vectors = shard.vectors
         shard.vectors = vectors[:0]
@@ -80,12 +80,12 @@ def test_shard_round_trip_and_damage(tmp_path, tiny_model_dir, shared_data):
         shard.model_hash = "0" * 64
         write_shard(tmp_path / "foreign", shard)
         with pytest.raises(InvalidInputError, match="model this library does not hold"):
-            lib.import_shards(tmp_path / "foreign")
+            lib.shards.import_folder(tmp_path / "foreign")
         # a file that is not a shard is reported, the rest of the folder still imported
         bad = tmp_path / "copy" / "junk" / "x.parquet"
         bad.parent.mkdir(parents=True)
         bad.write_bytes(raw[: len(raw) // 2])
-        report = lib.import_shards(tmp_path / "copy")
+        report = lib.shards.import_folder(tmp_path / "copy")
         assert report.failed == 1 and report.indexed + report.unchanged == 1
         assert len(shard_files(tmp_path / "copy")) == 2
 
@@ -113,11 +113,11 @@ def test_the_comparison_sees_a_difference(tmp_path, tiny_model_dir, shared_data)
             Library(path=tmp_path / "b.sqlite", model_path=other_model) as b:
         for lib in (a, b):
             lib.add_folder(folder)
-            lib.index()
+            lib.indexer.index()
         assert snapshot(a) == snapshot(b)
         with pytest.raises(AssertionError, match="vectors differ"):
             assert_same_library(a, b)
-        doc = b.documents()[0]
+        doc = b.catalog.documents()[0]
         with b.store.write() as conn:
             b.catalog.delete_chunks_of(conn, doc.id)
         assert snapshot(a) != snapshot(b)

@@ -85,7 +85,7 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
 
     missing = [p for p in dict.fromkeys(paragraphs) if p not in _VECTORS]
     if missing:
-        _VECTORS.update(zip(missing, lib.encoder().encode(missing), strict=True))
+        _VECTORS.update(zip(missing, lib.versions.encoder().encode(missing), strict=True))
     vectors = np.stack([_VECTORS[p] for p in paragraphs])
     if spans is None:
         spans, pos = [], 0
@@ -112,7 +112,7 @@ def add_document(lib, path: str, paragraphs: list[str], spans: list[tuple[int, i
                 (doc_id, i, p, text_hash(p), i + 1, i + 1, s, e),
             )
             ids.append(conn.last_insert_rowid())
-        lib.store.put_vectors(conn, lib.active_model_id(), ids, vectors)
+        lib.store.put_vectors(conn, lib.versions.active_model_id(), ids, vectors)
     lib.events.documents_indexed.emit([doc_id])
     return doc_id
 
@@ -135,7 +135,7 @@ def _planted(lib, t: dict) -> dict:
 
 
 def _chunk_of(lib, doc_id: int, ord_: int) -> int:
-    return lib.chunks_of(doc_id)[ord_].id
+    return lib.catalog.chunks_of(doc_id)[ord_].id
 
 
 # -- planted cases with the real model -----------------------------------------------------------
@@ -143,16 +143,16 @@ def _chunk_of(lib, doc_id: int, ord_: int) -> int:
 
 def test_verbatim_paragraph_in_three_documents_is_one_exact_cluster(lib, texts):
     d = _planted(lib, texts)
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
     assert report.passages == 12 and report.mined == 12
-    exact = lib.duplicate_clusters(kind="exact")
+    exact = lib.discovery.duplicate_clusters(kind="exact")
     assert len(exact) == 1
     cluster = exact[0]
     clause_chunks = {_chunk_of(lib, d["d1"], 1), _chunk_of(lib, d["d2"], 1), _chunk_of(lib, d["d3"], 0)}
     assert {m.chunk_id for m in cluster.members} == clause_chunks
     assert sorted(cluster.document_ids) == sorted([d["d1"], d["d2"], d["d3"]])
     assert cluster.representative.chunk_id in clause_chunks
-    pairs = lib.duplicate_pairs(kind="exact")
+    pairs = lib.discovery.duplicate_pairs(kind="exact")
     assert {frozenset((p.a.chunk_id, p.b.chunk_id)) for p in pairs} == {
         frozenset(c) for c in combinations(clause_chunks, 2)
     }
@@ -160,16 +160,16 @@ def test_verbatim_paragraph_in_three_documents_is_one_exact_cluster(lib, texts):
 
 def test_reworded_copy_is_found_and_unrelated_passages_join_nothing(lib, texts):
     d = _planted(lib, texts)
-    lib.mine_duplicates()
+    lib.discovery.mine_duplicates()
     a, b = _chunk_of(lib, d["d4"], 0), _chunk_of(lib, d["d5"], 1)
-    found = [p for p in lib.duplicate_pairs() if {p.a.chunk_id, p.b.chunk_id} == {a, b}]
+    found = [p for p in lib.discovery.duplicate_pairs() if {p.a.chunk_id, p.b.chunk_id} == {a, b}]
     assert len(found) == 1 and found[0].kind in ("near", "related")
-    assert found[0].cosine >= lib.duplicate_thresholds()[1]
-    planted = {a, b} | {m.chunk_id for c in lib.duplicate_clusters(kind="exact") for m in c.members}
-    unrelated = {c.id for doc in d.values() for c in lib.chunks_of(doc)} - planted
-    for cluster in lib.duplicate_clusters():
+    assert found[0].cosine >= lib.discovery.duplicate_thresholds()[1]
+    planted = {a, b} | {m.chunk_id for c in lib.discovery.duplicate_clusters(kind="exact") for m in c.members}
+    unrelated = {c.id for doc in d.values() for c in lib.catalog.chunks_of(doc)} - planted
+    for cluster in lib.discovery.duplicate_clusters():
         assert not unrelated & {m.chunk_id for m in cluster.members}
-    for p in lib.duplicate_pairs(include_ignored=True):
+    for p in lib.discovery.duplicate_pairs(include_ignored=True):
         assert p.kind == "related" or not unrelated & {p.a.chunk_id, p.b.chunk_id}
 
 
@@ -187,9 +187,9 @@ def test_a_group_of_two_reads_the_cosine_of_its_pair(lib, texts):
     a_text, b_text = texts["original"], texts["reworded"]
     add_document(lib, "/d/a.txt", [a_text])
     add_document(lib, "/d/b.txt", [b_text])
-    lib.mine_duplicates(near=0.6, related=0.5)
-    pairs = lib.duplicate_pairs()
-    groups = lib.duplicate_clusters()
+    lib.discovery.mine_duplicates(near=0.6, related=0.5)
+    pairs = lib.discovery.duplicate_pairs()
+    groups = lib.discovery.duplicate_clusters()
     assert len(pairs) == 1 and len(groups) == 1 and pairs[0].cosine < 0.99
     assert groups[0].score == pytest.approx(pairs[0].cosine, abs=1e-4)
 
@@ -203,9 +203,9 @@ def test_unrelated_foreign_paragraphs_close_by_cosine_are_not_near(lib, shared_d
     poi = shared_data / "docx" / "valid" / "poi"
     a = add_document(lib, "/docs/contract.docx", _russian_paragraphs(poi / "bug65649.docx", 25))
     b = add_document(lib, "/docs/finance.docx", _russian_paragraphs(poi / "drawing.docx", 25))
-    lib.mine_duplicates()
-    near_cos = lib.duplicate_thresholds()[0]
-    pairs = lib.duplicate_pairs(include_ignored=True)
+    lib.discovery.mine_duplicates()
+    near_cos = lib.discovery.duplicate_thresholds()[0]
+    pairs = lib.discovery.duplicate_pairs(include_ignored=True)
     demoted = [p for p in pairs if p.cosine >= near_cos and p.kind == "related"]
     assert demoted, "expected unrelated paragraphs above the near cosine"
     for p in demoted:
@@ -213,9 +213,9 @@ def test_unrelated_foreign_paragraphs_close_by_cosine_are_not_near(lib, shared_d
     for p in pairs:
         if p.kind == "near":
             assert word_overlap(word_set(p.a.text), word_set(p.b.text)) >= NEAR_MIN_OVERLAP
-    linked = {m.document_id for c in lib.duplicate_clusters() for m in c.members}
+    linked = {m.document_id for c in lib.discovery.duplicate_clusters() for m in c.members}
     assert not {a, b} <= linked or all(
-        len({m.document_id for m in c.members}) == 1 for c in lib.duplicate_clusters())
+        len({m.document_id for m in c.members}) == 1 for c in lib.discovery.duplicate_clusters())
 
 
 def test_never_itself_nor_an_overlapping_chunk(lib, texts):
@@ -228,11 +228,11 @@ def test_never_itself_nor_an_overlapping_chunk(lib, texts):
     spans = [(0, len(first)), (len(first) // 2, len(first) + 201), (len(first) + 300, len(first) + 300 + len(sci[10])),
              (5000, 5000 + len(first))]
     doc = add_document(lib, "/docs/overlap.txt", paragraphs, spans)
-    lib.mine_duplicates(same_document=False)
-    assert lib.duplicate_pairs(include_ignored=True) == []
-    lib.mine_duplicates(same_document=True)
-    chunks = [c.id for c in lib.chunks_of(doc)]
-    pairs = {(p.a.chunk_id, p.b.chunk_id): p for p in lib.duplicate_pairs(include_ignored=True)}
+    lib.discovery.mine_duplicates(same_document=False)
+    assert lib.discovery.duplicate_pairs(include_ignored=True) == []
+    lib.discovery.mine_duplicates(same_document=True)
+    chunks = [c.id for c in lib.catalog.chunks_of(doc)]
+    pairs = {(p.a.chunk_id, p.b.chunk_id): p for p in lib.discovery.duplicate_pairs(include_ignored=True)}
     assert (chunks[0], chunks[3]) in pairs and pairs[(chunks[0], chunks[3])].kind == "exact"
     assert (chunks[0], chunks[1]) not in pairs
     assert all(a != b for a, b in pairs)
@@ -240,52 +240,52 @@ def test_never_itself_nor_an_overlapping_chunk(lib, texts):
 
 def test_deleting_and_editing_documents_update_pairs_and_clusters(lib, texts):
     d = _planted(lib, texts)
-    lib.mine_duplicates()
+    lib.discovery.mine_duplicates()
     delete_document(lib, d["d3"])
-    cluster = lib.duplicate_clusters(kind="exact")
+    cluster = lib.discovery.duplicate_clusters(kind="exact")
     assert len(cluster) == 1 and cluster[0].size == 2
     assert d["d3"] not in cluster[0].document_ids
-    assert lib.duplicate_pairs(document_id=d["d3"], include_ignored=True) == []
+    assert lib.discovery.duplicate_pairs(document_id=d["d3"], include_ignored=True) == []
     # d2 edited: its copy of the clause is replaced by another abstract.
     sci = texts["sci"]
     add_document(lib, "/docs/two.md", [sci[3], sci[11], sci[4]])
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
     assert not report.full and report.mined < report.passages
-    assert lib.duplicate_clusters(kind="exact") == []
-    assert lib.duplicate_pairs(kind="exact") == []
+    assert lib.discovery.duplicate_clusters(kind="exact") == []
+    assert lib.discovery.duplicate_pairs(kind="exact") == []
     # ... and edited back: found again by mining only what changed.
     add_document(lib, "/docs/two.md", [sci[3], texts["clause"], sci[4]])
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
     assert not report.full
-    assert [c.size for c in lib.duplicate_clusters(kind="exact")] == [2]
+    assert [c.size for c in lib.discovery.duplicate_clusters(kind="exact")] == [2]
 
 
 def test_new_document_only_its_passages_are_mined(lib, texts):
     _planted(lib, texts)
-    lib.mine_duplicates()
-    assert lib.duplicates_pending() == 0
+    lib.discovery.mine_duplicates()
+    assert lib.discovery.duplicates_pending() == 0
     doc = add_document(lib, "/docs/six.txt", [texts["clause"], texts["sci"][11]])
-    assert lib.duplicates_pending() == 2
-    report = lib.mine_duplicates()
+    assert lib.discovery.duplicates_pending() == 2
+    report = lib.discovery.mine_duplicates()
     assert report.mined == 2 and not report.full
-    assert [c.size for c in lib.duplicate_clusters(kind="exact")] == [4]
-    assert doc in lib.duplicate_clusters(document_id=doc)[0].document_ids
+    assert [c.size for c in lib.discovery.duplicate_clusters(kind="exact")] == [4]
+    assert doc in lib.discovery.duplicate_clusters(document_id=doc)[0].document_ids
 
 
 def test_fragments_never_wait_to_be_compared(lib, texts):
     """Mining leaves fragments out ("Body", "1"); "N new passages not compared yet" used
     to count them for ever after "Find repeated paragraphs" had finished."""
     _planted(lib, texts)
-    lib.mine_duplicates()
+    lib.discovery.mine_duplicates()
     add_document(lib, "/docs/slides.pptx", ["Body", "1", texts["sci"][11], "J"])
-    assert lib.duplicates_pending() == 1          # the paragraph, not the three fragments
-    assert lib.mine_duplicates().mined == 1
-    assert lib.duplicates_pending() == 0
+    assert lib.discovery.duplicates_pending() == 1  # the paragraph, not the three fragments
+    assert lib.discovery.mine_duplicates().mined == 1
+    assert lib.discovery.duplicates_pending() == 0
     # and they leave mining's copy of the vectors: it holds the 13 paragraphs, not the fragments
-    kept_ids = lib.miner._vectors[lib.active_model_id()][1]
+    kept_ids = lib.miner._vectors[lib.versions.active_model_id()][1]
     assert len(kept_ids) == 13 and len(set(kept_ids.tolist())) == 13
     pairs = lib.store.query("SELECT chunk_a, chunk_b, kind FROM dupes_pairs ORDER BY 1, 2")
-    lib.mine_duplicates(full=True)                # from that copy, the same pairs
+    lib.discovery.mine_duplicates(full=True)      # from that copy, the same pairs
     assert lib.store.query("SELECT chunk_a, chunk_b, kind FROM dupes_pairs ORDER BY 1, 2") == pairs
 
 
@@ -293,70 +293,70 @@ def test_decisions_survive_restart_and_reindexing(lib, texts, tmp_path, default_
     from core.library import Library
 
     d = _planted(lib, texts)
-    lib.mine_duplicates()
-    exact = lib.duplicate_pairs(kind="exact")
+    lib.discovery.mine_duplicates()
+    exact = lib.discovery.duplicate_pairs(kind="exact")
     ignored = exact[0]
-    lib.decide_pair(ignored.id, "ignore")
-    reworded = next(p for p in lib.duplicate_pairs() if p.kind != "exact")
-    lib.decide_pair(reworded.id, "confirmed")
-    assert ignored.id not in {p.id for p in lib.duplicate_pairs()}
+    lib.discovery.decide_pair(ignored.id, "ignore")
+    reworded = next(p for p in lib.discovery.duplicate_pairs() if p.kind != "exact")
+    lib.discovery.decide_pair(reworded.id, "confirmed")
+    assert ignored.id not in {p.id for p in lib.discovery.duplicate_pairs()}
     lib.close()
     again = Library(path=tmp_path / "lib.sqlite", model_path=default_model_dir,
                     encoder_factory=lambda _p: shared_encoder)
     try:
-        shown = {p.id: p.decision for p in again.duplicate_pairs(include_ignored=True)}
+        shown = {p.id: p.decision for p in again.discovery.duplicate_pairs(include_ignored=True)}
         assert shown[ignored.id] == "ignore" and shown[reworded.id] == "confirmed"
-        assert ignored.id not in {p.id for p in again.duplicate_pairs()}
+        assert ignored.id not in {p.id for p in again.discovery.duplicate_pairs()}
         # Re-indexing d4 gives its passages new ids; the decision follows the texts.
         add_document(again, "/docs/four.txt", [texts["original"], texts["sci"][6]])
-        again.mine_duplicates()
-        new = [p for p in again.duplicate_pairs(include_ignored=True) if p.kind != "exact"
+        again.discovery.mine_duplicates()
+        new = [p for p in again.discovery.duplicate_pairs(include_ignored=True) if p.kind != "exact"
                and d["d4"] in (p.a.document_id, p.b.document_id)]
         assert new and new[0].id != reworded.id and new[0].decision == "confirmed"
-        cluster = again.duplicate_clusters(kind="exact")[0]
-        again.decide_cluster(cluster.id, "ignore")
-        assert again.duplicate_clusters(kind="exact") == []
-        assert again.duplicate_clusters(kind="exact", include_ignored=True)[0].decision == "ignore"
+        cluster = again.discovery.duplicate_clusters(kind="exact")[0]
+        again.discovery.decide_cluster(cluster.id, "ignore")
+        assert again.discovery.duplicate_clusters(kind="exact") == []
+        assert again.discovery.duplicate_clusters(kind="exact", include_ignored=True)[0].decision == "ignore"
     finally:
         again.close()
 
 
 def test_confirm_and_reject_become_labelled_pairs(lib, texts):
     _planted(lib, texts)
-    lib.mine_duplicates(related=0.3, near=0.9)
-    pairs = [p for p in lib.duplicate_pairs() if p.kind != "exact"]
+    lib.discovery.mine_duplicates(related=0.3, near=0.9)
+    pairs = [p for p in lib.discovery.duplicate_pairs() if p.kind != "exact"]
     assert len(pairs) >= 2
-    lib.decide_pair(pairs[0].id, "confirmed")
-    lib.decide_pair(pairs[-1].id, "rejected")
-    labels = {frozenset((lb.sentence1, lb.sentence2)): lb.label for lb in lib.labels(kind="pair_binary")}
+    lib.discovery.decide_pair(pairs[0].id, "confirmed")
+    lib.discovery.decide_pair(pairs[-1].id, "rejected")
+    labels = {frozenset((lb.sentence1, lb.sentence2)): lb.label for lb in lib.label_table.labels(kind="pair_binary")}
     assert labels[frozenset((pairs[0].a.text, pairs[0].b.text))] == 1.0
     assert labels[frozenset((pairs[-1].a.text, pairs[-1].b.text))] == 0.0
     with pytest.raises(InvalidInputError):
-        lib.decide_pair(pairs[0].id, "maybe")
+        lib.discovery.decide_pair(pairs[0].id, "maybe")
     with pytest.raises(NotFoundError):
-        lib.decide_pair(10**9, "ignore")
+        lib.discovery.decide_pair(10**9, "ignore")
 
 
 def test_thresholds_are_checked_and_kept(lib, texts):
     _planted(lib, texts)
     with pytest.raises(InvalidInputError):
-        lib.mine_duplicates(near=0.6, related=0.8)
+        lib.discovery.mine_duplicates(near=0.6, related=0.8)
     with pytest.raises(InvalidInputError):
-        lib.mine_duplicates(related=1.5)
-    report = lib.mine_duplicates(near=0.95, related=0.5)
-    assert report.full and lib.duplicate_thresholds() == (0.95, 0.5)
-    assert lib.mine_duplicates().near_threshold == 0.95
+        lib.discovery.mine_duplicates(related=1.5)
+    report = lib.discovery.mine_duplicates(near=0.95, related=0.5)
+    assert report.full and lib.discovery.duplicate_thresholds() == (0.95, 0.5)
+    assert lib.discovery.mine_duplicates().near_threshold == 0.95
     # A new near threshold only reclassifies: nothing is mined again.
-    again = lib.mine_duplicates(near=0.6)
+    again = lib.discovery.mine_duplicates(near=0.6)
     assert again.mined == 0 and not again.full
-    assert all(p.kind in ("exact", "near") for p in lib.duplicate_pairs() if p.cosine >= 0.6)
+    assert all(p.kind in ("exact", "near") for p in lib.discovery.duplicate_pairs() if p.cosine >= 0.6)
 
 
 def test_pair_diff_marks_the_changed_words(lib, texts):
     _planted(lib, texts)
-    lib.mine_duplicates()
-    pair = next(p for p in lib.duplicate_pairs() if p.kind != "exact")
-    ops = lib.pair_diff(pair.id)
+    lib.discovery.mine_duplicates()
+    pair = next(p for p in lib.discovery.duplicate_pairs() if p.kind != "exact")
+    ops = lib.discovery.pair_diff(pair.id)
     assert {o.op for o in ops} - {"equal"}
     for o in ops:
         assert pair.a.text[o.a_span[0]:o.a_span[1]] == o.a_text
@@ -447,10 +447,10 @@ def test_passages_without_a_text_hash_are_hashed_in_batches_and_mined(lib, texts
     reads: list[str] = []
     query = lib.store.query
     monkeypatch.setattr(lib.store, "query", lambda sql, params=(): (reads.append(sql), query(sql, params))[1])
-    lib.mine_duplicates()
+    lib.discovery.mine_duplicates()
     assert lib.store.count("SELECT COUNT(*) FROM dupes_norm") == lib.store.count("SELECT COUNT(*) FROM chunks") == 12
     assert sum("LEFT JOIN dupes_norm" in sql for sql in reads) == 7     # 6 batches of 2, then an empty read
-    exact = lib.duplicate_clusters(kind="exact")
+    exact = lib.discovery.duplicate_clusters(kind="exact")
     assert len(exact) == 1 and len(exact[0].members) == 3
 
 
@@ -460,8 +460,8 @@ def test_a_new_document_reclusters_only_what_it_links_and_matches_a_full_rebuild
     import core.dupes.mining as mining
 
     _planted(lib, texts)
-    lib.mine_duplicates()
-    clause_cluster = lib.duplicate_clusters(kind="exact")[0]
+    lib.discovery.mine_duplicates()
+    clause_cluster = lib.discovery.duplicate_clusters(kind="exact")[0]
     seen: list[set[int]] = []
     real = mining.cluster_groups
     monkeypatch.setattr(mining, "cluster_groups", lambda nodes, *a, **k: (seen.append(set(nodes.tolist())),
@@ -469,15 +469,15 @@ def test_a_new_document_reclusters_only_what_it_links_and_matches_a_full_rebuild
     d6 = add_document(lib, "/docs/six.txt", [texts["original"], texts["sci"][8]])
 
     def shape() -> set[tuple[str, frozenset[int]]]:
-        return {(c.kind, frozenset(m.chunk_id for m in c.members)) for c in lib.duplicate_clusters()}
+        return {(c.kind, frozenset(m.chunk_id for m in c.members)) for c in lib.discovery.duplicate_clusters()}
 
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
     assert report.mined == 2
     after_new = shape()
     assert len(seen) == 1 and len(seen[0]) == 1       # the group of the original's copies only
     assert (clause_cluster.kind, frozenset(m.chunk_id for m in clause_cluster.members)) in after_new
     six = _chunk_of(lib, d6, 0)
     assert any(six in members for _, members in after_new)
-    lib.mine_duplicates(full=True)
+    lib.discovery.mine_duplicates(full=True)
     assert shape() == after_new
     assert len(seen[-1]) > len(seen[0])                 # a full mining clusters every linked group

@@ -31,7 +31,7 @@ def _near(rng: np.random.Generator, v: np.ndarray, cos: float) -> np.ndarray:
 
 
 def _add_document(lib, name: str, texts: list[str], vectors: np.ndarray) -> tuple[int, list[int]]:
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     with lib.store.write() as conn:
         conn.execute("INSERT INTO documents(path, ext, size, mtime, status, indexed_at) VALUES (?,?,?,?,?,?)",
                      (f"/synthetic/{name}.txt", ".txt", 1, 0.0, "indexed", time.time()))
@@ -53,7 +53,7 @@ def planted(tiny_library):
     """1,500 passages in 75 documents: random directions, plus 60 reworded copies (cosine
     0.90-0.97, one word changed), 40 related passages (0.72-0.80) and 20 verbatim copies."""
     lib = tiny_library
-    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.active_model_id(),))[0])
+    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.versions.active_model_id(),))[0])
     rng = np.random.default_rng(27)
     n = 1500
     vecs = rng.standard_normal((n, dim)).astype(np.float32)
@@ -78,7 +78,7 @@ def planted(tiny_library):
 
 def _pairs(lib) -> dict[tuple[int, int], tuple[str, float]]:
     return {(a, b): (kind, cos) for a, b, kind, cos in lib.store.query(
-        "SELECT chunk_a, chunk_b, kind, cosine FROM dupes_pairs WHERE model_id = ?", (lib.active_model_id(),))}
+        "SELECT chunk_a, chunk_b, kind, cosine FROM dupes_pairs WHERE model_id = ?", (lib.versions.active_model_id(),))}
 
 
 def _same(found: dict, expected: dict) -> bool:
@@ -101,7 +101,7 @@ class CountingGraph:
 
 def _through_graph(lib) -> CountingGraph:
     """Mining through an HNSW graph even at this size (the library's default starts at 50,000)."""
-    acc = Accelerator(lib.store, lib.active_model_id(), ann_threshold=1)
+    acc = Accelerator(lib.store, lib.versions.active_model_id(), ann_threshold=1)
     acc.sync()
     assert acc.uses_ann
     graph = CountingGraph(acc)
@@ -114,7 +114,7 @@ def _through_graph(lib) -> CountingGraph:
 def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted, half, monkeypatch):
     lib = planted[0]
     lib.miner.graph_min_groups = 10**9                 # the blocked exact scan
-    scan = lib.mine_duplicates(full=True)
+    scan = lib.discovery.mine_duplicates(full=True)
     assert not scan.through_graph
     by_scan = _pairs(lib)
     kinds = [k for k, _ in by_scan.values()]
@@ -126,8 +126,8 @@ def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted,
         lib.miner.close()
         monkeypatch.setattr(mining, "RESCORE_PAIRS", 7)     # scored again from the store in many blocks
     _through_graph(lib)
-    mined = lib.mine_duplicates(full=True)
-    assert (lib.miner._vectors[lib.active_model_id()][2].dtype == np.float16) is half
+    mined = lib.discovery.mine_duplicates(full=True)
+    assert (lib.miner._vectors[lib.versions.active_model_id()][2].dtype == np.float16) is half
     assert mined.through_graph
     assert _same(_pairs(lib), by_scan)
     assert lib.store.count("SELECT COUNT(*) FROM dupes_clusters") == scan_clusters
@@ -139,7 +139,7 @@ def test_a_new_document_is_mined_by_asking_about_its_own_passages_only(planted):
     lib, vecs, texts, plain = planted
     a, b = plain[50], plain[700]
     graph = _through_graph(lib)
-    lib.mine_duplicates(full=True)
+    lib.discovery.mine_duplicates(full=True)
     before = _pairs(lib)
     graph.asked.clear()
 
@@ -150,7 +150,7 @@ def test_a_new_document_is_mined_by_asking_about_its_own_passages_only(planted):
                         + [_near(rng, rng.standard_normal(vecs.shape[1]).astype(np.float32)
                                  / np.sqrt(vecs.shape[1]), 1.0) for _ in range(3)])
     _, new_ids = _add_document(lib, "added", new_texts, new_vecs)
-    report = lib.mine_duplicates()
+    report = lib.discovery.mine_duplicates()
 
     assert report.mined == 5 and not report.full and report.through_graph
     assert sum(len(m) for m in graph.asked) == 5       # nothing else was looked up

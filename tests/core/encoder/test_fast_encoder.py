@@ -149,9 +149,9 @@ def test_library_records_precision_and_cli_search_runs_without_torch(real_pair, 
     library = tmp_path / "lib.sqlite"
     with Library(path=library) as lib:
         lib.add_folder(docs)
-        lib.index()
-        assert lib.encoder().precision == "int8" and lib.encoder().runtime == runtime
-        assert lib.vector_precisions() == {f"int8-{runtime}": 2}
+        lib.indexer.index()
+        assert lib.versions.encoder().precision == "int8" and lib.versions.encoder().runtime == runtime
+        assert lib.versions.vector_precisions() == {f"int8-{runtime}": 2}
     probe = ("import sys, json; from app.cli import main; code = main(sys.argv[1:]); "
              "print(json.dumps({'torch': 'torch' in sys.modules, 'transformers': 'transformers' in sys.modules,"
              " 'nncf': 'nncf' in sys.modules, 'onnxruntime': 'onnxruntime' in sys.modules,"

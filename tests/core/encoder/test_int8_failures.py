@@ -52,9 +52,9 @@ def test_a_cached_export_that_no_longer_loads_gives_way_to_fp32_with_a_message(o
     _notes(folder, 3)
     with Library(path=tmp_path / "lib.sqlite", model_path=own_model) as lib:
         lib.add_folder(folder)
-        report = lib.index()
-        assert report.failed == 0 and len(lib.documents(status="indexed")) == 3
-        assert lib.vector_precisions() == {"fp32": 6}
+        report = lib.indexer.index()
+        assert report.failed == 0 and len(lib.catalog.documents(status="indexed")) == 3
+        assert lib.versions.vector_precisions() == {"fp32": 6}
         assert any("could not be loaded" in n for n in lib.versions.encoder_notes)
 
 
@@ -79,16 +79,16 @@ def test_int8_failing_while_encoding_costs_no_document(own_model, tmp_path, capl
             Library(path=tmp_path / "lib.sqlite", model_path=own_model,
                     encoder_factory=lambda _path: fast) as lib:
         lib.add_folder(folder)
-        report = lib.index()
+        report = lib.indexer.index()
         assert calls["n"] == 1                                # tried once, then fp32 from there on
         assert report.failed == 0, report.failures
-        docs = lib.documents()
+        docs = lib.catalog.documents()
         assert len(docs) == 4 and all(d.status == "indexed" and not d.error for d in docs)
-        assert lib.vector_precisions() == {"fp32": 8}
+        assert lib.versions.vector_precisions() == {"fp32": 8}
         assert fast.precision == "fp32" and "std::bad_alloc" in (fast.fallback_reason or "")
-        ids, got = lib.store.all_vectors(lib.active_model_id())
-        texts = [lib.chunk(int(i)).text for i in ids]
+        ids, got = lib.store.all_vectors(lib.versions.active_model_id())
+        texts = [lib.catalog.chunk(int(i)).text for i in ids]
         exact = SentenceEncoder.load(own_model, device="cpu").encode(texts)
         np.testing.assert_allclose(got, exact, atol=1e-5)
-        assert lib.search("herons river", mode="dense", k=2)
+        assert lib.searcher.search("herons river", mode="dense", k=2)
     assert "failed while encoding" in caplog.text and "fp32 from now on" in caplog.text

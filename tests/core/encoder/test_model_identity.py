@@ -35,12 +35,12 @@ def _copy_model(src, dest):
 def _indexed_library(path, model_dir, docs):
     lib = Library(path=path, model_path=model_dir)
     lib.add_folder(docs)
-    lib.index()
+    lib.indexer.index()
     return lib
 
 
 def _state(lib):
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     vectors = lib.store.query_one(f"SELECT COUNT(*) FROM {vec_table(model_id)}")[0]
     models = lib.store.query_one("SELECT COUNT(*) FROM models")[0]
     return model_id, vectors, models
@@ -49,10 +49,10 @@ def _state(lib):
 def _assert_reopens_without_reencoding(db, model_dir, before):
     with Library(path=db, model_path=model_dir) as lib:
         assert _state(lib) == before
-        assert lib.target_model_id() is None
-        assert lib.pending_jobs() == 0
-        assert lib.models()[0].path == str(model_dir.resolve())
-        hits = lib.search("where the flowers are", mode="dense", k=3)
+        assert lib.versions.target_model_id() is None
+        assert lib.indexer.pending_jobs() == 0
+        assert lib.versions.models()[0].path == str(model_dir.resolve())
+        hits = lib.searcher.search("where the flowers are", mode="dense", k=3)
         assert [h.path.rsplit("/", 1)[-1] for h in hits][:1] and len(hits) == 3
 
 
@@ -112,12 +112,12 @@ def test_another_model_is_still_a_switch(tiny_model_dir, tmp_path, docs):
 
     db = tmp_path / "lib.sqlite"
     lib = _indexed_library(db, tiny_model_dir, docs)
-    base = lib.active_model_id()
+    base = lib.versions.active_model_id()
     lib.close()
     other = build_tiny_bert(tmp_path / "other" / "model", seed=1)
     with Library(path=db, model_path=other) as lib:
-        assert lib.active_model_id() == base
-        assert lib.target_model_id() not in (None, base)
+        assert lib.versions.active_model_id() == base
+        assert lib.versions.target_model_id() not in (None, base)
 
 
 def test_encoder_finds_a_relocated_folder_by_content(tiny_model_dir, tmp_path, docs):
@@ -126,10 +126,10 @@ def test_encoder_finds_a_relocated_folder_by_content(tiny_model_dir, tmp_path, d
     here = _copy_model(tiny_model_dir, tmp_path / "here" / "model")
     db = tmp_path / "lib.sqlite"
     lib = _indexed_library(db, here, docs)
-    model_id = lib.active_model_id()
+    model_id = lib.versions.active_model_id()
     with lib.store.write() as conn:
         conn.execute("UPDATE models SET path = ? WHERE id = ?", (str(tmp_path / "gone"), model_id))
     lib.versions._encoders.clear()
-    assert lib.encoder().dim > 0
-    assert lib.model_row(model_id)["path"] == str(here.resolve())
+    assert lib.versions.encoder().dim > 0
+    assert lib.versions.model_row(model_id)["path"] == str(here.resolve())
     lib.close()

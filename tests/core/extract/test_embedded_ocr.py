@@ -121,7 +121,7 @@ def test_passages_of_pictures_are_marked_ocr_in_the_library(tmp_path, tiny_model
     _docx(folder / "port.docx", picture)
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
         rows = lib.store.query("SELECT text, ocr FROM chunks ORDER BY ord")
     assert [ocr for text, ocr in rows if "harbour master" in text] == [0]
     assert [ocr for text, ocr in rows if "quay" in text.lower()] == [1]

@@ -81,7 +81,7 @@ def formats_library(tmp_path_factory, default_model_dir):
         (folder / sample.name).write_bytes(sample.data)
     lib = Library(path=base / "lib.sqlite", model_path=default_model_dir)
     lib.add_folder(folder)
-    report = lib.index()
+    report = lib.indexer.index()
     yield lib, report, hostile
     lib.close()
 
@@ -90,8 +90,8 @@ def formats_library(tmp_path_factory, default_model_dir):
 def test_each_format_is_found_by_keyword_and_by_meaning(formats_library, ext):
     lib, _, _ = formats_library
     codeword = PHRASES[ext][0]
-    assert [os.path.basename(r.path) for r in lib.search(codeword, mode="keyword", k=5)] == [f"sample{ext}"]
-    best = lib.search(QUESTIONS[ext], mode="dense", k=2)
+    assert [os.path.basename(r.path) for r in lib.searcher.search(codeword, mode="keyword", k=5)] == [f"sample{ext}"]
+    best = lib.searcher.search(QUESTIONS[ext], mode="dense", k=2)
     assert os.path.basename(best[0].path) == f"sample{ext}"
     # A passage is one paragraph (issue 16): the file's other paragraph on the same theme
     # ("Ice shapes the land.") may come first; the phrase's own paragraph is next to it.
@@ -101,20 +101,20 @@ def test_each_format_is_found_by_keyword_and_by_meaning(formats_library, ext):
 def test_script_style_and_hidden_text_is_never_indexed(formats_library):
     lib, _, _ = formats_library
     for word in NEVER:
-        assert lib.search(word, mode="keyword", k=5) == [], word
+        assert lib.searcher.search(word, mode="keyword", k=5) == [], word
 
 
 def test_hostile_samples_end_with_a_final_status_and_a_reason(formats_library):
     lib, report, hostile = formats_library
-    docs = {os.path.basename(d.path): d for d in lib.documents()}
-    assert lib.pending_jobs() == 0
+    docs = {os.path.basename(d.path): d for d in lib.catalog.documents()}
+    assert lib.indexer.pending_jobs() == 0
     for sample in hostile:
         doc = docs[sample.name]
         assert doc.status in ("indexed", "no_text", "error"), (sample.what, doc)
         if doc.status != "indexed":
             assert doc.error and len(doc.error) > 8, (sample.what, doc.error)
         if sample.codeword:
-            assert lib.search(sample.codeword, mode="keyword", k=5) == [], sample.what
+            assert lib.searcher.search(sample.codeword, mode="keyword", k=5) == [], sample.what
     for name in ("bomb.pptx", "bomb.epub", "bomb.odt"):
         assert docs[name].status == "error" and "zip bomb" in docs[name].error
     for name in ("laughs.pptx", "laughs.odt"):

@@ -39,7 +39,7 @@ def scanned_library(tmp_path_factory, shared_data, tiny_model_dir):
     lib = Library(path=base / "lib.sqlite", model_path=tiny_model_dir)
     lib.add_folder(folder)
     lines: list[str] = []
-    report = lib.index(progress=lambda p: lines.append(p.message) if p.message else None)
+    report = lib.indexer.index(progress=lambda p: lines.append(p.message) if p.message else None)
     yield lib, report, lines
     lib.close()
 
@@ -57,7 +57,7 @@ def _render_png(pdf_path, target) -> None:
 def _documents(lib) -> dict[str, object]:
     import os
 
-    return {os.path.basename(d.path): d for d in lib.documents()}
+    return {os.path.basename(d.path): d for d in lib.catalog.documents()}
 
 
 def test_scanned_pages_and_images_are_indexed(scanned_library):
@@ -72,7 +72,7 @@ def test_scanned_pages_and_images_are_indexed(scanned_library):
 def test_a_known_phrase_is_found_by_keyword_on_its_page(scanned_library, name):
     lib, _, _ = scanned_library
     phrase, page = PHRASES[name]
-    results = lib.search(phrase, mode="keyword", k=20)
+    results = lib.searcher.search(phrase, mode="keyword", k=20)
     hits = [r for r in results if r.path.endswith(name)]
     if hits:
         assert hits[0].page_start == page and hits[0].ocr
@@ -81,15 +81,15 @@ def test_a_known_phrase_is_found_by_keyword_on_its_page(scanned_library, name):
     # named in that result's also_in ("also in 3 other files"), at its own page.
     repeats = [r for r in results if any(p.endswith(name) for p in r.also_in)]
     assert repeats and repeats[0].ocr, f"{phrase!r} not found in {name}"
-    doc = next(d for d in lib.documents() if d.path.endswith(name))
-    pages = [c.page_start for c in lib.chunks_of(doc.id) if phrase.lower() in c.text.lower()]
+    doc = next(d for d in lib.catalog.documents() if d.path.endswith(name))
+    pages = [c.page_start for c in lib.catalog.chunks_of(doc.id) if phrase.lower() in c.text.lower()]
     assert pages and pages[0] == page
 
 
 def test_passages_read_by_ocr_are_marked_and_filterable(scanned_library):
     lib, _, _ = scanned_library
-    assert lib.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=True))
-    assert lib.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=False)) == []
+    assert lib.searcher.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=True))
+    assert lib.searcher.search("Markdown", mode="keyword", k=20, filters=SearchFilters(ocr=False)) == []
 
 
 def test_progress_says_which_scanned_page_is_read(scanned_library):
@@ -102,7 +102,7 @@ def test_rotated_pages_are_read_in_reading_order(scanned_library):
     docs = _documents(lib)
     expected = reference("docling__ocr_test")
     for name in ROTATIONS:
-        text = " ".join(c.text for c in lib.chunks_of(docs[name].id))
+        text = " ".join(c.text for c in lib.catalog.chunks_of(docs[name].id))
         assert cer(expected, text) < 0.05, (name, text)
 
 

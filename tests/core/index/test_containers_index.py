@@ -38,7 +38,7 @@ def test_mail_and_zip_members_are_found_shown_and_opened(tiny_library, tmp_path)
     lib = tiny_library
     folder = _make_folder(tmp_path)
     lib.add_folder(folder)
-    report = lib.index()
+    report = lib.indexer.index()
     assert report.indexed == 3 and report.failed == 0
     docs = _docs(lib)
     assert docs["plan.eml"].sender == "Alice Example <alice@example.org>"
@@ -46,15 +46,15 @@ def test_mail_and_zip_members_are_found_shown_and_opened(tiny_library, tmp_path)
     assert docs["Inbox › message 1"].title == "Tide tables"
     assert docs["a.zip"].status == "indexed" and docs["a.zip"].pages == 2
 
-    hit = lib.search("zqhighwater", mode="keyword")[0]
+    hit = lib.searcher.search("zqhighwater", mode="keyword")[0]
     assert (hit.title, hit.sender) == ("Tide tables", "Carol <carol@example.org>")
     assert display_stored(hit.path).endswith("Inbox › message 1")
-    assert lib.search("zqquotedword", mode="keyword") == []          # quoted replies are not its text
-    assert display_name(lib.search("zqbudget", mode="keyword")[0].path) == "plan.eml › budget.txt"
-    only_dan = lib.search("zqoil zqhighwater", mode="keyword", filters=SearchFilters(sender="DAN@"))
+    assert lib.searcher.search("zqquotedword", mode="keyword") == []  # quoted replies are not its text
+    assert display_name(lib.searcher.search("zqbudget", mode="keyword")[0].path) == "plan.eml › budget.txt"
+    only_dan = lib.searcher.search("zqoil zqhighwater", mode="keyword", filters=SearchFilters(sender="DAN@"))
     assert {r.title for r in only_dan} == {"Lamp oil"}
 
-    hit = lib.search("zqkeeper", mode="keyword")[0]
+    hit = lib.searcher.search("zqkeeper", mode="keyword")[0]
     assert display_name(hit.path) == "a.zip › dir/b.docx"
     opened = member_file(hit.path)
     try:
@@ -62,7 +62,7 @@ def test_mail_and_zip_members_are_found_shown_and_opened(tiny_library, tmp_path)
         assert stat.S_IMODE(os.stat(os.path.dirname(os.path.dirname(opened))).st_mode) == 0o700
         with zipfile.ZipFile(folder / "a.zip") as z:
             assert open(opened, "rb").read() == z.read("dir/b.docx")
-        message_copy = member_file(lib.search("zqoil", mode="keyword")[0].path)
+        message_copy = member_file(lib.searcher.search("zqoil", mode="keyword")[0].path)
         assert b"Subject: Lamp oil" in open(message_copy, "rb").read()
     finally:
         remove_member_files()
@@ -73,27 +73,27 @@ def test_unchanged_run_keeps_members_and_changed_container_rereads(tiny_library,
     lib = tiny_library
     folder = _make_folder(tmp_path)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     before = _docs(lib)
-    again = lib.index()
+    again = lib.indexer.index()
     assert again.removed == 0 and again.indexed == 0
     assert _docs(lib).keys() == before.keys()
 
     (folder / "a.zip").write_bytes(zip_bytes({"dir/c.txt": b"Gulls zqgulls nest here.",
                                               "new.txt": b"Terns zqterns arrived."}))
-    lib.index()
+    lib.indexer.index()
     docs = _docs(lib)
     assert "a.zip › dir/b.docx" not in docs and "a.zip › new.txt" in docs
     assert docs["a.zip › dir/c.txt"].indexed_at == before["a.zip › dir/c.txt"].indexed_at   # not read again
-    assert lib.search("zqkeeper", mode="keyword") == []
+    assert lib.searcher.search("zqkeeper", mode="keyword") == []
 
     os.rename(folder / "a.zip", folder / "moved.zip")
-    lib.index()
+    lib.indexer.index()
     docs = _docs(lib)
     assert "moved.zip › new.txt" in docs and not any(k.startswith("a.zip") for k in docs)
 
     (folder / "moved.zip").unlink()
-    lib.index()
+    lib.indexer.index()
     assert not any(k.startswith("moved.zip") for k in _docs(lib))
 
 
@@ -101,7 +101,7 @@ def test_growing_mbox_reads_only_the_new_messages(tiny_library, tmp_path, monkey
     lib = tiny_library
     folder = _make_folder(tmp_path)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     first = _docs(lib)
     size = (folder / "Inbox").stat().st_size
     with open(folder / "Inbox", "ab") as fh:
@@ -114,7 +114,7 @@ def test_growing_mbox_reads_only_the_new_messages(tiny_library, tmp_path, monkey
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(IsolatedExtractor, "extract", spy)
-    lib.index()
+    lib.indexer.index()
     assert calls == [("Inbox", size, 3)]
     docs = _docs(lib)
     assert docs["Inbox › message 3"].title == "Storm warning"
@@ -126,13 +126,13 @@ def test_exclusion_and_folder_removal_take_members(tiny_library, tmp_path):
     lib = tiny_library
     folder = _make_folder(tmp_path)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     lib.exclusions.add("*.docx")
     docs = _docs(lib)
     assert "a.zip › dir/b.docx" not in docs and "a.zip › dir/c.txt" in docs
     (folder / "a.zip").write_bytes((folder / "a.zip").read_bytes() + b"")
     os.utime(folder / "a.zip", (1, 1))
-    lib.index()
+    lib.indexer.index()
     assert "a.zip › dir/b.docx" not in _docs(lib)            # reading the zip again leaves it out
     assert lib.catalog.remove_folder(folder) >= 1
     assert lib.catalog.documents() == []
@@ -176,7 +176,8 @@ def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, ti
     db = tmp_path / "lib.sqlite"
     root = Path(__file__).resolve().parents[3]
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from core.library import Library; "
-              "lib = Library(path=sys.argv[2], model_path=sys.argv[3]); lib.add_folder(sys.argv[4]); lib.index()")
+              "lib = Library(path=sys.argv[2], model_path=sys.argv[3]); lib.add_folder(sys.argv[4]); "
+              "lib.indexer.index()")
     env = dict(os.environ, LIKEWISE_KILL_AT="write:3", LIKEWISE_TEST_HOOKS="1")
     proc = subprocess.run([sys.executable, "-c", script, str(root), str(db), str(tiny_model_dir), str(folder)],
                           env=env, timeout=300)
@@ -186,13 +187,13 @@ def test_killed_while_writing_an_mbox_resumes_without_reading_again(tmp_path, ti
         assert before["box.mbox"].status == "pending"
         assert {"box.mbox › message 1", "box.mbox › message 2"} <= before.keys()
         assert "box.mbox › message 3" not in before
-        lib.index()
-        assert lib.pending_jobs() == 0
+        lib.indexer.index()
+        assert lib.indexer.pending_jobs() == 0
         after = _docs(lib)
         assert after["box.mbox"].status == "indexed" and after["box.mbox"].pages == 5
         assert [after[f"box.mbox › message {i}"].status for i in range(1, 6)] == ["indexed"] * 5
         assert after["box.mbox › message 1"].indexed_at == before["box.mbox › message 1"].indexed_at
-        assert len(lib.search("zqnote3", mode="keyword")) == 1
+        assert len(lib.searcher.search("zqnote3", mode="keyword")) == 1
 
 
 def test_message_with_a_thousand_attachments_in_a_library(tiny_library, tmp_path):
@@ -201,10 +202,10 @@ def test_message_with_a_thousand_attachments_in_a_library(tiny_library, tmp_path
     atts = [(f"part{i}.txt", f"attachment number {i} zqpart{i}".encode()) for i in range(1000)]
     write_eml(folder / "many.eml", message("Many parts", "The covering note.", attachments=atts))
     tiny_library.add_folder(folder)
-    report = tiny_library.index()
+    report = tiny_library.indexer.index()
     assert report.indexed == 1 and report.failed == 0
     docs = _docs(tiny_library)
     assert docs["many.eml"].status == "indexed"
     assert "800 more attachments not read (at most 200 per message)" in docs["many.eml"].error
     assert sum(1 for k in docs if k.startswith("many.eml › ")) == 200
-    assert display_name(tiny_library.search("zqpart199", mode="keyword")[0].path) == "many.eml › part199.txt"
+    assert display_name(tiny_library.searcher.search("zqpart199", mode="keyword")[0].path) == "many.eml › part199.txt"

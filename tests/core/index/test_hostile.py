@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _keyword_hits(lib: Library, word: str) -> list[str]:
-    return [r.path for r in lib.search(word, mode="keyword", k=20)]
+    return [r.path for r in lib.searcher.search(word, mode="keyword", k=20)]
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +34,15 @@ def hostile(tmp_path_factory, tiny_model_dir):
     settings = Settings(extract_timeout_s=20, extract_memory_mb=1024)
     lib = Library(path=base / "lib.sqlite", model_path=tiny_model_dir, settings=settings)
     lib.add_folder(chosen)
-    report = lib.index()
+    report = lib.indexer.index()
     yield lib, chosen, outside, expects, report
     lib.close()
 
 
 def test_every_hostile_file_ends_with_its_expected_status(hostile):
     lib, chosen, _, expects, report = hostile
-    assert not report.cancelled and lib.pending_jobs() == 0
-    docs = {from_db(d.path): d for d in lib.documents()}
+    assert not report.cancelled and lib.indexer.pending_jobs() == 0
+    docs = {from_db(d.path): d for d in lib.catalog.documents()}
     wrong = []
     for e in expects:
         path = os.fsdecode(os.fsencode(chosen) + b"/" + e.name)
@@ -80,7 +80,7 @@ def test_codewords_are_found_or_never_found(hostile):
 def test_non_utf8_names_are_kept_exactly_and_opened(hostile):
     lib, chosen, _, _, _ = hostile
     raw = os.fsencode(chosen) + b"/caf\xe9 latin1.txt"
-    doc = lib.document(os.fsdecode(raw))
+    doc = lib.catalog.document(os.fsdecode(raw))
     assert os.fsencode(from_db(doc.path)) == raw            # lossless
     assert "caf\ufffd latin1.txt" in display(from_db(doc.path))   # readable
     with open(from_db(doc.path), "rb") as fh:               # opens the same file
@@ -90,7 +90,7 @@ def test_non_utf8_names_are_kept_exactly_and_opened(hostile):
 
 def test_problems_are_reported_not_raised(hostile):
     lib, chosen, _, _, report = hostile
-    problems = {from_db(p): r for p, r in lib.scan_problems()}
+    problems = {from_db(p): r for p, r in lib.indexer.reconciler.scan_problems()}
     assert "outside the chosen folders" in problems[str(chosen / "link-to-secret.txt")]
     assert "outside the chosen folders" in problems[str(chosen / "link-to-outside-dir")]
     assert problems[str(chosen / "dangling.txt")] == "broken link"
@@ -163,10 +163,10 @@ def test_unreadable_file_ends_as_permission_denied(tmp_path, tiny_model_dir, mon
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
-        lib.index()
-        locked = lib.document(folder / "locked.txt")
+        lib.indexer.index()
+        locked = lib.catalog.document(folder / "locked.txt")
         assert (locked.status, locked.error) == ("error", "permission denied")
-        assert lib.document(folder / "open.txt").status == "indexed"
+        assert lib.catalog.document(folder / "open.txt").status == "indexed"
     finally:
         lib.close()
 
@@ -189,9 +189,9 @@ def test_unlistable_folder_is_reported(tmp_path, tiny_model_dir, monkeypatch):
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
-        lib.index()
-        assert dict(lib.scan_problems()) == {str(folder / "private"): "permission denied"}
-        assert [d.status for d in lib.documents()] == ["indexed"]
+        lib.indexer.index()
+        assert dict(lib.indexer.reconciler.scan_problems()) == {str(folder / "private"): "permission denied"}
+        assert [d.status for d in lib.catalog.documents()] == ["indexed"]
     finally:
         lib.close()
 
@@ -205,7 +205,7 @@ def test_follow_links_setting_allows_outside_links(tmp_path, tiny_model_dir):
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(folder, follow_links=True)
-        lib.index()
+        lib.indexer.index()
         assert _keyword_hits(lib, "zqfarnote") == [str(folder / "shortcut" / "far.md")]
     finally:
         lib.close()
@@ -221,11 +221,11 @@ def test_a_file_swapped_for_an_outside_link_after_the_scan_is_not_read(tmp_path,
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(folder, )
-        lib.reconcile()
+        lib.indexer.reconcile()
         target.unlink()
         os.symlink(outside / "secret.txt", target)
-        lib.process_jobs()
+        lib.indexer.process_jobs()
         assert _keyword_hits(lib, "zqswapsecret") == []
-        assert "outside the chosen folders" in lib.document(target).error
+        assert "outside the chosen folders" in lib.catalog.document(target).error
     finally:
         lib.close()

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _counts(lib: Library) -> dict:
-    mid = lib.active_model_id()
+    mid = lib.versions.active_model_id()
     q = lib.store.query_one
     return {
         "docs": q("SELECT COUNT(*) FROM documents")[0],
@@ -66,11 +66,11 @@ def test_every_shared_file_gets_a_final_status(tmp_path, tiny_model_dir, shared_
         for sub in ("pdf_real", "pdf_edgecases", "docx"):
             lib.add_folder(shared_data / sub)
             files += [p for p in (shared_data / sub).rglob("*") if p.suffix.lower() in (".pdf", ".docx")]
-        report = lib.index()
-        docs = {d.path: d for d in lib.documents()}
+        report = lib.indexer.index()
+        docs = {d.path: d for d in lib.catalog.documents()}
         missing = [str(p) for p in files if str(p.resolve()) not in docs and str(p) not in docs]
         assert missing == []
-        assert lib.pending_jobs() == 0
+        assert lib.indexer.pending_jobs() == 0
         for d in docs.values():
             assert d.status in ("indexed", "encrypted", "no_text", "error"), d
             if d.status != "indexed":
@@ -117,23 +117,23 @@ def test_unchanged_folder_encodes_nothing_and_changes_cost_only_themselves(tmp_p
     folder = tmp_path / "docs"
     notes = _write_notes(folder)
     lib.add_folder(folder)
-    first = lib.index()
+    first = lib.indexer.index()
     assert first.indexed == len(notes) and first.chunks_encoded > 0
     base = _counts(lib)
     assert base["chunks"] == base["fts"] == base["vectors"] > 0
 
-    again = lib.index()
+    again = lib.indexer.index()
     assert again.chunks_encoded == 0 and again.indexed == 0
 
     # Touch without changing content: nothing encoded.
     os.utime(notes[0], (time.time() + 5, time.time() + 5))
-    assert lib.index().chunks_encoded == 0
+    assert lib.indexer.index().chunks_encoded == 0
 
     # Change one file: only its new text is encoded.
     notes[1].write_text("# Note 1\n\nA completely new paragraph about lighthouses and fog.\n", encoding="utf-8")
-    changed = lib.index()
+    changed = lib.indexer.index()
     assert changed.indexed == 1
-    assert 0 < changed.chunks_encoded <= len(lib.chunks_of(lib.document(str(notes[1])).id))
+    assert 0 < changed.chunks_encoded <= len(lib.catalog.chunks_of(lib.catalog.document(str(notes[1])).id))
     assert _fts_hits(lib, "lighthouses") == [str(notes[1])]
     assert _fts_hits(lib, "harbour pilot number 1") == []
 
@@ -143,22 +143,22 @@ def test_move_and_rename_encode_nothing_and_delete_removes_everything(tmp_path, 
     folder = tmp_path / "docs"
     notes = _write_notes(folder)
     lib.add_folder(folder)
-    lib.index()
-    doc_before = lib.document(str(notes[2]))
+    lib.indexer.index()
+    doc_before = lib.catalog.document(str(notes[2]))
 
     target = folder / "sub" / "renamed.md"
     target.parent.mkdir()
     shutil.move(notes[2], target)
-    moved = lib.index()
+    moved = lib.indexer.index()
     assert moved.moved == 1 and moved.chunks_encoded == 0
-    doc_after = lib.document(str(target))
+    doc_after = lib.catalog.document(str(target))
     assert doc_after.id == doc_before.id
     assert _fts_hits(lib, "harbour pilot number 2") == [str(target)]
 
     before = _counts(lib)
     n = doc_after.chunks
     target.unlink()
-    removed = lib.index()
+    removed = lib.indexer.index()
     assert removed.removed == 1
     after = _counts(lib)
     assert after["docs"] == before["docs"] - 1
@@ -176,9 +176,9 @@ def test_skips_hidden_temp_and_symlink_loops(tmp_path, tiny_library):
     (folder / ".git" / "HEAD.md").write_text("ignored", encoding="utf-8")
     os.symlink(folder, folder / "loop")
     lib.add_folder(folder)
-    report = lib.index()
+    report = lib.indexer.index()
     assert report.indexed == 2
-    assert sorted(Path(d.path).name for d in lib.documents()) == ["note0.md", "note1.md"]
+    assert sorted(Path(d.path).name for d in lib.catalog.documents()) == ["note0.md", "note1.md"]
 
 
 def test_cancel_returns_quickly_and_leaves_library_consistent(tmp_path, tiny_library):
@@ -196,14 +196,14 @@ def test_cancel_returns_quickly_and_leaves_library_consistent(tmp_path, tiny_lib
         if p.files_done >= 3:
             token.cancel()
 
-    report = lib.index(progress=progress, cancel=token)
+    report = lib.indexer.index(progress=progress, cancel=token)
     assert report.cancelled
-    assert lib.pending_jobs() > 0
-    for d in lib.documents():
+    assert lib.indexer.pending_jobs() > 0
+    for d in lib.catalog.documents():
         assert d.status == "indexed" and d.chunks > 0
-    rest = lib.index()
-    assert not rest.cancelled and lib.pending_jobs() == 0
-    assert len(lib.documents()) == 40
+    rest = lib.indexer.index()
+    assert not rest.cancelled and lib.indexer.pending_jobs() == 0
+    assert len(lib.catalog.documents()) == 40
 
 
 _KILL_SCRIPT = textwrap.dedent(
@@ -214,7 +214,7 @@ _KILL_SCRIPT = textwrap.dedent(
     lib = Library(path=sys.argv[1], model_path=sys.argv[2])
     if len(lib.folders()) == 0:
         lib.add_folder(sys.argv[3])
-    lib.index()
+    lib.indexer.index()
     lib.close()
     """
 )
@@ -289,9 +289,9 @@ def test_sigkill_at_several_points_then_resume(tmp_path, tiny_model_dir, shared_
     try:
         if not lib.folders():
             lib.add_folder(folder)
-        lib.index()
-        assert lib.pending_jobs() == 0
-        docs = {d.path: d for d in lib.documents()}
+        lib.indexer.index()
+        assert lib.indexer.pending_jobs() == 0
+        docs = {d.path: d for d in lib.catalog.documents()}
         assert len(docs) == 70
         for path, indexed_at in done_before.items():
             assert docs[path].indexed_at == indexed_at, f"{path} was indexed again"

@@ -45,7 +45,7 @@ def _killed(script: str, kill_at: str) -> None:
 def _pairs(lib: Library) -> set[tuple[str, str, str, float]]:
     rows = lib.store.query(
         "SELECT a.text, b.text, p.kind, p.cosine FROM dupes_pairs p JOIN chunks a ON a.id = p.chunk_a "
-        "JOIN chunks b ON b.id = p.chunk_b WHERE p.model_id = ?", (lib.active_model_id(),))
+        "JOIN chunks b ON b.id = p.chunk_b WHERE p.model_id = ?", (lib.versions.active_model_id(),))
     return {(*sorted((ta, tb)), kind, round(float(cos), 4)) for ta, tb, kind, cos in rows}
 
 
@@ -55,8 +55,8 @@ def test_a_kill_while_mining_similar_paragraphs_loses_nothing_and_resumes(tmp_pa
     _write_docs(clean_folder, 0, 12)
     with Library(path=tmp_path / "clean" / "lib.sqlite", model_path=tiny_model_dir) as clean:
         clean.add_folder(clean_folder)
-        clean.index()
-        clean.mine_duplicates()
+        clean.indexer.index()
+        clean.discovery.mine_duplicates()
         expected = _pairs(clean)
     assert any(kind == "exact" for *_, kind, _ in expected)
 
@@ -66,15 +66,15 @@ def test_a_kill_while_mining_similar_paragraphs_loses_nothing_and_resumes(tmp_pa
     path = tmp_path / "lib.sqlite"
     with Library(path=path, model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
-        lib.mine_duplicates()
+        lib.indexer.index()
+        lib.discovery.mine_duplicates()
         mined_before = _pairs(lib)
         _write_docs(folder, 6, 12)
-        lib.index()
-        pending = lib.duplicates_pending()
+        lib.indexer.index()
+        pending = lib.discovery.duplicates_pending()
     assert pending > 0 and mined_before < expected
     _killed(f"from core.library import Library\n"
-            f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}).mine_duplicates()",
+            f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}).discovery.mine_duplicates()",
             "mine:1")
 
     assert_consistent(path)
@@ -82,10 +82,10 @@ def test_a_kill_while_mining_similar_paragraphs_loses_nothing_and_resumes(tmp_pa
         # the killed mining's write rolled back whole: the earlier pairs stand, the new
         # passages are still waiting to be mined
         assert _pairs(lib) == mined_before
-        assert lib.duplicates_pending() == pending
-        report = lib.mine_duplicates()
+        assert lib.discovery.duplicates_pending() == pending
+        report = lib.discovery.mine_duplicates()
         assert not report.cancelled and report.mined == pending
-        assert lib.duplicates_pending() == 0
+        assert lib.discovery.duplicates_pending() == 0
         assert _pairs(lib) == expected
 
 
@@ -106,33 +106,33 @@ def test_a_kill_while_re_embedding_for_a_new_model_keeps_search_and_resumes(
     _write_docs(folder, 0, 8)
     with Library(path=tmp_path / "clean.sqlite", model_path=second_model) as clean:
         clean.add_folder(folder)
-        clean.index()
-        expected = _vectors_by_text(clean, clean.active_model_id())
+        clean.indexer.index()
+        expected = _vectors_by_text(clean, clean.versions.active_model_id())
 
     path = tmp_path / "lib.sqlite"
     with Library(path=path, model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
-        first_model = lib.active_model_id()
+        lib.indexer.index()
+        first_model = lib.versions.active_model_id()
         n_chunks = lib.store.count("SELECT COUNT(*) FROM chunks")
     # the settings now name another model: opening the library with it starts the switch
     _killed(f"import core.index.meaning as meaning\n"
             f"meaning.GROUP_DOCUMENTS = 1\n"     # one document per encoded group
             f"from core.library import Library\n"
-            f"Library(path={str(path)!r}, model_path={str(second_model)!r}).index()",
+            f"Library(path={str(path)!r}, model_path={str(second_model)!r}).indexer.index()",
             "reembed:3")            # after two documents' new vectors are written
 
     assert_consistent(path)       # every passage still has its vector under the searched model
     with Library(path=path, model_path=second_model) as lib:
-        assert lib.active_model_id() == first_model          # search keeps the old model meanwhile
+        assert lib.versions.active_model_id() == first_model  # search keeps the old model meanwhile
         target = lib.versions.target_model_id()
         assert target is not None and target != first_model
         done = lib.store.count(f"SELECT COUNT(*) FROM {vec_table(target)}")
         assert 0 < done < n_chunks                           # two documents' worth, no more
-        assert lib.search("crates of slate", mode="keyword", k=3)
-        lib.index()                                          # resumes the switch
+        assert lib.searcher.search("crates of slate", mode="keyword", k=3)
+        lib.indexer.index()                                  # resumes the switch
         assert lib.versions.target_model_id() is None
-        assert lib.active_model_id() == target
+        assert lib.versions.active_model_id() == target
         got = _vectors_by_text(lib, target)
     assert set(got) == set(expected)
     for text, vec in expected.items():
@@ -150,8 +150,8 @@ def test_the_kill_hook_is_ignored_without_the_test_only_fence(tmp_path, tiny_mod
     env["LIKEWISE_KILL_AT"] = "scan:1"
     script = (f"from core.library import Library\n"
               f"lib = Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r})\n"
-              f"lib.add_folder({str(folder)!r}); lib.index(); lib.close()")
+              f"lib.add_folder({str(folder)!r}); lib.indexer.index(); lib.close()")
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, timeout=600)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
     with Library(path=path, model_path=tiny_model_dir) as lib:
-        assert len(lib.documents(status="indexed")) == 2
+        assert len(lib.catalog.documents(status="indexed")) == 2

@@ -56,17 +56,17 @@ def test_files_behind_a_scan_are_indexed_while_it_is_read(tmp_path, tiny_library
     monkeypatch.setattr(type(indexer), "new_extractor", lambda self: fake("second")())
     lib.add_folder(docs)
     reports = []
-    run = threading.Thread(target=lambda: reports.append(lib.index()))
+    run = threading.Thread(target=lambda: reports.append(lib.indexer.index()))
     run.start()
     try:
         assert reading.wait(60)
         # held inside the scan: the second lane indexes everything behind it
         for _ in range(600):
-            titles = {d.title for d in lib.documents() if d.status == "indexed"}
+            titles = {d.title for d in lib.catalog.documents() if d.status == "indexed"}
             if {Path(n).stem for n in behind} | {"a-first"} <= titles:
                 break
             gate.wait(0.1)
-        titles = {d.title for d in lib.documents() if d.status == "indexed"}
+        titles = {d.title for d in lib.catalog.documents() if d.status == "indexed"}
         assert {Path(n).stem for n in behind} | {"a-first"} <= titles and "scan" not in titles
         after_scan = used[used.index("first:scan.txt") + 1:]
         assert after_scan and all(u.startswith("second:") for u in after_scan), used
@@ -75,7 +75,7 @@ def test_files_behind_a_scan_are_indexed_while_it_is_read(tmp_path, tiny_library
         run.join(60)
     report = reports[0]
     assert not run.is_alive() and report.files_seen == 8 and report.failed == 0
-    assert {d.title for d in lib.documents() if d.status == "indexed"} == {
+    assert {d.title for d in lib.catalog.documents() if d.status == "indexed"} == {
         "a-first", "scan", *(Path(n).stem for n in behind)}
     assert [m.closed for m in made if m.name == "second"] == [True]   # per run, ended with it
 
@@ -94,5 +94,5 @@ def test_without_a_scan_one_lane_reads_every_file_in_order(tmp_path, tiny_librar
     monkeypatch.setattr(type(indexer), "new_extractor",
                         lambda self: (_ for _ in ()).throw(AssertionError("no second worker without a scan")))
     lib.add_folder(docs)
-    report = lib.index()
+    report = lib.indexer.index()
     assert report.failed == 0 and sorted(used) == [f"first:{n}" for n in names]

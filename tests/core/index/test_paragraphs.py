@@ -187,12 +187,12 @@ def _write_corpus(folder: Path) -> None:
 
 
 def _check_discovery(lib) -> None:
-    lib.mine_duplicates()
-    clusters = lib.duplicate_clusters()
+    lib.discovery.mine_duplicates()
+    clusters = lib.discovery.duplicate_clusters()
     exact = [c for c in clusters if c.kind == "exact"]
     assert len(exact) == 1
     assert exact[0].size == 3 and {m.text for m in exact[0].members} == {CLAUSE}
-    pairs = lib.duplicate_pairs()
+    pairs = lib.discovery.duplicate_pairs()
     assert any({p.a.text, p.b.text} == {CLAUSE, REWORDED} for p in pairs)
     assert any({p.a.text, p.b.text} == {QUOTED, QUOTING} for p in pairs)
     shown = {p.a.text for p in pairs} | {p.b.text for p in pairs}
@@ -208,17 +208,17 @@ def test_clause_copied_between_different_neighbours_is_one_exact_cluster(tmp_pat
     lib = _library(tmp_path / "lib.sqlite", default_model_dir, shared_encoder)
     try:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
         _check_discovery(lib)
-        hits = lib.search("notify the customer within seventy-two hours", mode="hybrid", k=3)
+        hits = lib.searcher.search("notify the customer within seventy-two hours", mode="hybrid", k=3)
         assert hits[0].text == CLAUSE          # the card shows the paragraph that answered
         # Find similar on a document: a near copy (one line added) scores above a file sharing
         # one paragraph. (An exact copy is the same document in another place: core/copies.py.)
         text = (folder / "contract0.txt").read_text(encoding="utf-8")
         (folder / "copy.txt").write_text(text + "\n\nSigned in duplicate.\n", encoding="utf-8")
-        lib.index()
-        source = next(d for d in lib.documents() if d.path.endswith("contract0.txt"))
-        ranked = lib.similar_documents(source.id, k=5)
+        lib.indexer.index()
+        source = next(d for d in lib.catalog.documents() if d.path.endswith("contract0.txt"))
+        ranked = lib.searcher.similar_documents(source.id, k=5)
         assert ranked[0].document.path.endswith("copy.txt") and ranked[0].score > 0.99
         neighbour = next(r for r in ranked if r.document.path.endswith("contract1.txt"))
         assert neighbour.score < ranked[0].score - 0.2
@@ -234,10 +234,10 @@ def test_a_library_made_before_is_cut_into_paragraphs_without_reading_files(tmp_
     old = _library(path, default_model_dir, shared_encoder, merge=True)     # passages as before 16
     try:
         old.add_folder(folder)
-        old.index()
-        before = {d.path: (d.id, d.indexed_at) for d in old.documents()}
+        old.indexer.index()
+        before = {d.path: (d.id, d.indexed_at) for d in old.catalog.documents()}
         assert old.store.count("SELECT COUNT(*) FROM chunks") == 6
-        old.add_label("pair_binary", CLAUSE, REWORDED, label=1.0)
+        old.label_table.add_label("pair_binary", CLAUSE, REWORDED, label=1.0)
         with old.store.write() as conn:          # the schema as the previous version left it
             rewind_schema(conn, 9)
     finally:
@@ -247,15 +247,15 @@ def test_a_library_made_before_is_cut_into_paragraphs_without_reading_files(tmp_
     try:
         assert lib.store.count("SELECT COUNT(*) FROM jobs WHERE kind = 'split'") == 4
         phases = []
-        report = lib.index(progress=lambda p: phases.append(p.phase))
+        report = lib.indexer.index(progress=lambda p: phases.append(p.phase))
         assert "splitting" in phases
         assert report.indexed == 0                                     # no file read again
-        assert {d.path: (d.id, d.indexed_at) for d in lib.documents()} == before
+        assert {d.path: (d.id, d.indexed_at) for d in lib.catalog.documents()} == before
         assert lib.store.count("SELECT COUNT(*) FROM chunks") == 13
         assert lib.store.count("SELECT COUNT(*) FROM chunks WHERE instr(text, char(10)||char(10)) > 0") == 0
-        for d in lib.documents():
-            assert lib.catalog.chunks_missing_vectors(lib.active_model_id(), d.id) == []
-        assert len(lib.labels()) == 1
+        for d in lib.catalog.documents():
+            assert lib.catalog.chunks_missing_vectors(lib.versions.active_model_id(), d.id) == []
+        assert len(lib.label_table.labels()) == 1
         _check_discovery(lib)
     finally:
         lib.close()
@@ -278,13 +278,13 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
     old = Library(path=path, model_path=tiny_model_dir, settings=Settings(chunk_merge_paragraphs=True))
     try:
         old.add_folder(folder)
-        old.index()
+        old.indexer.index()
         with old.store.write() as conn:
             rewind_schema(conn, 9)
     finally:
         old.close()
     script = ("from core.library import Library; from core.settings import Settings; "
-              f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}, settings=Settings()).index()")
+              f"Library(path={str(path)!r}, model_path={str(tiny_model_dir)!r}, settings=Settings()).indexer.index()")
     # killed inside the second document's write
     env = dict(os.environ, LIKEWISE_KILL_AT="upsert:2", LIKEWISE_TEST_HOOKS="1")
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[3],
@@ -293,13 +293,13 @@ def test_the_upgrade_killed_midway_leaves_each_document_whole_and_resumes(tmp_pa
 
     lib = Library(path=path, model_path=tiny_model_dir, settings=Settings())
     try:
-        per_doc = sorted(len(lib.chunks_of(d.id)) for d in lib.documents())
+        per_doc = sorted(len(lib.catalog.chunks_of(d.id)) for d in lib.catalog.documents())
         assert per_doc == [1, 1, 3]                       # one document split, two untouched
         assert lib.store.count("SELECT COUNT(*) FROM jobs WHERE kind = 'split'") == 2
-        lib.index()
-        assert sorted(len(lib.chunks_of(d.id)) for d in lib.documents()) == [3, 3, 3]
-        for d in lib.documents():
-            assert lib.catalog.chunks_missing_vectors(lib.active_model_id(), d.id) == []
+        lib.indexer.index()
+        assert sorted(len(lib.catalog.chunks_of(d.id)) for d in lib.catalog.documents()) == [3, 3, 3]
+        for d in lib.catalog.documents():
+            assert lib.catalog.chunks_missing_vectors(lib.versions.active_model_id(), d.id) == []
         assert lib.store.count("SELECT COUNT(*) FROM jobs") == 0
     finally:
         lib.close()

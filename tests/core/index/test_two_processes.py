@@ -71,8 +71,8 @@ def test_second_indexer_waits_for_the_first_and_says_so(library, tiny_model_dir)
             assert line or proc.poll() is None, "the child ended without waiting"
             assert time.monotonic() < deadline
         with Library(path=db, model_path=tiny_model_dir) as lib:
-            assert lib.documents() == []          # it waits: it has indexed nothing
-            assert lib.pending_jobs() == 30       # but its scan queued the work
+            assert lib.catalog.documents() == []  # it waits: it has indexed nothing
+            assert lib.indexer.pending_jobs() == 30  # but its scan queued the work
     finally:
         released = time.monotonic()
         other.release()
@@ -88,7 +88,7 @@ def test_two_indexers_at_once_index_each_file_once(library, tiny_model_dir, tmp_
     clean_db = tmp_path / "clean.sqlite"
     with Library(path=clean_db, model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
         clean = passages(lib, folder)
     procs = [_start(_cli("--library", str(db), "--model", str(tiny_model_dir), "index", "--json"))
              for _ in range(2)]
@@ -101,7 +101,7 @@ def test_two_indexers_at_once_index_each_file_once(library, tiny_model_dir, tmp_
     assert sum(r["indexed"] for r in reports) == 30   # no file indexed twice
     assert sum(r["failed"] for r in reports) == 0
     with Library(path=db, model_path=tiny_model_dir) as lib:
-        assert lib.pending_jobs() == 0
+        assert lib.indexer.pending_jobs() == 0
         assert passages(lib, folder) == clean
     assert_consistent(db)
 
@@ -133,7 +133,7 @@ _HOLDING_INDEXER = textwrap.dedent(
             conn.execute("COMMIT")
 
     with Library(path=db, model_path=model) as lib:
-        report = lib.index(progress=progress)
+        report = lib.indexer.index(progress=progress)
     print(report.indexed, report.failed)
     """
 )
@@ -154,11 +154,11 @@ def test_search_and_writes_while_another_process_indexes(library, tiny_model_dir
     try:
         _wait_for_file(gate, proc)   # the child is mid-run and holds the write lock
         lib = Library(path=db, model_path=tiny_model_dir)   # opening needs no write
-        indexed = len(lib.documents())
+        indexed = len(lib.catalog.documents())
         assert 5 <= indexed < 30
-        hits = lib.search("quillback ledger", mode="keyword", k=3)
+        hits = lib.searcher.search("quillback ledger", mode="keyword", k=3)
         assert hits and "quillback" in hits[0].text
-        assert lib.search("cargo and tides", k=3)
+        assert lib.searcher.search("cargo and tides", k=3)
 
         # A write that cannot wait long enough is refused in words, and changes nothing.
         monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 300)
@@ -191,7 +191,7 @@ def test_search_and_writes_while_another_process_indexes(library, tiny_model_dir
     with Library(path=db, model_path=tiny_model_dir) as lib:
         assert sorted(f.path for f in lib.folders()) == sorted([str(folder), str(extra)])
         assert lib.store.get_meta("child") == "held"           # neither write was lost
-        assert len(lib.documents(status="indexed")) == 30
+        assert len(lib.catalog.documents(status="indexed")) == 30
     assert_consistent(db)
 
 

@@ -56,7 +56,7 @@ def test_status_errors_and_the_library_list_them_and_an_exclusion_hides_them(tmp
     assert listed[1]["example"].endswith("disc.iso")
     with Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir) as lib:
         (root / "new.iso").write_bytes(b"\0" * 7)
-        lib.reconcile()
-        assert lib.unsupported_files()[0][:3] == (".iso", 2, 17)
-        lib.remove_folder(root)
-        assert lib.unsupported_files() == []
+        lib.indexer.reconcile()
+        assert lib.indexer.reconciler.unsupported()[0][:3] == (".iso", 2, 17)
+        lib.catalog.remove_folder(root)
+        assert lib.indexer.reconciler.unsupported() == []

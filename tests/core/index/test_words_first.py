@@ -27,7 +27,7 @@ _RUN = textwrap.dedent(
     from core.library import Library
     lib = Library(path=sys.argv[1], model_path=sys.argv[2])
     lib.add_folder(sys.argv[3])
-    lib.index()
+    lib.indexer.index()
     lib.close()
     """
 )
@@ -45,7 +45,7 @@ def _notes(folder: Path, n: int) -> list[Path]:
 
 
 def _vectors(lib: Library) -> int:
-    return lib.store.count(f"SELECT COUNT(*) FROM {vec_table(lib.active_model_id())}")
+    return lib.store.count(f"SELECT COUNT(*) FROM {vec_table(lib.versions.active_model_id())}")
 
 
 def _words_only(lib: Library, folder: Path, monkeypatch) -> None:
@@ -59,7 +59,7 @@ def _words_only(lib: Library, folder: Path, monkeypatch) -> None:
             token.cancel()
 
     lib.add_folder(folder)
-    report = lib.index(progress=progress, cancel=token)
+    report = lib.indexer.index(progress=progress, cancel=token)
     assert report.cancelled
 
 
@@ -77,11 +77,11 @@ def test_kill_between_the_stages_loses_nothing_and_extracts_nothing_again(tmp_pa
 
     lib = Library(path=db, model_path=tiny_model_dir)
     try:
-        written = {d.path: d.indexed_at for d in lib.documents()}
+        written = {d.path: d.indexed_at for d in lib.catalog.documents()}
         assert written, "the first stage wrote nothing before the kill"
         assert _vectors(lib) == 0
         # what was written is searchable by words already, and waits for its vectors
-        hits = lib.search("keeper3", mode="keyword", k=5)
+        hits = lib.searcher.search("keeper3", mode="keyword", k=5)
         if str(notes[3]) in written:
             assert [r.path for r in hits] == [str(notes[3])]
         counts = lib.status_counts()
@@ -96,11 +96,11 @@ def test_kill_between_the_stages_loses_nothing_and_extracts_nothing_again(tmp_pa
 
         lib.indexer.preparer.prepare = counting   # type: ignore[method-assign]
         seen = []
-        report = lib.index(progress=lambda p: seen.append(dataclasses.replace(p)))
-        assert not report.cancelled and lib.pending_jobs() == 0
+        report = lib.indexer.index(progress=lambda p: seen.append(dataclasses.replace(p)))
+        assert not report.cancelled and lib.indexer.pending_jobs() == 0
         # nothing written before the kill was read or written again
         assert not set(prepared) & set(written)
-        docs = {d.path: d for d in lib.documents()}
+        docs = {d.path: d for d in lib.catalog.documents()}
         assert len(docs) == 12
         for path, when in written.items():
             assert docs[path].indexed_at == when
@@ -126,11 +126,11 @@ def test_hybrid_search_shows_a_keyword_hit_whose_vector_is_not_there_yet(tmp_pat
     lib = tiny_library
     notes = _notes(tmp_path / "docs", 5)
     _words_only(lib, tmp_path / "docs", monkeypatch)
-    assert len(lib.documents()) == 5 and _vectors(lib) == 0
-    hits = lib.search("keeper2 lighthouse", mode="hybrid", k=5)
+    assert len(lib.catalog.documents()) == 5 and _vectors(lib) == 0
+    hits = lib.searcher.search("keeper2 lighthouse", mode="hybrid", k=5)
     assert hits and hits[0].path == str(notes[2])
     assert hits[0].keyword_rank == 1 and hits[0].dense_rank is None
-    assert lib.search("keeper2 lighthouse", mode="dense", k=5) == []    # not yet, by meaning
+    assert lib.searcher.search("keeper2 lighthouse", mode="dense", k=5) == []  # not yet, by meaning
     counts = lib.status_counts()
     assert counts["by_meaning"] == 0 < counts["chunks"]
 
@@ -139,22 +139,22 @@ def test_hybrid_search_shows_a_keyword_hit_whose_vector_is_not_there_yet(tmp_pat
     base = ["--library", str(lib.path), "--model", str(tiny_model_dir)]
     assert main([*base, "status"]) == 0
     assert "by meaning: 0 % of passages" in capsys.readouterr().out
-    lib.index()
+    lib.indexer.index()
     counts = lib.status_counts()
     assert counts["by_meaning"] == counts["chunks"] == _vectors(lib)
     assert main([*base, "status"]) == 0
     assert "by meaning: all passages" in capsys.readouterr().out
-    assert lib.search("keeper2 lighthouse", mode="dense", k=5)
+    assert lib.searcher.search("keeper2 lighthouse", mode="dense", k=5)
 
 
 def test_an_edited_document_keeps_the_vectors_of_its_unchanged_paragraphs(tmp_path, tiny_library):
     lib = tiny_library
     notes = _notes(tmp_path / "docs", 2)
     lib.add_folder(tmp_path / "docs")
-    lib.index()
+    lib.indexer.index()
     text = notes[0].read_text(encoding="utf-8")
     notes[0].write_text(text + "\nA new closing paragraph about the harbour master.\n", encoding="utf-8")
-    report = lib.index()
+    report = lib.indexer.index()
     assert report.indexed == 1
     assert report.chunks_encoded == 1          # only the new paragraph
     assert _vectors(lib) == lib.status_counts()["chunks"]
@@ -167,7 +167,7 @@ def test_progress_tells_both_stages_with_rates_and_etas(tmp_path, tiny_library):
     _notes(tmp_path / "docs", 8)
     lib.add_folder(tmp_path / "docs")
     seen = []
-    lib.index(progress=lambda p: seen.append(dataclasses.replace(p)))
+    lib.indexer.index(progress=lambda p: seen.append(dataclasses.replace(p)))
     mid = [p for p in seen if p.phase == "indexing" and 0 < p.files_done < p.files_total]
     assert mid, "no progress was told between the first and the last file"
     assert any(p.files_per_s > 0 and p.words_eta_s is not None for p in mid)

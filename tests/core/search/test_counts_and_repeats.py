@@ -17,7 +17,7 @@ def _library_with_copies(lib, tmp_path):
     (root / "d.txt").write_text("Worms turn kitchen waste into soil; compost is their work.", encoding="utf-8")
     (root / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF at all")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
     return root
 
 
@@ -33,7 +33,7 @@ def test_unreadable_file_is_not_a_document(tiny_library, tmp_path):
 def test_exact_repeats_are_one_result_naming_the_other_files(tiny_library, tmp_path, capsys, tiny_model_dir):
     lib = tiny_library
     _library_with_copies(lib, tmp_path)
-    results = lib.search("compost fortnight", mode="keyword", k=10)
+    results = lib.searcher.search("compost fortnight", mode="keyword", k=10)
     shared = [r for r in results if r.text == SHARED]
     assert len(shared) == 1
     first = shared[0]
@@ -41,7 +41,7 @@ def test_exact_repeats_are_one_result_naming_the_other_files(tiny_library, tmp_p
     assert names == {"a.txt", "b.txt", "c.txt"} - {first.path.rsplit("/", 1)[-1]}
     assert all(not r.also_in for r in results if r.text != SHARED)
     assert any(r.path.endswith("d.txt") for r in results)           # the list goes on past it
-    two = lib.search("compost", mode="keyword", k=2)                 # repeats do not shorten it
+    two = lib.searcher.search("compost", mode="keyword", k=2)        # repeats do not shorten it
     assert len(two) == 2 and len({r.text for r in two}) == 2
     # the CLI says so, and its JSON carries the paths
     from app.cli import main

@@ -37,7 +37,7 @@ def lib(tmp_path_factory, shared_data, default_model_dir, shared_encoder):
     library = Library(path=base / "lib.sqlite", settings=Settings(precision="fp32"),
                       model_path=default_model_dir, encoder_factory=lambda _path: shared_encoder)
     library.add_folder(base / "docs")
-    library.index()
-    assert {d.status for d in library.documents()} == {"indexed"}, library.errors()
+    library.indexer.index()
+    assert {d.status for d in library.catalog.documents()} == {"indexed"}, library.catalog.errors()
     yield library
     library.close()

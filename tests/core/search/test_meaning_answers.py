@@ -28,19 +28,19 @@ def papers(tmp_path_factory, shared_data, default_model_dir):
         shutil.copy(shared_data / "pdf_real" / rel, folder / rel.split("/")[-1])
     lib = Library(path=root / "lib.sqlite", model_path=default_model_dir)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     yield lib, folder, root
     lib.close()
 
 
 def _doc(lib, name):
-    return next(d for d in lib.documents() if d.path.endswith(name))
+    return next(d for d in lib.catalog.documents() if d.path.endswith(name))
 
 
 def test_a_query_with_no_good_match_says_nothing_matches(papers, capsys):
     lib, _folder, root = papers
     for mode in ("meaning", "hybrid"):
-        found = lib.search("zz", mode=mode)
+        found = lib.searcher.search("zz", mode=mode)
         assert found == [], [r.text for r in found]
         assert found.reason.startswith("nothing matches") and "floor" in found.reason
     capsys.readouterr()
@@ -53,7 +53,7 @@ def test_a_fragment_never_tops_a_meaning_search(papers):
     noise = lib.catalog.noise_ids()
     assert noise      # the papers' lone headings and page numbers are marked
     for query in ("Implementation", "Introduction", "References", "Abstract", "Body", "J"):
-        found = lib.search(query, mode="meaning", k=5)
+        found = lib.searcher.search(query, mode="meaning", k=5)
         assert not {r.chunk_id for r in found} & noise, query
         for r in found:
             assert 0.0 <= r.strength <= 1.0 and r.cosine is not None
@@ -62,11 +62,11 @@ def test_a_fragment_never_tops_a_meaning_search(papers):
 def test_unrelated_papers_sharing_headings_are_not_alike(papers):
     lib, folder, _root = papers
     trace = _doc(lib, "tracemonkey.pdf")
-    body = [c.text for c in lib.chunks_of(trace.id) if c.id not in lib.catalog.noise_ids()]
+    body = [c.text for c in lib.catalog.chunks_of(trace.id) if c.id not in lib.catalog.noise_ids()]
     # a control: notes quoting every other paragraph of it are like it, the other paper is not
     (folder / "notes.txt").write_text("\n\n".join(body[::2]) + "\n", encoding="utf-8")
-    lib.index()
-    found = lib.similar_documents(trace.id, k=5)
+    lib.indexer.index()
+    found = lib.searcher.similar_documents(trace.id, k=5)
     by_name = {s.document.path.rsplit("/", 1)[-1]: s for s in found}
     assert found[0].document.path.endswith("notes.txt")
     assert by_name["notes.txt"].alike != "not alike", by_name["notes.txt"].explanation
@@ -80,7 +80,7 @@ def test_exported_results_hold_file_page_and_best_sentence(papers, tmp_path):
     from core.export import export_results
 
     lib, _folder, _root = papers
-    found = lib.search("tracing just-in-time compiler for dynamic languages", mode="meaning", k=5)
+    found = lib.searcher.search("tracing just-in-time compiler for dynamic languages", mode="meaning", k=5)
     assert found and found[0].best_sentence is not None
     export_results(found, tmp_path / "out.csv", query="tracing jit")
     rows = list(csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8")))

@@ -102,13 +102,13 @@ def test_fragments_are_kept_for_keyword_search_but_marked(tiny_library, tmp_path
     folder.mkdir()
     (folder / "a.md").write_text("Harbour\n\n" + "\n\n".join(BODY) + "\n", encoding="utf-8")
     tiny_library.add_folder(folder)
-    tiny_library.index()
+    tiny_library.indexer.index()
     noise = tiny_library.catalog.noise_ids()
-    texts = {c.id: c.text for c in tiny_library.chunks_of(tiny_library.documents()[0].id)}
+    texts = {c.id: c.text for c in tiny_library.catalog.chunks_of(tiny_library.catalog.documents()[0].id)}
     assert [texts[i] for i in noise] == ["Harbour"]
-    found = tiny_library.search("harbour", mode="keyword", k=20)
+    found = tiny_library.searcher.search("harbour", mode="keyword", k=20)
     assert any(r.chunk_id in noise for r in found)                  # words still find it
-    by_meaning = tiny_library.search("harbour", mode="meaning", k=20)
+    by_meaning = tiny_library.searcher.search("harbour", mode="meaning", k=20)
     assert by_meaning and not any(r.chunk_id in noise for r in by_meaning)
     for r in by_meaning:
         assert 0.0 <= r.strength <= 1.0 and r.cosine is not None and "cosine" in r.explanation
@@ -119,11 +119,11 @@ def test_keyword_results_carry_an_absolute_score(tiny_library, tmp_path):
     folder.mkdir()
     (folder / "a.md").write_text("\n\n".join(BODY) + "\n", encoding="utf-8")
     tiny_library.add_folder(folder)
-    tiny_library.index()
-    found = tiny_library.search("harbour shelter", mode="keyword")
+    tiny_library.indexer.index()
+    found = tiny_library.searcher.search("harbour shelter", mode="keyword")
     assert found[0].strength == 1.0 and found[0].bm25 is not None        # both words
     assert {r.strength for r in found[1:]} == {0.5} and "1 of the 2 words" in found[1].explanation
-    nothing = tiny_library.search("zeppelin", mode="keyword")
+    nothing = tiny_library.searcher.search("zeppelin", mode="keyword")
     assert nothing == [] and nothing.reason.startswith("nothing matches")
 
 

@@ -36,19 +36,19 @@ def _notes(folder: Path, start: int, n: int) -> None:
 
 
 def _graph(db: Path, lib: Library) -> Path:
-    return Path(str(db) + f".m{lib.active_model_id()}.usearch")
+    return Path(str(db) + f".m{lib.versions.active_model_id()}.usearch")
 
 
 def _vectors(lib: Library) -> int:
-    return lib.store.count(f"SELECT COUNT(*) FROM {vec_table(lib.active_model_id())}")
+    return lib.store.count(f"SELECT COUNT(*) FROM {vec_table(lib.versions.active_model_id())}")
 
 
 def _first_search(db: Path, model: Path) -> tuple[Accelerator, list[int]]:
     """A fresh library object (as a new process): one search by meaning, and its accelerator."""
     lib = Library(path=db, model_path=model)
     try:
-        found = [r.chunk_id for r in lib.search("lighthouse fog at dawn", mode="dense", k=5)]
-        return lib.searcher._accels[lib.active_model_id()], found
+        found = [r.chunk_id for r in lib.searcher.search("lighthouse fog at dawn", mode="dense", k=5)]
+        return lib.searcher._accels[lib.versions.active_model_id()], found
     finally:
         lib.close()
 
@@ -58,7 +58,7 @@ def test_indexing_leaves_the_graph_the_next_search_opens(tmp_path, tiny_model_di
     _notes(folder, 0, 8)
     lib = Library(path=db, model_path=tiny_model_dir)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     graph, vectors = _graph(db, lib), _vectors(lib)
     lib.close()
     assert graph.exists() and json.loads(meta_path(graph).read_text())["count"] == vectors
@@ -68,8 +68,8 @@ def test_indexing_leaves_the_graph_the_next_search_opens(tmp_path, tiny_model_di
 
     _notes(folder, 8, 6)       # more documents: the run leaves the graph current again
     lib = Library(path=db, model_path=tiny_model_dir)
-    lib.reconcile()
-    lib.index()
+    lib.indexer.reconcile()
+    lib.indexer.index()
     more = _vectors(lib)
     lib.close()
     assert more > vectors and json.loads(meta_path(graph).read_text())["count"] == more
@@ -99,7 +99,7 @@ def test_a_run_saves_what_it_has_encoded_as_it_goes(tmp_path, tiny_model_dir, gr
 
     lib.events.vectors_written.subscribe(after_group)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     lib.close()
     assert len(on_disk) >= 3
     saved, stored = on_disk[0]
@@ -116,7 +116,7 @@ def test_a_truncated_or_foreign_graph_is_rebuilt_and_answers_right(tmp_path, tin
     _notes(folder, 0, 8)
     lib = Library(path=db, model_path=tiny_model_dir)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     graph = _graph(db, lib)
     lib.close()
     _, right = _first_search(db, tiny_model_dir)
@@ -138,7 +138,7 @@ def test_a_graph_built_with_other_settings_is_made_again(tmp_path, tiny_model_di
     _notes(folder, 0, 6)
     lib = Library(path=db, model_path=tiny_model_dir)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     lib.close()
     monkeypatch.setattr(accel, "ANN_EXPANSION_ADD", accel.ANN_EXPANSION_ADD // 2)   # an older build
     acc, _ = _first_search(db, tiny_model_dir)

@@ -1,4 +1,4 @@
-"""Find similar for any file (`likewise similar FILE`, Library.similar_to_file): a file
+"""Find similar for any file (`likewise similar FILE`, lib.similar_file.similar_to_file): a file
 outside the library is read in the extraction worker, encoded, compared, and never
 written to the library; its folder is offered. (The tiny BERT: a text equal to a
 document's is what "alike" means here.)"""
@@ -31,7 +31,7 @@ def library(tmp_path, tiny_model_dir):
         (folder / name).write_text(text, encoding="utf-8")
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     lib.add_folder(folder)
-    lib.index()
+    lib.indexer.index()
     yield lib, folder
     lib.close()
 
@@ -51,14 +51,14 @@ def test_a_file_outside_the_library_is_read_compared_and_never_saved(tmp_path, l
     copy.write_text(BEES, encoding="utf-8")
     before = _footprint(lib)
 
-    found = lib.similar_to_file(copy, k=5)
+    found = lib.similar_file.similar_to_file(copy, k=5)
 
     assert not found.in_library and found.document is None
     assert [p.text for p in found.passages] == [t.strip() for t in BEES.split("\n\n")]
     assert found.documents[0].document.path.endswith("bees.txt")
     assert found.documents[0].score > 0.999 and found.documents[0].matched_passages == 2
     src, tgt, cos = found.documents[0].pairs[0]
-    assert found.passages[src].text == lib.chunk(tgt).text and cos > 0.999
+    assert found.passages[src].text == lib.catalog.chunk(tgt).text and cos > 0.999
     assert {r.path.rsplit("/", 1)[-1] for r in found.similar_passages[:2]} == {"bees.txt"}
     assert found.folder_to_add == str(elsewhere)
     assert _footprint(lib) == before          # nothing of it was written
@@ -66,7 +66,7 @@ def test_a_file_outside_the_library_is_read_compared_and_never_saved(tmp_path, l
 
 def test_a_document_of_the_library_is_compared_with_the_others(library):
     lib, folder = library
-    found = lib.similar_to_file(folder / "bees.txt", k=5)
+    found = lib.similar_file.similar_to_file(folder / "bees.txt", k=5)
     assert found.in_library and found.document.path.endswith("bees.txt")
     assert found.passages == [] and found.folder_to_add is None
     names = {d.document.path.rsplit("/", 1)[-1] for d in found.documents}
@@ -79,7 +79,7 @@ def test_a_file_left_out_of_a_library_folder_offers_no_folder(library):
     lib.add_exclusion("private/", folder=folder)
     (folder / "private").mkdir()
     (folder / "private" / "bees.txt").write_text(BEES, encoding="utf-8")
-    found = lib.similar_to_file(folder / "private" / "bees.txt", k=3)
+    found = lib.similar_file.similar_to_file(folder / "private" / "bees.txt", k=3)
     assert not found.in_library and found.folder_to_add is None
     assert found.documents[0].document.path.endswith("bees.txt")
 
@@ -90,19 +90,19 @@ def test_unreadable_files_get_a_reason_and_cost_nothing(tmp_path, library):
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\n" + os.urandom(2048))
     with pytest.raises(InvalidInputError, match="broken.pdf could not be read"):
-        lib.similar_to_file(broken)
+        lib.similar_file.similar_to_file(broken)
     empty = tmp_path / "empty.txt"
     empty.write_text("   \n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="no text"):
-        lib.similar_to_file(empty)
+        lib.similar_file.similar_to_file(empty)
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     with pytest.raises(InvalidInputError, match="not a regular file"):
-        lib.similar_to_file(fifo)                  # never opened: it would block
+        lib.similar_file.similar_to_file(fifo)     # never opened: it would block
     with pytest.raises(NotFoundError):
-        lib.similar_to_file(tmp_path / "missing.txt")
+        lib.similar_file.similar_to_file(tmp_path / "missing.txt")
     assert _footprint(lib) == before
-    found = lib.similar_to_file(lib.documents()[0].path, k=2)   # the library still answers
+    found = lib.similar_file.similar_to_file(lib.catalog.documents()[0].path, k=2)  # the library still answers
     assert found.in_library
 
 

@@ -63,7 +63,7 @@ def built(tmp_path, tiny_model_dir):
     with Library(path=db, model_path=tiny_model_dir) as lib:
         for f in folders:
             lib.add_folder(f)
-        lib.index()
+        lib.indexer.index()
         # More pages than the first few, so that half the file loses real data.
         assert lib.store.query_one("PRAGMA page_count")[0] > 20
     folders[2].rmdir()
@@ -103,8 +103,8 @@ def test_damaged_file_is_named_left_untouched_and_rebuilt_by_the_cli(kind, built
         if folders_readable:
             assert watched == folders
             assert f"not found any more, left out: {gone}" in out
-            assert len(lib.documents(status="indexed")) == 12 and lib.pending_jobs() == 0
-            assert "quillback" in lib.search("quillback ledger", mode="keyword", k=1)[0].text
+            assert len(lib.catalog.documents(status="indexed")) == 12 and lib.indexer.pending_jobs() == 0
+            assert "quillback" in lib.searcher.search("quillback ledger", mode="keyword", k=1)[0].text
         else:
             assert watched == [] and "No folders could be read from it" in out
     assert_consistent(db)

@@ -37,7 +37,7 @@ def clean_passages(tmp_path, tiny_model_dir):
     write_notes(folder, 0, 40)
     with Library(path=tmp_path / "clean" / "lib.sqlite", model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
         return passages(lib, folder)
 
 
@@ -48,30 +48,30 @@ def test_full_disk_stops_keeps_library_consistent_and_resumes(tmp_path, tiny_mod
     lib = Library(path=db, model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
-        lib.index()
-        before = len(lib.documents())
+        lib.indexer.index()
+        before = len(lib.catalog.documents())
         write_notes(folder, 10, 30)
-        lib.reconcile()
+        lib.indexer.reconcile()
         _limit_pages(lib, 6)
         # Many runs on the full disk: none may count against the files it had in hand.
         for _ in range(6):
             with pytest.raises(DiskFullError, match="the disk holding the library is full"):
-                lib.process_jobs()
+                lib.indexer.process_jobs()
         assert_consistent(db)
-        docs = lib.documents()
+        docs = lib.catalog.documents()
         assert all(d.status == "indexed" for d in docs)
         assert before <= len(docs) < 40
         files_left = lib.store.count("SELECT COUNT(*) FROM jobs WHERE kind != 'embed'")
         assert files_left == 40 - len(docs)         # (passages waiting for vectors keep embed jobs)
-        hits = lib.search("quillback ledger", mode="keyword", k=5)
+        hits = lib.searcher.search("quillback ledger", mode="keyword", k=5)
         assert hits and "quillback" in hits[0].text
-        assert lib.search("cargo and tides", mode="hybrid", k=3)
+        assert lib.searcher.search("cargo and tides", mode="hybrid", k=3)
 
         _limit_pages(lib, None)   # space freed
-        report = lib.index()
+        report = lib.indexer.index()
         assert not report.cancelled and report.failed == 0
-        assert lib.pending_jobs() == 0
-        assert {d.status for d in lib.documents()} == {"indexed"}
+        assert lib.indexer.pending_jobs() == 0
+        assert {d.status for d in lib.catalog.documents()} == {"indexed"}
         assert passages(lib, folder) == clean_passages
     finally:
         lib.close()
@@ -109,7 +109,7 @@ def test_cli_says_the_disk_is_full_and_resumes(tmp_path, tiny_model_dir, capsys,
     assert "0 not indexed" in capsys.readouterr().out
     assert_consistent(lib_file)
     with Library(path=lib_file, model_path=tiny_model_dir) as lib:
-        assert len(lib.documents(status="indexed")) == 45
+        assert len(lib.catalog.documents(status="indexed")) == 45
 
 
 @pytest.fixture
@@ -149,16 +149,16 @@ def test_real_full_disk_on_tmpfs(small_disk, tmp_path, tiny_model_dir, clean_pas
     lib = Library(path=db, model_path=tiny_model_dir)
     try:
         lib.add_folder(folder)
-        lib.index()
+        lib.indexer.index()
         write_notes(folder, 10, 30)
         filler = _fill(small_disk)
         with pytest.raises(DiskFullError, match="the disk holding the library is full"):
-            lib.index()
-        assert len(lib.documents()) < 40
-        assert lib.search("marrowfat ledger", mode="keyword", k=3)
+            lib.indexer.index()
+        assert len(lib.catalog.documents()) < 40
+        assert lib.searcher.search("marrowfat ledger", mode="keyword", k=3)
         filler.unlink()   # space freed
-        report = lib.index()
-        assert report.failed == 0 and lib.pending_jobs() == 0
+        report = lib.indexer.index()
+        assert report.failed == 0 and lib.indexer.pending_jobs() == 0
         assert passages(lib, folder) == clean_passages
     finally:
         lib.close()

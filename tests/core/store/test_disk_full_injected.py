@@ -30,7 +30,7 @@ def test_enospc_in_the_document_write_stops_and_resumes(tmp_path, tiny_model_dir
     write_notes(clean_folder, 0, 12)
     with Library(path=tmp_path / "clean" / "lib.sqlite", model_path=tiny_model_dir) as clean:
         clean.add_folder(clean_folder)
-        clean.index()
+        clean.indexer.index()
         expected = passages(clean, clean_folder)
 
     folder = tmp_path / "docs"
@@ -38,21 +38,21 @@ def test_enospc_in_the_document_write_stops_and_resumes(tmp_path, tiny_model_dir
     db = tmp_path / "lib.sqlite"
     with Library(path=db, model_path=tiny_model_dir) as lib:
         lib.add_folder(folder)                    # only adds: reconcile queues the files
-        lib.reconcile()
+        lib.indexer.reconcile()
         enospc_at("write:5")                   # the fifth document's write meets a full disk
         with pytest.raises(DiskFullError, match="the disk holding the library is full"):
-            lib.process_jobs()
+            lib.indexer.process_jobs()
         assert_consistent(db)
-        docs = lib.documents(status="indexed")
+        docs = lib.catalog.documents(status="indexed")
         assert len(docs) == 4                     # the four before it stay, searchable
         # the one in hand stays queued, not blamed; the four written may still wait for
         # their vectors (words first: the meaning stage runs beside the writes)
         assert lib.indexer.jobs.file_jobs_pending() == 12 - 4
-        assert lib.pending_jobs() - (12 - 4) <= 4
-        assert not [d for d in lib.documents() if d.error]
-        assert lib.search("quillback ledger", mode="keyword", k=3)
-        report = lib.index()                      # space freed (the hook fires once)
-        assert not report.cancelled and report.failed == 0 and lib.pending_jobs() == 0
+        assert lib.indexer.pending_jobs() - (12 - 4) <= 4
+        assert not [d for d in lib.catalog.documents() if d.error]
+        assert lib.searcher.search("quillback ledger", mode="keyword", k=3)
+        report = lib.indexer.index()              # space freed (the hook fires once)
+        assert not report.cancelled and report.failed == 0 and lib.indexer.pending_jobs() == 0
         assert passages(lib, folder) == expected
     assert_consistent(db)
 

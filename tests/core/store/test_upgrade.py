@@ -33,18 +33,18 @@ def test_a_library_of_an_older_release_opens_whole_without_re_encoding(tmp_path,
     lib = Library(path=path, model_path=default_model_dir)
     try:
         assert lib.store.schema_version() == latest_version()
-        assert sorted(d.path.rsplit("/", 1)[-1] for d in lib.documents()) == manifest["documents"]
-        assert all(d.status == "indexed" for d in lib.documents())
-        texts = sorted(c.text for d in lib.documents() for c in lib.chunks_of(d.id))
+        assert sorted(d.path.rsplit("/", 1)[-1] for d in lib.catalog.documents()) == manifest["documents"]
+        assert all(d.status == "indexed" for d in lib.catalog.documents())
+        texts = sorted(c.text for d in lib.catalog.documents() for c in lib.catalog.chunks_of(d.id))
         assert texts == manifest["passages"]
-        labels = sorted([lab.kind, lab.sentence1, lab.sentence2, lab.label] for lab in lib.labels())
+        labels = sorted([lab.kind, lab.sentence1, lab.sentence2, lab.label] for lab in lib.label_table.labels())
         assert labels == manifest["labels"]
-        exclusions = sorted([e.pattern, e.folder_id is not None] for e in lib.exclusion_list())
+        exclusions = sorted([e.pattern, e.folder_id is not None] for e in lib.exclusions.list())
         assert exclusions == manifest["exclusions"]
         decisions = sorted([p.a.text, p.b.text, p.decision]
-                           for p in lib.duplicate_pairs(include_ignored=True) if p.decision)
+                           for p in lib.discovery.duplicate_pairs(include_ignored=True) if p.decision)
         assert decisions == manifest["decisions"]
-        models = lib.models()
+        models = lib.versions.models()
         assert sorted([m.name, m.kind, m.dim, m.active] for m in models) == manifest["models"]
         finetuned = next(m for m in models if m.kind == "finetuned")
         assert finetuned.name == manifest["finetuned"] and finetuned.report is not None
@@ -55,17 +55,17 @@ def test_a_library_of_an_older_release_opens_whole_without_re_encoding(tmp_path,
         active = next(m for m in models if m.active)
         assert active.vectors == active.chunks == manifest["active_vectors"] == len(texts)
         assert lib.store.count("SELECT COUNT(*) FROM jobs") == 0
-        assert lib.target_model_id() is None
+        assert lib.versions.target_model_id() is None
         seq = lib.store.count("SELECT MAX(seq) FROM vec_log")
 
-        hits = lib.search("when does the overnight sleeper reach the coast", mode="dense", k=3)
+        hits = lib.searcher.search("when does the overnight sleeper reach the coast", mode="dense", k=3)
         assert "The sleeper train" in hits[0].text
-        words = lib.search("sourdough starter flour", mode="keyword", k=3)
+        words = lib.searcher.search("sourdough starter flour", mode="keyword", k=3)
         assert words and words[0].path.endswith("bread.md")
         # The stored vectors are the model's own: a passage re-encoded now finds itself.
         cid = hits[0].chunk_id
-        stored = lib.store.get_vectors(lib.active_model_id(), [cid])[0]
-        fresh = lib.encoder().encode([hits[0].text])[0]
+        stored = lib.store.get_vectors(lib.versions.active_model_id(), [cid])[0]
+        fresh = lib.versions.encoder().encode([hits[0].text])[0]
         assert float(np.dot(stored, fresh)) > 0.999
         assert lib.store.count("SELECT MAX(seq) FROM vec_log") == seq      # nothing written
     finally:

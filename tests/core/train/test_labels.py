@@ -105,58 +105,59 @@ def test_positive_pairs_and_comment_lines(tmp_path):
 def test_import_keeps_good_rows_in_library_and_reports_errors(tiny_library, tmp_path):
     f = _write(tmp_path / "pairs.csv",
                "sentence1,sentence2,label\nA,B,1\nC,,0\nE,F,0\nG,H,9\n")
-    report = tiny_library.import_labels(f)
+    report = tiny_library.label_table.import_labels(f)
     assert (report.imported, report.updated, report.kind) == (2, 0, "pair_binary")
     assert [(e.line, e.reason) for e in report.errors] == [
         (3, "empty sentence2"), (5, "label 9 out of range (0-1 or 0-5)")]
-    labels = tiny_library.labels()
+    labels = tiny_library.label_table.labels()
     assert {(lab.sentence1, lab.sentence2, lab.label, lab.source) for lab in labels} == {
         ("A", "B", 1.0, "import"), ("E", "F", 0.0, "import")}
-    again = tiny_library.import_labels(f)           # the same file twice: no duplicates
+    again = tiny_library.label_table.import_labels(f)  # the same file twice: no duplicates
     assert (again.imported, again.updated) == (0, 2)
-    assert len(tiny_library.labels()) == 2
+    assert len(tiny_library.label_table.labels()) == 2
 
 
 def test_add_label_validates_and_refreshes_duplicates(tiny_library):
     lib = tiny_library
-    first = lib.add_label("pair_binary", "one", "two", label=1)
-    assert lib.add_label("pair_binary", " one ", "two", label=0) == first
-    assert lib.label(first).label == 0.0
-    sid = lib.add_label("pair_score", "a", "b", label=4, scale=5)
-    assert lib.label(sid).label == pytest.approx(0.8) and lib.label(sid).original_label == pytest.approx(4)
-    tid = lib.add_label("triplet", "a", "p", text3="n")
-    assert lib.label(tid).sentence3 == "n"
+    first = lib.label_table.add_label("pair_binary", "one", "two", label=1)
+    assert lib.label_table.add_label("pair_binary", " one ", "two", label=0) == first
+    assert lib.label_table.label(first).label == 0.0
+    sid = lib.label_table.add_label("pair_score", "a", "b", label=4, scale=5)
+    scored = lib.label_table.label(sid)
+    assert scored.label == pytest.approx(0.8) and scored.original_label == pytest.approx(4)
+    tid = lib.label_table.add_label("triplet", "a", "p", text3="n")
+    assert lib.label_table.label(tid).sentence3 == "n"
     for bad in (
-        lambda: lib.add_label("pair_binary", "a", "b", label=0.5),
-        lambda: lib.add_label("pair_score", "a", "b", label=1.5),
-        lambda: lib.add_label("triplet", "a", "p"),
-        lambda: lib.add_label("pair_binary", "", "b", label=1),
-        lambda: lib.add_label("nonsense", "a", "b"),
+        lambda: lib.label_table.add_label("pair_binary", "a", "b", label=0.5),
+        lambda: lib.label_table.add_label("pair_score", "a", "b", label=1.5),
+        lambda: lib.label_table.add_label("triplet", "a", "p"),
+        lambda: lib.label_table.add_label("pair_binary", "", "b", label=1),
+        lambda: lib.label_table.add_label("nonsense", "a", "b"),
     ):
         with pytest.raises(InvalidInputError):
             bad()
-    assert lib.label_counts() == {"pair_binary": 1, "pair_score": 1, "triplet": 1, "positive_pair": 0}
-    assert [lab.id for lab in lib.labels(search="p")] == [tid]
-    assert lib.delete_labels([first, tid, 999]) == 2
-    assert [lab.id for lab in lib.labels()] == [sid]
+    assert lib.label_table.label_counts() == {"pair_binary": 1, "pair_score": 1, "triplet": 1, "positive_pair": 0}
+    assert [lab.id for lab in lib.label_table.labels(search="p")] == [tid]
+    assert lib.label_table.delete_labels([first, tid, 999]) == 2
+    assert [lab.id for lab in lib.label_table.labels()] == [sid]
 
 
 @pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl"])
 def test_export_then_import_gives_the_same_labels(tiny_library, tmp_path, ext):
     lib = tiny_library
-    lib.add_label("pair_score", "a, with comma", "b \"quoted\"", label=3.5, scale=5, source="import")
-    lib.add_label("pair_score", "c", "d", label=1, scale=5, source="import")
-    lib.add_label("pair_score", "e", "f", label=0, scale=5, source="import")
+    lib.label_table.add_label("pair_score", "a, with comma", "b \"quoted\"", label=3.5, scale=5, source="import")
+    lib.label_table.add_label("pair_score", "c", "d", label=1, scale=5, source="import")
+    lib.label_table.add_label("pair_score", "e", "f", label=0, scale=5, source="import")
     out = tmp_path / f"out.{ext}"
-    assert lib.export_labels(out) == 3
+    assert lib.label_table.export_labels(out) == 3
     parsed = parse_label_file(out)
     assert not parsed.errors and parsed.kind == "pair_score"
     got = sorted((r[2], round(r[3], 6)) for r in parsed.rows)
-    want = sorted(((lab.sentence1, lab.sentence2), round(lab.label, 6)) for lab in lib.labels())
+    want = sorted(((lab.sentence1, lab.sentence2), round(lab.label, 6)) for lab in lib.label_table.labels())
     assert got == want
-    lib.add_label("pair_binary", "x", "y", label=1)
+    lib.label_table.add_label("pair_binary", "x", "y", label=1)
     with pytest.raises(InvalidInputError, match="several kinds"):
-        lib.export_labels(out)
+        lib.label_table.export_labels(out)
 
 
 def test_window_labels_on_passages(tiny_library, tmp_path):
@@ -165,17 +166,17 @@ def test_window_labels_on_passages(tiny_library, tmp_path):
     folder.mkdir()
     (folder / "a.txt").write_text("Cats sleep most of the day.\n\nDogs like to run in the park.", encoding="utf-8")
     lib.add_folder(folder)
-    lib.index()
-    doc = lib.documents()[0]
-    chunks = lib.chunks_of(doc.id)
-    rel = lib.label_relevance("sleepy cats", chunks[0].id, relevant=True)
-    lab = lib.label(rel)
+    lib.indexer.index()
+    doc = lib.catalog.documents()[0]
+    chunks = lib.catalog.chunks_of(doc.id)
+    rel = lib.label_table.label_relevance("sleepy cats", chunks[0].id, relevant=True)
+    lab = lib.label_table.label(rel)
     assert (lab.kind, lab.sentence1, lab.sentence2, lab.label, lab.query, lab.chunk2) == (
         "pair_binary", "sleepy cats", chunks[0].text, 1.0, "sleepy cats", chunks[0].id)
     assert len(chunks) == 2                       # one passage per paragraph
-    pid = lib.label_pair(chunks[1].id, chunks[0].id, similar=False, source="dupes")
-    pair = lib.label(pid)
+    pid = lib.label_table.label_pair(chunks[1].id, chunks[0].id, similar=False, source="dupes")
+    pair = lib.label_table.label(pid)
     assert (pair.chunk1, pair.chunk2, pair.label, pair.source) == (chunks[0].id, chunks[1].id, 0.0, "dupes")
-    lib.remove_folder(folder)                     # labels keep their texts, forget the passage
-    lab = lib.label(rel)
+    lib.catalog.remove_folder(folder)             # labels keep their texts, forget the passage
+    lab = lib.label_table.label(rel)
     assert lab.chunk2 is None and lab.sentence2 == chunks[0].text

@@ -28,9 +28,9 @@ PAIRS = [
 def _label_binary(lib, n=10):
     ids = []
     for i, (a, b) in enumerate(PAIRS[:n]):
-        ids.append(lib.add_label("pair_binary", a, b, label=1, source="import"))
+        ids.append(lib.label_table.add_label("pair_binary", a, b, label=1, source="import"))
         other = PAIRS[(i + 3) % len(PAIRS)][1]
-        ids.append(lib.add_label("pair_binary", a + " (neg)", other + " (neg)", label=0, source="import"))
+        ids.append(lib.label_table.add_label("pair_binary", a + " (neg)", other + " (neg)", label=0, source="import"))
     return ids
 
 
@@ -46,12 +46,12 @@ def test_held_out_pairs_never_reach_a_training_batch(tiny_library, monkeypatch):
 
     monkeypatch.setattr(trainer.Trainer, "_embed", spy)
     _label_binary(tiny_library)
-    result = tiny_library.train(epochs=2, batch_size=4, check_forgetting=False, device="cpu")
-    held = [tiny_library.label(i) for i in result.held_out_ids]
+    result = tiny_library.training.train(epochs=2, batch_size=4, check_forgetting=False, device="cpu")
+    held = [tiny_library.label_table.label(i) for i in result.held_out_ids]
     assert len(held) == 4 and sum(lab.label for lab in held) == 2          # 20%, stratified
     held_texts = {t for lab in held for t in (lab.sentence1, lab.sentence2)}
     assert seen and not held_texts & set(seen)
-    trained = {lab.sentence1 for lab in tiny_library.labels()} - {lab.sentence1 for lab in held}
+    trained = {lab.sentence1 for lab in tiny_library.label_table.labels()} - {lab.sentence1 for lab in held}
     assert trained <= set(seen)
     assert result.report["labels"]["held_out_ids"] == result.held_out_ids
     saved = json.loads((Path(result.path) / "training_report.json").read_text())
@@ -68,14 +68,14 @@ def _vectors(path, texts):
 def test_training_is_reproducible_with_the_same_seed(tiny_library):
     _label_binary(tiny_library)
     texts = [a for a, _ in PAIRS]
-    one = tiny_library.train(seed=3, batch_size=4, check_forgetting=False, device="cpu")
-    two = tiny_library.train(seed=3, batch_size=4, check_forgetting=False, device="cpu")
-    other = tiny_library.train(seed=4, batch_size=4, check_forgetting=False, device="cpu")
+    one = tiny_library.training.train(seed=3, batch_size=4, check_forgetting=False, device="cpu")
+    two = tiny_library.training.train(seed=3, batch_size=4, check_forgetting=False, device="cpu")
+    other = tiny_library.training.train(seed=4, batch_size=4, check_forgetting=False, device="cpu")
     v1, v2, v3 = (_vectors(r.path, texts) for r in (one, two, other))
     np.testing.assert_allclose(v1, v2, atol=1e-5)
     assert one.held_out_ids == two.held_out_ids
     assert not np.allclose(v1, v3, atol=1e-5)
-    base = tiny_library.encoder().encode(texts)
+    base = tiny_library.versions.encoder().encode(texts)
     assert not np.allclose(v1, base, atol=1e-4)                          # it did train
 
 
@@ -83,13 +83,13 @@ def test_saved_version_loads_in_sentence_transformers_with_our_vectors(tiny_libr
     from sentence_transformers import SentenceTransformer
 
     _label_binary(tiny_library)
-    result = tiny_library.train(batch_size=4, check_forgetting=False, device="cpu")
+    result = tiny_library.training.train(batch_size=4, check_forgetting=False, device="cpu")
     texts = [a for a, _ in PAIRS] + ["A much longer sentence about contracts, leases and courts " * 3]
-    ours = tiny_library.encoder(result.model_id).encode(texts)
+    ours = tiny_library.versions.encoder(result.model_id).encode(texts)
     theirs = SentenceTransformer(result.path, device="cpu").encode(texts, convert_to_numpy=True)
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
-    info = {m.id: m for m in tiny_library.models()}[result.model_id]
-    assert info.kind == "finetuned" and info.parent_id == tiny_library.active_model_id()
+    info = {m.id: m for m in tiny_library.versions.models()}[result.model_id]
+    assert info.kind == "finetuned" and info.parent_id == tiny_library.versions.active_model_id()
     assert not info.active and info.report["settings"]["loss"] == "contrastive"
     assert info.report["labels"]["by_kind"] == {"pair_binary": 20}
 
@@ -97,13 +97,13 @@ def test_saved_version_loads_in_sentence_transformers_with_our_vectors(tiny_libr
 def test_report_has_before_after_and_forgetting_check(tiny_library, tmp_path):
     lib = tiny_library
     for i, (a, b) in enumerate(PAIRS):
-        lib.add_label("pair_score", a, b, label=4 + (i % 2) * 0.5, scale=5)
-        lib.add_label("pair_score", a, PAIRS[(i + 5) % 10][1], label=0.5 + (i % 3) * 0.5, scale=5)
+        lib.label_table.add_label("pair_score", a, b, label=4 + (i % 2) * 0.5, scale=5)
+        lib.label_table.add_label("pair_score", a, PAIRS[(i + 5) % 10][1], label=0.5 + (i % 3) * 0.5, scale=5)
     general = tmp_path / "general.tsv"
     general.write_text("score\tsentence1\tsentence2\n" + "".join(
         f"{(i % 6) * 1.0}\t{a}\t{PAIRS[(i * 3) % 10][1]}\n" for i, (a, _) in enumerate(PAIRS)), encoding="utf-8")
     steps = []
-    result = lib.train(general_pairs=general, batch_size=4, device="cpu", progress=steps.append)
+    result = lib.training.train(general_pairs=general, batch_size=4, device="cpu", progress=steps.append)
     assert result.loss == "cosent" and "scored pairs" in result.loss_reason
     assert set(result.before) == set(result.after) == {"pair_score"}
     assert {"spearman", "pearson", "n"} <= set(result.after["pair_score"])
@@ -126,7 +126,7 @@ def test_default_forgetting_check_uses_the_shipped_sts_dev(tiny_library):
     examples = read_examples(STS_DEV)
     assert len(examples) == 1500 and {e.kind for e in examples} == {"pair_score"}
     _label_binary(tiny_library, n=4)
-    result = tiny_library.train(batch_size=4, device="cpu", held_out=0.0)
+    result = tiny_library.training.train(batch_size=4, device="cpu", held_out=0.0)
     assert result.forgetting["data"] == str(STS_DEV)
     assert result.held_out_ids == [] and any("no labels were held out" in w for w in result.warnings)
 
@@ -137,14 +137,14 @@ def test_cancel_and_bad_settings_leave_nothing(tiny_library):
 
     lib = tiny_library
     with pytest.raises(TrainingError, match="no labels"):
-        lib.train(device="cpu")
+        lib.training.train(device="cpu")
     _label_binary(lib)
     with pytest.raises(TrainingError):
-        lib.train(held_out=1.5, device="cpu")
+        lib.training.train(held_out=1.5, device="cpu")
     with pytest.raises(TrainingError, match="unknown loss"):
-        lib.train(loss="hinge", device="cpu")
+        lib.training.train(loss="hinge", device="cpu")
     with pytest.raises(TrainingError, match="triplet loss needs"):
-        lib.train(loss="triplet", device="cpu", check_forgetting=False)
+        lib.training.train(loss="triplet", device="cpu", check_forgetting=False)
     token = CancelToken()
 
     def stop(p):
@@ -152,8 +152,8 @@ def test_cancel_and_bad_settings_leave_nothing(tiny_library):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        lib.train(batch_size=4, check_forgetting=False, device="cpu", progress=stop, cancel=token)
-    assert [m.kind for m in lib.models()] == ["base"]
+        lib.training.train(batch_size=4, check_forgetting=False, device="cpu", progress=stop, cancel=token)
+    assert [m.kind for m in lib.versions.models()] == ["base"]
     from core import paths
 
     assert list(paths.models_dir().iterdir()) == []
@@ -162,12 +162,12 @@ def test_cancel_and_bad_settings_leave_nothing(tiny_library):
 def test_delete_and_discard_versions(tiny_library):
     lib = tiny_library
     _label_binary(lib)
-    result = lib.train(batch_size=4, check_forgetting=False, device="cpu")
+    result = lib.training.train(batch_size=4, check_forgetting=False, device="cpu")
     assert Path(result.path).is_dir()
     with pytest.raises(InvalidInputError, match="active"):
-        lib.delete_model(lib.active_model_id())
+        lib.versions.delete(lib.versions.active_model_id())
     with pytest.raises(InvalidInputError):
-        lib.discard_model(lib.active_model_id())
-    lib.discard_model(result.model_id)
+        lib.versions.discard(lib.versions.active_model_id())
+    lib.versions.discard(result.model_id)
     assert not Path(result.path).exists()
-    assert [m.id for m in lib.models()] == [lib.active_model_id()]
+    assert [m.id for m in lib.versions.models()] == [lib.versions.active_model_id()]

@@ -29,9 +29,9 @@ def _docs(folder):
 
 def _train(lib):
     for i, a in enumerate(TOPICS):
-        lib.add_label("pair_binary", a, a.lower(), label=1, source="import")
-        lib.add_label("pair_binary", a, TOPICS[(i + 2) % len(TOPICS)], label=0, source="import")
-    return lib.train(batch_size=4, check_forgetting=False, device="cpu")
+        lib.label_table.add_label("pair_binary", a, a.lower(), label=1, source="import")
+        lib.label_table.add_label("pair_binary", a, TOPICS[(i + 2) % len(TOPICS)], label=0, source="import")
+    return lib.training.train(batch_size=4, check_forgetting=False, device="cpu")
 
 
 def _embed_jobs(lib, model_id):
@@ -53,14 +53,14 @@ def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_mod
     path = tmp_path / "lib.sqlite"
     lib = Library(path=path, model_path=tiny_model_dir)
     lib.add_folder(tmp_path / "docs")
-    lib.index()
-    base = lib.active_model_id()
+    lib.indexer.index()
+    base = lib.versions.active_model_id()
     total = lib.status_counts()["chunks"]
     result = _train(lib)
     new = result.model_id
 
-    assert lib.activate_model(new) is False
-    assert (lib.active_model_id(), lib.target_model_id()) == (base, new)
+    assert lib.versions.activate(new) is False
+    assert (lib.versions.active_model_id(), lib.versions.target_model_id()) == (base, new)
     assert _embed_jobs(lib, new) == len(TOPICS)
 
     # Encode two documents' passages, then stop (as a crash or a closed window would).
@@ -73,50 +73,50 @@ def test_activation_reencodes_switches_atomically_and_resumes(tmp_path, tiny_mod
             if len(groups) >= 2:
                 token.cancel()
 
-    assert lib.process_jobs(progress=stop_after_two, cancel=token).cancelled
-    done, all_chunks = lib.model_switch_progress()
+    assert lib.indexer.process_jobs(progress=stop_after_two, cancel=token).cancelled
+    done, all_chunks = lib.versions.switch_progress()
     assert 0 < done < all_chunks == total
-    assert lib.active_model_id() == base                   # search still on the old vectors
-    hits = lib.search(TOPICS[2], mode="dense", k=3)
-    assert hits and lib.active_model_id() == base
-    info = {m.id: m for m in lib.models()}
+    assert lib.versions.active_model_id() == base          # search still on the old vectors
+    hits = lib.searcher.search(TOPICS[2], mode="dense", k=3)
+    assert hits and lib.versions.active_model_id() == base
+    info = {m.id: m for m in lib.versions.models()}
     assert info[base].active and info[new].target and info[new].vectors == done
     lib.close()
 
     # Reopen: the queue is still there and finishes the switch.
     lib = Library(path=path, model_path=tiny_model_dir)
     try:
-        assert (lib.active_model_id(), lib.target_model_id()) == (base, new)
-        lib.process_jobs()
-        assert (lib.active_model_id(), lib.target_model_id()) == (new, None)
+        assert (lib.versions.active_model_id(), lib.versions.target_model_id()) == (base, new)
+        lib.indexer.process_jobs()
+        assert (lib.versions.active_model_id(), lib.versions.target_model_id()) == (new, None)
         assert _embed_jobs(lib, new) == 0
         lib.close()
         lib = Library(path=path, model_path=tiny_model_dir)     # the activated version stays
-        assert (lib.active_model_id(), lib.target_model_id()) == (new, None)
+        assert (lib.versions.active_model_id(), lib.versions.target_model_id()) == (new, None)
 
         # Both versions hold every passage, each with its own model's vectors.
         for model_id in (base, new):
             ids, texts, stored = _stored(lib, model_id)
             assert len(ids) == total
-            fresh = lib.encoder(model_id).encode(texts)
+            fresh = lib.versions.encoder(model_id).encode(texts)
             np.testing.assert_allclose(stored, fresh, atol=1e-5)
         _, texts, old_vecs = _stored(lib, base)
-        assert not np.allclose(old_vecs, lib.encoder(new).encode(texts), atol=1e-4)
+        assert not np.allclose(old_vecs, lib.versions.encoder(new).encode(texts), atol=1e-4)
 
         # Going back to the base model needs no re-encoding: its vectors are complete; the
         # search lets go of the other version's in-memory graph (it is saved to its file).
-        lib.search(TOPICS[1], mode="dense", k=3)
+        lib.searcher.search(TOPICS[1], mode="dense", k=3)
         assert set(lib.searcher._accels) == {new}
-        assert lib.activate_model(base) is True
-        lib.search(TOPICS[1], mode="dense", k=3)
+        assert lib.versions.activate(base) is True
+        lib.searcher.search(TOPICS[1], mode="dense", k=3)
         assert set(lib.searcher._accels) == {base}
-        assert (lib.active_model_id(), lib.target_model_id()) == (base, None)
-        assert lib.pending_jobs() == 0
-        assert all(m.vectors == total for m in lib.models())
+        assert (lib.versions.active_model_id(), lib.versions.target_model_id()) == (base, None)
+        assert lib.indexer.pending_jobs() == 0
+        assert all(m.vectors == total for m in lib.versions.models())
         # The active model cannot be deleted; the other one can, with its vectors.
-        lib.delete_model(new)
+        lib.versions.delete(new)
         assert not lib.store.vec_table_exists(new)
-        assert [m.id for m in lib.models()] == [base]
+        assert [m.id for m in lib.versions.models()] == [base]
     finally:
         lib.close()
 
@@ -126,17 +126,17 @@ def test_stale_version_is_reencoded_only_where_passages_changed(tmp_path, tiny_m
     lib = Library(path=tmp_path / "lib.sqlite", model_path=tiny_model_dir)
     try:
         lib.add_folder(tmp_path / "docs")
-        lib.index()
-        base = lib.active_model_id()
+        lib.indexer.index()
+        base = lib.versions.active_model_id()
         new = _train(lib).model_id
-        lib.activate_model(new)
-        lib.process_jobs()
-        assert lib.active_model_id() == new
+        lib.versions.activate(new)
+        lib.indexer.process_jobs()
+        assert lib.versions.active_model_id() == new
         # A document changes while the new model is active: the base model misses it.
         (tmp_path / "docs" / "doc0.txt").write_text("A completely different text about tides.", encoding="utf-8")
-        lib.index()
-        assert lib.activate_model(base) is False               # not complete any more
-        report = lib.process_jobs()
-        assert report.chunks_encoded == 1 and lib.active_model_id() == base
+        lib.indexer.index()
+        assert lib.versions.activate(base) is False            # not complete any more
+        report = lib.indexer.process_jobs()
+        assert report.chunks_encoded == 1 and lib.versions.active_model_id() == base
     finally:
         lib.close()

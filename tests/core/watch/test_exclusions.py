@@ -22,7 +22,7 @@ def _write(path, text="Some words about gardens and compost heaps."):
 
 
 def _paths(lib):
-    return sorted(os.path.relpath(d.path, lib.folders()[0].path) for d in lib.documents())
+    return sorted(os.path.relpath(d.path, lib.folders()[0].path) for d in lib.catalog.documents())
 
 
 def test_matcher_is_gitignore():
@@ -45,9 +45,9 @@ def test_defaults_keep_clutter_out(lib, tmp_path):
     _write(root / "node_modules" / "pkg" / "readme.md")
     _write(root / "__pycache__" / "b.txt")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
     assert _paths(lib) == ["a.txt"]
-    assert {e.pattern for e in lib.exclusion_list() if e.folder_id is None} >= set(DEFAULTS)
+    assert {e.pattern for e in lib.exclusions.list() if e.folder_id is None} >= set(DEFAULTS)
     counts = lib.exclusion_counts()
     assert counts[Exclusion(None, "node_modules/")] == 1
     assert counts[Exclusion(None, "__pycache__/")] == 1
@@ -59,27 +59,27 @@ def test_pattern_removes_documents_at_once_keeps_new_ones_out_and_comes_back(lib
     _write(root / "drafts" / "one.txt")
     _write(root / "old.md", "# Old\n\nNotes on compost.")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
     assert _paths(lib) == ["drafts/one.txt", "keep.txt", "old.md"]
 
     assert lib.add_exclusion("drafts/", folder=root) == 1
     assert lib.add_exclusion("*.md") == 1                  # global
     assert _paths(lib) == ["keep.txt"]
-    assert not [r for r in lib.search("compost", mode="keyword") if r.path.endswith("old.md")]
+    assert not [r for r in lib.searcher.search("compost", mode="keyword") if r.path.endswith("old.md")]
 
     # a new matching file: neither the scan nor the watcher's hand-on indexes it
     new_draft = _write(root / "drafts" / "two.txt")
     new_md = _write(root / "new.md", "More notes.")
-    lib.index()
-    assert lib.enqueue_paths([new_draft, new_md, root / "drafts"]) == 0
-    lib.index()
+    lib.indexer.index()
+    assert lib.indexer.enqueue_paths([new_draft, new_md, root / "drafts"]) == 0
+    lib.indexer.index()
     assert _paths(lib) == ["keep.txt"]
     assert lib.exclusion_counts()[Exclusion(lib.folders()[0].id, "drafts/")] == 1   # the folder
 
     # removing the patterns brings them back
     lib.remove_exclusion("drafts/", folder=root)
     lib.remove_exclusion("*.md")
-    lib.index()
+    lib.indexer.index()
     assert _paths(lib) == ["drafts/one.txt", "drafts/two.txt", "keep.txt", "new.md", "old.md"]
 
 
@@ -87,12 +87,12 @@ def test_queued_jobs_of_a_newly_excluded_file_are_dropped(lib, tmp_path):
     root = tmp_path / "docs"
     _write(root / "a.txt")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
     late = _write(root / "late.txt")
-    assert lib.enqueue_paths([late]) == 1
+    assert lib.indexer.enqueue_paths([late]) == 1
     lib.add_exclusion("late.txt", folder=root)
-    assert lib.pending_jobs() == 0
-    lib.index()
+    assert lib.indexer.pending_jobs() == 0
+    lib.indexer.index()
     assert _paths(lib) == ["a.txt"]
 
 
@@ -126,7 +126,7 @@ def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path, monkeypatc
     root = tmp_path / "watched"
     _write(root / "a.txt")
     lib.add_folder(root)
-    lib.index()
+    lib.indexer.index()
     lib.add_exclusion("scratch/")
     # Proof that the watcher handed the excluded file's event on (and the indexer turned it
     # down), not only that nothing arrived yet: every hand-over is recorded with what the
@@ -149,7 +149,7 @@ def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path, monkeypatc
         if e.kind == "indexed" and e.path.endswith("kept.txt"):
             kept_in.set()
 
-    lib.start_watching(on_event=on_event, debounce_s=0.3, reconcile_interval_s=0)
+    lib.watching.start_watching(on_event=on_event, debounce_s=0.3, reconcile_interval_s=0)
     try:
         assert lib.watching.watcher.wait_started(timeout=120)
         _write(root / "scratch" / "new.txt", "A scratch note about herons.")
@@ -157,6 +157,6 @@ def test_the_watcher_never_indexes_a_new_excluded_file(lib, tmp_path, monkeypatc
         _write(root / "kept.txt", "A kept note about egrets.")
         assert kept_in.wait(60), "the kept file was never indexed"
     finally:
-        lib.stop_watching(timeout=60)
+        lib.watching.stop_watching(timeout=60)
     assert _paths(lib) == ["a.txt", "kept.txt"]
     assert not any("scratch" in q for _, queued in handed for q in queued)

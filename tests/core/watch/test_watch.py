@@ -95,9 +95,9 @@ def env(tmp_path, tiny_model_dir):
     lib.add_folder(folder)
     recorder = Recorder()
     ns = SimpleNamespace(lib=lib, folder=folder.resolve(), events=recorder, tmp=tmp_path,
-                         encoder=lambda: lib.encoder())
+                         encoder=lambda: lib.versions.encoder())
     yield ns
-    lib.stop_watching(timeout=60)
+    lib.watching.stop_watching(timeout=60)
     lib.close()
 
 
@@ -129,13 +129,13 @@ def indexed_count(lib: Library) -> int:
 
 
 def settled(lib: Library) -> bool:
-    return lib.pending_jobs() == 0 and all(s.pending == 0 for s in lib.watch_status())
+    return lib.indexer.pending_jobs() == 0 and all(s.pending == 0 for s in lib.watching.watch_status())
 
 
 def start(env, **kw) -> None:
     kw.setdefault("debounce_s", 0.3)
     kw.setdefault("reconcile_interval_s", 0)
-    env.lib.start_watching(on_event=env.events, **kw)
+    env.lib.watching.start_watching(on_event=env.events, **kw)
     assert env.lib.watching.watcher.wait_started(timeout=120)
 
 
@@ -262,7 +262,7 @@ def test_burst_of_500_files_is_indexed_exactly_once(env):
         shutil.copy(staging / f"f{i:03d}.txt", env.folder / f"f{i:03d}.txt")
     wait_until(lambda: indexed_count(env.lib) == 500 and settled(env.lib), timeout=150,
                what="500 files indexed")
-    assert env.lib.stop_watching(timeout=60)     # the worker has reported all it did
+    assert env.lib.watching.stop_watching(timeout=60)  # the worker has reported all it did
     enc = env.encoder()
     texts = [t for t in enc.counts if "burstword" in t]
     assert len(texts) == 500 and max(enc.counts[t] for t in texts) == 1   # each encoded once
@@ -287,7 +287,7 @@ def test_file_written_slowly_is_indexed_once_with_its_final_content(env):
     watcher = env.lib.watching.watcher
     wait_until(lambda: settled(env.lib) and watcher.pending_of(0, str(env.folder)) == 0,
                what="no change left to settle")
-    assert env.lib.stop_watching(timeout=60)
+    assert env.lib.watching.stop_watching(timeout=60)
     assert fts_paths(env.lib, "slowword9y") == {str(path)}
     assert fts_paths(env.lib, "slowword0y") == {str(path)}
     # Only the chunks of the final text were ever encoded, each once: no partial version.
@@ -311,7 +311,7 @@ def test_editor_save_through_a_temp_file_and_a_lock_file_is_one_update(env):
     (f / ".report.md.swp").unlink()
     wait_until(lambda: fts_paths(env.lib, "finalword") == {str(target)} and settled(env.lib),
                what="saved content indexed")
-    assert env.lib.stop_watching(timeout=60)
+    assert env.lib.watching.stop_watching(timeout=60)
     assert doc_paths(env.lib) == {str(target): doc_id}          # no lock/temp documents
     assert fts_paths(env.lib, "draftword") == set()
     assert len(env.events.of("indexed", str(target))) == 2     # the first index, then one update
@@ -350,7 +350,7 @@ def test_rename_and_move_of_files_and_folders_do_not_reencode(env):
 
 def _knn(lib: Library, vector, k: int = 20) -> set[int]:
     rows = lib.store.query(
-        f"SELECT chunk_id FROM {vec_table(lib.active_model_id())} WHERE embedding MATCH ? AND k = ?",
+        f"SELECT chunk_id FROM {vec_table(lib.versions.active_model_id())} WHERE embedding MATCH ? AND k = ?",
         (vector.astype("float32").tobytes(), k),
     )
     return {r[0] for r in rows}
@@ -367,7 +367,7 @@ def test_deleted_files_and_folders_leave_keyword_and_semantic_search(env):
     doomed = {r[0]: r[1] for r in env.lib.store.query(
         "SELECT c.id, c.text FROM chunks c JOIN documents d ON d.id = c.document_id "
         "WHERE d.path != ?", (str(f / "stays.txt"),))}
-    vectors = env.lib.store.get_vectors(env.lib.active_model_id(), list(doomed))
+    vectors = env.lib.store.get_vectors(env.lib.versions.active_model_id(), list(doomed))
     assert all(_knn(env.lib, v) & set(doomed) for v in vectors)       # found before
 
     (f / "gone.txt").unlink()
@@ -389,7 +389,7 @@ def test_changes_made_while_not_watching_are_caught_up_at_start(env):
     write(f / "edit.txt", note("beforeedit"))
     write(f / "delete.txt", note("deleteword"))
     write(f / "rename.txt", note("renameword"))
-    env.lib.index()
+    env.lib.indexer.index()
     encoded = env.encoder().total
     write(f / "edit.txt", note("afteredit"))
     (f / "delete.txt").unlink()
@@ -402,7 +402,7 @@ def test_changes_made_while_not_watching_are_caught_up_at_start(env):
     assert fts_paths(env.lib, "beforeedit") == set()
     assert fts_paths(env.lib, "renameword") == {str(f / "renamed.txt")}
     assert env.encoder().total == encoded + 2      # the edited and the new file only
-    status = env.lib.watch_status()[0]
+    status = env.lib.watching.watch_status()[0]
     assert status.state == "watching" and status.last_reconcile is not None
 
 
@@ -435,13 +435,13 @@ def test_folder_removed_and_restored_keeps_documents_without_reencoding(env):
     encoded = env.encoder().total
     away = env.tmp / "unplugged"
     os.rename(f, away)                        # the drive goes away
-    wait_until(lambda: env.lib.watch_status()[0].state == "unavailable", what="unavailable")
-    wait_until(lambda: not any(d.available for d in env.lib.documents()), what="docs unavailable")
+    wait_until(lambda: env.lib.watching.watch_status()[0].state == "unavailable", what="unavailable")
+    wait_until(lambda: not any(d.available for d in env.lib.catalog.documents()), what="docs unavailable")
     assert doc_paths(env.lib) == ids          # kept, not deleted
     assert env.lib.folders()[0].state == "unavailable"
     os.rename(away, f)                        # and comes back
-    wait_until(lambda: env.lib.watch_status()[0].state == "watching"
-               and all(d.available for d in env.lib.documents()) and settled(env.lib),
+    wait_until(lambda: env.lib.watching.watch_status()[0].state == "watching"
+               and all(d.available for d in env.lib.catalog.documents()) and settled(env.lib),
                what="available again")
     assert doc_paths(env.lib) == ids
     assert env.encoder().total == encoded     # nothing re-embedded
@@ -461,8 +461,8 @@ def test_stopping_during_indexing_leaves_the_library_consistent(env):
         shutil.copy(p, env.folder / p.name)
     wait_until(lambda: env.events.of("indexed") or indexed_count(env.lib) > 0, timeout=60,
                what="indexing under way")
-    assert env.lib.stop_watching(timeout=60)
-    assert not env.lib.is_watching
+    assert env.lib.watching.stop_watching(timeout=60)
+    assert not env.lib.watching.is_watching
     assert_consistent(env.lib)
     assert indexed_count(env.lib) < 80   # really stopped midway (the rest queued or still settling)
     start(env)                                 # picks up where it stopped
@@ -479,7 +479,7 @@ def test_inotify_limit_falls_back_to_polling_and_says_how_to_fix_it(env, monkeyp
 
     monkeypatch.setattr(watcher_mod, "native_observer", no_inotify)
     start(env, poll_interval_s=0.3)
-    status = env.lib.watch_status()[0]
+    status = env.lib.watching.watch_status()[0]
     assert status.state == "polling"
     assert "fs.inotify.max_user_watches" in status.message
     assert env.events.of("polling")
@@ -489,7 +489,7 @@ def test_inotify_limit_falls_back_to_polling_and_says_how_to_fix_it(env, monkeyp
 
 def test_forced_polling_follows_changes(env):
     start(env, use_polling=True, poll_interval_s=0.3)
-    assert env.lib.watch_status()[0].state == "polling"
+    assert env.lib.watching.watch_status()[0].state == "polling"
     write(env.folder / "p.txt", note("pollone"))
     wait_until(lambda: fts_paths(env.lib, "pollone") and settled(env.lib), what="polled create")
     os.rename(env.folder / "p.txt", env.folder / "q.txt")
@@ -533,15 +533,28 @@ def test_a_file_arriving_in_a_paused_folder_waits_counted_and_runs_on_resume(env
     the folder was not watched. It is now; the file waits in the queue until resume."""
     f = env.folder
     write(f / "first.txt", note("firstword"))
-    env.lib.index()
-    env.lib.set_folder_paused(f, True)
+    env.lib.indexer.index()
+    env.lib.catalog.set_folder_paused(f, True)
     start(env)
     write(f / "arrived.txt", note("arrivedword"))
     wait_until(lambda: env.lib.folders()[0].pending == 1, what="the arrival counted")
-    assert env.lib.pending_jobs() == 0                 # nothing an indexing run would take
-    assert env.lib.process_jobs().indexed == 0      # a run leaves it waiting
+    assert env.lib.indexer.pending_jobs() == 0         # nothing an indexing run would take
+    assert env.lib.indexer.process_jobs().indexed == 0  # a run leaves it waiting
     assert fts_paths(env.lib, "arrivedword") == set()
-    env.lib.set_folder_paused(f, False)
+    env.lib.catalog.set_folder_paused(f, False)
     wait_until(lambda: fts_paths(env.lib, "arrivedword") == {str(f / "arrived.txt")}, what="indexed on resume")
     wait_until(lambda: env.lib.folders()[0].pending == 0, what="nothing waits")
     assert_consistent(env.lib)
+
+
+def test_what_the_watcher_writes_is_told_by_the_window_not_through_changed(env):
+    """The watcher's thread calls the indexer's marked writes; they tell nothing through
+    ``events.changed`` (the window's session announces the watcher's work on its own), so
+    a file indexed by the watcher is not announced twice."""
+    heard: list = []
+    env.lib.events.changed.subscribe(heard.append)
+    start(env)
+    write(env.folder / "a.txt", note("lighthouseword"))
+    wait_until(lambda: indexed_count(env.lib) == 1 and settled(env.lib), what="a.txt indexed")
+    assert env.lib.watching.stop_watching(timeout=60)
+    assert env.events.of("indexed") and heard == []

@@ -23,13 +23,13 @@ def test_a_paused_folder_is_left_alone_until_resumed(env):
     write(other / "b.txt", note("pausedword"))
     write(env.folder / "a.txt", note("activeword"))
     env.lib.add_folder(other)
-    env.lib.set_folder_paused(other, True)
-    env.lib.index()
+    env.lib.catalog.set_folder_paused(other, True)
+    env.lib.indexer.index()
     assert fts_paths(env.lib, "activeword") and not fts_paths(env.lib, "pausedword")
     info = {f.path: f for f in env.lib.folders()}
     assert info[str(other.resolve())].paused and info[str(other.resolve())].state == "paused"
-    env.lib.set_folder_paused(other, False)
-    env.lib.index()
+    env.lib.catalog.set_folder_paused(other, False)
+    env.lib.indexer.index()
     assert fts_paths(env.lib, "pausedword") == {str(other.resolve() / "b.txt")}
 
 
@@ -48,7 +48,7 @@ def test_folders_added_paused_and_removed_while_watching(env):
 
     # paused: still watched, a change there waits in the queue (the Waiting column counts
     # it) and is not read
-    env.lib.set_folder_paused(added, True)
+    env.lib.catalog.set_folder_paused(added, True)
     wait_until(lambda: folder_id in env.lib.watching.watcher._paused, what="the pause seen by the watcher")
     write(added / "while_paused.txt", note("whilepaused"))
     wait_until(lambda: env.lib.store.count("SELECT COUNT(*) FROM jobs WHERE path LIKE '%while_paused.txt'"),
@@ -57,11 +57,11 @@ def test_folders_added_paused_and_removed_while_watching(env):
     wait_until(lambda: fts_paths(env.lib, "proofword"), what="a change in the watched folder")
     assert not fts_paths(env.lib, "whilepaused")
     # resumed: what changed meanwhile is caught up
-    env.lib.set_folder_paused(added, False)
+    env.lib.catalog.set_folder_paused(added, False)
     wait_until(lambda: fts_paths(env.lib, "whilepaused"), what="caught up after resuming")
 
     # removed: its documents leave the library, the other folder's stay
-    env.lib.remove_folder(added)
+    env.lib.catalog.remove_folder(added)
     wait_until(lambda: env.lib.watching.watcher.state_of(folder_id)[0] == "idle", what="removed folder let go")
     assert not any(p.startswith(str(added.resolve())) for p in doc_paths(env.lib))
     assert fts_paths(env.lib, "proofword")

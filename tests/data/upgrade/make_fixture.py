@@ -81,39 +81,40 @@ def main() -> int:
         lib.add_exclusion("drafts/", folder=None)
         lib.add_folder(docs)
         lib.add_exclusion("*.bak", folder=docs)
-        lib.index()
-        chunks = {c.text: c.id for d in lib.documents() for c in lib.chunks_of(d.id)}
+        lib.indexer.index()
+        chunks = {c.text: c.id for d in lib.catalog.documents() for c in lib.catalog.chunks_of(d.id)}
 
         def chunk(words: str) -> int:
             return next(cid for text, cid in chunks.items() if words in text)
 
-        lib.label_pair(chunk("Compost made"), chunk("Prune the lower"), True)
-        lib.label_pair(chunk("The sleeper train"), chunk("Each compartment"), True)
-        lib.label_pair(chunk("Feed the starter"), chunk("The sleeper train"), False)
-        lib.label_pair(chunk("A long cold proof"), chunk("Compost made"), False)
-        lib.label_relevance("when does the night train arrive", chunk("The sleeper train"), True)
-        lib.label_relevance("how to bake bread", chunk("The shed roof"), False)
-        trained = lib.train(epochs=1, batch_size=4, held_out=0.0, check_forgetting=False, name="fixture-ft")
-        lib.mine_duplicates(full=True)
-        pairs = lib.duplicate_pairs(include_ignored=True)
+        lib.label_table.label_pair(chunk("Compost made"), chunk("Prune the lower"), True)
+        lib.label_table.label_pair(chunk("The sleeper train"), chunk("Each compartment"), True)
+        lib.label_table.label_pair(chunk("Feed the starter"), chunk("The sleeper train"), False)
+        lib.label_table.label_pair(chunk("A long cold proof"), chunk("Compost made"), False)
+        lib.label_table.label_relevance("when does the night train arrive", chunk("The sleeper train"), True)
+        lib.label_table.label_relevance("how to bake bread", chunk("The shed roof"), False)
+        trained = lib.training.train(epochs=1, batch_size=4, held_out=0.0, check_forgetting=False, name="fixture-ft")
+        lib.discovery.mine_duplicates(full=True)
+        pairs = lib.discovery.duplicate_pairs(include_ignored=True)
         tomato = next(p for p in pairs if "Tomatoes need" in p.a.text and "Tomatoes need" in p.b.text)
-        lib.decide_pair(tomato.id, "confirmed")
+        lib.discovery.decide_pair(tomato.id, "confirmed")
         others = [p for p in pairs if p.id != tomato.id]
         if others:
-            lib.decide_pair(others[0].id, "ignore")
+            lib.discovery.decide_pair(others[0].id, "ignore")
         manifest = {
             "release": __version__,
             "schema_version": latest_version(),
-            "documents": sorted(d.path.rsplit("/", 1)[-1] for d in lib.documents()),
+            "documents": sorted(d.path.rsplit("/", 1)[-1] for d in lib.catalog.documents()),
             "passages": sorted(chunks),
-            "labels": sorted((lab.kind, lab.sentence1, lab.sentence2, lab.label) for lab in lib.labels()),
-            "exclusions": sorted((e.pattern, e.folder_id is not None) for e in lib.exclusion_list()),
+            "labels": sorted((lab.kind, lab.sentence1, lab.sentence2, lab.label) for lab in lib.label_table.labels()),
+            "exclusions": sorted((e.pattern, e.folder_id is not None) for e in lib.exclusions.list()),
             "decisions": sorted(
-                (p.a.text, p.b.text, p.decision) for p in lib.duplicate_pairs(include_ignored=True) if p.decision),
-            "models": sorted((m.name, m.kind, m.dim, m.active) for m in lib.models()),
+                (p.a.text, p.b.text, p.decision)
+                for p in lib.discovery.duplicate_pairs(include_ignored=True) if p.decision),
+            "models": sorted((m.name, m.kind, m.dim, m.active) for m in lib.versions.models()),
             "finetuned": trained.name,
-            "finetuned_report": next(m.report for m in lib.models() if m.kind == "finetuned"),
-            "active_vectors": lib.models()[0].vectors,
+            "finetuned_report": next(m.report for m in lib.versions.models() if m.kind == "finetuned"),
+            "active_vectors": lib.versions.models()[0].vectors,
         }
     finally:
         lib.close()
