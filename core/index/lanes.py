@@ -24,14 +24,17 @@ from dataclasses import fields
 from typing import Any
 
 from core.extract.options import Extractor
+from core.index.prepare import Prepared
+from core.index.progress import Tracker
+from core.index.seams import IndexerParts
 from core.types import IndexReport
 
 POLL_S = 0.2
 
 
 class ExtractionLanes:
-    def __init__(self, indexer: Any, report: IndexReport, tracker: Any, extractor: Extractor,
-                 new_extractor: Callable[[], Any], read_ahead: int) -> None:
+    def __init__(self, indexer: IndexerParts, report: IndexReport, tracker: Tracker, extractor: Extractor,
+                 new_extractor: Callable[[], Extractor], read_ahead: int) -> None:
         self.indexer = indexer
         self.report = report
         self.tracker = tracker
@@ -126,7 +129,7 @@ class ExtractionLanes:
                 item = self.indexer.preparer.prepare(job, extractor, report, self.stop, scanned, self._put)
                 if item is None:
                     break
-                passages = len(item.chunks) if hasattr(item, "chunks") else None
+                passages = len(item.chunks) if isinstance(item, Prepared) else None
                 self.tracker.read(job.path or "", passages, time.monotonic() - began)
                 self._put(item)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer

@@ -17,13 +17,12 @@ by the next run.
 
 from __future__ import annotations
 
-from typing import Any
-
 from core import faults
 from core.cancel import CancelToken
 from core.chunk import SEPARATOR
 from core.dupes.normalize import normalize_text
 from core.index.encode import encode_group
+from core.index.progress import Tracker
 from core.index.seams import IndexerParts
 from core.types import Chunk, IndexReport
 
@@ -61,7 +60,7 @@ def split_passages(rows: list[tuple]) -> list[Chunk]:
     return out
 
 
-def run_split_jobs(indexer: IndexerParts, report: IndexReport, tracker: Any, cancel: CancelToken | None,
+def run_split_jobs(indexer: IndexerParts, report: IndexReport, tracker: Tracker, cancel: CancelToken | None,
                    touched: list[int]) -> None:
     """Split every document that has a 'split' job (the Indexer's step after embed jobs)."""
     store, catalog, versions = indexer.store, indexer.catalog, indexer.versions
