@@ -4,6 +4,7 @@ tokenizer), saved in and loaded from its sentence-transformers folder."""
 from __future__ import annotations
 
 import inspect
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,13 @@ from core.encoder.folder_format import (
     write_json,
 )
 from core.errors import ModelError
+
+# A Hugging Face fast tokenizer sets its truncation and padding on the shared Rust tokenizer
+# before each call: a count (no truncation) beside an encoding (truncated at the model's
+# length) in another thread could be counted truncated, and a paragraph too long for the
+# model was then kept whole. Its calls take turns (a lock per process: the module stays
+# deep-copyable).
+_TOKENIZER_TURN = threading.Lock()
 
 
 class Transformer(nn.Module):
@@ -94,15 +102,16 @@ class Transformer(nn.Module):
     # -- texts -> ids -------------------------------------------------------------------
     def tokenize_unpadded(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text, with special tokens, truncated at max_seq_length."""
-        enc = self.tokenizer(
-            texts,
-            add_special_tokens=True,
-            truncation="longest_first",
-            max_length=self.max_seq_length,
-            padding=False,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-        )
+        with _TOKENIZER_TURN:
+            enc = self.tokenizer(
+                texts,
+                add_special_tokens=True,
+                truncation="longest_first",
+                max_length=self.max_seq_length,
+                padding=False,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )
         return enc["input_ids"]
 
     def pad(self, ids: list[list[int]], device: torch.device) -> dict[str, Tensor]:
@@ -124,26 +133,28 @@ class Transformer(nn.Module):
         return {k: v.to(device) for k, v in batch.items()}
 
     def tokenize(self, texts: list[str]) -> dict[str, Tensor]:
-        return dict(
-            self.tokenizer(
-                texts,
-                padding=True,
-                truncation="longest_first",
-                max_length=self.max_seq_length,
-                return_tensors="pt",
+        with _TOKENIZER_TURN:
+            return dict(
+                self.tokenizer(
+                    texts,
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.max_seq_length,
+                    return_tensors="pt",
+                )
             )
-        )
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        enc = self.tokenizer(
-            texts,
-            add_special_tokens=True,
-            truncation=False,
-            padding=False,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-            verbose=False,
-        )
+        with _TOKENIZER_TURN:
+            enc = self.tokenizer(
+                texts,
+                add_special_tokens=True,
+                truncation=False,
+                padding=False,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+                verbose=False,
+            )
         return [len(x) for x in enc["input_ids"]]
 
     # -- forward ------------------------------------------------------------------------

@@ -437,3 +437,46 @@ def test_torch_threads_are_never_resized_while_another_thread_computes():
     assert seen_inside == [before]          # the batch kept its threads to the end
     assert torch.get_num_threads() == before
     torch.set_num_threads(original)
+
+
+class _HeldTokenizer:
+    """The model's tokenizer, holding every truncating call (an encoding) until released."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.inside = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        if kwargs.get("truncation") not in (False, None):
+            self.inside.set()
+            assert self.release.wait(30)
+        return self.inner(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_counting_tokens_waits_for_an_encoding_in_another_thread(tiny):
+    """A fast tokenizer switches truncation on for an encoding: a count made meanwhile in
+    another thread (the indexer chunks while it encodes) must not share that state, or a
+    paragraph too long for the model is counted short and kept whole."""
+    held = _HeldTokenizer(tiny.transformer.tokenizer)
+    tiny.transformer.tokenizer = held
+    long_text = " ".join(f"word{i}" for i in range(3 * tiny.max_seq_length))
+    try:
+        encoding = threading.Thread(target=tiny.encode, args=([long_text],))
+        encoding.start()
+        assert held.inside.wait(30)
+        counts: list[int] = []
+        counting = threading.Thread(target=lambda: counts.extend(tiny.count_tokens([long_text])))
+        counting.start()
+        counting.join(0.3)
+        assert counting.is_alive()            # it waits for its turn at the tokenizer
+        held.release.set()
+        encoding.join(30)
+        counting.join(30)
+        assert counts[0] > tiny.max_seq_length
+    finally:
+        held.release.set()
+        tiny.transformer.tokenizer = held.inner
