@@ -14,7 +14,6 @@ miss is measured (bench/bench_archive.py, recall against an exact scan), never a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -51,52 +50,33 @@ def graph_pairs(
     each group's representative row and ``vectors`` the rows' normalized vectors; a
     group's vector is its representative's, as in the blocked scan."""
     total = int(query_groups.size)
-    starts = list(range(0, total, BATCH))
-
-    def ask(s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    for s in range(0, total, BATCH):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         qg = query_groups[s : s + BATCH].astype(np.int64)
         qvecs = vectors[rep_rows[qg]].astype(np.float32, copy=False)
-        return qg, qvecs, graph.neighbours(qvecs, NEIGHBOURS)
-
-    # The graph is asked about the next batch while this one is scored (its search lets go
-    # of the GIL): the scoring no longer leaves the cores idle, a third of the time at 1M.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likewise-mine") as pool:
-        pending = pool.submit(ask, starts[0]) if starts else None
-        for i, s in enumerate(starts):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            assert pending is not None
-            qg, qvecs, keys = pending.result()
-            pending = pool.submit(ask, starts[i + 1]) if i + 1 < len(starts) else None
-            yield _batch_pairs(graph, ids, group, rep_rows, vectors, qg, qvecs, keys, threshold)
-            if progress:
-                progress(min(s + BATCH, total), total)
-
-
-def _batch_pairs(
-    graph: NeighbourGraph, ids: np.ndarray, group: np.ndarray, rep_rows: np.ndarray, vectors: np.ndarray,
-    qg: np.ndarray, qvecs: np.ndarray, keys: np.ndarray, threshold: float,
-) -> Hits:
-    """One batch's pairs from its candidates ``keys``, asking again where needed."""
-    rows, cols, sims, full = _score(keys, ids, group, rep_rows, vectors, qg, qvecs, threshold)
-    wide = np.flatnonzero(full)
-    lost = np.setdiff1d(np.flatnonzero(~_found_itself(keys, ids, group, qg)), wide)
-    if lost.size:   # the search strayed into another region of the graph: again, far wider
-        keep = ~np.isin(rows, lost)
-        rows, cols, sims = rows[keep], cols[keep], sims[keep]
-        l_rows, l_cols, l_sims, _ = _score(graph.neighbours(qvecs[lost], WIDE_NEIGHBOURS, LOST_BREADTH), ids,
-                                           group, rep_rows, vectors, qg[lost], qvecs[lost], threshold)
-        rows = np.concatenate([rows, lost[l_rows]])
-        cols, sims = np.concatenate([cols, l_cols]), np.concatenate([sims, l_sims])
-    if wide.size:
-        keep = ~np.isin(rows, wide)
-        rows, cols, sims = rows[keep], cols[keep], sims[keep]
-        w_rows, w_cols, w_sims, _ = _score(graph.neighbours(qvecs[wide], WIDE_NEIGHBOURS), ids, group,
-                                           rep_rows, vectors, qg[wide], qvecs[wide], threshold)
-        rows = np.concatenate([rows, wide[w_rows]])
-        cols, sims = np.concatenate([cols, w_cols]), np.concatenate([sims, w_sims])
-    rows, cols, sims = _cap_rows(rows, cols, sims, MAX_PER_ROW)
-    return qg[rows], cols, sims
+        keys = graph.neighbours(qvecs, NEIGHBOURS)
+        rows, cols, sims, full = _score(keys, ids, group, rep_rows, vectors, qg, qvecs, threshold)
+        wide = np.flatnonzero(full)
+        lost = np.setdiff1d(np.flatnonzero(~_found_itself(keys, ids, group, qg)), wide)
+        if lost.size:   # the search strayed into another region of the graph: again, far wider
+            keep = ~np.isin(rows, lost)
+            rows, cols, sims = rows[keep], cols[keep], sims[keep]
+            l_rows, l_cols, l_sims, _ = _score(graph.neighbours(qvecs[lost], WIDE_NEIGHBOURS, LOST_BREADTH), ids,
+                                               group, rep_rows, vectors, qg[lost], qvecs[lost], threshold)
+            rows = np.concatenate([rows, lost[l_rows]])
+            cols, sims = np.concatenate([cols, l_cols]), np.concatenate([sims, l_sims])
+        if wide.size:
+            keep = ~np.isin(rows, wide)
+            rows, cols, sims = rows[keep], cols[keep], sims[keep]
+            w_rows, w_cols, w_sims, _ = _score(graph.neighbours(qvecs[wide], WIDE_NEIGHBOURS), ids, group,
+                                               rep_rows, vectors, qg[wide], qvecs[wide], threshold)
+            rows = np.concatenate([rows, wide[w_rows]])
+            cols, sims = np.concatenate([cols, w_cols]), np.concatenate([sims, w_sims])
+        rows, cols, sims = _cap_rows(rows, cols, sims, MAX_PER_ROW)
+        yield qg[rows], cols, sims
+        if progress:
+            progress(min(s + BATCH, total), total)
 
 
 def _found_itself(keys: np.ndarray, ids: np.ndarray, group: np.ndarray, qg: np.ndarray) -> np.ndarray:
