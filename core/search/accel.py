@@ -10,7 +10,7 @@ Two engines, chosen by size:
   (5k-50k vectors take well under 10 ms and the answer is exact);
 - from ``ANN_THRESHOLD`` up: a usearch HNSW graph over int8-quantized vectors finds
   candidates (k + 40; 4 per wanted result under a filter), which are re-scored with the store's
-  float vectors (point lookups through SQLite's memory map), so the order and the scores
+  float vectors (point lookups, ~250 us each through the OS file cache), so the order and the scores
   are exact among the candidates. usearch was
   chosen over faiss for its int8 graph (about 0.8 GiB projected at 1M x 384, against
   1.5 GiB for float32 exact or HNSW-flat) and its add/remove by key, which keeping in
