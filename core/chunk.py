@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import InvalidInputError
-from core.extract.furniture import REPEAT_PAGES, fuzzy_canon
+from core.extract.furniture import REPEAT_PAGES, fuzzy_canon, letters
 from core.text import is_fragment, split_sentences
 from core.types import Block, Chunk
 
@@ -297,6 +297,10 @@ def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) 
 # A passage whose letters recur on at least this share of a document's pages (and on
 # REPEAT_PAGES pages at least) is furniture, however OCR spelled it on each page.
 NOISE_PAGE_SHARE = 0.5
+# Only passages this short are compared fuzzily (a running header is a line): difflib on
+# every pair of a long document's paragraphs that share trigrams cost seconds per PDF,
+# and indexing ran 3x slower; longer passages count as repeats when their letters are equal.
+NOISE_FUZZY_MAX = 200
 
 
 def noise_flags(chunks: Sequence[Chunk]) -> list[bool]:
@@ -310,10 +314,14 @@ def noise_flags(chunks: Sequence[Chunk]) -> list[bool]:
     pages = {p for c in chunks for p in (c.page_start, c.page_end) if p is not None}
     if len(pages) < REPEAT_PAGES:
         return flags
-    canon = fuzzy_canon(c.text for c in chunks)
+    canon = fuzzy_canon(c.text for c in chunks if len(c.text) <= NOISE_FUZZY_MAX)
+
+    def rep(text: str) -> str:
+        return canon.get(text) or "\0" + letters(text)      # long: its letters, exactly
+
     seen: dict[str, set[int]] = {}
     for c in chunks:
         if c.page_start is not None:
-            seen.setdefault(canon[c.text], set()).add(c.page_start)
+            seen.setdefault(rep(c.text), set()).add(c.page_start)
     need = max(REPEAT_PAGES, NOISE_PAGE_SHARE * len(pages))
-    return [f or len(seen.get(canon[c.text], ())) >= need for f, c in zip(flags, chunks, strict=True)]
+    return [f or len(seen.get(rep(c.text), ())) >= need for f, c in zip(flags, chunks, strict=True)]

@@ -142,3 +142,31 @@ def test_titles_are_real_titles_or_the_file_name():
     assert choose_title("", register, path) == "report-2019"
     paper = [Block("A Study of Harbour Walls", page=1), Block(BODY[0], page=1)]
     assert choose_title("Microsoft Word - draft3.doc", paper, path) == "A Study of Harbour Walls"
+
+
+def test_long_passages_are_never_compared_fuzzily_only_short_ones(monkeypatch):
+    """A running header is a line: only passages that short are compared with difflib (on a
+    long document's paragraphs that cost seconds per file and made indexing 3x slower).
+    A long passage repeated with the same letters on most pages is still noise."""
+    import core.extract.furniture as furniture
+
+    compared: list[int] = []
+    real = furniture.SequenceMatcher
+
+    def counting(junk, a, b, **kw):
+        compared.append(max(len(a), len(b)))
+        return real(junk, a, b, **kw)
+
+    monkeypatch.setattr(furniture, "SequenceMatcher", counting)
+    disclaimer = "This report is confidential and meant only for the members of the harbour board. " * 3
+    chunks = []
+    for page in range(1, 7):
+        chunks.append(_chunk(len(chunks), ["Proceedings of the Harbour Board, volume three",
+                                           "Proceedings of the Harb0ur Board, volume three"][page % 2], page))
+        body = " ".join(BODY[(page + j) % 6] for j in range(4))      # long paragraphs sharing many trigrams
+        chunks.append(_chunk(len(chunks), body, page))
+        chunks.append(_chunk(len(chunks), disclaimer.replace("report", "Report") if page % 2 else disclaimer, page))
+    flags = noise_flags(chunks)
+    assert compared and max(compared) <= 200
+    for c, flag in zip(chunks, flags, strict=True):
+        assert flag == (c.text.startswith(("Proceedings", "This"))), c.text
