@@ -69,6 +69,7 @@ def _cluster_key(text_hashes: list[str]) -> str:
         h.update(t.encode("ascii"))
     return f"cluster:{h.hexdigest()}"
 
+
 def _compact(ids: np.ndarray, vecs: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``ids[keep]`` and ``vecs[keep]`` written over the arrays' own first rows, a block at a
     time (never a second copy of every vector); returned as views of them."""
