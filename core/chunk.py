@@ -316,12 +316,10 @@ def noise_flags(chunks: Sequence[Chunk]) -> list[bool]:
         return flags
     canon = fuzzy_canon(c.text for c in chunks if len(c.text) <= NOISE_FUZZY_MAX)
 
-    def rep(text: str) -> str:
-        return canon.get(text) or "\0" + letters(text)      # long: its letters, exactly
-
+    keys = [canon.get(c.text) or "\0" + letters(c.text) for c in chunks]   # long: its letters, exactly
     seen: dict[str, set[int]] = {}
-    for c in chunks:
+    for k, c in zip(keys, chunks, strict=True):
         if c.page_start is not None:
-            seen.setdefault(rep(c.text), set()).add(c.page_start)
+            seen.setdefault(k, set()).add(c.page_start)
     need = max(REPEAT_PAGES, NOISE_PAGE_SHARE * len(pages))
-    return [f or len(seen.get(rep(c.text), ())) >= need for f, c in zip(flags, chunks, strict=True)]
+    return [f or len(seen.get(k, ())) >= need for f, k in zip(flags, keys, strict=True)]
