@@ -93,7 +93,8 @@ if [ -n "$DEB" ]; then
     [ "$deb_mb" -le "$MAX_DOWNLOAD_MB" ] || too_big="$too_big $(basename "$DEB") ${deb_mb} MB;"
 fi
 echo "largest parts of _internal (MB):"
-du -sm "$APP/_internal"/* | sort -rn | head -12 | sed 's/^/  /'
+# awk reads to the end, so sort never meets a closed pipe (head would make pipefail fail with 141)
+du -sm "$APP/_internal"/* | sort -rn | awk 'NR <= 12 { print "  " $0 }'
 [ -z "$too_big" ] || fail "over the size targets:$too_big"
 
 step "likewise --version"
@@ -225,7 +226,7 @@ set -e
 cat "$WORK/gui.log"
 [ $rc -eq 124 ] || fail "the window exited with $rc before 15 s"
 if grep -q "Traceback" "$WORK/gui.log"; then fail "the window printed a traceback"; fi
-window_s=$(sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' "$WORK/gui.log" | head -1)
+window_s=$(sed -n 's/^window shown after \([0-9.]*\) s$/\1/p' "$WORK/gui.log" | awk 'NR == 1')
 
 step "Find similar from the file manager: the installed desktop entry's action, run as the desktop runs it"
 # install.sh puts likewise-similar.desktop in the user's menus; its Exec line is unquoted
