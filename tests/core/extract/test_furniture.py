@@ -96,3 +96,49 @@ def test_federal_register_has_no_verdate_line_and_keeps_its_body(federal_registe
             "checklist would inform the flightcrew to accomplish the Airspeed Unreliable checklist.") in texts
     # body lines that repeat at page tops ("(4) In the Operating Procedures chapter, ...") stay
     assert sum("In the Operating Procedures chapter" in t for t in texts) >= 5
+
+
+def _body_line(i: int) -> str:
+    """A line of a book's body: common English words in an order of its own."""
+    import random
+
+    words = ("the river ran down through a valley of old stone and young grass where people built "
+             "their houses near water because land was cheap there after many years of hard work "
+             "farmers learned which crops would grow in that soil while traders brought salt iron "
+             "cloth and news from cities beyond mountains some families kept sheep others fished "
+             "children walked each morning toward school under tall trees").split()
+    pick = random.Random(i)
+    return " ".join(pick.choice(words) for _ in range(12))
+
+
+def test_a_running_header_read_differently_on_each_page_is_still_furniture():
+    variants = ["THE RIVER WAR", "THE R1VER WAR", "THE RIVER VVAR", "THE RIVER WAR", "THE RlVER WAR"]
+    pages = [[variant, "", _body_line(i), _body_line(i + 50), "", f"{i + 1}"]
+             for i, variant in enumerate(variants)]
+    kept = strip_furniture(pages)
+    assert all("RIVER" not in line and "VVAR" not in line for lines in kept for line in lines)
+    assert [lines[1] for lines in kept if len(lines) > 1][:2] == [_body_line(0), _body_line(1)]
+
+
+def test_a_books_long_body_lines_are_not_scored_against_each_other(monkeypatch):
+    """A book's edge lines are thousands of distinct body lines that share common trigrams
+    ("the", "her"): difflib scores only lines that share enough of theirs, and never lines
+    longer than any header (fuzzy matching had made extraction 3x slower)."""
+    from core.extract import furniture
+
+    scored = []
+
+    class Counting(furniture.SequenceMatcher):   # type: ignore[misc,name-defined]
+        def ratio(self) -> float:
+            scored.append(1)
+            return super().ratio()
+
+    monkeypatch.setattr(furniture, "SequenceMatcher", Counting)
+    lines = [_body_line(i) for i in range(600)]
+    long_a = "a heading that never ends " * 12
+    canon = furniture.fuzzy_canon(lines + [long_a, long_a.replace("never", "nevr"), "chronicle of kings",
+                                           "chr0nicle of kings"])
+    assert canon["chr0nicle of kings"] == canon["chronicle of kings"]  # a header's OCR variants: one key
+    assert canon[long_a] != canon[long_a.replace("never", "nevr")]    # past FUZZY_MAX: exact only
+    assert len({canon[line] for line in lines}) == len(lines)         # body lines stay apart
+    assert len(scored) < len(lines)                                   # was 4,762 scores: 8 a line
