@@ -135,7 +135,10 @@ def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
     parts = [_part_pattern(k) for k in sorted(furniture) if len(k) >= PART_MIN and "#" in k]
     strong = _strong(pages, furniture)
     strong_parts = [_part_pattern(k) for k in sorted(strong) if len(k) >= PART_MIN and "#" in k]
-    return [_peel(_drop_strong(lines, strong, strong_parts), furniture, parts) for lines in pages]
+    stripped = [_peel(_drop_strong(lines, strong, strong_parts), furniture, parts) for lines in pages]
+    if not any(line.strip() for lines in stripped for line in lines):
+        return pages   # every line "recurred": pages alike (a form printed twice), not furniture
+    return stripped
 
 
 # -- margin numbering ------------------------------------------------------------------

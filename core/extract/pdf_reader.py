@@ -48,6 +48,7 @@ from core.types import ENCRYPTED, ERROR, INDEXED, NO_TEXT, Block, ExtractResult
 MIN_TEXT_CHARS = 4
 SCANNED_MAX_CHARS = 20      # a page with fewer readable letters/digits may be a scan
 NO_TEXT_REASON = "no extractable text (scanned or image-only; OCR is turned off)"
+NO_TEXT_WITH_OCR = "no extractable text (almost no letters on its pages, and no scanned image to read)"
 OCR_FOUND_NOTHING = "no text found: the pages are images and OCR read no text on them"
 
 
@@ -133,8 +134,9 @@ def extract_pdf(path: Path, options: ExtractOptions | None = None,
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=OCR_FOUND_NOTHING)
         if garbage:
             return ExtractResult(status=NO_TEXT, pages=count, title=path.stem, error=UNMAPPED_REASON)
+        reason = NO_TEXT_REASON if not options.ocr else NO_TEXT_WITH_OCR
         return ExtractResult(status=NO_TEXT, pages=count, title=path.stem,
-                             error=NO_TEXT_REASON if count else "the PDF has no pages")
+                             error=reason if count else "the PDF has no pages")
     return ExtractResult(status=INDEXED, blocks=blocks, pages=count, title=_title(reader, blocks, path))
 
 

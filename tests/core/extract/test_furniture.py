@@ -142,3 +142,12 @@ def test_a_books_long_body_lines_are_not_scored_against_each_other(monkeypatch):
     assert canon[long_a] != canon[long_a.replace("never", "nevr")]    # past FUZZY_MAX: exact only
     assert len({canon[line] for line in lines}) == len(lines)         # body lines stay apart
     assert len(scored) < len(lines)                                   # was 4,762 scores: 8 a line
+
+
+def test_pages_alike_from_top_to_bottom_are_the_documents_text_not_its_furniture():
+    """A form printed twice: every line recurs on every page, and stripping it all would
+    leave a document with no text at all ("no extractable text")."""
+    page = ["Application for a parking permit", "Name of the applicant", "Street and number",
+            "Signature and date"]
+    assert strip_furniture([list(page), list(page)]) == [page, page]
+    assert strip_furniture([list(page), list(page), list(page)]) == [page, page, page]
