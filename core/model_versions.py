@@ -57,16 +57,17 @@ class ModelVersions:
 
     # -- loading ----------------------------------------------------------------------
     @reads
-    def load_encoder_for_path(self, path: Path) -> Encoder:
+    def load_encoder_for_path(self, path: Path, digest: str | None = None) -> Encoder:
         """The one place an encoder is loaded from a model folder: the fast int8 export
         on a CPU where it passes its gate, else the fp32 torch encoder
-        (core/encoder/precision.py)."""
+        (core/encoder/precision.py). ``digest``: the folder's content hash when the
+        library already knows it (hashing the bundled model takes ~50 ms a start)."""
         if self._encoder_factory is not None:
             return self._encoder_factory(path)
         from core.encoder.precision import load_encoder
 
         return load_encoder(path, device=self.settings.device, precision=self.settings.precision,
-                            notify=self.encoder_notes.append, stage=self._preparing)
+                            notify=self.encoder_notes.append, stage=self._preparing, digest=digest)
 
     def _preparing(self, text: str, step: int, total: int) -> None:
         self.events.model_preparing.emit(ModelPreparing(text, step, total))
@@ -116,7 +117,8 @@ class ModelVersions:
         with self._encoder_lock:
             enc = self._encoders.get(model_id)
             if enc is None:
-                enc = self.load_encoder_for_path(self.model_folder(model_id))
+                folder = self.model_folder(model_id)
+                enc = self.load_encoder_for_path(folder, self._known_digest(model_id, folder))
                 self._encoders[model_id] = enc
             return enc
 
@@ -216,6 +218,15 @@ class ModelVersions:
             raise NotFoundError(f"no model version {model_id}")
         keys = ("id", "name", "path", "dim", "kind", "parent_id", "created_at", "report")
         return dict(zip(keys, row, strict=True))
+
+    def _known_digest(self, model_id: int, folder: Path) -> str | None:
+        """The content hash the row holds for ``folder``, when the folder's stamp (names,
+        sizes, times of its files) is the one recorded with it: nothing changed since."""
+        row = self.store.query_one("SELECT path, content_hash, content_stamp FROM models WHERE id = ?",
+                                   (model_id,))
+        if row is None or not row[1] or not row[2] or Path(row[0]) != folder:
+            return None
+        return str(row[1]) if stamp(folder) == row[2] else None
 
     @reads
     def content_hash_of(self, model_id: int) -> str:

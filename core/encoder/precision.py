@@ -230,18 +230,20 @@ def gate_verdict(folder: Path) -> dict:
 
 
 def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: str | None = "auto",
-                 notify: Notify | None = None, spec: Any = None, stage: Stage | None = None) -> Encoder:
+                 notify: Notify | None = None, spec: Any = None, stage: Stage | None = None,
+                 digest: str | None = None) -> Encoder:
     """The encoder that serves ``model_dir``: an OnnxEncoder (int8) or a SentenceEncoder.
 
     Making a missing export (first use of a model) needs torch and takes some seconds;
-    a cached export that passed its gate loads without importing torch."""
+    a cached export that passed its gate loads without importing torch. ``digest``: the
+    folder's content hash when the caller knows it (else it is computed)."""
     model_dir = Path(model_dir).expanduser()
     wanted = requested_precision(precision)
     if wanted == "fp32" or not torch_would_use_cpu(device):
         return _fp32(model_dir, device)
     if not model_dir.is_dir():
         raise ModelError(f"model folder not found: {model_dir}")
-    key = content_hash(model_dir)
+    key = digest or content_hash(model_dir)
     folder = find_export(key)
     if folder is not None:
         verdict = gate_verdict(folder)

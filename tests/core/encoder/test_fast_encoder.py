@@ -207,3 +207,27 @@ def test_fp32_setting_and_environment_choose_the_torch_encoder(tiny_model_dir, u
     assert isinstance(load_encoder(tiny_model_dir, spec=LENIENT), SentenceEncoder)
     monkeypatch.delenv("LIKEWISE_PRECISION")
     assert isinstance(load_encoder(tiny_model_dir, precision="fp32"), SentenceEncoder)
+
+
+def test_a_library_reopened_loads_its_encoder_without_hashing_the_model_again(tiny_model_dir, use_fast,
+                                                                             tmp_path, monkeypatch):
+    """The library keeps each model's content hash with a stamp of its files; while the
+    stamp holds, loading the encoder (each CLI search, each window start) reads no weights
+    to find its export (hashing the bundled model took ~50 ms of a 0.6 s search)."""
+    from core.encoder import precision
+    from core.library import Library
+
+    shutil.copytree(tiny_model_dir, tmp_path / "model")
+    model = tmp_path / "model"
+    with Library(path=tmp_path / "lib.sqlite", model_path=model) as lib:
+        first = lib.versions.encoder()
+    hashed: list[Path] = []
+    real_hash = precision.content_hash
+    monkeypatch.setattr(precision, "content_hash", lambda folder: hashed.append(Path(folder)) or real_hash(folder))
+    with Library(path=tmp_path / "lib.sqlite", model_path=model) as lib:
+        again = lib.versions.encoder()
+    assert hashed == [] and type(again) is type(first) and again.precision == first.precision
+    (model / "config.json").write_text((model / "config.json").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with Library(path=tmp_path / "lib.sqlite", model_path=model) as lib:
+        lib.versions.encoder()
+    assert hashed and {p.resolve() for p in hashed} == {model.resolve()}    # a changed file: hashed again
