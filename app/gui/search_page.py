@@ -42,7 +42,7 @@ from app.gui.preview import PreviewPane, slide_of
 from app.gui.results import DOCUMENT, RESULT, SOURCE, ResultDelegate, ResultRole, ResultsModel, Row
 from app.gui.search_keys import SearchKeys
 from app.gui.similar_file_rows import similar_file_rows, source_row
-from app.gui.similarity_words import calibrate_passages, chunk_as_result, document_as_result
+from app.gui.similarity_words import alike_summary, calibrate_passages, chunk_as_result, document_as_result
 from app.gui.tasks import TaskContext, TaskRunner
 from core.changes import LABELS
 from core.pathnames import display_stored
@@ -391,7 +391,7 @@ class SearchPage(QWidget):
         self.current_query = ""
         self.search_edit.clear()
         self._set_rows([Row(SOURCE, source)] + [Row(RESULT, r) for r in found])
-        self.header.setText(f"{count(len(found), 'similar passage')} in other documents")
+        self.header.setText(alike_summary(found, "passage", " in other documents"))
         refresh_marks(self)
         self.results_shown.emit("similar")
 
@@ -457,7 +457,7 @@ class SearchPage(QWidget):
         self.search_edit.clear()
         rows = [source_row(doc)] + [Row(DOCUMENT, r) for r in found]
         self._set_rows(rows)
-        self.header.setText(count(len(found), "similar document"))
+        self.header.setText(alike_summary(found, "document"))
         self.results_shown.emit("similar_docs")
 
     # ------------------------------------------------------------------ preview

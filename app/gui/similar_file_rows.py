@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from app.gui.results import DOCUMENT, RESULT, SOURCE, Row
-from app.gui.similarity_words import calibrate_passages, document_as_result
+from app.gui.similarity_words import alike_summary, calibrate_passages, document_as_result
 from core.types import SearchResult
-from core.words import count
 
 
 def source_row(d: Any) -> Row:
@@ -24,7 +23,7 @@ def similar_file_rows(lib: Any, found: Any) -> tuple[list[Row], str]:
     thresholds = lib.discovery.duplicate_thresholds()
     docs = [document_as_result(sim, lib.catalog.chunk(sim.pairs[0][1]) if sim.pairs else None, thresholds)
             for sim in found.documents]
-    n_docs = count(len(docs), "similar document")
+    n_docs = alike_summary(docs, "document")
     if found.in_library:
         return [source_row(found.document)] + [Row(DOCUMENT, r) for r in docs], n_docs
     calibrate_passages(found.similar_passages, *thresholds)
@@ -32,5 +31,4 @@ def similar_file_rows(lib: Any, found: Any) -> tuple[list[Row], str]:
                           f"Not in your library: read just now, {len(found.passages)} passages, nothing saved", 1.0)
     rows = [Row(SOURCE, source)] + [Row(DOCUMENT, r) for r in docs]
     rows += [Row(RESULT, r) for r in found.similar_passages]
-    n = len(found.similar_passages)
-    return rows, f"{n_docs} \u00b7 {n} similar passage{'s' if n != 1 else ''}"
+    return rows, f"{n_docs} \u00b7 {alike_summary(found.similar_passages, 'passage')}"

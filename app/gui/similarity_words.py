@@ -15,6 +15,7 @@ from typing import Any
 
 from core.search.scores import LOOSE, NEAR_COPY, NOT_ALIKE, SAME_TOPIC, band, strength
 from core.types import SearchResult
+from core.words import count
 
 WORD_COLOURS = {NEAR_COPY: "#15803d", SAME_TOPIC: "#2563eb", LOOSE: "#a16207", NOT_ALIKE: "#6b7280"}
 
@@ -34,6 +35,20 @@ def calibrate_passages(results: list[Any], near: float, related: float) -> None:
         cos = float(r.score or 0.0)
         r.alike = alike_word(cos, near, related)
         r.bar = bar_fraction(cos, near, related)
+
+
+def alike_summary(found: list[Any], noun: str, where: str = "") -> str:
+    """The header of a find-similar list that counts only what is alike: "3 similar
+    passages in other documents, then 22 not alike", or, when nothing reaches "loosely
+    related", "No similar passage in other documents; the 25 closest, not alike, are
+    listed" (the list had said "25 similar passages" over 25 cards saying "not alike")."""
+    alike = sum(1 for r in found if getattr(r, "alike", None) != NOT_ALIKE)
+    rest = len(found) - alike
+    if not found:
+        return f"No similar {noun}{where}"
+    if alike == 0:
+        return f"No similar {noun}{where}; the {len(found):,} closest, not alike, {'is' if rest == 1 else 'are'} listed"
+    return f"{count(alike, 'similar ' + noun)}{where}" + (f", then {rest:,} not alike" if rest else "")
 
 
 def document_words(sim: Any, near: float = 0.0, related: float = 0.0) -> tuple[str, str, float]:

@@ -110,6 +110,24 @@ def test_similarity_words_from_the_measured_thresholds():
     assert [w[2] for w in words] == [1.0, 0.8, 0.5, 0.05] and words[1][1] == "30 of 64 passages match"
 
 
+def test_a_find_similar_header_counts_only_what_is_alike():
+    """25 cards saying "not alike" under "25 similar passages" misled: the header counts
+    the alike ones and says plainly when none is."""
+    from app.gui.similarity_words import alike_summary, calibrate_passages
+
+    near, related = 0.85, 0.70
+    closest = [SimpleNamespace(score=s) for s in (0.35, 0.3, 0.2)]
+    calibrate_passages(closest, near, related)
+    assert alike_summary(closest, "passage", " in other documents") == (
+        "No similar passage in other documents; the 3 closest, not alike, are listed")
+    mixed = [SimpleNamespace(score=s) for s in (0.92, 0.75, 0.3)]
+    calibrate_passages(mixed, near, related)
+    assert alike_summary(mixed, "passage", " in other documents") == (
+        "2 similar passages in other documents, then 1 not alike")
+    assert alike_summary(mixed[:2], "document") == "2 similar documents"
+    assert alike_summary([], "document") == "No similar document"
+
+
 def test_find_similar_shows_words_and_documents_go_by_file_name(qtbot, tmp_path, tiny_model_dir):
     from app.gui.results import DOCUMENT, RESULT
     from app.gui.similarity_words import WORD_COLOURS
