@@ -55,3 +55,16 @@ def test_fifty_thousand_documents_are_listed_a_page_at_a_time_sorted_and_filtere
     assert [d.id for d in model.docs] == [50_000] and model.rowCount() == 1
     panel.table.selectRow(0)
     assert [d.id for d in panel.selected_documents()] == [50_000]
+
+
+def test_a_long_name_stays_on_one_line_with_its_start_and_extension(qtbot):
+    """A row is one line high: wrapped at its hyphen, "020-xmp__output_with_metadata.pdf"
+    had shown as "020-…"; on one line, elided in the middle, it keeps both ends."""
+    from PySide6.QtCore import Qt
+
+    from app.gui.library_panel import LibraryPanel
+
+    panel = LibraryPanel()
+    qtbot.addWidget(panel)
+    assert not panel.table.wordWrap()
+    assert panel.table.textElideMode() == Qt.TextElideMode.ElideMiddle
