@@ -34,6 +34,7 @@ from core.dupes.types import (
     MiningProgress,
     MiningReport,
 )
+from core.dupes.vector_rows import VectorRows, spare_rows
 from core.errors import Cancelled, InvalidInputError
 from core.events import DocumentDeleted, Events
 from core.model_versions import ModelVersions
@@ -70,19 +71,6 @@ def _cluster_key(text_hashes: list[str]) -> str:
     return f"cluster:{h.hexdigest()}"
 
 
-def _compact(ids: np.ndarray, vecs: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``ids[keep]`` and ``vecs[keep]`` written over the arrays' own first rows, a block at a
-    time (never a second copy of every vector); returned as views of them."""
-    dst, block = 0, 65_536
-    for s in range(0, keep.size, block):
-        k = keep[s : s + block]
-        n = int(k.sum())
-        ids[dst : dst + n] = ids[s : s + block][k]
-        vecs[dst : dst + n] = vecs[s : s + block][k]
-        dst += n
-    return ids[:dst], vecs[:dst]
-
-
 def _reaching(edges: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """Which of ``edges`` ([k, 2] group ids) lie in a connected component holding one of
     ``seeds``: reached outwards from the seeds, one step per round."""
@@ -116,7 +104,7 @@ class Miner:
         self.catalog = catalog
         self._dupes_lock = threading.RLock()
         # model id -> (its vec_log follower, chunk ids, vectors): mining's copy of the vectors
-        self._vectors: dict[int, tuple[VecLogFollower, np.ndarray, np.ndarray]] = {}
+        self._vectors: dict[int, tuple[VecLogFollower, VectorRows]] = {}
         self._meta = PassageMeta()      # each passage's document, place and text hash, by chunk id
         events.documents_indexed.subscribe(self._after_documents_indexed)
         events.document_deleted.subscribe(self._on_document_deleted)
@@ -420,64 +408,57 @@ class Miner:
             done += len(rows)
             after = rows[-1][0]
 
-    def _model_vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
+    def _model_vectors(self, model_id: int) -> VectorRows:
         """All (chunk ids, vectors) of a model, kept in memory and brought up to date from
         the store's vector log, so a second mining does not read every vector again."""
         conn = self.store.reader()
         cached = self._vectors.get(model_id)
         follower = cached[0] if cached is not None else VecLogFollower(model_id)
         if cached is not None:
-            _, ids, vecs = cached
-            changes = follower.changes(conn, max_changes=_VEC_RELOAD_FRACTION * max(1, ids.size))
+            rows = cached[1]
+            changes = follower.changes(conn, max_changes=_VEC_RELOAD_FRACTION * max(1, rows.n))
             if changes is None:
-                return ids, vecs
+                return rows
             if not changes.reload:
                 self._meta.forget(changes.added + changes.removed)
-                ids, vecs = self._apply_changes(model_id, ids, vecs, changes)
+                self._apply_changes(model_id, rows, changes)
                 follower.advance(changes.upto)
-                self._vectors[model_id] = (follower, ids, vecs)
-                return ids, vecs
+                return rows
         hi = log_bounds(conn)[1]
         if not self.store.vec_table_exists(model_id):
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+            return VectorRows(np.zeros(0, np.int64), np.zeros((0, 0), np.float32))
         self._meta.clear()
         count = self.store.vector_count(model_id)
-        ids, vecs = self.store.all_vectors(model_id, np.float16 if count >= self.half_from else np.float32)
+        dtype = np.float16 if count >= self.half_from else np.float32
+        rows = VectorRows(*self.store.all_vectors_with_room(model_id, dtype, spare_rows(count)))
         follower.advance(hi)
-        self._vectors[model_id] = (follower, ids, vecs)
-        return ids, vecs
+        self._vectors[model_id] = (follower, rows)
+        return rows
 
-    def _apply_changes(
-        self, model_id: int, ids: np.ndarray, vecs: np.ndarray, changes: VecChanges
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _apply_changes(self, model_id: int, rows: VectorRows, changes: VecChanges) -> None:
+        """The removed and re-written rows leave in place; the live added ones are written
+        into the spare room at the end (core/dupes/vector_rows.py)."""
         touched = np.array(changes.added + changes.removed, dtype=np.int64)
-        keep = ~np.isin(ids, touched)
-        added = changes.added
-        found = self.store.read_vectors(model_id, added) if added else {}   # the live ones
-        added = [c for c in added if c in found]
-        new_vecs = np.stack([found[c] for c in added]) if added else None
-        if not keep.all():       # copying every vector only when some went away
-            ids = ids[keep]
-            vecs = vecs[keep]
-        if new_vecs is not None and new_vecs.size:
-            if vecs.size == 0:
-                vecs = new_vecs.astype(np.float32)
-            else:
-                vecs = np.concatenate([vecs, new_vecs.astype(vecs.dtype)])
-            ids = np.concatenate([ids, np.asarray(added, dtype=np.int64)])
-        return ids, vecs
+        keep = ~np.isin(rows.ids, touched)
+        if not keep.all():
+            rows.keep(keep)
+        found = self.store.read_vectors(model_id, changes.added) if changes.added else {}   # the live ones
+        added = [c for c in changes.added if c in found]
+        if added:
+            rows.append(np.asarray(added, dtype=np.int64), np.stack([found[c] for c in added]))
 
     def _corpus(self, model_id: int) -> engine.Corpus:
-        ids, vecs = self._model_vectors(model_id)
+        held = self._model_vectors(model_id)
+        ids, vecs = held.ids, held.vecs
         found, rows = self._meta.aligned(self.store, ids)
         trivial = found & (rows[:, 3] < 0)
         if trivial.any() and vecs.ndim == 2 and vecs.shape[0] == ids.size:
             # trivial paragraphs are never mined and a chunk's text never changes: they leave
             # mining's copy for good, moved out in place (a filtered copy doubled it: 0.7 GB
             # more at a million passages)
-            ids, vecs = _compact(ids, vecs, ~trivial)
+            held.keep(~trivial)
+            ids, vecs = held.ids, held.vecs
             found, rows = found[~trivial], rows[~trivial]
-            self._vectors[model_id] = (self._vectors[model_id][0], ids, vecs)
         keep = found & (rows[:, 3] >= 0)        # trivial paragraphs are never mined
         if not keep.all():      # a copy of every vector only when some are left out
             ids, rows = ids[keep], rows[keep]

@@ -348,26 +348,32 @@ class Store:
         return np.stack([out[c] for c in chunk_ids]) if chunk_ids else np.zeros((0, 0), np.float32)
 
     def all_vectors(self, model_id: int, dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk_ids int64[n], vectors [n, d] of ``dtype``) for one model version.
+        """(chunk_ids int64[n], vectors [n, d] of ``dtype``) for one model version."""
+        ids, mat, n = self.all_vectors_with_room(model_id, dtype, 0)
+        if n == 0:
+            return np.zeros(0, np.int64), np.zeros((0, 0), dtype)
+        return ids[:n].copy() if n < ids.size else ids, mat[:n] if n == mat.shape[0] else mat[:n].copy()
+
+    def all_vectors_with_room(self, model_id: int, dtype: Any, spare: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """(chunk ids, vectors, n): buffers with ``spare`` rows past the ``n`` read, for a
+        copy that grows (core/dupes/vector_rows.py); vectors are [0, 0] when there are none.
 
         Read into one array sized from the count (a list of a million blobs, joined and
         copied, held the vectors three times over: 4.5 GB at 1M x 384)."""
         name = vec_table(model_id)
         conn = self.reader()
         expected = self.vector_count(model_id)
-        ids = np.zeros(expected, np.int64)
+        ids = np.zeros(expected + spare, np.int64)
         mat: np.ndarray | None = None
         n = 0
         for cid, blob in conn.execute(f"SELECT chunk_id, embedding FROM {name}"):
             vec = np.frombuffer(blob, dtype=np.float32)
             if mat is None:
-                mat = np.empty((max(expected, 1), vec.size), dtype)
+                mat = np.empty((max(ids.size, 1), vec.size), dtype)
             if n == ids.size:   # written to since the count: grow
                 ids = np.concatenate([ids, np.zeros(max(1024, n // 8), np.int64)])
                 mat = np.concatenate([mat, np.empty((ids.size - mat.shape[0], vec.size), dtype)])
             ids[n] = cid
             mat[n] = vec
             n += 1
-        if mat is None or n == 0:
-            return np.zeros(0, np.int64), np.zeros((0, 0), dtype)
-        return ids[:n].copy() if n < ids.size else ids, mat[:n] if n == mat.shape[0] else mat[:n].copy()
+        return ids, (mat if mat is not None else np.zeros((0, 0), dtype)), n

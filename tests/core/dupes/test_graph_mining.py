@@ -127,7 +127,7 @@ def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted,
         monkeypatch.setattr(mining, "RESCORE_PAIRS", 7)     # scored again from the store in many blocks
     _through_graph(lib)
     mined = lib.discovery.mine_duplicates(full=True)
-    assert (lib.miner._vectors[lib.versions.active_model_id()][2].dtype == np.float16) is half
+    assert (lib.miner._vectors[lib.versions.active_model_id()][1].vecs.dtype == np.float16) is half
     assert mined.through_graph
     assert _same(_pairs(lib), by_scan)
     assert lib.store.count("SELECT COUNT(*) FROM dupes_clusters") == scan_clusters
