@@ -85,19 +85,12 @@ def user_addon_dir() -> Path:
     return data_dir() / "addons" / FOLDER
 
 
-def app_addon_dir() -> Path | None:
-    """<app folder>/addons/training: an add-on installed for every user of a bundle."""
-    if not getattr(sys, "frozen", False):
-        return None
-    return Path(sys.executable).resolve().parent / "addons" / FOLDER
-
-
 def addon_dirs() -> list[Path]:
-    dirs = [user_addon_dir()]
-    app = app_addon_dir()
-    if app is not None:
-        dirs.append(app)
-    return dirs
+    """The user's add-on, then <app folder>/addons/training in a packaged app (installed
+    for every user of it)."""
+    from core.paths import addon_roots
+
+    return [root / FOLDER for root in addon_roots()]
 
 
 def activate(frozen: bool | None = None) -> list[Path]:
