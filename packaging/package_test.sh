@@ -388,12 +388,17 @@ t0=$(now)
 traced "$APP/likewise" models activate "$new_id" || fail "activating the fine-tuned version (its int8 export) failed"
 activate_s=$(seconds "$t0")
 search "$APP"
-traced "$APP/likewise" encode "a short sentence" > "$WORK/encode-ft.json" || fail "encode (fine-tuned) failed"
-python3 - "$WORK/encode-ft.json" <<'PY' || fail "the fine-tuned model is not served by its int8 export"
-import json, sys
-out = json.load(open(sys.argv[1]))
-print("fine-tuned encode: precision", out["precision"], "on", out["runtime"])
-assert out["precision"] == "int8", out
+traced "$APP/likewise" models list --json > "$WORK/models-active.json"
+python3 - "$WORK/models-active.json" "$new_id" "$XDG_DATA_HOME/Likewise/fast-models" <<'PY' || fail "the fine-tuned version is not active and whole on its int8 export"
+import json, os, sys
+models = {m["id"]: m for m in json.load(open(sys.argv[1]))}
+new = models[int(sys.argv[2])]
+print("active:", new["name"], "vectors", new["vectors"], "of", new["chunks"])
+assert new["active"] and new["vectors"] == new["chunks"] > 0, new
+exports = [d for d in os.listdir(sys.argv[3]) if os.path.isfile(os.path.join(sys.argv[3], d, "gate.json"))]
+verdicts = [json.load(open(os.path.join(sys.argv[3], d, "gate.json"))) for d in exports]
+print("int8 exports made here:", len(exports), "passed:", [v.get("passed") for v in verdicts])
+assert any(v.get("passed") for v in verdicts), verdicts
 PY
 traced "$APP/likewise" --precision fp32 encode "a short sentence" > /dev/null || fail "fp32 with the add-on failed"
 echo "add-on: install ${addon_install_s} s, fine-tune ${train_s} s, activation (int8 export, re-encoding) ${activate_s} s"
