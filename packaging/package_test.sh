@@ -316,27 +316,6 @@ cmp -s "$WORK/status-before-similar.json" "$WORK/status-after-similar.json" \
     || fail "finding files like an outside file changed the library"
 LIKEWISE_BIN_DIR="$WORK/bin" "$APP/install.sh" --remove > /dev/null
 
-if [ ${#TRACE[@]} -gt 0 ]; then
-    step "network: connect() calls under strace"
-    { grep -c 'connect(' "$STRACE_LOG" || true; } | sed 's/^/connect calls (all families): /'
-    if grep -E 'connect\(.*(AF_INET|AF_INET6)' "$STRACE_LOG"; then
-        fail "a network connection was attempted (above)"
-    fi
-    echo "no AF_INET/AF_INET6 connect() attempted"
-fi
-
-if [ -n "$DEB" ]; then
-    step "the .deb ($DEB)"
-    dpkg-deb --info "$DEB" | sed -n 's/^ \(Package\|Version\|Depends\|Installed-Size\):/  \1:/p'
-    dpkg-deb --contents "$DEB" > "$WORK/deb.txt"
-    for path in ./opt/likewise/likewise ./opt/likewise/likewise-gui ./usr/bin/likewise ./usr/bin/likewise-gui \
-                ./usr/share/applications/likewise.desktop ./usr/share/applications/likewise-similar.desktop \
-                ./usr/share/icons/hicolor/256x256/apps/likewise.png ./opt/likewise/_internal/sqlite_vec/vec0.so; do
-        grep -q " $path\$\| $path -> " "$WORK/deb.txt" || fail "$path is not in the .deb"
-    done
-    echo ".deb holds /opt/likewise, /usr/bin launchers, desktop entries and icons"
-fi
-
 step "the training add-on: install it, fine-tune through the bundle's CLI, search again"
 t0=$(now)
 traced "$APP/likewise" addon install "$ADDON" || fail "addon install failed"
@@ -402,6 +381,27 @@ assert any(v.get("passed") for v in verdicts), verdicts
 PY
 traced "$APP/likewise" --precision fp32 encode "a short sentence" > /dev/null || fail "fp32 with the add-on failed"
 echo "add-on: install ${addon_install_s} s, fine-tune ${train_s} s, activation (int8 export, re-encoding) ${activate_s} s"
+
+if [ ${#TRACE[@]} -gt 0 ]; then
+    step "network: connect() calls under strace"
+    { grep -c 'connect(' "$STRACE_LOG" || true; } | sed 's/^/connect calls (all families): /'
+    if grep -E 'connect\(.*(AF_INET|AF_INET6)' "$STRACE_LOG"; then
+        fail "a network connection was attempted (above)"
+    fi
+    echo "no AF_INET/AF_INET6 connect() attempted"
+fi
+
+if [ -n "$DEB" ]; then
+    step "the .deb ($DEB)"
+    dpkg-deb --info "$DEB" | sed -n 's/^ \(Package\|Version\|Depends\|Installed-Size\):/  \1:/p'
+    dpkg-deb --contents "$DEB" > "$WORK/deb.txt"
+    for path in ./opt/likewise/likewise ./opt/likewise/likewise-gui ./usr/bin/likewise ./usr/bin/likewise-gui \
+                ./usr/share/applications/likewise.desktop ./usr/share/applications/likewise-similar.desktop \
+                ./usr/share/icons/hicolor/256x256/apps/likewise.png ./opt/likewise/_internal/sqlite_vec/vec0.so; do
+        grep -q " $path\$\| $path -> " "$WORK/deb.txt" || fail "$path is not in the .deb"
+    done
+    echo ".deb holds /opt/likewise, /usr/bin launchers, desktop entries and icons"
+fi
 
 step "start times (bundle vs venv)"
 echo "bundle: OCR of one scanned page (index run) ${ocr_s} s"
