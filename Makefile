@@ -149,12 +149,16 @@ bundle: $(BUILD_STAMP)
 		--workpath build/pyinstaller --distpath dist packaging/likewise.spec
 	@du -sh dist/likewise | sed 's/^/bundle: /'
 
-# Linux: also the .tar.xz and the .deb. (Windows: packaging/windows/likewise.nsi;
-# macOS: packaging/macos/make_dmg.sh; both run by .github/workflows/package.yml.)
+# Linux: also the .tar.xz and the .deb, and the training add-on (torch, which the base
+# leaves out: dist/likewise-training-addon-VERSION-linux-ARCH.tar.xz, packaging/make_addon.py,
+# copied from the build environment's own installed distributions).
+# (Windows: packaging/windows/likewise.nsi; macOS: packaging/macos/make_dmg.sh; both run by
+# .github/workflows/package.yml.)
 package: bundle
 ifeq ($(UNAME),Linux)
 	bash packaging/linux/make_tarball.sh $(VERSION)
 	bash packaging/linux/make_deb.sh $(VERSION)
+	$(BUILD_PY) packaging/make_addon.py dist/likewise dist
 endif
 
 # The tools package-test and the tests of CI's own checks use (makensis, desktop-file-validate,

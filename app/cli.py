@@ -18,6 +18,7 @@ COMMAND_MODULES = (     # app/commands/<name>.py, one per group of commands
     "dupes",       # similar-paragraphs (alias dupes)
     "cluster",     # cluster index (Ray), cluster import (shards)
     "exclude",     # exclude
+    "addon",       # addon install FILE, status, remove (the training add-on: torch)
 )
 
 

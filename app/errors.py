@@ -15,6 +15,7 @@ _PREFIX = {
     e.NotFoundError: "Not found",
     e.InvalidInputError: "Invalid input",
     e.TrainingError: "Cannot train",
+    e.AddonMissingError: "Not in this download",
     e.Cancelled: "Cancelled",
 }
 

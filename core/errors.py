@@ -42,6 +42,11 @@ class TrainingError(LikewiseError):
     """Fine-tuning cannot run (no labels, bad settings, ...)."""
 
 
+class AddonMissingError(LikewiseError):
+    """What was asked for needs torch, which the base download leaves out: it comes with
+    the training add-on (core/addon.py). The message names the file and the command."""
+
+
 class DiskFullError(StoreError):
     """The disk holding the library is full. What was written stays; the document being
     written was rolled back and stays queued, so a later run resumes when space is freed."""

@@ -12,6 +12,13 @@ place it was seen.
 
 A library stores both (its ``models`` rows, owned by core/model_versions.py); when the
 stamp of the path it remembers is unchanged, the hash is not computed again.
+
+The packaged app's base download carries the bundled model without its fp32 weights
+(only the torch encoder reads them; they come with the training add-on, issue 31): its
+folder holds ``likewise-identity.json``, written at build time with the weights there,
+and the folder's hash is the recorded one while the weights it names are absent.
+
+    write_identity(folder, out_file)     # at build time: the hash, the files left out
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from pathlib import Path
 # Files that decide a model's vectors. Reports, READMEs and caches do not.
 _WEIGHT_SUFFIXES = (".safetensors",)
 _TOKENIZER_FILES = ("vocab.txt", "merges.txt", "spiece.model", "sentencepiece.bpe.model")
-_IGNORED_JSON = ("training_report.json",)
+IDENTITY_FILE = "likewise-identity.json"
+_IGNORED_JSON = ("training_report.json", IDENTITY_FILE)
 _CHUNK = 1 << 20
 
 
@@ -47,8 +55,12 @@ def model_files(folder: Path | str) -> list[Path]:
 
 
 def content_hash(folder: Path | str) -> str:
-    """sha256 over the relative names and bytes of ``model_files(folder)``."""
+    """sha256 over the relative names and bytes of ``model_files(folder)`` (or the hash
+    recorded in the folder when the weights it names were left out of it)."""
     root = Path(folder)
+    recorded = recorded_hash(root)
+    if recorded is not None:
+        return recorded
     digest = hashlib.sha256()
     for path in model_files(root):
         rel = path.relative_to(root).as_posix().encode("utf-8")
@@ -69,3 +81,32 @@ def stamp(folder: Path | str) -> str:
         st = path.stat()
         parts.append(f"{path.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return "|".join(parts)
+
+
+def recorded_hash(folder: Path | str) -> str | None:
+    """The hash recorded by write_identity, when a file it names as left out is absent."""
+    import json
+
+    path = Path(folder) / IDENTITY_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    left_out = data.get("left_out") or []
+    if isinstance(data, dict) and any(not (Path(folder) / name).exists() for name in left_out):
+        return str(data["content_hash"])
+    return None
+
+
+def write_identity(folder: Path | str, out_file: Path | str) -> dict:
+    """Record the hash of the whole ``folder`` and which of its files (the weights) a
+    copy may leave out; the copy's folder gets ``out_file`` as IDENTITY_FILE."""
+    import json
+
+    root = Path(folder)
+    data = {"content_hash": content_hash(root),
+            "left_out": [p.relative_to(root).as_posix() for p in model_files(root)
+                         if p.name.endswith(_WEIGHT_SUFFIXES)]}
+    Path(out_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_file).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return data

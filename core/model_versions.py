@@ -82,9 +82,9 @@ class ModelVersions:
             from core.encoder.precision import will_export
 
             if will_export(folder, self.settings.device, self.settings.precision):
-                from core.encoder.model import SentenceEncoder as Fp32
+                from core.encoder.precision import export_reason, load_fp32
 
-                shape = Fp32.load(folder, device="cpu")
+                shape = load_fp32(folder, "cpu", export_reason(folder))
                 return shape.name, shape.dim, None
         encoder = self.load_encoder_for_path(folder)
         return encoder.name, encoder.dim, encoder

@@ -21,3 +21,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # unimportable here (None in sys.modules); NNCF_CI is NNCF's own switch for its events.
 sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
 os.environ["NNCF_CI"] = "1"
+# transformers (5.x) kernelizes a loaded model with kernels from the Hub by default, and
+# refuses to load it when the `kernels` package is missing: the packaged app's training
+# add-on leaves that downloader out (offline, never used), so hub kernels are off there.
+try:
+    import importlib.util as _util
+
+    if _util.find_spec("kernels") is None:
+        os.environ.setdefault("USE_HUB_KERNELS", "0")
+except (ImportError, ValueError):
+    os.environ.setdefault("USE_HUB_KERNELS", "0")

@@ -10,6 +10,10 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
+    # The training add-on (torch), when installed: on sys.path before anything imports torch.
+    from core.addon import activate
+
+    activate()
     if sys.argv[1:2] == ["--likewise-extract-worker"]:
         from core.extract.worker import main as worker_main
 

@@ -6,6 +6,10 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
+    # The training add-on (torch), when installed: on sys.path before anything imports torch.
+    from core.addon import activate
+
+    activate()
     from app.gui.main import main
 
     sys.exit(main())

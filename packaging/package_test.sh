@@ -13,6 +13,10 @@
 #      library and on a file from elsewhere: the window shows what is like each
 #   5. all of it under strace: no AF_INET/AF_INET6 connect() is ever attempted
 #   6. the .deb holds /opt/likewise, the launchers and the desktop entries
+#   7. the training add-on (torch is not in the base): before it, `likewise train` and
+#      --precision fp32 say the add-on's message and fail; then `likewise addon install`
+#      into the test's profile, a short fine-tune on a few labelled pairs through the
+#      bundle's CLI, its int8 export on activation, and search still finds the passage
 #
 # Prints the start times of the bundle beside the venv's (.venv, when present).
 set -euo pipefail
@@ -20,14 +24,14 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VERSION=${1:?version}
 TARBALL="dist/likewise-$VERSION-linux-$(uname -m).tar.xz"
-# The sizes a download must keep to: the folder as unpacked, each download. The aim is
-# 700 MB and 300 MB, which this bundle does not reach (torch alone is 460 MB;
-# packaging/README.md, "Sizes"): the limits below (today 1,234 MB and 370 MB, OpenCV out)
-# stop it from growing back, and LIKEWISE_MAX_FOLDER_MB=700 LIKEWISE_MAX_DOWNLOAD_MB=300
-# checks the aim itself.
-MAX_FOLDER_MB=${LIKEWISE_MAX_FOLDER_MB:-1270}
-MAX_DOWNLOAD_MB=${LIKEWISE_MAX_DOWNLOAD_MB:-385}
+# The sizes a download must keep to (issue 31): the folder as unpacked <= 700 MB, each
+# download of the base <= 300 MB. torch is not in the base: it is the training add-on
+# (packaging/make_addon.py), a second download with a limit of its own.
+MAX_FOLDER_MB=${LIKEWISE_MAX_FOLDER_MB:-700}
+MAX_DOWNLOAD_MB=${LIKEWISE_MAX_DOWNLOAD_MB:-300}
+MAX_ADDON_MB=${LIKEWISE_MAX_ADDON_MB:-250}
 DEB=$(ls dist/likewise_"$VERSION"_*.deb 2>/dev/null | head -1 || true)
+ADDON="$ROOT/dist/likewise-training-addon-$VERSION-linux-$(uname -m).tar.xz"
 SHARED=${LIKEWISE_SHARED_DATA:-$ROOT/../shared/data}
 ZEN="py-pdf_sample-files/011-google-doc-document__google-doc-document.pdf"
 ENERGY="pdfplumber/ag-energy-round-up-2017-02-24.pdf"
@@ -39,6 +43,7 @@ seconds() { local t0=$1; python3 -c "import time,sys; print(f'{time.time()-float
 now() { python3 -c 'import time; print(time.time())'; }
 
 [ -f "$TARBALL" ] || fail "$TARBALL not found (make package)"
+[ -f "$ADDON" ] || fail "$ADDON not found (make package)"
 [ -f "$SHARED/pdf_real/$ZEN" ] || fail "shared PDFs not found under $SHARED (set LIKEWISE_SHARED_DATA)"
 if ! command -v strace >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -92,6 +97,9 @@ if [ -n "$DEB" ]; then
     echo "$(basename "$DEB") ${deb_mb} MB"
     [ "$deb_mb" -le "$MAX_DOWNLOAD_MB" ] || too_big="$too_big $(basename "$DEB") ${deb_mb} MB;"
 fi
+addon_mb=$(mb "$(stat -c %s "$ADDON")")
+echo "$(basename "$ADDON") ${addon_mb} MB (the training add-on, limit $MAX_ADDON_MB MB)"
+[ "$addon_mb" -le "$MAX_ADDON_MB" ] || too_big="$too_big $(basename "$ADDON") ${addon_mb} MB;"
 echo "largest parts of _internal (MB):"
 # awk reads to the end, so sort never meets a closed pipe (head would make pipefail fail with 141)
 du -sm "$APP/_internal"/* | sort -rn | awk 'NR <= 12 { print "  " $0 }'
@@ -150,6 +158,21 @@ assert "Explicit is better than implicit" in zen and "Flat is better than nested
 step "likewise search (must find 'Explicit is better than implicit')"
 search "$APP"
 first_search_s=$search_s
+
+step "without the training add-on: training and fp32 say what is missing, and fail"
+ADDON_WORDS="needs the Likewise training add-on (likewise-training-addon-$VERSION-linux-$(uname -m).tar.xz): likewise addon install FILE"
+for cmd in "train" "--precision fp32 encode x"; do
+    set +e
+    # shellcheck disable=SC2086  # the words of $cmd are the command's arguments
+    traced "$APP/likewise" $cmd > "$WORK/noaddon.out" 2>&1
+    rc=$?
+    set -e
+    cat "$WORK/noaddon.out"
+    [ $rc -ne 0 ] || fail "likewise $cmd succeeded without torch"
+    grep -qF "$ADDON_WORDS" "$WORK/noaddon.out" || fail "likewise $cmd did not name the training add-on"
+    if grep -q "Traceback" "$WORK/noaddon.out"; then fail "likewise $cmd printed a traceback"; fi
+done
+traced "$APP/likewise" addon status
 
 step "likewise encode: the bundled model's int8 export serves a CPU"
 traced "$APP/likewise" encode "a short sentence" > "$WORK/encode.json" || fail "encode failed"
@@ -293,6 +316,72 @@ cmp -s "$WORK/status-before-similar.json" "$WORK/status-after-similar.json" \
     || fail "finding files like an outside file changed the library"
 LIKEWISE_BIN_DIR="$WORK/bin" "$APP/install.sh" --remove > /dev/null
 
+step "the training add-on: install it, fine-tune through the bundle's CLI, search again"
+t0=$(now)
+traced "$APP/likewise" addon install "$ADDON" || fail "addon install failed"
+addon_install_s=$(seconds "$t0")
+traced "$APP/likewise" addon status --json > "$WORK/addon.json"
+python3 - "$WORK/addon.json" <<'PY' || fail "the installed add-on does not serve torch"
+import json, sys
+status = json.load(open(sys.argv[1]))
+print("add-on:", [(a["path"], a["manifest"].get("torch"), a["fits"]) for a in status["installed"]])
+assert status["torch"] and status["installed"] and status["installed"][0]["fits"], status
+PY
+python3 - "$WORK/pairs.csv" <<'PY'
+import csv, sys
+rows = [("Explicit is better than implicit.", "Say what you mean in code rather than hiding it.", 1),
+        ("Flat is better than nested.", "Prefer shallow structures to deep nesting.", 1),
+        ("Readability counts.", "Code is read more often than it is written.", 1),
+        ("Beautiful is better than ugly.", "Elegant code beats clumsy code.", 1),
+        ("Simple is better than complex.", "Keep it simple.", 1),
+        ("Errors should never pass silently.", "Do not swallow exceptions.", 1),
+        ("Explicit is better than implicit.", "Energy prices rose in February.", 0),
+        ("Flat is better than nested.", "The gas market was volatile this week.", 0),
+        ("Readability counts.", "Crude oil inventories fell.", 0),
+        ("Beautiful is better than ugly.", "Natural gas storage report.", 0),
+        ("Simple is better than complex.", "Coal exports to Asia.", 0),
+        ("Errors should never pass silently.", "Electricity demand peaked.", 0)]
+with open(sys.argv[1], "w", newline="") as fh:
+    w = csv.writer(fh)
+    w.writerow(["sentence1", "sentence2", "label"])
+    w.writerows(rows)
+PY
+traced "$APP/likewise" labels import "$WORK/pairs.csv" || fail "labels import failed"
+t0=$(now)
+traced "$APP/likewise" train --epochs 1 --held-out 0.25 --no-forgetting-check --json > "$WORK/train.json" \
+    || fail "the fine-tune through the add-on failed"
+train_s=$(seconds "$t0")
+traced "$APP/likewise" models list --json > "$WORK/models-trained.json"
+new_id=$(python3 - "$WORK/train.json" "$WORK/models-trained.json" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+models = json.load(open(sys.argv[2]))
+assert len(models) == 2, models
+new = [m for m in models if m["id"] == result["model_id"]]
+assert new, (result["model_id"], models)
+sys.stderr.write(f"fine-tuned: model {result['model_id']} {result['name']}, loss {result['loss']}\n")
+print(result["model_id"])
+PY
+) || fail "the fine-tuned model version does not appear"
+t0=$(now)
+traced "$APP/likewise" models activate "$new_id" || fail "activating the fine-tuned version (its int8 export) failed"
+activate_s=$(seconds "$t0")
+search "$APP"
+traced "$APP/likewise" models list --json > "$WORK/models-active.json"
+python3 - "$WORK/models-active.json" "$new_id" "$XDG_DATA_HOME/Likewise/fast-models" <<'PY' || fail "the fine-tuned version is not active and whole on its int8 export"
+import json, os, sys
+models = {m["id"]: m for m in json.load(open(sys.argv[1]))}
+new = models[int(sys.argv[2])]
+print("active:", new["name"], "vectors", new["vectors"], "of", new["chunks"])
+assert new["active"] and new["vectors"] == new["chunks"] > 0, new
+exports = [d for d in os.listdir(sys.argv[3]) if os.path.isfile(os.path.join(sys.argv[3], d, "gate.json"))]
+verdicts = [json.load(open(os.path.join(sys.argv[3], d, "gate.json"))) for d in exports]
+print("int8 exports made here:", len(exports), "passed:", [v.get("passed") for v in verdicts])
+assert any(v.get("passed") for v in verdicts), verdicts
+PY
+traced "$APP/likewise" --precision fp32 encode "a short sentence" > /dev/null || fail "fp32 with the add-on failed"
+echo "add-on: install ${addon_install_s} s, fine-tune ${train_s} s, activation (int8 export, re-encoding) ${activate_s} s"
+
 if [ ${#TRACE[@]} -gt 0 ]; then
     step "network: connect() calls under strace"
     { grep -c 'connect(' "$STRACE_LOG" || true; } | sed 's/^/connect calls (all families): /'
@@ -327,8 +416,9 @@ if [ -x "$ROOT/.venv/bin/likewise" ]; then
     python3 - "$WORK/models-venv.json" <<'PY' || fail "the venv does not share the bundle's library without re-encoding"
 import json, sys
 models = json.load(open(sys.argv[1]))
-assert len(models) == 1 and models[0]["vectors"] == models[0]["chunks"], models
-print("the venv opened the bundle's library: one model version, every passage encoded")
+active = [m for m in models if m.get("active")] or models
+assert len(models) == 2 and active[0]["vectors"] == active[0]["chunks"], models
+print("the venv opened the bundle's library: its model versions, every passage encoded")
 PY
 fi
-printf '\npackage-test: the download installs, indexes, searches, survives a move and stays offline\n'
+printf '\npackage-test: the download installs, indexes, searches, survives a move, stays offline, and fine-tunes with the training add-on\n'

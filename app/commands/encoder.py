@@ -160,6 +160,11 @@ def _python_info() -> dict:
 
 
 def _torch_info(args: Any) -> dict:
+    from core.addon import missing_message, torch_available
+
+    if not torch_available():   # the base download: int8 encoders only (never a problem)
+        return {"ok": True, "installed": False,
+                "note": missing_message("Fine-tuning, fp32 precision or a GPU")}
     import torch
 
     from core.encoder.device import choose_device, cpu_cores, cuda_available, mps_available
@@ -178,13 +183,24 @@ def _torch_info(args: Any) -> dict:
 
 
 def _libraries_info() -> dict:
+    import importlib.util
+
     import tokenizers
-    import transformers
 
     import core
 
-    return {"ok": True, "likewise": core.__version__, "transformers": transformers.__version__,
-            "tokenizers": tokenizers.__version__}
+    info = {"ok": True, "likewise": core.__version__, "tokenizers": tokenizers.__version__}
+    try:
+        found = importlib.util.find_spec("transformers") is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:   # the torch encoder's (the training add-on's in a packaged app)
+        import transformers
+
+        info["transformers"] = transformers.__version__
+    else:
+        info["transformers"] = "not installed (the training add-on brings it)"
+    return info
 
 
 def _office_programs_info() -> dict:

@@ -211,6 +211,9 @@ def print_before_after(before: dict, after: dict, stream: Any = None) -> None:
 
 
 def cmd_train(args: Any) -> int:
+    from core.addon import require_torch
+
+    require_torch("Fine-tuning")   # the base download: the training add-on brings torch
     with open_library(args) as lib:
         plan = lib.training.train_plan(args.loss)
         if not args.json:
@@ -316,9 +319,9 @@ def cmd_eval_pairs(args: Any) -> int:
         elif model.isdigit() and not Path(model).exists():
             encoder, name = lib.versions.encoder(int(model)), lib.versions.model_row(int(model))["name"]
         else:
-            from core.encoder import SentenceEncoder
+            from core.encoder.precision import load_fp32
 
-            encoder, name = SentenceEncoder.load(Path(model), device=lib.settings.device), model
+            encoder, name = load_fp32(Path(model), lib.settings.device, "Evaluating a model folder at fp32"), model
         metrics = evaluate_examples(encoder, examples, batch_size=args.batch_size)
     if args.json:
         print_json({"model": name, "data": args.data, "metrics": metrics, "skipped_rows": errors})

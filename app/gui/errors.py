@@ -17,6 +17,7 @@ _TITLES: list[tuple[type[BaseException], str]] = [
     (e.NotFoundError, "Not found"),
     (e.InvalidInputError, "That did not work"),
     (e.TrainingError, "Training cannot run"),
+    (e.AddonMissingError, "The training add-on is not installed"),
     (e.Cancelled, "Cancelled"),
 ]
 

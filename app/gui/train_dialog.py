@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.addon_bar import AddonBar
 from app.gui.errors import describe
 from app.gui.labels_view import KIND_WORDS, LOSSES
 from app.gui.tasks import TaskRunner
@@ -245,7 +246,9 @@ class TrainDialog(QDialog):
         buttons.addStretch(1)
         for b in (self.train_btn, self.cancel_btn, self.activate_btn, self.discard_btn, self.close_btn):
             buttons.addWidget(b)
+        self.addon_bar = AddonBar(runner, self)   # the base download: no torch until installed
         lay = QVBoxLayout(self)
+        lay.addWidget(self.addon_bar)
         lay.addLayout(form)
         lay.addWidget(self.warning)
         lay.addWidget(self.progress)

