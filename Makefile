@@ -158,8 +158,8 @@ package: bundle
 ifeq ($(UNAME),Linux)
 	bash packaging/linux/make_tarball.sh $(VERSION)
 	bash packaging/linux/make_deb.sh $(VERSION)
-	$(BUILD_PY) packaging/make_addon.py dist/likewise dist
 endif
+	$(BUILD_PY) packaging/make_addon.py dist/likewise dist
 
 # The tools package-test and the tests of CI's own checks use (makensis, desktop-file-validate,
 # a C compiler for tests/packaging/test_xcb_check.py), installed when missing (CI runs as root on a fresh

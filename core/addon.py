@@ -55,7 +55,7 @@ def python_tag() -> str:
 
 
 def addon_file_name(version: str = __version__) -> str:
-    ext = "zip" if sys.platform == "win32" else "tar.xz"
+    ext = "tar.xz"   # on every platform: install() reads it with tarfile
     return f"{KIND}-{version}-{platform_tag()}.{ext}"
 
 

@@ -176,6 +176,15 @@ def build(bundle: Path, out_dir: Path) -> Path:
     t0 = time.monotonic()
     level = os.environ.get("ADDON_XZ_LEVEL", "6")
     members = sorted(p.name for p in folder.iterdir())
+    if sys.platform.startswith("linux") and shutil.which("xz"):
+        _tar_xz(folder, members, out, level)
+    else:   # macOS's bsdtar and Windows' tar take other options: Python writes it (one thread)
+        _tarfile_xz(folder, members, out, int(level))
+    print(f"make_addon: {out} {out.stat().st_size / 1e6:.0f} MB (xz -{level}, {time.monotonic() - t0:.0f} s)")
+    return out
+
+
+def _tar_xz(folder: Path, members: list[str], out: Path, level: str) -> None:
     with open(out, "wb") as fh:
         tar = subprocess.Popen(["tar", "-C", str(folder), "--owner=0", "--group=0", "--numeric-owner",
                                 "-cf", "-", *members], stdout=subprocess.PIPE)
@@ -184,8 +193,19 @@ def build(bundle: Path, out_dir: Path) -> Path:
         tar.stdout.close()
         if tar.wait() != 0 or xz.returncode != 0:
             raise SystemExit("make_addon: tar | xz failed")
-    print(f"make_addon: {out} {out.stat().st_size / 1e6:.0f} MB (xz -{level}, {time.monotonic() - t0:.0f} s)")
-    return out
+
+
+def _tarfile_xz(folder: Path, members: list[str], out: Path, level: int) -> None:
+    import tarfile
+
+    def owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info
+
+    with tarfile.open(out, "w:xz", preset=level) as tar:
+        for name in members:
+            tar.add(folder / name, arcname=name, filter=owned_by_root)
 
 
 def _strip(lib: Path) -> None:

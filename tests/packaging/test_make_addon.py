@@ -49,3 +49,27 @@ def test_a_distribution_the_bundle_holds_whole_is_left_to_the_bundle(make_addon,
     assert make_addon.whole_in_bundle(dist, internal)
     (internal / code[0]).with_suffix(".pyc").unlink()        # one module missing: the add-on carries it
     assert not make_addon.whole_in_bundle(dist, internal)
+
+
+@pytest.mark.parametrize("writer", ["_tar_xz", "_tarfile_xz"])
+def test_both_writers_make_an_archive_the_app_installs(make_addon, writer, tmp_path, monkeypatch):
+    """Linux pipes tar into xz -T0; macOS and Windows, whose tar takes other options, write
+    it with Python's tarfile. Either archive is what `likewise addon install` accepts."""
+    import json
+    import shutil
+
+    from core import addon
+
+    if writer == "_tar_xz" and not (sys.platform.startswith("linux") and shutil.which("xz")):
+        pytest.skip("GNU tar and xz: Linux")
+    folder = tmp_path / "addon"
+    (folder / "likewise_fake_torch").mkdir(parents=True)
+    (folder / "likewise_fake_torch" / "__init__.py").write_text("VALUE = 7\n", encoding="utf-8")
+    (folder / addon.MANIFEST).write_text(json.dumps(addon.manifest_for_this_app()), encoding="utf-8")
+    out = tmp_path / "addon.tar.xz"
+    level = "1" if writer == "_tar_xz" else 1
+    getattr(make_addon, writer)(folder, sorted(p.name for p in folder.iterdir()), out, level)
+    monkeypatch.setenv("LIKEWISE_DATA_DIR", str(tmp_path / "data"))
+    target = tmp_path / "installed"
+    addon.install(out, target=target)
+    assert (target / "likewise_fake_torch" / "__init__.py").read_text(encoding="utf-8") == "VALUE = 7\n"
