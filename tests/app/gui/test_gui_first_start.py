@@ -42,10 +42,10 @@ def test_the_export_says_its_steps_and_keywords_work_meanwhile(qtbot, tmp_path, 
     release = threading.Event()
     real = ModelVersions.load_encoder_for_path
 
-    def slow_first_use(self, path):
+    def slow_first_use(self, path, digest=None):
         self._preparing("making the int8 model (quantizing for this CPU)", 2, 4)
         release.wait(120)               # the export, held until the test lets it end
-        return real(self, path)
+        return real(self, path, digest)
 
     monkeypatch.setattr(ModelVersions, "load_encoder_for_path", slow_first_use)
     w = open_window(qtbot, tmp_path, tiny_model_dir, watch=False)
