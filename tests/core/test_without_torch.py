@@ -11,23 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.no_torch import BLOCK_TORCH
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A meta-path blocker, as the base bundle is: torch and what only torch needs.
-SCRIPT = r'''
-import contextlib, importlib.abc, io, json, sys
-
-BLOCKED = {"torch", "transformers", "sympy", "networkx", "safetensors", "torchgen", "functorch"}
-
-
-class NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ModuleNotFoundError(f"No module named {name!r} (the base download)", name=name)
-        return None
-
-
-sys.meta_path.insert(0, NoTorch())
+SCRIPT = BLOCK_TORCH + r'''
+import contextlib, io, json, sys
 from app.cli import main
 
 docs = sys.argv[1]

@@ -13,25 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.no_torch import BLOCK_TORCH
+
 pytest.importorskip("pytestqt")
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).resolve().parents[3]
 
-SCRIPT = r'''
-import importlib.abc, json, sys, time
-
-BLOCKED = {"torch", "transformers", "sympy", "networkx", "safetensors", "torchgen", "functorch"}
-
-
-class NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ModuleNotFoundError(f"No module named {name!r} (the base download)", name=name)
-        return None
-
-
-sys.meta_path.insert(0, NoTorch())
+SCRIPT = BLOCK_TORCH + r'''
+import json, sys, time
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
