@@ -145,6 +145,7 @@ class SearchPage(QWidget):
         self.sender_edit.setPlaceholderText("From (mail)")
         self.sender_edit.setToolTip("Only mail whose sender's name or address holds this")
         self.sender_edit.setMaximumWidth(160)
+        self.sender_edit.setMinimumWidth(120)   # a long header line never squeezes it to "Fr…"
         self.group_check = QCheckBox("Group by document")
         bar = QHBoxLayout()
         bar.addWidget(self.search_edit, 1)
@@ -159,8 +160,9 @@ class SearchPage(QWidget):
         filters.addWidget(self.sender_edit)
         filters.addWidget(self.group_check)
         filters.addStretch(1)
-        self.header = QLabel("")
+        self.header = _HeaderLabel("")
         self.header.setStyleSheet("color: palette(mid);")
+        self.header.setMinimumWidth(1)   # when the row is short, the header is cut (its tooltip holds it all)
         filters.addWidget(self.header)
         self.add_folder_button = QPushButton("Add its folder")   # offered for a file outside the library
         self.add_folder_button.hide()
@@ -569,3 +571,10 @@ class SearchPage(QWidget):
     def _marked(self, text: str) -> None:
         self.status.emit(text)       # the card's mark follows from the LABELS change
 
+
+class _HeaderLabel(QLabel):
+    """The line above the results: its whole text is also its tooltip, as a short row cuts it."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
