@@ -213,7 +213,7 @@ def child_mine(db: Path) -> dict:
     lib.close()
     return {"seconds": seconds, "peak_mb": _peak_mb(), "passages": report.passages,
             "exact": report.pairs_exact, "near": report.pairs_near, "related": report.pairs_related,
-            "clusters": report.clusters, "near_threshold": report.near_threshold}
+            "clusters": report.clusters, "near_threshold": report.near_threshold, "by_cells": report.by_cells}
 
 
 def child_incremental(db: Path, texts: list[str], vectors: np.ndarray) -> dict:

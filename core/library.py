@@ -101,8 +101,7 @@ class Library:
         self.watching = Watching(self.indexer, self.catalog, self.events)
         self.label_table = Labels(self.store, self.catalog, self.events)
         self.training = Training(self.settings, self.versions, self.label_table, self.events)
-        self.miner = Miner(self.store, self.versions, self.catalog, self.events,
-                           graph=self.searcher.accelerator)
+        self.miner = Miner(self.store, self.versions, self.catalog, self.events)
         self.discovery = Discovery(self.store, self.versions, self.catalog, self.miner, self.label_table,
                                    self.events)
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -22,10 +22,9 @@ from core import faults
 from core.cancel import CancelToken
 from core.catalog import Catalog
 from core.changes import SIMILAR, reads, writes
-from core.dupes import engine
+from core.dupes import cell_mine, engine
 from core.dupes.cluster import cluster_groups
-from core.dupes.graph_mine import NeighbourGraph, graph_pairs
-from core.dupes.mine import all_pairs, query_pairs
+from core.dupes.mine import MAX_PER_ROW, Hits, _cap_rows, all_pairs, query_pairs
 from core.dupes.normalize import TRIVIAL, mining_hash
 from core.dupes.passage_meta import PassageMeta
 from core.dupes.types import (
@@ -53,7 +52,7 @@ DEFAULT_RELATED = 0.70
 ProgressFn = Callable[[MiningProgress], None]
 
 _VEC_RELOAD_FRACTION = 0.2   # more changes than this since the cache -> read all vectors again
-GRAPH_MIN_GROUPS = 50_000    # from this many distinct paragraphs, mine through the search's graph
+CELL_MIN_GROUPS = 50_000     # from this many distinct paragraphs, mine cell by cell (core/dupes/cell_mine.py)
 # From this many vectors mining keeps its copy in half precision (0.8 GB at 1M x 384, not
 # 1.5): candidates are kept down to HALF_MARGIN under the threshold (float16 cosines are
 # within 0.002 of the float32 ones) and the pairs kept are scored again from the store.
@@ -91,14 +90,12 @@ class Miner:
 
     def __init__(
         self, store: Store, versions: ModelVersions, catalog: Catalog, events: Events,
-        graph: Callable[[int], NeighbourGraph] | None = None,
     ) -> None:
         self.store = store
         self.events = events
-        # the search's accelerator of a model version (Searcher.accelerator): from
-        # ``graph_min_groups`` distinct paragraphs up, candidates come from its graph
-        self.graph = graph
-        self.graph_min_groups = GRAPH_MIN_GROUPS
+        # from ``cell_min_groups`` distinct paragraphs up, mining compares each only with
+        # the paragraphs of the cells nearest to it (or, when few are asked, with all)
+        self.cell_min_groups = CELL_MIN_GROUPS
         self.half_from = HALF_FROM
         self.versions = versions
         self.catalog = catalog
@@ -235,14 +232,12 @@ class Miner:
         def tick(done: int, total: int) -> None:
             emit("mining", done, total)
 
-        use_graph = self.graph is not None and corpus.rep_rows.size >= self.graph_min_groups
-        report.through_graph = bool(use_graph and todo_groups.size)
+        large = corpus.rep_rows.size >= self.cell_min_groups
         half = corpus.vectors.dtype != np.float32
         least = related - HALF_MARGIN if half else related
         if todo_groups.size:
-            if use_graph and self.graph is not None:
-                blocks = graph_pairs(self.graph(model_id), corpus.ids, corpus.group, corpus.rep_rows,
-                                     corpus.vectors, todo_groups, least, cancel=cancel, progress=tick)
+            if large:
+                blocks = self._large_pairs(corpus, todo_groups, least, report, cancel, tick)
             elif full:
                 blocks = all_pairs(corpus.rep_vectors, least, cancel=cancel, progress=tick)
             else:
@@ -254,7 +249,8 @@ class Miner:
         gi = np.concatenate(hits_i) if hits_i else np.zeros(0, np.int64)
         gj = np.concatenate(hits_j) if hits_j else np.zeros(0, np.int64)
         sims = np.concatenate(hits_s) if hits_s else np.zeros(0, np.float32)
-        if report.through_graph:   # a pair found from both of its sides is kept once
+        if large:   # a pair found from both of its sides is kept once
+            gi, gj, sims = _cap_rows(gi, gj, sims, MAX_PER_ROW)
             gi, gj = np.minimum(gi, gj), np.maximum(gi, gj)
             _, first = np.unique(gi * max(1, corpus.rep_rows.size) + gj, return_index=True)
             gi, gj, sims = gi[first], gj[first], sims[first]
@@ -293,6 +289,18 @@ class Miner:
             "SELECT kind, COUNT(*) FROM dupes_pairs WHERE model_id = ? GROUP BY kind", (model_id,)
         ):
             setattr(report, f"pairs_{kind}", int(n))
+
+    @staticmethod
+    def _large_pairs(
+        corpus: engine.Corpus, todo_groups: np.ndarray, least: float, report: MiningReport,
+        cancel: CancelToken | None, tick: Callable[[int, int], None],
+    ) -> Iterator[Hits]:
+        """A large library's pairs: the few asked groups against all of them, or cell by cell."""
+        if todo_groups.size * corpus.rep_rows.size <= cell_mine.ASKED_EXACT:
+            return cell_mine.asked_pairs(corpus.vectors, corpus.group, corpus.rep_rows, todo_groups, least, cancel,
+                                         tick)
+        report.by_cells = True
+        return cell_mine.cell_pairs(corpus.vectors, corpus.rep_rows, todo_groups, least, cancel, tick)
 
     def _write_pairs(
         self, model_id: int, corpus: engine.Corpus, exact: list[tuple[int, int]],
@@ -386,6 +394,9 @@ class Miner:
         """Compute the normalized-text hash of passages that lack one, NORM_BATCH passages
         per read and write (a whole library's text read at once held 2 GB at 1M passages)."""
         if doc_ids is not None and not doc_ids:
+            return 0
+        if doc_ids is None and self.store.count("SELECT COUNT(*) FROM dupes_norm") == self.store.count(
+                "SELECT COUNT(*) FROM chunks"):     # every passage has one (its rows go with the passage)
             return 0
         sql = ("SELECT c.id, c.text, c.heading FROM chunks c LEFT JOIN dupes_norm n ON n.chunk_id = c.id "
                "WHERE n.chunk_id IS NULL AND c.id > ?")

@@ -90,7 +90,7 @@ class MiningReport:
     passages: int = 0                # passages with a vector under the model
     mined: int = 0                   # passages whose neighbours were computed in this run
     full: bool = False
-    through_graph: bool = False      # candidates came from the search's ANN graph
+    by_cells: bool = False           # compared cell by cell (core/dupes/cell_mine.py), not all with all
     pairs_exact: int = 0
     pairs_near: int = 0
     pairs_related: int = 0

@@ -61,9 +61,6 @@ ANN_RESCORE_EXTRA = 40       # unfiltered: k + this many candidates, re-scored e
                              # (each is a ~27 us point lookup: k=100 for hybrid search
                              # took 11 ms with 4k candidates, 4 ms with k + 40)
 EXACT_SUBSET_MAX = 20_000    # a filter this narrow is searched exactly, without the graph
-MINE_BREADTH = 256           # search breadth when mining asks for a passage's neighbours (near-pair
-                             # recall at 200k passages with graphs built at 64: 0.966 at 128, 0.977 at
-                             # 256; bench-archive)
 
 
 @dataclass
@@ -198,25 +195,6 @@ class _Ann:
         self.index.expansion_search = max(expansion_for(len(self.index)), count)
         found = self.index.search(q, count)
         return np.asarray(found.keys, dtype=np.int64)
-
-    def neighbours(self, mat: np.ndarray, count: int, breadth: int) -> np.ndarray:
-        """The ``count`` nearest keys of each row of ``mat`` ([rows, count], -1 where the
-        graph gives fewer), one batched search over all cores at search breadth ``breadth``."""
-        count = min(count, len(self.index))
-        if count <= 0 or not len(mat):
-            return np.full((len(mat), max(count, 0)), -1, np.int64)
-        self.index.expansion_search = max(breadth, count)
-        found = self.index.search(_normalize(mat), count, threads=0)
-        out = np.full((len(mat), count), -1, np.int64)
-        if not hasattr(found, "counts"):     # one row asked: usearch answers with its matches only
-            keys = np.asarray(found.keys, dtype=np.int64).reshape(-1)[:count]
-            out[0, : keys.size] = keys
-            return out
-        keys = np.asarray(found.keys, dtype=np.int64).reshape(len(mat), -1)[:, :count]
-        counts = np.asarray(found.counts, dtype=np.int64).reshape(-1)
-        valid = np.arange(keys.shape[1])[None, :] < counts[:, None]
-        out[:, : keys.shape[1]][valid] = keys[valid]
-        return out
 
     def memory_bytes(self) -> int:
         return int(self.index.memory_usage)
@@ -431,28 +409,6 @@ class Accelerator:
                 order = top_k(scores, k)
                 best_ids, best_scores = ids[order], scores[order].astype(np.float32)
         return Hits(best_ids, best_scores)
-
-    def neighbours(self, mat: np.ndarray, count: int, breadth: int = MINE_BREADTH) -> np.ndarray:
-        """Chunk ids of the ``count`` nearest vectors to each row of ``mat`` ([rows, count],
-        -1 past the end), for mining (core/dupes/graph_mine.py): through the graph when
-        there is one (candidates only: the caller scores them), else exact."""
-        self.sync()
-        mat = np.asarray(mat, dtype=np.float32).reshape(len(mat), -1)
-        with self._lock:
-            if self._ann is not None:
-                return self._ann.neighbours(mat, count, breadth)
-            out = np.full((len(mat), count), -1, np.int64)
-            exact = self._exact
-            if exact is None or exact.n == 0 or count <= 0:
-                return out
-            ids, base = exact.ids[: exact.n], exact.mat[: exact.n]
-            for s in range(0, len(mat), 256):
-                q = _normalize(mat[s : s + 256])
-                scores = q @ base.T
-                for i, row in enumerate(scores):
-                    best = ids[top_k(row, count)]
-                    out[s + i, : best.size] = best
-            return out
 
     def _search_ann(self, ann: _Ann, q: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
         n = len(ann)

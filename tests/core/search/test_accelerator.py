@@ -226,22 +226,3 @@ def test_saved_graph_opens_memory_mapped_and_is_written_again_only_when_changed(
     assert opened._ann.viewed is None and opened.save()
     again = Accelerator(store, 1, ann_threshold=1000, persist_path=path)
     assert again.search(extra[0], 1).ids.tolist() == [5001] and again.rebuilds == 0
-
-
-@pytest.mark.parametrize("rows", [1, 7])
-def test_neighbours_of_a_batch_through_the_graph_and_exactly(store, rows):
-    rng = np.random.default_rng(8)
-    mat = _unit(rng, 1200)
-    ids = np.arange(1, 1201)
-    _put(store, ids.tolist(), mat)
-    q = mat[:rows] + 0.01 * _unit(rng, rows)
-    for threshold in (1000, 100_000):            # the HNSW graph, then exact search
-        acc = Accelerator(store, 1, ann_threshold=threshold)
-        found = acc.neighbours(q, 5)
-        assert found.shape == (rows, 5) and acc.uses_ann is (threshold == 1000)
-        for r in range(rows):
-            best = _exact(ids, mat, q[r] / np.linalg.norm(q[r]), 5)
-            if acc.uses_ann:     # candidates only (the caller scores them): the nearest by far comes first
-                assert found[r, 0] == best[0] == r + 1 and len(set(found[r].tolist()) - {-1}) == 5
-            else:
-                assert found[r].tolist() == best

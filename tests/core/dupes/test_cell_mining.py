@@ -1,7 +1,7 @@
-"""Mining similar paragraphs through the search's ANN graph (issue 27): on a small library
-with planted copies, rewordings and related passages it stores the very pairs a
-brute-force scan stores, and a new document is mined by asking the graph about its own
-passages only."""
+"""Mining a large library cell by cell (core/dupes/cell_mine.py): on a small library with
+planted copies, rewordings and related passages, told to mine as a large one, it stores
+the very pairs a brute-force scan stores; a new document is compared with every
+paragraph, its own passages asked and nothing else."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
+import core.dupes.cell_mine as cell_mine
 import core.dupes.mining as mining
 from core.catalog import text_hash
-from core.search.accel import Accelerator
 
 WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda omicron sigma tau "
          "upsilon omega river stone cloud paper garden window engine silver harbour lantern").split()
@@ -87,35 +87,29 @@ def _same(found: dict, expected: dict) -> bool:
         found[p][0] == expected[p][0] and abs(found[p][1] - expected[p][1]) < 1e-5 for p in found)
 
 
-class CountingGraph:
-    """The accelerator, with a count of the representatives mining asked about."""
+def _as_large(lib, monkeypatch, cells: bool) -> list[np.ndarray]:
+    """Mine as a library of over 50,000 paragraphs would: cell by cell (``cells``), or by
+    comparing the asked paragraphs with all. Returns the list the asked groups go to."""
+    lib.miner.cell_min_groups = 0
+    if cells:
+        monkeypatch.setattr(cell_mine, "ASKED_EXACT", 0)
+    asked: list[np.ndarray] = []
+    real = cell_mine.asked_pairs
 
-    def __init__(self, acc: Accelerator) -> None:
-        self.acc = acc
-        self.asked: list[np.ndarray] = []
+    def counting(vectors, group, rep_rows, groups, *args):
+        asked.append(np.asarray(groups).copy())
+        return real(vectors, group, rep_rows, groups, *args)
 
-    def neighbours(self, mat: np.ndarray, count: int, breadth: int = 128) -> np.ndarray:
-        self.asked.append(np.asarray(mat).copy())
-        return self.acc.neighbours(mat, count, breadth)
-
-
-def _through_graph(lib) -> CountingGraph:
-    """Mining through an HNSW graph even at this size (the library's default starts at 50,000)."""
-    acc = Accelerator(lib.store, lib.versions.active_model_id(), ann_threshold=1)
-    acc.sync()
-    assert acc.uses_ann
-    graph = CountingGraph(acc)
-    lib.miner.graph = lambda _model_id: graph
-    lib.miner.graph_min_groups = 0
-    return graph
+    monkeypatch.setattr(cell_mine, "asked_pairs", counting)
+    return asked
 
 
 @pytest.mark.parametrize("half", [False, True], ids=["float32", "float16 copy"])
-def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted, half, monkeypatch):
+def test_mining_cell_by_cell_finds_the_pairs_of_a_brute_force_scan(planted, half, monkeypatch):
     lib = planted[0]
-    lib.miner.graph_min_groups = 10**9                 # the blocked exact scan
+    lib.miner.cell_min_groups = 10**9                 # the blocked exact scan
     scan = lib.discovery.mine_duplicates(full=True)
-    assert not scan.through_graph
+    assert not scan.by_cells
     by_scan = _pairs(lib)
     kinds = [k for k, _ in by_scan.values()]
     assert kinds.count("exact") >= 20 and kinds.count("near") >= 55 and kinds.count("related") >= 35
@@ -125,23 +119,23 @@ def test_mining_through_the_graph_finds_the_pairs_of_a_brute_force_scan(planted,
         lib.miner.half_from = 0
         lib.miner.close()
         monkeypatch.setattr(mining, "RESCORE_PAIRS", 7)     # scored again from the store in many blocks
-    _through_graph(lib)
+    _as_large(lib, monkeypatch, cells=True)
     mined = lib.discovery.mine_duplicates(full=True)
     assert (lib.miner._vectors[lib.versions.active_model_id()][1].vecs.dtype == np.float16) is half
-    assert mined.through_graph
+    assert mined.by_cells
     assert _same(_pairs(lib), by_scan)
     assert lib.store.count("SELECT COUNT(*) FROM dupes_clusters") == scan_clusters
     assert (mined.pairs_exact, mined.pairs_near, mined.pairs_related) == (
         scan.pairs_exact, scan.pairs_near, scan.pairs_related)
 
 
-def test_a_new_document_is_mined_by_asking_about_its_own_passages_only(planted):
+def test_a_new_document_is_mined_by_asking_about_its_own_passages_only(planted, monkeypatch):
     lib, vecs, texts, plain = planted
     a, b = plain[50], plain[700]
-    graph = _through_graph(lib)
-    lib.discovery.mine_duplicates(full=True)
+    asked = _as_large(lib, monkeypatch, cells=False)
+    lib.discovery.mine_duplicates(full=True)          # 1,500 x 1,500 under the budget: all with all
     before = _pairs(lib)
-    graph.asked.clear()
+    asked.clear()
 
     rng = np.random.default_rng(5)
     new_texts = [texts[a].replace(" says ", " states "), texts[b].replace(" says ", " states ")]
@@ -152,11 +146,53 @@ def test_a_new_document_is_mined_by_asking_about_its_own_passages_only(planted):
     _, new_ids = _add_document(lib, "added", new_texts, new_vecs)
     report = lib.discovery.mine_duplicates()
 
-    assert report.mined == 5 and not report.full and report.through_graph
-    assert sum(len(m) for m in graph.asked) == 5       # nothing else was looked up
+    assert report.mined == 5 and not report.full and not report.by_cells
+    assert sum(len(m) for m in asked) == 5             # nothing else was asked about
     after = _pairs(lib)
     added = {p: v for p, v in after.items() if p not in before}
     assert _same({p: v for p, v in after.items() if p in before}, before)
     assert all(x in new_ids or y in new_ids for x, y in added)   # only pairs of the new passages
     near = {x if y in new_ids else y for (x, y), (kind, _) in added.items() if kind == "near"}
     assert near == {a + 1, b + 1}                      # chunk ids follow the passages' order from 1
+
+
+def _clustered(rng: np.random.Generator, clusters: int, size: int, dim: int, spread: float) -> np.ndarray:
+    centres = rng.standard_normal((clusters, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    vecs = np.repeat(centres, size, axis=0) + spread * rng.standard_normal((clusters * size, dim)) / np.sqrt(dim)
+    return (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float16)
+
+
+def _as_pairs(hits) -> dict[tuple[int, int], float]:
+    out: dict[tuple[int, int], float] = {}
+    for gi, gj, sims in hits:
+        for a, b, v in zip(gi.tolist(), gj.tolist(), sims.tolist(), strict=True):
+            out[(min(a, b), max(a, b))] = v
+    return out
+
+
+def test_cells_and_the_asked_scan_give_the_exact_pairs_of_half_precision_vectors():
+    """Eighty topics of fifty paragraphs (float16, as mining holds a large library), every
+    paragraph its own group except copies: the cell-by-cell mining and the scan of a few
+    asked paragraphs keep exactly the pairs a full float32 product keeps, with its scores,
+    and the same library mined twice gives the same pairs."""
+    rng = np.random.default_rng(11)
+    vecs = _clustered(rng, 80, 50, 48, spread=0.55)
+    group = np.arange(vecs.shape[0])
+    group[1::50] = group[0::50]            # the second paragraph of each topic copies the first
+    _, rep_rows, group = np.unique(group, return_index=True, return_inverse=True)
+    full = vecs[rep_rows].astype(np.float32) @ vecs[rep_rows].astype(np.float32).T
+    threshold = 0.8
+    a, b = np.nonzero(np.triu(full >= threshold, 1))
+    truth = {(int(x), int(y)): float(full[x, y]) for x, y in zip(a, b, strict=True)}
+    assert 5_000 < len(truth) < 80 * 1225       # pairs inside topics (some of each), none across
+
+    every = np.arange(rep_rows.size)
+    by_cells = _as_pairs(cell_mine.cell_pairs(vecs, rep_rows, every, threshold))
+    assert by_cells.keys() == truth.keys()
+    assert max(abs(by_cells[p] - truth[p]) for p in truth) < 1e-5
+    assert _as_pairs(cell_mine.cell_pairs(vecs, rep_rows, every, threshold)) == by_cells
+
+    asked = np.array([0, 7, 1500, 3000])
+    scanned = _as_pairs(cell_mine.asked_pairs(vecs, group, rep_rows, asked, threshold))
+    assert scanned.keys() == {p for p in truth if p[0] in asked or p[1] in asked}
