@@ -33,6 +33,7 @@ from core.changes import DOCUMENTS, QUEUE, reads, writes
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
 from core.extract.options import Extractor
+from core.index import calibrate
 from core.index.containers import write_member_failure, write_prepared
 from core.index.encode import vectors_for_texts
 from core.index.jobs import JobQueue
@@ -221,6 +222,10 @@ class Indexer:
     ) -> None:
         lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self.new_extractor, READ_AHEAD)
         tracker.plan(self._file_job_sizes())
+        if tracker.p.files_total >= calibrate.CALIBRATE_FROM_FILES:    # before the files take the cores
+            pace = calibrate.seconds_per_char(self.versions.encoder())
+            if pace is not None:
+                tracker.calibrated(pace)
         lanes.start()
         try:
             while True:

@@ -24,6 +24,8 @@ from dataclasses import fields
 from typing import Any
 
 from core.extract.options import Extractor
+from core.index.calibrate import counted_chars
+from core.index.jobs import FileJobCursor
 from core.index.prepare import Prepared
 from core.index.progress import Tracker
 from core.index.seams import IndexerParts
@@ -42,8 +44,7 @@ class ExtractionLanes:
         self.new_extractor = new_extractor
         self.work: queue.Queue = queue.Queue(maxsize=read_ahead)
         self.stop = threading.Event()
-        self.claimed: set[int] = set()
-        self.claimed_lock = threading.Lock()
+        self.cursor = FileJobCursor(indexer.jobs)    # each file job to one lane
         self.reading_scans = threading.Event()     # the first lane's worker is doing OCR
         self.first_done = threading.Event()
         self.reports = [report]
@@ -122,7 +123,7 @@ class ExtractionLanes:
                     if self.first_done.is_set():
                         break
                     continue
-                job = self.indexer.jobs.claim_file_job(self.claimed, self.claimed_lock)
+                job = self.cursor.claim()
                 if job is None:
                     break
                 began = time.monotonic()
@@ -130,7 +131,8 @@ class ExtractionLanes:
                 if item is None:
                     break
                 passages = len(item.chunks) if isinstance(item, Prepared) else None
-                self.tracker.read(job.path or "", passages, time.monotonic() - began)
+                chars = counted_chars([c.text for c in item.chunks]) if isinstance(item, Prepared) else 0
+                self.tracker.read(job.path or "", passages, time.monotonic() - began, chars)
                 self._put(item)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             self.work.put(exc)

@@ -69,6 +69,12 @@ class Tracker:
         self._batch_from: tuple[float, int] | None = None  # (time, passages) the next batch starts at
         self._group_work: tuple[float, int] = (0.0, 0)   # (seconds, passages) of the group in hand
         self._groups: list[tuple[float, int]] = []       # (seconds, passages) of the last groups
+        self.encoded = 0                             # passages encoded in this run, and those reused
+        self.reused_n = 0                            # (a vector known by text hash, a copy's)
+        self.chars_read = 0                          # characters of the passages read (and how many)
+        self.chars_passages = 0
+        self.alone_s_per_char: float | None = None   # the encoder's pace on its own (calibrate)
+        self.words_over = False                      # every planned file was read
 
     # -- what the indexer tells it --------------------------------------------------------
     def plan(self, sizes: dict[str, int]) -> None:
@@ -81,29 +87,48 @@ class Tracker:
                 t = _file_type(path)
                 self.left_by_type[t] = self.left_by_type.get(t, 0) + size
 
-    def read(self, path: str, passages: int | None, seconds: float) -> None:
-        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
-        in ``seconds`` (its OCR included)."""
+    def calibrated(self, seconds_per_char: float) -> None:
+        """The encoder's pace with the machine to itself, measured before the files are
+        read (Indexer._calibrate): while the first stage runs, the encoder shares the cores
+        with it and goes several times slower (2 cores: 5 ms a passage, then 1 ms), so its
+        pace then says little of the time the encoding will take once the files are read."""
         with self.lock:
-            size = self.sizes.pop(path, None)
-            ocr_s = self._ocr_s_of.pop(path, 0.0)
-            if self._ocr_now is not None and self._ocr_now[0] == path:
-                self._ocr_now = None
-            if size is None:
-                return
-            t = _file_type(path)
-            self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
-            if passages is not None:
-                seen = self.read_by_type.setdefault(t, [0, 0, 0.0])
-                seen[0] += size
-                seen[1] += passages
-                seen[2] += max(seconds - ocr_s, 0.0)
-                self.passages_read += passages
-                self.files_read += 1
-                self.bytes_read += size
-            else:                    # unchanged or failed: one file fewer to sample
-                self.planned_files -= 1
-                self.planned_bytes -= size
+            self.alone_s_per_char = seconds_per_char
+
+    def read(self, path: str, passages: int | None, seconds: float, chars: int = 0) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
+        in ``seconds`` (its OCR included); ``chars``: its passages' characters."""
+        with self.lock:
+            self._read(path, passages, seconds, chars)
+            if not self.words_over and self.planned_files and not any(self.left_by_type.values()):
+                # every file is read: the encoder has the machine now, its pace starts afresh
+                self.words_over = True
+                self._groups.clear()
+                self._batches.clear()
+
+    def _read(self, path: str, passages: int | None, seconds: float, chars: int) -> None:
+        size = self.sizes.pop(path, None)
+        ocr_s = self._ocr_s_of.pop(path, 0.0)
+        if self._ocr_now is not None and self._ocr_now[0] == path:
+            self._ocr_now = None
+        if size is None:
+            return
+        t = _file_type(path)
+        self.left_by_type[t] = max(self.left_by_type.get(t, 0) - size, 0)
+        if passages is not None:
+            seen = self.read_by_type.setdefault(t, [0, 0, 0.0])
+            seen[0] += size
+            seen[1] += passages
+            seen[2] += max(seconds - ocr_s, 0.0)
+            self.passages_read += passages
+            if chars:
+                self.chars_read += chars
+                self.chars_passages += passages
+            self.files_read += 1
+            self.bytes_read += size
+        else:                    # unchanged or failed: one file fewer to sample
+            self.planned_files -= 1
+            self.planned_bytes -= size
 
     def encoding(self, done: int) -> None:
         """The encoder finished a batch: ``done`` passages of the current group. Every
@@ -163,12 +188,14 @@ class Tracker:
         copy's) were written: they count as encoded."""
         with self.lock:
             self.committed += passages
+            self.reused_n += passages
             self._emit()
 
     def written(self, passages: int) -> None:
         """A document's passages were written (its group was encoded before)."""
         with self.lock:
             self.committed += passages
+            self.encoded += passages
             self.in_flight = max(self.in_flight - passages, 0)
 
     def group_done(self) -> None:
@@ -285,22 +312,35 @@ class Tracker:
         return max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
 
     def _stage_eta(self, now: float) -> float | None:
-        """Seconds left (None until both paces are measured). The passages already read
-        can be encoded now; those of the files still to read only once the extraction,
-        which takes files in turn, has read them: after the OCR of the file in hand and
-        alongside the other files' extraction."""
+        """Seconds left (None until the encoder's pace is measured). Of the passages still
+        to read, only the share that needed encoding so far will (the rest reuse a known
+        vector). While the files are read, the encoder goes at its shared pace; once
+        they are, at its pace alone (calibrated, then measured afresh). Without a
+        calibration: the longer of the encoding at the shared pace and the extraction."""
         pace = self.encoder_pace()
-        if pace is None:
-            return None
-        waiting = max(self.passages_read - self.p.chunks_done, 0) * pace
-        unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * pace
+        alone = self._alone_pace()
+        handled = self.encoded + self.reused_n
+        share = self.encoded / handled if handled else 1.0
+        waiting = max(self.passages_read - self.p.chunks_done, 0)
+        unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * share
         if not any(self.left_by_type.values()):
-            return waiting + unread
+            per = pace if pace is not None else alone
+            return None if per is None else (waiting + unread) * per
         extraction = self._extraction_left(now)
-        if extraction is None:
+        if pace is None or extraction is None:
             return None
         ocr = self._ocr_left(now)
-        return max(waiting + unread, ocr + max(extraction - ocr, unread))
+        if alone is None:
+            return max((waiting + unread) * pace, ocr + max(extraction - ocr, unread * pace))
+        meanwhile = max(extraction - ocr, 0.0) / pace      # encoded while the files are read
+        return extraction + max(waiting + unread - meanwhile, 0.0) * alone
+
+    def _alone_pace(self) -> float | None:
+        """Seconds per passage of the encoder on its own: its calibrated pace per character
+        times the characters of an average passage read."""
+        if self.alone_s_per_char is None or not self.chars_passages:
+            return None
+        return self.alone_s_per_char * self.chars_read / self.chars_passages
 
     def _recent_rate(self, now: float) -> float | None:
         """Passages per second over the last RATE_WINDOW_S (the start, model loading and

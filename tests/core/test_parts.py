@@ -17,7 +17,7 @@ from core.catalog import Catalog, FileFacts, text_hash
 from core.events import DocumentDeleted, Events
 from core.extract.options import ExtractOptions
 from core.index.encode import encode_group
-from core.index.jobs import JobQueue
+from core.index.jobs import JOB_ORDER, FileJobCursor, JobQueue
 from core.index.prepare import DONE, FAILED, Prepared, Preparer
 from core.index.reconcile import Reconciler
 from core.pathnames import from_db, to_db
@@ -187,13 +187,42 @@ def test_job_queue_keeps_one_job_per_path_and_runs_kinds_in_order(parts):
     assert jobs.pending() == 3
     first = jobs.next(("index", "reindex", "delete"))
     assert first is not None and (first.kind, from_db(first.path or "")) == ("reindex", "/c")
-    claimed: set[int] = set()
-    lock = threading.Lock()
-    a, b = jobs.claim_file_job(claimed, lock), jobs.claim_file_job(claimed, lock)
+    cursor = FileJobCursor(jobs)
+    a, b = cursor.claim(), cursor.claim()
     assert a is not None and b is not None and (a.kind, b.kind) == ("reindex", "index")
-    assert jobs.claim_file_job(claimed, lock) is None
+    assert cursor.claim() is None
     jobs.done(a.id)
     assert jobs.pending() == 2
+
+
+def test_the_file_job_cursor_reads_the_queue_once_and_sees_what_changed(parts, monkeypatch):
+    """The lanes' cursor sorts the queue once, not per file; a job deleted after that
+    is skipped, and one queued after it is handed out on the next read of the queue
+    (when the list runs out, or after REFRESH_S on the cursor's clock)."""
+    store, _, _ = parts
+    jobs = JobQueue(store)
+    jobs.put([("index", f"/f{i}", None) for i in range(6)])
+    now = [0.0]
+    cursor = FileJobCursor(jobs, clock=lambda: now[0])
+    sorts = []
+    real_query = store.query
+    monkeypatch.setattr(store, "query", lambda sql, *a: (sorts.append(sql) if "ORDER BY" in sql else None)
+                        or real_query(sql, *a))
+    first = cursor.claim()
+    assert first is not None and len(sorts) == 1
+    order = [r[0] for r in real_query(f"SELECT id FROM jobs ORDER BY {JOB_ORDER}")]
+    assert first.id == order[0]
+    jobs.done(order[1])                               # gone before a lane reached it
+    second = cursor.claim()
+    assert second is not None and second.id == order[2] and len(sorts) == 1
+    jobs.put([("reindex", "/changed", None)])          # the watcher asks for a re-read
+    assert cursor.claim().id == order[3]               # not yet: the list is still fresh
+    now[0] += FileJobCursor.REFRESH_S
+    again = cursor.claim()
+    assert again is not None and from_db(again.path or "") == "/changed" and len(sorts) == 2
+    taken = {first.id, second.id, order[3], again.id}
+    rest = [cursor.claim(), cursor.claim()]
+    assert {j.id for j in rest if j} == set(order) - taken - {order[1]} and cursor.claim() is None
 
 
 def _preparer(store: Store, catalog: Catalog) -> tuple[Preparer, JobQueue]:
