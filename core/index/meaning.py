@@ -183,6 +183,7 @@ class MeaningStage:
         if group.model_id != self.indexer.versions.active_model_id():
             tracker.emit(phase="embedding")
         tracker.encode_began()
+        before = self.report.chunks_encoded
         try:
             mat = self.indexer.encode_texts(group.model_id, [t for _, _, t in group.rows], self.report,
                                             self.cancel, tracker.encoding) if group.rows else None
@@ -212,7 +213,7 @@ class MeaningStage:
         with self.lock:
             self.waiting_passages = max(self.waiting_passages - len(group.rows), 0)
             self.waiting_docs = max(self.waiting_docs - len(group.job_ids), 0)
-        tracker.written(len(group.rows))
+        tracker.written(len(group.rows), self.report.chunks_encoded - before)
         tracker.group_done()
         tracker.emit()
 

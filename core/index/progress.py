@@ -69,8 +69,9 @@ class Tracker:
         self._batch_from: tuple[float, int] | None = None  # (time, passages) the next batch starts at
         self._group_work: tuple[float, int] = (0.0, 0)   # (seconds, passages) of the group in hand
         self._groups: list[tuple[float, int]] = []       # (seconds, passages) of the last groups
-        self.encoded = 0                             # passages encoded in this run, and those reused
-        self.reused_n = 0                            # (a vector known by text hash, a copy's)
+        self.encoded = 0                             # passages through the second stage in this run,
+        self.really_encoded = 0                      # of them read by the encoder (not a known text),
+        self.reused_n = 0                            # and those written with a known vector (copies)
         self.chars_read = 0                          # characters of the passages read (and how many)
         self.chars_passages = 0
         self.alone_s_per_char: float | None = None   # the encoder's pace on its own (calibrate)
@@ -87,7 +88,7 @@ class Tracker:
                 t = _file_type(path)
                 self.left_by_type[t] = self.left_by_type.get(t, 0) + size
 
-    def calibrated(self, seconds_per_char: float) -> None:
+    def calibrated(self, seconds_per_char: float | None) -> None:
         """The encoder's pace with the machine to itself, measured before the files are
         read (Indexer._calibrate): while the first stage runs, the encoder shares the cores
         with it and goes several times slower (2 cores: 5 ms a passage, then 1 ms), so its
@@ -191,11 +192,13 @@ class Tracker:
             self.reused_n += passages
             self._emit()
 
-    def written(self, passages: int) -> None:
-        """A document's passages were written (its group was encoded before)."""
+    def written(self, passages: int, encoded: int | None = None) -> None:
+        """A group's passages were written with their vectors; ``encoded`` of them went
+        through the encoder (the others took the vector of a text encoded before)."""
         with self.lock:
             self.committed += passages
             self.encoded += passages
+            self.really_encoded += passages if encoded is None else min(encoded, passages)
             self.in_flight = max(self.in_flight - passages, 0)
 
     def group_done(self) -> None:
@@ -337,10 +340,14 @@ class Tracker:
 
     def _alone_pace(self) -> float | None:
         """Seconds per passage of the encoder on its own: its calibrated pace per character
-        times the characters of an average passage read."""
+        times the characters of an average passage read, times the share of a group's
+        passages it really reads."""
         if self.alone_s_per_char is None or not self.chars_passages:
             return None
-        return self.alone_s_per_char * self.chars_read / self.chars_passages
+        # the encoder's pace is told per passage of a group, those whose text was encoded
+        # before (free) included: so is this one
+        fresh = self.really_encoded / self.encoded if self.encoded else 1.0
+        return self.alone_s_per_char * self.chars_read / self.chars_passages * fresh
 
     def _recent_rate(self, now: float) -> float | None:
         """Passages per second over the last RATE_WINDOW_S (the start, model loading and

@@ -204,3 +204,49 @@ def test_a_resumed_runs_eta_counts_the_passages_left_to_encode_in_each_stage(mon
     assert p.words_eta_s == pytest.approx(1.0)                 # one file of 1,000 bytes left
     assert p.meaning_eta_s == pytest.approx(220 / 50)          # 220 passages at 50 per second
     assert p.eta_s == p.meaning_eta_s and p.files_per_s > 0
+
+
+def test_the_eta_expects_the_encoder_to_speed_up_once_the_files_are_read(monkeypatch):
+    """While files are read the encoder shares the cores and goes slower (here 5x) than
+    it will alone; the ETA takes its calibrated pace alone for what is left after the
+    reading, counts only the share of passages that needed encoding so far (copies reuse
+    a vector), and once every file is read measures the encoder's pace afresh."""
+    import pytest
+
+    import core.index.progress as ix
+
+    now = [1000.0]
+    monkeypatch.setattr(ix.time, "monotonic", lambda: now[0])
+    seen = []
+    t = ix.Tracker(100, lambda p: seen.append(dataclasses.replace(p)))
+    t.plan({f"/a/{i}.txt": 1000 for i in range(100)})
+    t.calibrated(1e-4)                           # alone: 1e-4 s a character, 0.01 s a passage here
+    for i in range(10):
+        t.read(f"/a/{i}.txt", 10, 0.1, chars=1000)   # 10 passages of 100 characters, 0.1 s per file
+        t.p.files_done += 1
+    t.reused(10)                                 # a copy's passages: no encoding
+    t.encode_began()
+    now[0] += 2.5
+    t.encoding(50)                               # shared: 0.05 s a passage
+    t.written(50)
+    t.group_done()
+    t.emit()
+    p = seen[-1]
+    assert p.chunks_total == 1000 and p.chunks_done == 60
+    # 9 s of reading (90 files x 0.1 s) while 180 passages are encoded at the shared pace;
+    # then the rest at 0.01 s: 40 read and waiting + 900 unread x 50/60 needing it, - 180
+    assert p.eta_s == pytest.approx(9.0 + (40 + 750 - 180) * 0.01)
+    t.calibrated(None)                           # uncalibrated, all of it would go at the shared pace
+    t.emit()
+    assert seen[-1].eta_s == pytest.approx((40 + 750) * 0.05)
+    t.calibrated(1e-4)
+
+    for i in range(10, 100):                     # every file read: the encoder has the machine
+        t.read(f"/a/{i}.txt", 10, 0.1, chars=1000)
+        t.p.files_done += 1
+    t.emit()
+    assert seen[-1].eta_s == pytest.approx(940 * 0.01)            # its pace alone, as calibrated
+    t.encode_began()
+    now[0] += 1.0
+    t.encoding(200)                              # measured alone: 0.005 s a passage
+    assert seen[-1].eta_s == pytest.approx(740 * 0.005)
