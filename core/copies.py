@@ -84,8 +84,11 @@ class Copies:
         """The indexed document (not a copy) with this content at another path, if any."""
         if not digest or not can_be_copy(stored):
             return None
+        # "+status": found through the content-hash index, not the status one (without
+        # statistics SQLite took that, and walked every indexed document: 5.8 ms a file
+        # at 28,000 documents, against 0.01 ms)
         sql = ("SELECT id FROM documents WHERE content_hash = ? AND path != ? AND copy_of IS NULL "
-               "AND container_id IS NULL AND status = 'indexed' ORDER BY id LIMIT 1")
+               "AND container_id IS NULL AND +status = 'indexed' ORDER BY id LIMIT 1")
         row = (conn.execute(sql, (digest, stored)).fetchone() if conn is not None
                else self.store.query_one(sql, (digest, stored)))
         return int(row[0]) if row else None

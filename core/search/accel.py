@@ -49,10 +49,10 @@ from core.store.vec_log import VecChanges, VecLogFollower, log_bounds
 ANN_THRESHOLD = 50_000       # below this many vectors: exact numpy search
 ANN_CONNECTIVITY = 16
 ANN_EXPANSION_ADD = 128      # insertion breadth: at 64 a few planted near-copy pairs (mutual nearest,
-                             # far from all else) were linked to neither side and mining missed them
-                             # (near-pair recall at 200k, 5,000 rows scanned: 0.986 at 64, 0.997 at
-                             # 128, with 5 % fewer rows asked again wider; full mining 0.997 in
-                             # 107 s); a build costs about 2x the CPU (4.2 s against 8.8 s at 60k)
+                             # far from all else) were linked to neither side; a build costs about 2x
+                             # the CPU of 64 (4.2 s against 8.8 s at 60k). Mining once asked this graph
+                             # and no longer does (core/dupes/cell_mine.py); the search's figures at
+                             # 1M were measured on graphs built at 128, so it stays
 ANN_EXPANSION_SEARCH = 160   # search breadth up to 80k vectors; it grows with the graph:
 ANN_EXPANSION_PER_VECTOR = 1 / 500   # 2,000 at 1M (recall@10 0.983 at 9.9 ms, against
                                      # 0.788 at 160; measured with bench/bench_search.py)
