@@ -61,6 +61,7 @@ HALF_MARGIN = 0.01
 OVERLAP_PAIRS = 4_000        # pairs whose word overlap is computed together
 RESCORE_PAIRS = 50_000       # half-precision pairs scored again from the store together
 NORM_BATCH = 20_000          # passages hashed per read and write when filling normalized-text hashes
+NORM_DOCS = 2_000            # more documents than this: hashes filled by a scan, not by their ids
 
 
 def _cluster_key(text_hashes: list[str]) -> str:
@@ -395,6 +396,10 @@ class Miner:
         per read and write (a whole library's text read at once held 2 GB at 1M passages)."""
         if doc_ids is not None and not doc_ids:
             return 0
+        if doc_ids is not None and len(doc_ids) > NORM_DOCS:
+            # a large run's documents: every passage lacking a hash, found by one scan (their
+            # ids as SQL parameters passed SQLite's limit at 32,766 documents)
+            doc_ids = None
         if doc_ids is None and self.store.count("SELECT COUNT(*) FROM dupes_norm") == self.store.count(
                 "SELECT COUNT(*) FROM chunks"):     # every passage has one (its rows go with the passage)
             return 0

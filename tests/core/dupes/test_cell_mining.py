@@ -196,3 +196,19 @@ def test_cells_and_the_asked_scan_give_the_exact_pairs_of_half_precision_vectors
     asked = np.array([0, 7, 1500, 3000])
     scanned = _as_pairs(cell_mine.asked_pairs(vecs, group, rep_rows, asked, threshold))
     assert scanned.keys() == {p for p in truth if p[0] in asked or p[1] in asked}
+
+
+def test_a_run_of_more_documents_than_sqlite_takes_parameters_is_hashed_for_mining(tiny_library):
+    """The end of a run tells mining every document it wrote: 40,000 ids (a 50,000-file
+    first run) once failed the whole run with "too many SQL variables"."""
+    lib = tiny_library
+    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.versions.active_model_id(),))[0])
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((3, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    doc, ids = _add_document(lib, "one", [_text(rng, i) for i in range(3)], vecs)
+    with lib.store.write() as conn:
+        conn.execute("DELETE FROM dupes_norm")
+    lib.events.documents_indexed.emit([doc, *range(10**6, 10**6 + 40_000)])
+    hashed = {r[0] for r in lib.store.query("SELECT chunk_id FROM dupes_norm")}
+    assert hashed == set(ids)
