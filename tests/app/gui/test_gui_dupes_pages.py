@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.core.dupes.test_graph_mining import _add_document
+from tests.core.dupes.test_cell_mining import _add_document
 
 pytest.importorskip("pytestqt")
 
