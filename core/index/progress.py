@@ -90,7 +90,7 @@ class Tracker:
 
     def calibrated(self, seconds_per_char: float | None) -> None:
         """The encoder's pace with the machine to itself, measured before the files are
-        read (Indexer._calibrate): while the first stage runs, the encoder shares the cores
+        read (core/index/calibrate.py): while the first stage runs, the encoder shares the cores
         with it and goes several times slower (2 cores: 5 ms a passage, then 1 ms), so its
         pace then says little of the time the encoding will take once the files are read."""
         with self.lock:
