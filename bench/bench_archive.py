@@ -43,6 +43,7 @@ import archive_gen  # noqa: E402
 import bench_dupes  # noqa: E402
 
 from bench.machine import cpu_model  # noqa: E402
+from core.dupes.mine import MAX_PER_ROW  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 QUERIES = archive_gen.SHARED / "beir_scifact" / "queries.jsonl"
@@ -150,10 +151,15 @@ def child_index(db: str, folder: str) -> dict:
             samples.append((time.monotonic() - start, n))
 
     etas: list[tuple[float, float | None]] = []       # (seconds in, the ETA the window would show)
+    trail: list[tuple] = []                            # what the ETA rested on, a line a second
 
     def on_progress(p: Any) -> None:
         if p.phase not in ("done", "cancelled"):
-            etas.append((time.monotonic() - start, p.eta_s))
+            now = time.monotonic() - start
+            etas.append((now, p.eta_s))
+            if not trail or now - trail[-1][0] >= 1.0:
+                trail.append((now, p.eta_s, p.words_eta_s, p.files_done, p.files_total, p.chunks_done,
+                              p.chunks_total))
 
     stop_listening = lib.events.index_progress.subscribe(on_progress)
     watcher = threading.Thread(target=poll, daemon=True)
@@ -162,6 +168,7 @@ def child_index(db: str, folder: str) -> dict:
     lib.indexer.index()
     indexed_s = time.monotonic() - start
     stop_listening()
+    (Path(db).parent / "eta-trail.json").write_text(json.dumps({"end": indexed_s, "trail": trail}))
     done.set()
     watcher.join()
     final = lib.store.count("SELECT COUNT(DISTINCT document_id) FROM chunks")
@@ -383,15 +390,21 @@ def _mining_rows(db: Path) -> list[Row]:
     m = _child(["mine", str(db)])
     if "error" in m:
         return [("mining", m["error"], "")]
-    truth, found, sampled = bench_dupes.exact_relations(db, m["near_threshold"], sample=5000)
+    truth, found, sampled, capped = bench_dupes.exact_relations(db, m["near_threshold"], sample=5000)
     recall = len(truth & found) / max(1, len(truth))
+    recall_capped = len(capped & found) / max(1, len(capped))
+    crowded = len(truth - capped)
     how = "cell by cell" if m.get("by_cells") else "blocked exact scan"
     return [
         (f"mining, full, {how} (time / peak RSS, anonymous)",
          f"{m['seconds']:.0f} s / {m['peak_mb']:.0f} MiB, {m['anon_peak_mb']:.0f} MiB "
          f"(process CPU {m.get('cpu_s', float('nan')):.0f} s)", "<= 600 s / 2 GB at 1M"),
-        (f"mining recall of near pairs ({sampled:,} rows scanned exactly)",
-         f"{recall:.3f} ({len(truth & found)}/{len(truth)})", ">= 0.98"),
+        (f"mining recall of near pairs ({sampled:,} rows scanned exactly, each keeping its "
+         f"{MAX_PER_ROW} nearest as mining does)",
+         f"{recall_capped:.3f} ({len(capped & found)}/{len(capped)})", ">= 0.98"),
+        ("  the same, against a scan keeping every pair",
+         f"{recall:.3f} ({len(truth & found)}/{len(truth)}; {crowded} pairs are of paragraphs with over "
+         f"{MAX_PER_ROW} near partners)", ""),
     ]
 
 
@@ -466,6 +479,7 @@ def main() -> int:
     ap.add_argument("--skip-files", action="store_true")
     ap.add_argument("--skip-million", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep the (b) library in bench/out between runs")
+    ap.add_argument("--keep", type=Path, help="build (a) in this new folder and leave it there (archive, library)")
     args = ap.parse_args()
     if args.child:
         name, *rest = args.child
@@ -474,8 +488,11 @@ def main() -> int:
     import psutil
 
     print(f"{psutil.cpu_count()} CPUs ({cpu_model()}), {psutil.virtual_memory().total / 2**30:.0f} GiB")
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        ap.error(f"--keep wants a new or empty folder: {args.keep}")
     with tempfile.TemporaryDirectory(prefix="likewise-bench-archive-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         # the int8 export of the model is made once and kept (bench/out/data), not timed
         os.environ.setdefault("LIKEWISE_DATA_DIR", str(OUT / "data"))
         os.environ.setdefault("LIKEWISE_CONFIG_DIR", str(work / "config"))

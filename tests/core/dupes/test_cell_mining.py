@@ -212,3 +212,44 @@ def test_a_run_of_more_documents_than_sqlite_takes_parameters_is_hashed_for_mini
     lib.events.documents_indexed.emit([doc, *range(10**6, 10**6 + 40_000)])
     hashed = {r[0] for r in lib.store.query("SELECT chunk_id FROM dupes_norm")}
     assert hashed == set(ids)
+
+
+def test_a_family_of_more_near_copies_than_the_cap_is_one_cluster_of_each_ones_nearest(tiny_library, monkeypatch):
+    """A template paragraph with a number in 40 documents ("Added on a later day, paragraph
+    N"): 780 near pairs. Mining keeps each paragraph's nearest (the cap, here 8, is 64 in
+    use), never all of them, and still shows the family as one cluster of 40."""
+    lib = tiny_library
+    cap = 8
+    monkeypatch.setattr(cell_mine, "MAX_PER_ROW", cap)
+    monkeypatch.setattr(mining, "MAX_PER_ROW", cap)
+    dim = int(lib.store.query_one("SELECT dim FROM models WHERE id = ?", (lib.versions.active_model_id(),))[0])
+    rng = np.random.default_rng(40)
+    centre = rng.standard_normal(dim).astype(np.float32)
+    centre /= np.linalg.norm(centre)
+    family = np.stack([_near(rng, centre, 0.975) for _ in range(40)])
+    chunk_of = []
+    for i in range(40):
+        others = rng.standard_normal((3, dim)).astype(np.float32)
+        others /= np.linalg.norm(others, axis=1, keepdims=True)
+        texts = [f"Added on a later day, paragraph {1000 + i} of the changed files."] + [
+            _text(rng, 10 * i + k) for k in range(3)]
+        _, ids = _add_document(lib, f"changed{i}", texts, np.vstack([family[i], others]))
+        chunk_of.append(ids[0])
+    _as_large(lib, monkeypatch, cells=True)
+    report = lib.discovery.mine_duplicates(full=True)
+    assert report.by_cells
+    pairs = {(a, b) for a, b in lib.store.query(
+        "SELECT chunk_a, chunk_b FROM dupes_pairs WHERE kind = 'near'")}
+    sims = family @ family.T
+    assert (sims[np.triu_indices(40, 1)] >= 0.85).all()         # every one of the 780 pairs is near
+    assert 40 * cap / 2 <= len(pairs) < 780
+    for i in range(40):          # each paragraph's `cap` nearest are all there
+        nearest = [j for j in np.argsort(-sims[i]) if j != i][:cap]
+        for j in nearest:
+            a, b = sorted((chunk_of[i], chunk_of[j]))
+            assert (a, b) in pairs
+    marks = ",".join("?" * 40)
+    clusters = lib.store.query(
+        f"SELECT cluster_id, COUNT(*) FROM dupes_members WHERE chunk_id IN ({marks}) GROUP BY cluster_id",
+        tuple(chunk_of))
+    assert [n for _, n in clusters] == [40]
