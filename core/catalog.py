@@ -301,12 +301,12 @@ class Catalog:
             "AND v.chunk_id IS NULL", (model_id,))
 
     @reads
-    def missing_vectors(self, conn: apsw.Connection, doc_id: int, model_id: int) -> int:
-        """How many of a document's passages have no vector of this model (inside a write)."""
-        row = conn.execute(
-            f"SELECT COUNT(*) FROM chunks c LEFT JOIN {vec_table(model_id)} v ON v.chunk_id = c.id "
-            "WHERE c.document_id = ? AND v.chunk_id IS NULL", (doc_id,)).fetchone()
-        return int(row[0]) if row else 0
+    def missing_vectors(self, conn: apsw.Connection, doc_id: int, model_id: int) -> list[str]:
+        """The text hashes of a document's passages without a vector of this model (inside
+        a write), one per passage."""
+        return [h for (h,) in conn.execute(
+            f"SELECT c.text_hash FROM chunks c LEFT JOIN {vec_table(model_id)} v ON v.chunk_id = c.id "
+            "WHERE c.document_id = ? AND v.chunk_id IS NULL", (doc_id,))]
 
     @reads
     def document_count(self) -> int:

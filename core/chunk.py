@@ -109,7 +109,7 @@ def chunk_blocks(
         for g, replacement in zip(reversed(oversize), reversed(pieces), strict=True):
             groups[g:g + 1] = replacement
     groups = _verify(text, groups, count_tokens, max_tokens)
-    return [_make_chunk(n, text, group, blocks) for n, group in enumerate(groups)]
+    return [_make_chunk(n, text, group, blocks, overhead) for n, group in enumerate(groups)]
 
 
 def _block_starts(blocks: Sequence[Block]) -> list[int]:
@@ -277,7 +277,7 @@ def _verify(text: str, groups: list[list[_Atom]], count_tokens: CountTokens, max
         groups, checked = fixed, new_checked
 
 
-def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) -> Chunk:
+def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block], overhead: int) -> Chunk:
     start, end = group[0].start, group[-1].end
     covered = range(group[0].block, group[-1].block + 1)
     pages = [page for i in covered if (page := blocks[i].page) is not None]
@@ -291,6 +291,7 @@ def _make_chunk(n: int, text: str, group: list[_Atom], blocks: Sequence[Block]) 
         page_end=max(ends) if ends else None,
         heading=blocks[group[0].block].heading,
         ocr=any(blocks[i].ocr for i in covered),
+        tokens=sum(a.tokens for a in group) - overhead * (len(group) - 1),   # each atom counted its own
     )
 
 

@@ -96,6 +96,7 @@ class Chunk:
     page_end: int | None = None
     heading: str | None = None
     ocr: bool = False              # some of its text was read by OCR
+    tokens: int = 0                # the encoder's tokens, as the chunker counted them (0: not counted)
 
 
 @dataclass

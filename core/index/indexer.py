@@ -28,7 +28,7 @@ import numpy as np
 
 from core import faults
 from core.cancel import CancelToken
-from core.catalog import Catalog
+from core.catalog import Catalog, text_hash
 from core.changes import DOCUMENTS, QUEUE, reads, writes
 from core.errors import Cancelled, NotFoundError
 from core.events import Events
@@ -43,6 +43,7 @@ from core.index.prepare import FAILED, Prepared, Preparer, describe, library_fau
 from core.index.progress import ProgressFn, Tracker
 from core.index.reconcile import Reconciler
 from core.index.split import run_split_jobs
+from core.index.stage_costs import text_code
 from core.memory import release_memory
 from core.model_versions import ModelVersions
 from core.pathnames import from_db, split_member
@@ -223,7 +224,7 @@ class Indexer:
         lanes = ExtractionLanes(self, report, tracker, self._warm_extractor(), self.new_extractor, READ_AHEAD)
         tracker.plan(self._file_job_sizes())
         if tracker.p.files_total >= calibrate.CALIBRATE_FROM_FILES:    # before the files take the cores
-            pace = calibrate.seconds_per_char(self.versions.encoder())
+            pace = calibrate.measure(self.versions.encoder())
             if pace is not None:
                 tracker.calibrated(pace)
         lanes.start()
@@ -289,7 +290,7 @@ class Indexer:
         with vectors known by text hash, and queue the encoding of the others (the
         second stage, core/index/meaning.py). A file with the content of an indexed
         document becomes a copy of it (core/copies.py)."""
-        waiting, holder = 0, None
+        waiting, holder, queued = 0, None, []
         try:
             with self.store.write() as conn:
                 models = self.versions.models_to_fill()
@@ -305,8 +306,10 @@ class Indexer:
                         doc_id = self.catalog.write_document(conn, p.facts, p.result.title, p.result.pages,
                                                              p.chunks, {}, reuse=models)
                     missing = {m: self.catalog.missing_vectors(conn, doc_id, m) for m in models}
-                    self.jobs.put_embed(conn, doc_id, [m for m, n in missing.items() if n])
-                    waiting = sum(missing.values())
+                    self.jobs.put_embed(conn, doc_id, [m for m, hashes in missing.items() if hashes])
+                    waiting = sum(len(hashes) for hashes in missing.values())
+                    if waiting and tracker.costs is not None:
+                        queued = missing[models[0]]
                 if p.finishes_job:
                     self.jobs.done(p.job_id, conn)
         except Exception as exc:  # noqa: BLE001 - one file never stops the run
@@ -320,6 +323,9 @@ class Indexer:
         if p.finishes_job:            # a container's members are not files of the run
             report.indexed += 1
             tracker.p.files_done += 1
+        if queued:        # the ETA counts the texts the encoder will read (core/index/stage_costs.py)
+            tokens = {text_hash(c.text): calibrate.tokens_of(c.text, c.tokens) for c in p.chunks}
+            tracker.queued([text_code(h) for h in queued], [tokens.get(h, 0) for h in queued])
         # passages that need no encoding (reused by text hash, or a copy's) count as encoded
         tracker.reused(max(len(p.chunks) - waiting, 0))
         tracker.emit(current_file=p.path)

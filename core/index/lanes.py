@@ -24,7 +24,6 @@ from dataclasses import fields
 from typing import Any
 
 from core.extract.options import Extractor
-from core.index.calibrate import counted_chars
 from core.index.jobs import FileJobCursor
 from core.index.prepare import Prepared
 from core.index.progress import Tracker
@@ -131,8 +130,7 @@ class ExtractionLanes:
                 if item is None:
                     break
                 passages = len(item.chunks) if isinstance(item, Prepared) else None
-                chars = counted_chars([c.text for c in item.chunks]) if isinstance(item, Prepared) else 0
-                self.tracker.read(job.path or "", passages, time.monotonic() - began, chars)
+                self.tracker.read(job.path or "", passages, time.monotonic() - began)
                 self._put(item)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             self.work.put(exc)

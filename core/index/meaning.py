@@ -21,13 +21,16 @@ and one saved file is encoded at once.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core import faults
 from core.cancel import CancelToken
+from core.catalog import text_hash
 from core.index.prepare import describe, library_fault
 from core.index.seams import IndexerParts
+from core.index.stage_costs import text_code
 from core.store import vec_table
 from core.types import IndexReport
 
@@ -162,6 +165,7 @@ class MeaningStage:
                     continue
                 if self.cancel is not None:
                     self.cancel.raise_if_cancelled()
+                began = time.monotonic()
                 group = take_group(self.indexer)
                 if group is None:
                     with self.lock:
@@ -171,15 +175,17 @@ class MeaningStage:
                     self.wake.wait(POLL_S)
                     self.wake.clear()
                     continue
-                self.encode_group(group)
+                self.encode_group(group, began)
         except BaseException as exc:  # noqa: BLE001 - handed to the indexing run
             self.error = exc
 
-    def encode_group(self, group: Group) -> None:
+    def encode_group(self, group: Group, began: float | None = None) -> None:
         """Encode a group and write its vectors; a group that fails for a reason that is
         not the library's is encoded document by document, and a document that still
-        fails keeps its words and loses its job (the failure is reported)."""
+        fails keeps its words and loses its job (the failure is reported). ``began``:
+        when the thread started taking it (the ETA counts the whole of its work)."""
         tracker = self.tracker
+        began = time.monotonic() if began is None else began
         if group.model_id != self.indexer.versions.active_model_id():
             tracker.emit(phase="embedding")
         tracker.encode_began()
@@ -208,13 +214,17 @@ class MeaningStage:
                 keep = [i for i, (cid, _, _) in enumerate(group.rows) if cid in live]
                 store.put_vectors(conn, group.model_id, [group.rows[i][0] for i in keep], mat[keep])
             self.indexer.jobs.done_many(group.job_ids, conn)
+        graph_began = time.monotonic()
         if group.rows:    # the search graph follows (core/search/graph_keeper.py)
             self.indexer.events.vectors_written.emit((group.model_id, len(group.rows)))
+        graph_s = time.monotonic() - graph_began
         with self.lock:
             self.waiting_passages = max(self.waiting_passages - len(group.rows), 0)
             self.waiting_docs = max(self.waiting_docs - len(group.job_ids), 0)
+        if tracker.costs is not None:
+            tracker.texts_encoded([text_code(text_hash(t)) for _, _, t in group.rows])
         tracker.written(len(group.rows), self.report.chunks_encoded - before)
-        tracker.group_done()
+        tracker.group_done(time.monotonic() - began, graph_s)
         tracker.emit()
 
     def _give_up(self, group: Group, exc: BaseException) -> None:
@@ -222,6 +232,8 @@ class MeaningStage:
         path = found[0] if found else str(group.doc_ids[0])
         with self.indexer.store.write() as conn:
             self.indexer.jobs.done_many(group.job_ids, conn)
+        if self.tracker.costs is not None:
+            self.tracker.texts_encoded([text_code(text_hash(t)) for _, _, t in group.rows])
         self.report.failures.append((path, "error", f"could not be encoded ({describe(exc)}); "
                                                     "searchable by words only"))
         self.tracker.written(len(group.rows))

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from core.events import Events
+from core.index.calibrate import EncoderPace
+from core.index.stage_costs import StageCosts
 from core.types import IndexProgress
 
 ProgressFn = Callable[[IndexProgress], None]
@@ -72,9 +74,9 @@ class Tracker:
         self.encoded = 0                             # passages through the second stage in this run,
         self.really_encoded = 0                      # of them read by the encoder (not a known text),
         self.reused_n = 0                            # and those written with a known vector (copies)
-        self.chars_read = 0                          # characters of the passages read (and how many)
-        self.chars_passages = 0
-        self.alone_s_per_char: float | None = None   # the encoder's pace on its own (calibrate)
+        self.costs: StageCosts | None = None         # the second stage's work left (calibrated runs)
+        self._group_counts = (0, 0)                  # (passages, of them encoded) of the group in hand
+        self._committed_at_group = 0                 # passages written when the last group ended
         self.words_over = False                      # every planned file was read
 
     # -- what the indexer tells it --------------------------------------------------------
@@ -88,26 +90,38 @@ class Tracker:
                 t = _file_type(path)
                 self.left_by_type[t] = self.left_by_type.get(t, 0) + size
 
-    def calibrated(self, seconds_per_char: float | None) -> None:
+    def calibrated(self, pace: EncoderPace | None) -> None:
         """The encoder's pace with the machine to itself, measured before the files are
-        read (core/index/calibrate.py): while the first stage runs, the encoder shares the cores
-        with it and goes several times slower (2 cores: 5 ms a passage, then 1 ms), so its
-        pace then says little of the time the encoding will take once the files are read."""
+        read (core/index/calibrate.py): from here the ETA counts the second stage's work
+        left kind by kind (core/index/stage_costs.py)."""
         with self.lock:
-            self.alone_s_per_char = seconds_per_char
+            self.costs = StageCosts(pace) if pace is not None else None
 
-    def read(self, path: str, passages: int | None, seconds: float, chars: int = 0) -> None:
-        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
-        in ``seconds`` (its OCR included); ``chars``: its passages' characters."""
+    def queued(self, codes: list[int], tokens: list[int]) -> None:
+        """A document was written whose passages with these text codes (and tokens) wait
+        for a vector."""
         with self.lock:
-            self._read(path, passages, seconds, chars)
+            if self.costs is not None:
+                self.costs.queued(codes, tokens, self.passages_read)
+
+    def texts_encoded(self, codes: list[int]) -> None:
+        """A group's texts have their vectors now."""
+        with self.lock:
+            if self.costs is not None:
+                self.costs.encoded(codes)
+
+    def read(self, path: str, passages: int | None, seconds: float) -> None:
+        """A file was read (``passages`` None: unchanged or failed; it needs no encoding)
+        in ``seconds`` (its OCR included)."""
+        with self.lock:
+            self._read(path, passages, seconds)
             if not self.words_over and self.planned_files and not any(self.left_by_type.values()):
                 # every file is read: the encoder has the machine now, its pace starts afresh
                 self.words_over = True
                 self._groups.clear()
                 self._batches.clear()
 
-    def _read(self, path: str, passages: int | None, seconds: float, chars: int) -> None:
+    def _read(self, path: str, passages: int | None, seconds: float) -> None:
         size = self.sizes.pop(path, None)
         ocr_s = self._ocr_s_of.pop(path, 0.0)
         if self._ocr_now is not None and self._ocr_now[0] == path:
@@ -122,9 +136,6 @@ class Tracker:
             seen[1] += passages
             seen[2] += max(seconds - ocr_s, 0.0)
             self.passages_read += passages
-            if chars:
-                self.chars_read += chars
-                self.chars_passages += passages
             self.files_read += 1
             self.bytes_read += size
         else:                    # unchanged or failed: one file fewer to sample
@@ -198,13 +209,23 @@ class Tracker:
         with self.lock:
             self.committed += passages
             self.encoded += passages
-            self.really_encoded += passages if encoded is None else min(encoded, passages)
+            fresh = passages if encoded is None else min(encoded, passages)
+            self.really_encoded += fresh
+            self._group_counts = (passages, fresh)
             self.in_flight = max(self.in_flight - passages, 0)
 
-    def group_done(self) -> None:
+    def group_done(self, seconds: float | None = None, graph_s: float = 0.0) -> None:
+        """The group in hand is done; ``seconds``: all it took the encoder's thread, of
+        which ``graph_s`` keeping the search graph up to date."""
         with self.lock:
             self.in_flight = 0
             self._batch_from = None
+            if self.costs is not None and seconds is not None:
+                passages, fresh = self._group_counts
+                self.costs.group(self.words_over, seconds, self._group_work[0], graph_s, passages, fresh,
+                                 self.committed - self._committed_at_group)
+            self._committed_at_group = self.committed
+            self._group_counts = (0, 0)
             if self._group_work[1]:
                 self._groups.append(self._group_work)
                 del self._groups[:-256]
@@ -315,39 +336,28 @@ class Tracker:
         return max(max(pages - page + 1, 0) * per_page - min(now - since, per_page), 0.0)
 
     def _stage_eta(self, now: float) -> float | None:
-        """Seconds left (None until the encoder's pace is measured). Of the passages still
-        to read, only the share that needed encoding so far will (the rest reuse a known
-        vector). While the files are read, the encoder goes at its shared pace; once
-        they are, at its pace alone (calibrated, then measured afresh). Without a
-        calibration: the longer of the encoding at the shared pace and the extraction."""
-        pace = self.encoder_pace()
-        alone = self._alone_pace()
-        handled = self.encoded + self.reused_n
-        share = self.encoded / handled if handled else 1.0
+        """Seconds left (None until the encoder's pace is measured). Calibrated: the work
+        left kind by kind (core/index/stage_costs.py). Without a calibration (short runs):
+        the longer of the encoding at the encoder's pace and the extraction; of the
+        passages still to read, only the share that needed encoding so far will (the rest
+        reuse a known vector)."""
         waiting = max(self.passages_read - self.p.chunks_done, 0)
-        unread = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0) * share
-        if not any(self.left_by_type.values()):
-            per = pace if pace is not None else alone
-            return None if per is None else (waiting + unread) * per
+        unread_all = max(self.p.chunks_total - max(self.passages_read, self.p.chunks_done), 0)
+        over = not any(self.left_by_type.values())
+        if self.costs is not None:
+            backlog = max(self.passages_left_over - self.encoded, 0)
+            return self.costs.seconds_left(None if over else self._extraction_left(now), over,
+                                           self.passages_read, unread_all, waiting, backlog)
+        pace = self.encoder_pace()
+        handled = self.encoded + self.reused_n
+        unread = unread_all * (self.encoded / handled if handled else 1.0)
+        if over:
+            return None if pace is None else (waiting + unread) * pace
         extraction = self._extraction_left(now)
         if pace is None or extraction is None:
             return None
         ocr = self._ocr_left(now)
-        if alone is None:
-            return max((waiting + unread) * pace, ocr + max(extraction - ocr, unread * pace))
-        meanwhile = max(extraction - ocr, 0.0) / pace      # encoded while the files are read
-        return extraction + max(waiting + unread - meanwhile, 0.0) * alone
-
-    def _alone_pace(self) -> float | None:
-        """Seconds per passage of the encoder on its own: its calibrated pace per character
-        times the characters of an average passage read, times the share of a group's
-        passages it really reads."""
-        if self.alone_s_per_char is None or not self.chars_passages:
-            return None
-        # the encoder's pace is told per passage of a group, those whose text was encoded
-        # before (free) included: so is this one
-        fresh = self.really_encoded / self.encoded if self.encoded else 1.0
-        return self.alone_s_per_char * self.chars_read / self.chars_passages * fresh
+        return max((waiting + unread) * pace, ocr + max(extraction - ocr, unread * pace))
 
     def _recent_rate(self, now: float) -> float | None:
         """Passages per second over the last RATE_WINDOW_S (the start, model loading and

@@ -206,47 +206,128 @@ def test_a_resumed_runs_eta_counts_the_passages_left_to_encode_in_each_stage(mon
     assert p.eta_s == p.meaning_eta_s and p.files_per_s > 0
 
 
-def test_the_eta_expects_the_encoder_to_speed_up_once_the_files_are_read(monkeypatch):
-    """While files are read the encoder shares the cores and goes slower (here 5x) than
-    it will alone; the ETA takes its calibrated pace alone for what is left after the
-    reading, counts only the share of passages that needed encoding so far (copies reuse
-    a vector), and once every file is read measures the encoder's pace afresh."""
+def test_the_eta_counts_the_encoders_work_left_kind_by_kind(monkeypatch):
+    """A long run's ETA (core/index/stage_costs.py): the texts waiting for the encoder
+    are counted once however often they repeat, at the calibrated cost of each; the
+    search graph's upkeep goes by every vector written, the rest of a group by its
+    passages; while files are read the encoder goes as much slower as measured, and once
+    they are read its pace alone is measured afresh."""
     import pytest
 
     import core.index.progress as ix
+    from core.index.calibrate import EncoderPace
 
     now = [1000.0]
     monkeypatch.setattr(ix.time, "monotonic", lambda: now[0])
     seen = []
     t = ix.Tracker(100, lambda p: seen.append(dataclasses.replace(p)))
     t.plan({f"/a/{i}.txt": 1000 for i in range(100)})
-    t.calibrated(1e-4)                           # alone: 1e-4 s a character, 0.01 s a passage here
-    for i in range(10):
-        t.read(f"/a/{i}.txt", 10, 0.1, chars=1000)   # 10 passages of 100 characters, 0.1 s per file
+    t.calibrated(EncoderPace((1.0, 256.0), (0.01, 0.01), 256))     # alone: 0.01 s a text
+    for i in range(20):                 # 10 passages a file, 0.1 s a file to read
+        t.read(f"/a/{i}.txt", 10, 0.1)
         t.p.files_done += 1
-    t.reused(10)                                 # a copy's passages: no encoding
+        # four texts of its own and a letterhead six times: 81 texts to encode in all
+        t.queued([1 + 4 * i + k for k in range(4)] + [0] * 6, [50] * 10)
+    assert t.costs is not None and len(t.costs.pending) == 81
     t.encode_began()
-    now[0] += 2.5
-    t.encoding(50)                               # shared: 0.05 s a passage
-    t.written(50)
-    t.group_done()
+    now[0] += 2.0
+    t.encoding(50)
+    t.written(50, 20)                   # 50 passages written, 20 texts encoded: 2 s, 10x slower
+    t.texts_encoded(list(range(20)))
+    t.group_done(2.5, 0.3)              # of the group's 2.5 s, 0.3 s kept the graph and 0.2 s the rest
     t.emit()
     p = seen[-1]
-    assert p.chunks_total == 1000 and p.chunks_done == 60
-    # 9 s of reading (90 files x 0.1 s) while 180 passages are encoded at the shared pace;
-    # then the rest at 0.01 s: 40 read and waiting + 900 unread x 50/60 needing it, - 180
-    assert p.eta_s == pytest.approx(9.0 + (40 + 750 - 180) * 0.01)
-    t.calibrated(None)                           # uncalibrated, all of it would go at the shared pace
-    t.emit()
-    assert seen[-1].eta_s == pytest.approx((40 + 750) * 0.05)
-    t.calibrated(1e-4)
+    assert p.chunks_total == 1000 and p.chunks_done == 50 and len(t.costs.pending) == 61
+    # 8 s of reading left (80 files), the encoder 10x slower meanwhile. Alone: 61 texts
+    # waiting and 800 x 81/200 to come at 0.01 s; 150 + 800 passages of graph upkeep at
+    # 0.3/50/10 s and of the rest at 0.2/50/10 s; 8/10 s of that done while the files are read
+    work = (61 + 800 * 81 / 200) * 0.01 + 950 * 0.0006 + 950 * 0.0004
+    assert p.eta_s == pytest.approx(8.0 + work - 0.8)
 
-    for i in range(10, 100):                     # every file read: the encoder has the machine
-        t.read(f"/a/{i}.txt", 10, 0.1, chars=1000)
+    for i in range(20, 100):            # the rest are copies: nothing to encode
+        t.read(f"/a/{i}.txt", 10, 0.1)
         t.p.files_done += 1
+        t.reused(10)
     t.emit()
-    assert seen[-1].eta_s == pytest.approx(940 * 0.01)            # its pace alone, as calibrated
+    # every file read: 61 texts and 150 passages left, at the paces alone
+    assert seen[-1].eta_s == pytest.approx(61 * 0.01 + 150 * 0.0006 + 150 * 0.0004)
     t.encode_began()
-    now[0] += 1.0
-    t.encoding(200)                              # measured alone: 0.005 s a passage
-    assert seen[-1].eta_s == pytest.approx(740 * 0.005)
+    now[0] += 2.4
+    t.encoding(60)
+    t.written(60, 60)                   # measured alone: 0.04 s a text, 4x the calibration
+    t.texts_encoded(list(range(20, 80)))
+    t.group_done(3.0, 0.0)              # and 0.01 s a passage for the rest
+    t.emit()
+    assert seen[-1].eta_s == pytest.approx(1 * 0.04 + 90 * 0.0006 + 90 * 0.01)
+
+
+def test_a_calibrated_run_queues_each_text_to_encode_once_and_ends_with_none_waiting(tmp_path, tiny_library,
+                                                                                     monkeypatch):
+    """The ETA's count of texts waiting for the encoder follows a real run: what the first
+    stage queues is every distinct text without a vector (a paragraph repeated in every
+    note once), each with the tokens the chunker counted, and the encoder takes each away."""
+    from core.catalog import text_hash
+    from core.index import calibrate, progress
+    from core.index.stage_costs import text_code
+
+    monkeypatch.setattr(calibrate, "CALIBRATE_FROM_FILES", 1)
+    trackers, queued = [], []
+    real_calibrated, real_queued = progress.Tracker.calibrated, progress.Tracker.queued
+
+    def calibrated(self, pace):
+        trackers.append(self)
+        real_calibrated(self, pace)
+
+    def recording(self, codes, tokens):
+        queued.extend(zip(codes, tokens, strict=True))
+        real_queued(self, codes, tokens)
+
+    monkeypatch.setattr(progress.Tracker, "calibrated", calibrated)
+    monkeypatch.setattr(progress.Tracker, "queued", recording)
+    folder = tmp_path / "docs"
+    for p in _notes(folder, 6):
+        p.write_text(p.read_text(encoding="utf-8") + "\nSent from the harbour office, all rights reserved.\n",
+                     encoding="utf-8")
+    lib = tiny_library
+    lib.add_folder(folder)
+    lib.indexer.index()
+    costs = trackers[0].costs
+    assert costs is not None and costs.pending == set()
+    texts = [r[0] for r in lib.store.query("SELECT text FROM chunks")]
+    assert len(texts) > len(set(texts))             # the footer repeats
+    assert {c for c, _ in queued} == {text_code(text_hash(t)) for t in texts}
+    assert costs.fresh_in == len(set(texts))
+    enc = lib.versions.encoder()
+    tokens = dict(queued)
+    for t in set(texts):
+        assert tokens[text_code(text_hash(t))] == enc.count_tokens([t])[0]
+
+
+def test_the_calibration_reads_the_encoders_cost_per_text_at_each_length(monkeypatch):
+    import pytest
+
+    from core.index import calibrate
+
+    clock = [0.0]
+    monkeypatch.setattr(calibrate.time, "perf_counter", lambda: clock[0])
+
+    class Encoder:
+        max_seq_length = 256
+
+        def count_tokens(self, texts):              # two tokens a word
+            return [2 * len(t.split()) for t in texts]
+
+        def encode(self, texts, batch_size=32):     # 1 ms a text and 0.1 ms a token, 256 at most
+            clock[0] += sum(0.001 + 0.0001 * min(2 * len(t.split()), 256) for t in texts)
+
+    pace = calibrate.measure(Encoder())
+    assert pace is not None and len(pace.tokens) == 4 and pace.tokens[-1] == 256
+    for n in (30, 60, 100, 200, 256):
+        assert pace.per_text(n) == pytest.approx(0.001 + 0.0001 * n)
+    assert pace.per_text(1000) == pytest.approx(0.001 + 0.0256)     # the model reads 256 tokens and no more
+
+    class Broken(Encoder):
+        def encode(self, texts, batch_size=32):
+            raise RuntimeError("no runtime")
+
+    assert calibrate.measure(Broken()) is None
