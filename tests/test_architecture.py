@@ -120,7 +120,8 @@ LAYERS: list[tuple[str, ...]] = [
     # 1: the file, the readers, the encoder
     ("core.store", "core.extract", "core.chunk", "core.encoder", "core.rebuild", "core.members"),
     # 2: leaf modules of indexing that the tables' owners use
-    ("core.index.jobs", "core.index.scan", "core.index.skip", "core.index.progress"),
+    ("core.index.jobs", "core.index.scan", "core.index.skip", "core.index.progress", "core.index.calibrate",
+     "core.index.stage_costs"),
     # 3: the owners of documents and of model versions
     ("core.catalog", "core.catalog_members", "core.catalog_rows", "core.copies", "core.model_versions"),
     # 4: the parts

@@ -41,7 +41,8 @@ class Tracker:
     per type, plus the pages left of a file being read by OCR x seconds per OCR page).
     One pace alone misled: a scanned file read by OCR for 50 s stalls the passage count
     while the extraction is what is left, and once the extraction has run ahead the
-    encoder's pace is all that matters."""
+    encoder's pace is all that matters. A large run, its encoder calibrated, counts the
+    encoder's work left kind by kind instead (core/index/stage_costs.py)."""
 
     def __init__(self, total: int, progress: ProgressFn | None, events: Events | None = None) -> None:
         self.lock = threading.RLock()    # the extraction thread reports scanned pages too
