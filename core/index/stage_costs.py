@@ -156,8 +156,12 @@ class StageCosts:
         ``waiting``: passages read and not written with a vector; ``backlog_fresh``: a
         stopped run's passages not encoded yet (their texts were not seen queued)."""
         slow = self.slowdown()
-        if not words_over and (slow is None or extraction_left is None):
+        if not words_over and extraction_left is None:
             return None
+        if not words_over and slow is None:
+            # nothing encoded yet to measure by: none queued (copies, known texts) is the
+            # reading alone; some queued waits for the first group
+            return extraction_left if not self.fresh_in and not backlog_fresh else None
         factor, graph, rest = self._alone_paces(slow or 1.0)
         stage_share = self._stage_share(passages_read) if not words_over else 0.0
         fresh = len(self.pending) + backlog_fresh + self.future_fresh(passages_read, unread)

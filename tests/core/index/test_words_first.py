@@ -331,3 +331,30 @@ def test_the_calibration_reads_the_encoders_cost_per_text_at_each_length(monkeyp
             raise RuntimeError("no runtime")
 
     assert calibrate.measure(Broken()) is None
+
+
+def test_a_calibrated_run_of_copies_shows_the_reading_left_as_its_eta(monkeypatch):
+    """Nothing to encode (every file a copy of one indexed, or its texts known): there is
+    no encoder pace to wait for, and the ETA is the reading left from the first files on."""
+    import pytest
+
+    import core.index.progress as ix
+    from core.index.calibrate import EncoderPace
+
+    now = [1000.0]
+    monkeypatch.setattr(ix.time, "monotonic", lambda: now[0])
+    seen = []
+    t = ix.Tracker(10, lambda p: seen.append(dataclasses.replace(p)))
+    t.plan({f"/a/{i}.txt": 1000 for i in range(10)})
+    t.calibrated(EncoderPace((1.0, 256.0), (0.01, 0.01), 256))
+    for i in range(4):
+        t.read(f"/a/{i}.txt", 10, 0.5)
+        t.p.files_done += 1
+        t.reused(10)
+    t.emit()
+    assert seen[-1].eta_s == pytest.approx(6 * 0.5)
+    t.read("/a/4.txt", 10, 0.5)
+    t.p.files_done += 1
+    t.queued([7], [50])                  # a text to encode: the reading alone no longer says it
+    t.emit()
+    assert t.costs is not None and t.costs.seconds_left(2.5, False, 50, 50, 10, 0) is None
