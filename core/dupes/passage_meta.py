@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from core.dupes.normalize import TRIVIAL
+from core.index.stage_costs import text_code as hash_code
 
 
 def text_code(norm_hash: str) -> int:
     """A whole number standing for a normalized-text hash (its first 60 bits: two texts share
     one by chance about once in 10^18 pairs), -1 for a trivial paragraph. A dict from hash to
     number held about 450 MB at a million passages."""
-    return -1 if norm_hash == TRIVIAL else int(norm_hash[:15], 16)
+    return -1 if norm_hash == TRIVIAL else hash_code(norm_hash)
 
 
 class PassageMeta:
